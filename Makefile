@@ -1,0 +1,26 @@
+# Livegate: `make run` starts the app, `make test` runs the whole test suite.
+# Both set everything up first (scripts/setup.sh); a second run is quick.
+.PHONY: setup run test bench screenshots package lint clean
+
+VENV := .venv
+PY := $(VENV)/bin/python
+ARGS ?=
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	@$(VENV)/bin/livegate gui $(ARGS)
+
+test: setup
+	@QT_QPA_PLATFORM=offscreen $(VENV)/bin/lint-imports --no-cache
+	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(ARGS)
+
+bench: setup
+	@$(VENV)/bin/livegate bench
+
+screenshots: setup
+	@xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/livegate screenshots docs/screenshots
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

@@ -1,0 +1,244 @@
+"""The ``livegate`` command.
+
+Exit codes: 0 ok, 1 check failed, 2 bad input, 3 unavailable. Every error is
+one line on stderr; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app import __version__
+from app.core.errors import LivegateError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+log = logging.getLogger("livegate.cli")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with code 2 and one line on bad usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    print(f"livegate {__version__}")
+    return EXIT_OK
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from app.core.capture.devices import list_cameras
+
+    cams = list_cameras()
+    if args.json:
+        print(json.dumps([c.to_dict() for c in cams], indent=2))
+        return EXIT_OK
+    if not cams:
+        print("No camera found on this machine. Connect one, or use a simulated source (sim:live) or a recording.")
+        return EXIT_OK
+    for cam in cams:
+        flag = f"  VIRTUAL: {cam.virtual_reason}" if cam.virtual else ""
+        print(f"camera:{cam.index}  {cam.name}  [{cam.driver or '?'} {cam.bus_info or ''}]{flag}")
+    return EXIT_OK
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from app.core.models import ModelStore
+
+    store = ModelStore(mirror=Path(args.from_dir) if args.from_dir else None)
+    if args.action == "list":
+        for name, entry in store.manifest.items():
+            print(f"{name:22} {entry.file:34} {entry.version:16} {store.status(name):8} {entry.licence}")
+        return EXIT_OK
+    if args.action == "fetch":
+        for name in store.manifest:
+            path = store.fetch(name, force=args.force)
+            if not args.quiet:
+                print(f"ok  {name}  {path}")
+        return EXIT_OK
+    statuses = store.verify()
+    bad = {n: s for n, s in statuses.items() if s != "ok"}
+    for name, status in statuses.items():
+        print(f"{status:8} {name}  {store.path_of(name)}")
+    if bad:
+        print(f"livegate: {len(bad)} model(s) missing or altered: {', '.join(bad)}; run `livegate models fetch`", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        from app.core.scoring.cli import verify_recording
+    except ImportError:
+        verify_recording = None  # type: ignore[assignment]
+    if verify_recording is not None:
+        return verify_recording(args)
+    return _landmark_summary(args)
+
+
+def _landmark_summary(args: argparse.Namespace) -> int:
+    """Pre-scoring behaviour: face/landmark summary of a recording, exit 3."""
+    from app.core.landmarks import LandmarkStage
+    from app.core.recording import Recording
+
+    with Recording(args.recording) as rec, LandmarkStage.create() as stage:
+        counts = {0: 0, 1: 0, 2: 0}
+        for frame in rec.frames():
+            n = stage.process(frame).face_count
+            counts[min(n, 2)] += 1
+    summary = {
+        "frames": rec.meta.frame_count,
+        "frames_without_face": counts[0],
+        "frames_with_one_face": counts[1],
+        "frames_with_several_faces": counts[2],
+        "scoring": "not yet available",
+    }
+    print(json.dumps(summary, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in summary.items()))
+    print("livegate: scoring is not yet available in this build", file=sys.stderr)
+    return EXIT_UNAVAILABLE
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from app.bench import run_benchmarks
+
+    return run_benchmarks(args)
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from app.gui.main import run_gui
+    except ImportError as exc:
+        raise LivegateError(f"the GUI cannot start: {exc}; run the set-up (make run) again") from exc
+    return run_gui(args)
+
+
+def _delegate(module: str, func: str) -> Callable[[argparse.Namespace], int]:
+    """A handler implemented in another module, imported only when used."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        try:
+            mod = importlib.import_module(module)
+        except ImportError as exc:
+            raise LivegateError(f"this command is not available in this build ({exc})") from exc
+        return int(getattr(mod, func)(args))
+
+    return handler
+
+
+# --- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="livegate", description="On-device face-liveness checker.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("version", help="print the version")
+    p.set_defaults(func=cmd_version)
+
+    p = sub.add_parser("gui", help="open the app (default)")
+    p.add_argument("--source", help="frame source: camera:0, camera:<name>, sim:live, recording:<path>")
+    p.add_argument("--kiosk", action="store_true", help="full screen kiosk mode")
+    p.add_argument("--demo", action="store_true", help="demo mode: confidence and plots shown")
+    p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("devices", help="list cameras with their virtual-camera verdict")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("models", help="list, fetch or verify the models")
+    p.add_argument("action", choices=["list", "fetch", "verify"])
+    p.add_argument("--from", dest="from_dir", metavar="DIR", help="local mirror folder tried first")
+    p.add_argument("--force", action="store_true", help="fetch again even when present")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("verify", help="score a recording headless")
+    p.add_argument("recording", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--threshold", type=float, default=None)
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("bench", help="print performance numbers")
+    p.add_argument("--frames", type=int, default=150)
+    p.add_argument("--only", default="", help="comma-separated benchmark names")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("simulate", help="render simulated sessions (live users and attacks)")
+    p.add_argument("--species", default="live")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=Path("out/sim"))
+    p.add_argument("--contact-sheet", action="store_true", help="write a contact sheet PNG per species instead")
+    p.add_argument("--face", type=Path, default=None, help="portrait photo to use as the face")
+    p.set_defaults(func=_delegate("app.core.simulate.cli", "run"))
+
+    p = sub.add_parser("eval", help="evaluate scoring on labelled recordings (ISO/IEC 30107-3 metrics)")
+    p.add_argument("dirs", nargs="+", type=Path)
+    p.add_argument("--report", type=Path, default=None)
+    p.add_argument("--threshold", type=float, default=None)
+    p.set_defaults(func=_delegate("app.core.scoring.evaluate", "run"))
+
+    p = sub.add_parser("screenshots", help="drive the GUI with sim: sources and save a screenshot of every screen")
+    p.add_argument("outdir", type=Path)
+    p.set_defaults(func=_delegate("app.gui.screenshots", "run"))
+
+    p = sub.add_parser("sessions", help="session history: list, show, export, purge")
+    p.add_argument("action", choices=["list", "show", "export", "purge", "delete"])
+    p.add_argument("ids", nargs="*")
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--status", default=None)
+    p.add_argument("--customer", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_delegate("app.core.store.cli", "sessions"))
+
+    p = sub.add_parser("serve", help="run the local integration API")
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind address")
+    p.set_defaults(func=_delegate("app.core.api.cli", "serve"))
+
+    p = sub.add_parser("token", help="print the API bearer token")
+    p.set_defaults(func=_delegate("app.core.api.cli", "token"))
+
+    p = sub.add_parser("verify-result", help="check a result JSON's signature")
+    p.add_argument("file", type=Path)
+    p.add_argument("--export-key", action="store_true", help="print this device's public key instead")
+    p.set_defaults(func=_delegate("app.core.store.cli", "verify_result"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from app.core.logs import setup_logging
+
+    setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    if args.command is None:
+        args = parser.parse_args([*(["--debug"] if args.debug else []), "gui"])
+    try:
+        return int(args.func(args))
+    except LivegateError as exc:
+        if args.debug:
+            raise
+        print(f"livegate: {exc}", file=sys.stderr)
+        return exc.exit_code if exc.exit_code else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("livegate: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""The session challenge: the oval the face must fill and the random colour sequence.
+
+One place for the geometry the GUI draws, the simulator plays and the scoring
+checks. Proportions follow the reference product (see docs): oval width =
+0.8 x min(frame width, 0.75 x frame height), height = 1.618 x width, centre
+jittered within 7/16..9/16 of the frame.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import secrets
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+CHALLENGE_VERSION = "1.0.0"
+MOVEMENT_AND_LIGHT = "FaceMovementAndLightChallenge"
+MOVEMENT_ONLY = "FaceMovementChallenge"
+
+#: Palette of flash colours (RGB), named for reports.
+PALETTE: dict[str, tuple[int, int, int]] = {
+    "red": (255, 0, 0),
+    "yellow": (255, 255, 0),
+    "lime": (0, 255, 0),
+    "cyan": (0, 255, 255),
+    "blue": (0, 0, 255),
+    "violet": (255, 0, 255),
+    "white": (255, 255, 255),
+}
+BLACK = (0, 0, 0)
+
+# MediaPipe face-mesh indices used for geometry.
+RIGHT_EYE = (33, 133)  # subject's right eye: outer, inner corner
+LEFT_EYE = (362, 263)  # subject's left eye: inner, outer corner
+MOUTH = (13, 14, 61, 291)
+
+#: IoU between face box and oval box needed to count as "fits".
+FIT_IOU = 0.7
+#: The start-far gate: face box width / oval width must be below this first.
+START_FAR_RATIO = 0.62
+#: A face box wider than this times the oval is "too close".
+TOO_CLOSE_RATIO = 1.15
+
+
+@dataclass(frozen=True)
+class Box:
+    """Axis-aligned box in frame pixels (x, y = top-left)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+    def iou(self, other: "Box") -> float:
+        ix = max(0.0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0.0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.w * self.h + other.w * other.h - inter
+        return inter / union if union > 0 else 0.0
+
+    def to_fractions(self, width: int, height: int) -> dict[str, float]:
+        """The reference service's BoundingBox shape: fractions of the frame."""
+        return {"Width": self.w / width, "Height": self.h / height, "Left": self.x / width, "Top": self.y / height}
+
+
+@dataclass(frozen=True)
+class Oval:
+    """The oval in frame pixels (centre and full width/height)."""
+
+    cx: float
+    cy: float
+    w: float
+    h: float
+
+    @property
+    def box(self) -> Box:
+        return Box(self.cx - self.w / 2, self.cy - self.h / 2, self.w, self.h)
+
+    def contains(self, x: float, y: float) -> bool:
+        return ((x - self.cx) / (self.w / 2)) ** 2 + ((y - self.cy) / (self.h / 2)) ** 2 <= 1.0
+
+
+def make_oval(frame_w: int, frame_h: int, rng: random.Random | None = None) -> Oval:
+    """The session's oval, centre jittered within 7/16..9/16 of the frame."""
+    rng = rng or random.Random(secrets.randbits(64))
+    w = 0.8 * min(frame_w, 0.75 * frame_h)
+    h = 1.618 * w
+    cx = frame_w * rng.uniform(7 / 16, 9 / 16)
+    cy = frame_h * rng.uniform(7 / 16, 9 / 16)
+    # Keep the oval on the frame vertically as far as its height allows.
+    cy = min(max(cy, h / 2), frame_h - h / 2) if h <= frame_h else frame_h / 2
+    return Oval(cx, cy, w, h)
+
+
+def face_box(points: np.ndarray) -> Box:
+    """Face box from the eye distance *pd* and eye-to-mouth height *fh* (reference product's rule).
+
+    ``points`` are the 478 landmarks in pixels, shape (478, 2).
+    """
+    right = points[list(RIGHT_EYE)].mean(axis=0)
+    left = points[list(LEFT_EYE)].mean(axis=0)
+    mouth = points[list(MOUTH)].mean(axis=0)
+    eyes = (right + left) / 2
+    pd = float(np.linalg.norm(left - right))
+    fh = float(np.linalg.norm(mouth - eyes))
+    w = (2.0 * pd + 1.8 * fh) / 2
+    h = 1.618 * w
+    cx = float(eyes[0])
+    cy = float((eyes[1] + mouth[1]) / 2)
+    return Box(cx - w / 2, cy - h / 2, w, h)
+
+
+def inter_ocular(points: np.ndarray) -> float:
+    """Distance between the eye centres, in pixels."""
+    right = points[list(RIGHT_EYE)].mean(axis=0)
+    left = points[list(LEFT_EYE)].mean(axis=0)
+    return float(np.linalg.norm(left - right))
+
+
+@dataclass(frozen=True)
+class FitState:
+    """How the face sits relative to the oval."""
+
+    iou: float
+    size_ratio: float  # face box width / oval width
+    offset: float  # centre distance / oval width
+    edge_overhang: float  # largest fraction of the face box outside the oval box
+    fits: bool
+    far_enough: bool
+    too_close: bool
+    progress: float  # 0..1, for the "face fit" indicator
+
+
+def fit_state(face: Box, oval: Oval, *, iou_start: float = 0.2, fit_iou: float = FIT_IOU) -> FitState:
+    """Compare a face box with the oval: fit, too close, far enough, progress."""
+    ob = oval.box
+    iou = face.iou(ob)
+    ratio = face.w / oval.w if oval.w else 0.0
+    offset = math.hypot(face.cx - oval.cx, face.cy - oval.cy) / oval.w if oval.w else 1.0
+    over = max(
+        max(0.0, ob.x - face.x),
+        max(0.0, (face.x + face.w) - (ob.x + ob.w)),
+    ) / max(face.w, 1e-6)
+    over_v = max(max(0.0, ob.y - face.y), max(0.0, (face.y + face.h) - (ob.y + ob.h))) / max(face.h, 1e-6)
+    overhang = max(over, over_v)
+    too_close = ratio > TOO_CLOSE_RATIO
+    fits = iou >= fit_iou and overhang <= 0.25 and not too_close
+    progress = 0.25 + 0.75 * (iou - iou_start) / (fit_iou - iou_start)
+    progress = 1.0 if fits else float(min(0.99, max(0.0, progress)))
+    return FitState(iou, ratio, offset, overhang, fits, ratio < START_FAR_RATIO, too_close, progress)
+
+
+@dataclass(frozen=True)
+class ColourStep:
+    """One flash: a colour that wipes down from the top, then holds flat."""
+
+    name: str
+    rgb: tuple[int, int, int]
+    wipe_ms: int
+    hold_ms: int
+
+    @property
+    def duration_ms(self) -> int:
+        return self.wipe_ms + self.hold_ms
+
+
+def make_colour_sequence(rng: random.Random | None = None, length: int = 8) -> list[ColourStep]:
+    """A random flash sequence: black first, then palette colours.
+
+    At least 4 distinct colours, never the same colour twice in a row. Each
+    colour wipes for 300-475 ms and holds for 75-100 ms (reference product).
+    """
+    rng = rng or random.Random(secrets.randbits(64))
+    names = list(PALETTE)
+    while True:
+        seq: list[str] = []
+        for _ in range(length - 1):
+            choice = rng.choice([n for n in names if not seq or n != seq[-1]])
+            seq.append(choice)
+        if len(set(seq)) >= 4:
+            break
+    steps = [ColourStep("black", BLACK, 0, rng.randint(300, 400))]
+    for name in seq:
+        steps.append(ColourStep(name, PALETTE[name], rng.randint(300, 475), rng.randint(75, 100)))
+    return steps
+
+
+@dataclass
+class Challenge:
+    """Everything the session asked of the user, plus when each colour actually appeared."""
+
+    type: str
+    oval: Oval
+    colours: list[ColourStep] = field(default_factory=list)
+    #: Monotonic ns at which each colour began to reach the screen (filled by the GUI/simulator).
+    shown_ns: list[int] = field(default_factory=list)
+    version: str = CHALLENGE_VERSION
+    #: How ``shown_ns`` was obtained (e.g. "QWindow.frameSwapped after update").
+    timing_source: str = ""
+
+    @classmethod
+    def new(cls, frame_w: int, frame_h: int, *, challenge_type: str = MOVEMENT_AND_LIGHT, seed: int | None = None) -> "Challenge":
+        """A fresh challenge; ``seed`` only for simulations and tests (real sessions use ``secrets``)."""
+        rng = random.Random(seed if seed is not None else secrets.randbits(64))
+        colours = make_colour_sequence(rng) if challenge_type == MOVEMENT_AND_LIGHT else []
+        return cls(challenge_type, make_oval(frame_w, frame_h, rng), colours)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "version": self.version,
+            "oval": asdict(self.oval),
+            "colours": [
+                {**asdict(c), "rgb": list(c.rgb), "shown_ns": (self.shown_ns[i] if i < len(self.shown_ns) else None)}
+                for i, c in enumerate(self.colours)
+            ],
+            "timing_source": self.timing_source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Challenge":
+        """Rebuild from a recording's manifest; raises ``ValueError`` on malformed input."""
+        try:
+            oval = Oval(**{k: float(data["oval"][k]) for k in ("cx", "cy", "w", "h")})
+            colours, shown = [], []
+            for c in data.get("colours", []):
+                colours.append(ColourStep(str(c["name"]), tuple(int(v) for v in c["rgb"]), int(c["wipe_ms"]), int(c["hold_ms"])))  # type: ignore[arg-type]
+                if c.get("shown_ns") is not None:
+                    shown.append(int(c["shown_ns"]))
+            return cls(str(data["type"]), oval, colours, shown, str(data.get("version", CHALLENGE_VERSION)), str(data.get("timing_source", "")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed challenge: {exc}") from exc

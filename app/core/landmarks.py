@@ -1,0 +1,177 @@
+"""The landmark stage: MediaPipe FaceLandmarker in video mode.
+
+Up to three faces are searched for, so that "more than one face" is really
+detected. The result carries 2D landmarks in pixels only: the model's z values
+and pose matrix are learned priors, never depth evidence, so they are not
+exposed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.core.capture.frame import Frame
+from app.core.challenge import Box, face_box, inter_ocular
+from app.core.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+#: Blendshapes kept per face (blinks and jaw; the rest is not used).
+KEPT_BLENDSHAPES = ("eyeBlinkLeft", "eyeBlinkRight", "jawOpen")
+
+
+@dataclass(frozen=True)
+class FaceLandmarks:
+    """One face found in a frame."""
+
+    points: np.ndarray  # (478, 2) float32, pixels
+    box: Box  # tight box around all landmarks
+    fit_box: Box  # reference-product face box (eye distance and eye-to-mouth rule)
+    inter_ocular_px: float
+    blendshapes: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.points.ndim != 2 or self.points.shape[1] != 2 or self.points.shape[0] < 468:
+            raise ValueError(f"landmarks must be (478, 2); got {self.points.shape}")
+
+    @property
+    def blink(self) -> float:
+        """Mean eye-closure score 0 (open) .. 1 (closed)."""
+        return 0.5 * (self.blendshapes.get("eyeBlinkLeft", 0.0) + self.blendshapes.get("eyeBlinkRight", 0.0))
+
+    @classmethod
+    def from_points(cls, points: np.ndarray, blendshapes: dict[str, float] | None = None) -> "FaceLandmarks":
+        pts = np.asarray(points, dtype=np.float32)[:, :2]
+        x0, y0 = pts.min(axis=0)
+        x1, y1 = pts.max(axis=0)
+        return cls(pts, Box(float(x0), float(y0), float(x1 - x0), float(y1 - y0)), face_box(pts), inter_ocular(pts), dict(blendshapes or {}))
+
+
+@dataclass(frozen=True)
+class LandmarkResult:
+    """Landmarks of one frame."""
+
+    frame_index: int
+    t_ns: int
+    faces: tuple[FaceLandmarks, ...]
+    elapsed_ms: float
+
+    @property
+    def face_count(self) -> int:
+        return len(self.faces)
+
+    @property
+    def face(self) -> FaceLandmarks | None:
+        """The largest face, or None."""
+        if not self.faces:
+            return None
+        return max(self.faces, key=lambda f: f.box.w * f.box.h)
+
+
+@dataclass
+class LandmarkOptions:
+    """Options of the landmark stage.
+
+    Attributes
+    ----------
+    model_path:
+        ``face_landmarker.task``; default: resolved (and hash-checked) through the model store.
+    num_faces:
+        Faces searched for; 3 so that a second face is reported.
+    video_mode:
+        True for streams (timestamps must increase), False for single images.
+    """
+
+    model_path: Path | None = None
+    num_faces: int = 3
+    video_mode: bool = True
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+
+class LandmarkStage:
+    """Per-frame stage: ``process(frame) -> LandmarkResult``. Close it (or use ``with``)."""
+
+    def __init__(self, options: LandmarkOptions, landmarker: Any) -> None:
+        self.options = options
+        self._lm = landmarker
+        self._last_ms = -1
+
+    @classmethod
+    def create(cls, options: LandmarkOptions | None = None) -> "LandmarkStage":
+        """Build the stage; raises ``ModelError`` when the model is missing or altered."""
+        options = options or LandmarkOptions()
+        model_path = options.model_path
+        if model_path is None:
+            from app.core.models import ModelStore
+
+            model_path = ModelStore().resolve("face_landmarker")
+        # MediaPipe's C++ logging is noisy on stderr; keep warnings and errors only.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        try:
+            from mediapipe.tasks.python import BaseOptions, vision
+        except ImportError as exc:
+            raise ModelError(f"mediapipe is not installed ({exc}); run the set-up again") from exc
+        mode = vision.RunningMode.VIDEO if options.video_mode else vision.RunningMode.IMAGE
+        task_options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=mode,
+            num_faces=options.num_faces,
+            min_face_detection_confidence=options.min_detection_confidence,
+            min_face_presence_confidence=options.min_presence_confidence,
+            min_tracking_confidence=options.min_tracking_confidence,
+            output_face_blendshapes=True,
+        )
+        try:
+            landmarker = vision.FaceLandmarker.create_from_options(task_options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"the face landmark model {model_path} could not be loaded: {exc}") from exc
+        return cls(options, landmarker)
+
+    def process(self, frame: Frame) -> LandmarkResult:
+        """Find faces in one BGR frame."""
+        import mediapipe as mp
+
+        if self._lm is None:
+            raise ValueError("LandmarkStage is closed")
+        start = time.perf_counter()
+        rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self.options.video_mode:
+            ts_ms = frame.t_ns // 1_000_000
+            if ts_ms <= self._last_ms:
+                ts_ms = self._last_ms + 1  # MediaPipe needs strictly increasing timestamps
+            self._last_ms = ts_ms
+            raw = self._lm.detect_for_video(image, int(ts_ms))
+        else:
+            raw = self._lm.detect(image)
+        h, w = frame.image.shape[:2]
+        faces = []
+        for i, lms in enumerate(raw.face_landmarks or []):
+            pts = np.array([(p.x * w, p.y * h) for p in lms], dtype=np.float32)
+            shapes: dict[str, float] = {}
+            if raw.face_blendshapes and i < len(raw.face_blendshapes):
+                shapes = {c.category_name: float(c.score) for c in raw.face_blendshapes[i] if c.category_name in KEPT_BLENDSHAPES}
+            faces.append(FaceLandmarks.from_points(pts, shapes))
+        elapsed = (time.perf_counter() - start) * 1000
+        return LandmarkResult(frame.index, frame.t_ns, tuple(faces), elapsed)
+
+    def close(self) -> None:
+        if self._lm is not None:
+            self._lm.close()
+            self._lm = None
+
+    def __enter__(self) -> "LandmarkStage":
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.close()

@@ -1,0 +1,38 @@
+"""Logging set-up: a rotating file in the data folder plus the console.
+
+Biometric data (images, landmarks, scores tied to a person) is never logged;
+sessions are referred to by id only.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+
+from app.core import paths
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(level: int = logging.INFO, *, console: bool = True) -> None:
+    """Attach the rotating file handler (and optionally a console handler) once."""
+    root = logging.getLogger()
+    if getattr(root, "_livegate_configured", False):
+        return
+    root.setLevel(level)
+    try:
+        log_dir = paths.log_dir()
+        log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_dir / "livegate.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+        file_handler.setFormatter(logging.Formatter(_FORMAT))
+        root.addHandler(file_handler)
+    except OSError as exc:  # a read-only data folder must not stop the app
+        logging.getLogger(__name__).warning("cannot write the log file: %s", exc)
+    if console:
+        stream = logging.StreamHandler()
+        stream.setLevel(logging.WARNING)
+        stream.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        root.addHandler(stream)
+    root._livegate_configured = True  # type: ignore[attr-defined]
