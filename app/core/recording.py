@@ -106,7 +106,9 @@ class RecordingWriter:
             raise RecordingError(f"frame {frame.index} is {w}x{h}; the recording is {self._size[0]}x{self._size[1]}")
         if self._timestamps and frame.t_ns < self._timestamps[-1]:
             raise RecordingError(f"frame {frame.index} goes back in time")
-        ok, buf = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, self._quality])
+        ok, buf = cv2.imencode(
+            ".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, self._quality, cv2.IMWRITE_JPEG_OPTIMIZE, 1]
+        )
         if not ok:
             raise RecordingError(f"frame {frame.index} could not be JPEG-encoded")
         self._zip.writestr(frame_member(len(self._timestamps)), buf.tobytes())

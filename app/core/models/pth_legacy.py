@@ -63,7 +63,7 @@ _STORAGE_DTYPES: dict[str, np.dtype[Any]] = {
 _MODULE_PREFIX = "module."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _StorageType:
     """Marker standing in for a ``torch.<Name>Storage`` class."""
 
@@ -71,7 +71,7 @@ class _StorageType:
     dtype: np.dtype[Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _StorageRef:
     """A parsed persistent id: which storage, of what type and size."""
 
@@ -81,7 +81,7 @@ class _StorageRef:
     view_offset: int  # element offset into the root storage (0 unless a view)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _TensorRef:
     """What ``_rebuild_tensor_v2`` was asked to build, recorded, not executed."""
 
@@ -215,6 +215,8 @@ def loads_legacy_pth(data: bytes, *, strip_prefix: str = _MODULE_PREFIX) -> Orde
     # Which dtype each storage has, from the tensors that reference it.
     dtypes: dict[str, np.dtype[Any]] = {}
     for name, value in root.items():
+        if not isinstance(name, str):
+            raise ModelError(f"the .pth state dict has a non-string key {name!r:.80}")
         if not isinstance(value, _TensorRef):
             raise ModelError(f"the .pth state dict entry {name!r:.80} is not a tensor")
         known = dtypes.setdefault(value.storage.key, value.storage.dtype)
@@ -267,6 +269,9 @@ def _materialise(name: str, ref: _TensorRef, storage: np.ndarray) -> np.ndarray:
             f"corrupt .pth file: tensor {name!r} (offset {ref.offset}, size {ref.size}, stride {ref.stride}) "
             f"reaches past its storage of {storage.size} elements"
         )
+    if int(np.prod(ref.size, dtype=np.float64)) > ref.storage.numel:
+        # Only expanded (stride-0) views exceed their storage; a state dict never holds one.
+        raise ModelError(f"corrupt .pth file: tensor {name!r} of size {ref.size} is larger than its storage")
     itemsize = storage.dtype.itemsize
     view = np.lib.stride_tricks.as_strided(
         storage[start:],
@@ -274,7 +279,7 @@ def _materialise(name: str, ref: _TensorRef, storage: np.ndarray) -> np.ndarray:
         strides=tuple(st * itemsize for st in ref.stride),
         writeable=False,
     )
-    return np.ascontiguousarray(view, dtype=storage.dtype.newbyteorder("=")).copy()
+    return np.array(view, dtype=storage.dtype.newbyteorder("="), order="C", copy=True)
 
 
 def load_legacy_pth(
