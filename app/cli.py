@@ -114,7 +114,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_benchmarks(args)
 
 
+def _display_available() -> bool:
+    """False on a Linux machine with no screen (and no Qt platform chosen explicitly)."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
+    if not _display_available():
+        raise LivegateError(
+            "no display found: the app needs a screen. On a headless machine run it on a virtual one "
+            "(`xvfb-run -a make run ARGS='--source sim:live'`), or take screenshots with `make screenshots`"
+        )
     try:
         from app.gui.main import run_gui
     except ImportError as exc:

@@ -10,6 +10,8 @@ VENV="$ROOT/.venv"
 PY=${PYTHON:-python3}
 
 say() { printf 'livegate-setup: %s\n' "$*" >&2; }
+# pip on some machines warns about configured package folders that do not exist; keep real messages only.
+pipq() { "$VENV/bin/python" -m pip "$@" 2> >(grep -v "^WARNING: Location '" >&2); }
 
 # 1. Python version ------------------------------------------------------------------
 if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
@@ -59,9 +61,9 @@ stamp="$VENV/.livegate-stamp"
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing pinned packages (requirements.lock)"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.lock
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  pipq install -q --disable-pip-version-check --upgrade "pip>=24"
+  pipq install -q --disable-pip-version-check -r requirements.lock
+  pipq install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
   echo "$want" > "$stamp"
 fi
 
