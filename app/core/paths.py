@@ -62,6 +62,9 @@ def models_dir() -> Path:
     override = _env_path("LIVEGATE_MODELS_DIR")
     if override:
         return override
+    frozen_dir = getattr(sys, "_MEIPASS", None)
+    if frozen_dir and any((Path(frozen_dir) / "models").glob("*.task")):
+        return Path(frozen_dir) / "models"  # offline bundle: models shipped inside, hash-checked on load
     root = source_root()
     if root is not None:
         return root / "models"

