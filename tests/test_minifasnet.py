@@ -30,16 +30,20 @@ from app.core.models.minifasnet import (
     crop_for_model,
     detector_box_from_landmarks,
 )
+from app.core.paths import models_dir
 from app.core.models.pth_legacy import LEGACY_MAGIC_NUMBER, load_legacy_pth, loads_legacy_pth
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("LIVEGATE_MODEL_MIRROR") or REPO_ROOT.parent / "shared" / "models-mirror")
 SFAS = MIRROR / "silent-face-anti-spoofing"
-V2_PTH = SFAS / "2.7_80x80_MiniFASNetV2.pth"
-V1SE_PTH = SFAS / "4_0_0_80x80_MiniFASNetV1SE.pth"
 SAMPLES = SFAS / "samples"
+# The weights as the set-up fetched them (hash-checked), falling back to the mirror's copies.
+V2_PTH = models_dir() / "2.7_80x80_MiniFASNetV2.pth"
+V1SE_PTH = models_dir() / "4_0_0_80x80_MiniFASNetV1SE.pth"
+if not V2_PTH.is_file():
+    V2_PTH, V1SE_PTH = SFAS / "2.7_80x80_MiniFASNetV2.pth", SFAS / "4_0_0_80x80_MiniFASNetV1SE.pth"
 
-LANDMARKER = Path(os.environ.get("LIVEGATE_FACE_LANDMARKER") or "/tmp/face_landmarker.task")
+LANDMARKER = Path(os.environ.get("LIVEGATE_FACE_LANDMARKER") or models_dir() / "face_landmarker.task")
 #: The FaceLandmarker bundle the face-box mapping was measured with.
 LANDMARKER_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 
@@ -173,6 +177,21 @@ def test_reader_rejects_truncated_real_file(tmp_path: Path) -> None:
     corrupt[300:340] = b"\xff" * 40  # inside the state-dict pickle
     with pytest.raises(ModelError):
         loads_legacy_pth(bytes(corrupt))
+
+
+@needs_weights
+def test_reader_survives_random_byte_mutations() -> None:
+    """Corrupt bytes in the pickles yield a state dict or ModelError, never another exception or a hang."""
+    data = V2_PTH.read_bytes()
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        mutated = bytearray(data)
+        for pos in rng.integers(0, 40_000, size=int(rng.integers(1, 4))):
+            mutated[int(pos)] = int(rng.integers(0, 256))
+        try:
+            loads_legacy_pth(bytes(mutated))
+        except ModelError:
+            pass
 
 
 # --------------------------------------------------------------------------- crop rule

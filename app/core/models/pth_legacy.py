@@ -20,12 +20,16 @@ its :class:`pickle.Unpickler` resolves only ``collections.OrderedDict``,
 ``torch.*Storage`` type names (replaced by dtype markers). Any other global,
 for example ``os.system`` or ``builtins.eval``, raises :class:`ModelError`
 before anything is called. Persistent ids are parsed, never dereferenced.
+The recorder's objects refuse pickle's BUILD opcode, so a crafted file cannot
+rewrite a tensor after it was validated; shapes are checked against their
+storage before any array is made, and the file size is capped.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import pickle
 import struct
 from collections import OrderedDict
@@ -63,12 +67,20 @@ _STORAGE_DTYPES: dict[str, np.dtype[Any]] = {
 _MODULE_PREFIX = "module."
 
 
+def _refuse_build(state: object) -> None:
+    """Block the pickle BUILD opcode on the reader's own marker objects."""
+    raise ModelError("corrupt .pth file: it tries to modify a rebuilt tensor or storage (pickle BUILD)")
+
+
 @dataclass(frozen=True, slots=True)
 class _StorageType:
     """Marker standing in for a ``torch.<Name>Storage`` class."""
 
     name: str
     dtype: np.dtype[Any]
+
+    def __setstate__(self, state: object) -> None:
+        _refuse_build(state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +92,9 @@ class _StorageRef:
     numel: int
     view_offset: int  # element offset into the root storage (0 unless a view)
 
+    def __setstate__(self, state: object) -> None:
+        _refuse_build(state)
+
 
 @dataclass(frozen=True, slots=True)
 class _TensorRef:
@@ -89,6 +104,9 @@ class _TensorRef:
     offset: int
     size: tuple[int, ...]
     stride: tuple[int, ...]
+
+    def __setstate__(self, state: object) -> None:
+        _refuse_build(state)
 
 
 def _is_int(value: object) -> bool:
@@ -120,8 +138,14 @@ _ALLOWED_GLOBALS: dict[tuple[str, str], object] = {
 }
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that resolves only the few globals a state dict needs."""
+class _RestrictedUnpickler(pickle._Unpickler):  # noqa: SLF001
+    """Unpickler that resolves only the few globals a state dict needs.
+
+    Built on the pure-Python unpickler on purpose: its memo is a dict, whereas
+    the C unpickler sizes an array by the largest ``LONG_BINPUT`` index, so a
+    single corrupt 4-byte index could make it allocate gigabytes. The state
+    dict pickle is small (~35 kB), so the slower parser costs ~20 ms.
+    """
 
     def find_class(self, module: str, name: str) -> Any:
         allowed = _ALLOWED_GLOBALS.get((module, name))
@@ -203,7 +227,7 @@ def loads_legacy_pth(data: bytes, *, strip_prefix: str = _MODULE_PREFIX) -> Orde
     sys_info = _load_pickle(stream, "system information")
     if not isinstance(sys_info, dict):
         raise ModelError("corrupt .pth file: system information is not a dict")
-    byte_order = "<" if sys_info.get("little_endian", True) else ">"
+    byte_order = "<" if dict.get(sys_info, "little_endian", True) else ">"
 
     root = _load_pickle(stream, "state dict")
     if not isinstance(root, dict):
@@ -212,9 +236,11 @@ def loads_legacy_pth(data: bytes, *, strip_prefix: str = _MODULE_PREFIX) -> Orde
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise ModelError("corrupt .pth file: the storage key list is not a list of strings")
 
+    # dict's own method: instance attributes set by a crafted BUILD cannot stand in for it.
+    entries = list(dict.items(root))
     # Which dtype each storage has, from the tensors that reference it.
     dtypes: dict[str, np.dtype[Any]] = {}
-    for name, value in root.items():
+    for name, value in entries:
         if not isinstance(name, str):
             raise ModelError(f"the .pth state dict has a non-string key {name!r:.80}")
         if not isinstance(value, _TensorRef):
@@ -247,7 +273,7 @@ def loads_legacy_pth(data: bytes, *, strip_prefix: str = _MODULE_PREFIX) -> Orde
         _log.warning("legacy .pth file has %d trailing bytes after its storages", len(data) - pos)
 
     result: OrderedDict[str, np.ndarray] = OrderedDict()
-    for name, ref in root.items():
+    for name, ref in entries:
         storage = storages.get(ref.storage.key)
         if storage is None:
             raise ModelError(f"truncated or corrupt .pth file: storage of {name!r} is missing")
@@ -269,7 +295,7 @@ def _materialise(name: str, ref: _TensorRef, storage: np.ndarray) -> np.ndarray:
             f"corrupt .pth file: tensor {name!r} (offset {ref.offset}, size {ref.size}, stride {ref.stride}) "
             f"reaches past its storage of {storage.size} elements"
         )
-    if int(np.prod(ref.size, dtype=np.float64)) > ref.storage.numel:
+    if math.prod(ref.size) > ref.storage.numel:
         # Only expanded (stride-0) views exceed their storage; a state dict never holds one.
         raise ModelError(f"corrupt .pth file: tensor {name!r} of size {ref.size} is larger than its storage")
     itemsize = storage.dtype.itemsize
