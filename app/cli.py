@@ -191,12 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("simulate", help="render simulated sessions (live users and attacks)")
-    p.add_argument("--species", default="live")
+    p.add_argument("--species", default="live", help="species, comma-separated list or all")
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("out/sim"))
     p.add_argument("--contact-sheet", action="store_true", help="write a contact sheet PNG per species instead")
     p.add_argument("--face", type=Path, default=None, help="portrait photo to use as the face")
+    p.add_argument("--behaviour", default=None,
+                   help="cooperative, never-approach, too-close, leaves, second-face or stall")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a simulator parameter (repeatable)")
     p.set_defaults(func=_delegate("app.core.simulate.cli", "run"))
 
     p = sub.add_parser("eval", help="evaluate scoring on labelled recordings (ISO/IEC 30107-3 metrics)")
@@ -207,14 +210,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("screenshots", help="drive the GUI with sim: sources and save a screenshot of every screen")
     p.add_argument("outdir", type=Path)
+    p.add_argument("--small", type=Path, default=None, metavar="DIR", help="also write copies under 150 KB to DIR (docs)")
+    p.add_argument("--only", default="", help="comma-separated scenarios: start,hints,light,leave,problems,kiosk,spanish")
     p.set_defaults(func=_delegate("app.gui.screenshots", "run"))
 
-    p = sub.add_parser("sessions", help="session history: list, show, export, purge")
+    p = sub.add_parser("sessions", help="session history: list, show, export, purge, delete")
     p.add_argument("action", choices=["list", "show", "export", "purge", "delete"])
-    p.add_argument("ids", nargs="*")
-    p.add_argument("--out", type=Path, default=None)
-    p.add_argument("--status", default=None)
-    p.add_argument("--customer", default=None)
+    p.add_argument("ids", nargs="*", help="session ids (show, export, delete)")
+    p.add_argument("--out", type=Path, default=None, help="export: ZIP file to write")
+    p.add_argument("--status", default=None, help="filter: CREATED, IN_PROGRESS, SUCCEEDED, FAILED, EXPIRED, ERROR")
+    p.add_argument("--customer", default=None, help="filter: exact customer reference")
+    p.add_argument("--since", default=None, help="filter: created at or after (ISO 8601 date/time, UTC)")
+    p.add_argument("--until", default=None, help="filter: created before (ISO 8601 date/time, UTC)")
+    p.add_argument("--limit", type=int, default=None, help="list/export: at most this many sessions (1-1000)")
+    p.add_argument("--older-than", type=float, default=None, metavar="DAYS", help="purge: age in days (default: the retention setting)")
+    p.add_argument("--with-recordings", action="store_true", help="export: include decrypted recordings")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_delegate("app.core.store.cli", "sessions"))
 
@@ -225,11 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_delegate("app.core.api.cli", "serve"))
 
     p = sub.add_parser("token", help="print the API bearer token")
+    p.add_argument("--rotate", action="store_true", help="replace the token with a new one first")
     p.set_defaults(func=_delegate("app.core.api.cli", "token"))
 
-    p = sub.add_parser("verify-result", help="check a result JSON's signature")
-    p.add_argument("file", type=Path)
-    p.add_argument("--export-key", action="store_true", help="print this device's public key instead")
+    p = sub.add_parser("verify-result", help="check a result JSON's signature (exit 0 valid, 1 invalid, 2 unreadable)")
+    p.add_argument("file", type=Path, nargs="?")
+    p.add_argument("--export-key", action="store_true", help="print this device's public key (PEM) instead")
+    p.add_argument("--key", action="append", metavar="PEM", help="also trust this public key (repeatable)")
     p.set_defaults(func=_delegate("app.core.store.cli", "verify_result"))
     return parser
 

@@ -1,0 +1,221 @@
+"""Per-species parameters: sampled from documented ranges for a seed, overridable by name.
+
+Every value that shapes a simulated session is drawn here, in a fixed order,
+from ``numpy.random.default_rng([seed, species])`` so a seed always gives the
+same participant. The ranges and their physical reasons are documented in
+``docs/simulator.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+
+from app.core.errors import ConfigError
+from app.core.simulate.motion import BEHAVIOURS
+
+SPECIES = ("live", "live-hard", "print", "curved-print", "screen-replay", "injection", "injection-forged-light", "mask")
+#: Species whose frames contain a face-like object in front of the camera.
+FACE_SPECIES = SPECIES
+#: Species that replay a previously rendered genuine session.
+REPLAY_SPECIES = ("screen-replay", "injection", "injection-forged-light")
+INJECTION_SPECIES = ("injection", "injection-forged-light")
+
+#: Camera names a physical webcam might report (chosen per seed).
+PHYSICAL_NAMES = ("Integrated Camera", "HD Pro Webcam C920", "USB2.0 HD UVC WebCam", "Logitech BRIO", "HP HD Camera")
+#: Names virtual-camera products give their devices.
+VIRTUAL_NAMES = ("OBS Virtual Camera", "ManyCam Virtual Webcam", "Dummy video device (0x0000)", "XSplit VCam", "SplitCam Video Driver")
+
+#: Keys accepted in a spec or on the command line besides the sampled ones.
+CONTROL_KEYS = {
+    "seed": "integer seed of all random choices",
+    "behaviour": "cooperative | never-approach | too-close | leaves | second-face | stall",
+    "stall_after": "seconds after which a stall-behaviour source stops delivering frames",
+    "face": "portrait photo used as the face (default: scikit-image astronaut)",
+    "oval": "cx,cy,w,h of the oval the user aims at (default: the app's oval rule for this seed)",
+    "autostart": "1: approach on its own after wait_s; 0: wait far until set_oval() is called",
+    "hide_virtual": "1: an injection attack reports a physical camera name (forged device)",
+    "t0": "virtual-clock start in ns (non-realtime sources)",
+    "realtime_skip": "1: a realtime source skips frames it could not render in time (like a camera)",
+}
+
+
+def species_seed(species: str, seed: int) -> list[int]:
+    return [int(seed) & 0xFFFFFFFF, zlib.crc32(species.encode())]
+
+
+def _u(rng: np.random.Generator, lo: float, hi: float, nd: int = 4) -> float:
+    return round(float(rng.uniform(lo, hi)), nd)
+
+
+def sample_params(species: str, seed: int) -> dict[str, Any]:
+    """All parameters of one simulated participant (before overrides)."""
+    if species not in SPECIES:
+        raise ConfigError(f"unknown simulator species {species!r}; choose one of: {', '.join(SPECIES)}")
+    rng = np.random.default_rng(species_seed(species, seed))
+    hard = species == "live-hard"
+    p: dict[str, Any] = {"species": species, "seed": int(seed), "behaviour": "cooperative", "stall_after": 3.0}
+    # --- room light ---------------------------------------------------------------
+    if hard:
+        p["light_regime"] = str(rng.choice(["dim", "bright", "normal"], p=[0.4, 0.35, 0.25]))
+        lux = {"dim": (8.0, 35.0), "bright": (700.0, 2200.0), "normal": (80.0, 300.0)}[p["light_regime"]]
+        p["ambient_lux"] = _u(rng, *lux, nd=1)
+    else:
+        p["light_regime"] = "normal"
+        p["ambient_lux"] = _u(rng, 70.0, 350.0, nd=1)
+    p["ambient_cct"] = int(rng.uniform(2700, 6500))
+    p["key_azimuth_deg"] = _u(rng, -60, 60, 1)
+    p["key_elevation_deg"] = _u(rng, 20, 70, 1)
+    p["ambient_base"] = _u(rng, 0.4, 0.75, 3)
+    # --- kiosk screen -------------------------------------------------------------
+    p["screen_w_m"] = _u(rng, 0.26, 0.36, 3)
+    p["screen_aspect"] = float(rng.choice([1.6, 1.7778, 1.5]))
+    p["screen_top_m"] = _u(rng, 0.005, 0.02, 3)
+    p["screen_nits"] = _u(rng, 220, 450, 0)
+    p["screen_crosstalk"] = _u(rng, 0.02, 0.12, 3)
+    p["flash_gain"] = 0.86
+    # --- camera ----------------------------------------------------------------------
+    p["hfov_deg"] = _u(rng, 58, 72, 1)
+    p["latency_ms"] = _u(rng, 45, 100, 1)
+    p["exposure_ms"] = _u(rng, 8, 30, 1)
+    p["readout_ms"] = _u(rng, 15, 28, 1)
+    p["jitter_ms"] = _u(rng, 0.3, 2.0, 2)
+    p["gamma"] = _u(rng, 2.0, 2.4, 2)
+    p["read_noise"] = _u(rng, 0.0015, 0.003, 5)
+    p["shot_noise"] = _u(rng, 0.0003, 0.0006, 5)
+    p["ae_tau"] = 0.0 if rng.random() < 0.6 else _u(rng, 1.5, 4.0, 2)
+    p["awb_tau"] = 0.0 if rng.random() < 0.7 else _u(rng, 3.0, 8.0, 2)
+    p["wb_error"] = _u(rng, -0.04, 0.04, 3)
+    p["jpeg_quality"] = 0 if rng.random() < 0.6 else int(rng.uniform(82, 95))
+    p["blur"] = 0.0 if rng.random() < 0.7 else _u(rng, 0.4, 0.7, 2)
+    p["camera_name"] = str(rng.choice(PHYSICAL_NAMES))
+    if hard and rng.random() < 0.6:
+        # Low-end camera: small pixels, more noise, stronger compression, softer optics.
+        p["read_noise"] = _u(rng, 0.004, 0.008, 5)
+        p["shot_noise"] = _u(rng, 0.0008, 0.0015, 5)
+        p["jpeg_quality"] = int(rng.uniform(65, 82))
+        p["blur"] = _u(rng, 0.8, 1.3, 2)
+    # --- room behind ---------------------------------------------------------------
+    p["bg_distance_m"] = _u(rng, 2.0, 4.5, 2)
+    p["bg_albedo"] = _u(rng, 0.15, 0.55, 3)
+    p["bg_style"] = int(rng.integers(0, 1_000_000))
+    # --- person ----------------------------------------------------------------------
+    p["ipd_mm"] = _u(rng, 58, 68, 1)
+    p["skin_gain"] = _u(rng, 0.85, 1.1, 3)
+    p["skin_hue_deg"] = 0.0
+    p["skin_specular"] = _u(rng, 0.01, 0.03, 4)
+    p["glasses"] = 0
+    if hard:
+        if rng.random() < 0.5:
+            p["skin_gain"] = _u(rng, 0.3, 0.65, 3)  # darker skin tone
+            p["skin_hue_deg"] = _u(rng, -8, 8, 1)
+        p["glasses"] = int(rng.random() < 0.5)
+    # --- movement --------------------------------------------------------------------
+    p["wait_s"] = _u(rng, 0.3, 0.9, 2)
+    p["approach_s"] = _u(rng, 0.5, 0.8, 2) if hard and rng.random() < 0.5 else _u(rng, 1.2, 2.4, 2)
+    p["start_ratio"] = _u(rng, 0.5, 0.58, 3)
+    p["fit_ratio"] = _u(rng, 0.93, 1.02, 3)
+    p["aim_error"] = _u(rng, 0.0, 0.03, 3)
+    p["too_close_ratio"] = _u(rng, 1.3, 1.45, 3)
+    p["start_offset_x"] = _u(rng, -0.03, 0.03, 3)
+    p["start_offset_y"] = _u(rng, -0.015, 0.015, 3)
+    p["sway_deg"] = _u(rng, 0.8, 2.5, 2)
+    p["sway_mm"] = _u(rng, 1.5, 4.0, 2)
+    p["yaw0_deg"] = _u(rng, -6, 6, 1)
+    p["pitch0_deg"] = _u(rng, -5, 5, 1)
+    p["roll0_deg"] = _u(rng, -4, 4, 1)
+    p["leave_after_s"] = _u(rng, 1.8, 3.0, 2)
+    p["second_after_s"] = _u(rng, 0.8, 1.8, 2)
+    p["blink_interval_s"] = _u(rng, 2.5, 5.0, 2)
+    p["blink_ms"] = _u(rng, 130, 230, 0)
+    # --- attack props ----------------------------------------------------------------
+    if species in ("print", "curved-print"):
+        p["paper_white"] = _u(rng, 0.72, 0.88, 3)
+        p["ink_black"] = _u(rng, 0.02, 0.07, 3)
+        p["print_saturation"] = _u(rng, 0.7, 0.95, 3)
+        p["print_scale"] = _u(rng, 0.92, 1.08, 3)
+        p["sheet_w_m"] = float(rng.choice([0.21, 0.15, 0.18]))
+        p["sheet_h_m"] = round(p["sheet_w_m"] * float(rng.uniform(1.3, 1.45)), 3)
+        p["sway_mm"] = _u(rng, 2.5, 6.0, 2)
+        p["paper_specular"] = _u(rng, 0.0, 0.015, 4)
+        if species == "curved-print":
+            p["bend_radius_m"] = _u(rng, 0.08, 0.18, 3)
+    if species == "mask":
+        p["mask_flatness"] = _u(rng, 0.35, 0.65, 3)
+        p["mask_specular"] = _u(rng, 0.04, 0.08, 4)
+        p["mask_roughness"] = _u(rng, 0.05, 0.1, 3)
+        p["mask_tint_r"] = _u(rng, 0.95, 1.12, 3)
+        p["mask_tint_b"] = _u(rng, 0.85, 1.02, 3)
+    if species in REPLAY_SPECIES:
+        p["replay_seed"] = int(rng.integers(1, 2**31 - 1))
+    if species == "screen-replay":
+        p["tablet_w_m"] = _u(rng, 0.19, 0.25, 3)
+        p["tablet_nits"] = _u(rng, 250, 500, 0)
+        p["tablet_black"] = _u(rng, 0.002, 0.01, 4)
+        p["bezel_mm"] = _u(rng, 6, 20, 1)
+        p["glass_specular"] = _u(rng, 0.03, 0.05, 4)
+        p["tablet_fill"] = _u(rng, 0.92, 1.05, 3)
+        p["moire"] = 0.0 if rng.random() < 0.5 else _u(rng, 0.03, 0.08, 3)
+        p["sway_mm"] = _u(rng, 1.0, 3.0, 2)
+        p["sway_deg"] = _u(rng, 0.3, 1.2, 2)
+    if species in INJECTION_SPECIES:
+        p["stream_jpeg"] = int(rng.uniform(60, 88))
+        p["source_fps"] = float(rng.choice([30.0, 25.0, 24.0]))
+        p["virtual_name"] = str(rng.choice(VIRTUAL_NAMES))
+        p["hide_virtual"] = 0
+        p["stream_jitter_ms"] = _u(rng, 0.0, 0.2, 3)
+    if species == "injection-forged-light":
+        p["forge_delay_ms"] = _u(rng, 150, 400, 0)
+        p["forge_strength"] = _u(rng, 0.3, 0.8, 3)
+    return p
+
+
+def apply_overrides(params: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+    """Apply ``key=value`` strings, typed like the sampled value; unknown keys raise ``ConfigError``."""
+    out = dict(params)
+    for key, raw in overrides.items():
+        if key in ("species",):
+            continue
+        if key == "oval":
+            try:
+                vals = [float(v) for v in raw.split(",")]
+                if len(vals) != 4:
+                    raise ValueError
+            except ValueError as exc:
+                raise ConfigError(f"oval must be cx,cy,w,h in pixels; got {raw!r}") from exc
+            out["oval"] = vals
+            continue
+        if key == "face":
+            out["face"] = raw
+            continue
+        if key not in out and key not in CONTROL_KEYS:
+            known = sorted(set(out) | set(CONTROL_KEYS))
+            raise ConfigError(f"unknown simulator parameter {key!r} for sim:{params['species']}; known: {', '.join(known)}")
+        current = out.get(key)
+        try:
+            if isinstance(current, bool):
+                value: Any = raw.lower() in ("1", "true", "yes", "on")
+            elif isinstance(current, int) or key in ("seed", "autostart", "hide_virtual", "t0", "realtime_skip"):
+                value = int(float(raw))
+            elif isinstance(current, float) or key in ("stall_after",):
+                value = float(raw)
+            else:
+                value = raw
+        except ValueError as exc:
+            raise ConfigError(f"simulator parameter {key}={raw!r} is not a number") from exc
+        out[key] = value
+    if out.get("behaviour") not in BEHAVIOURS:
+        raise ConfigError(f"unknown behaviour {out.get('behaviour')!r}; choose one of: {', '.join(BEHAVIOURS)}")
+    return out
+
+
+def resolve_params(species: str, overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """Sample for the seed in ``overrides`` (default 0), then apply the overrides."""
+    overrides = dict(overrides or {})
+    try:
+        seed = int(overrides.get("seed", "0"))
+    except ValueError as exc:
+        raise ConfigError(f"seed must be an integer; got {overrides.get('seed')!r}") from exc
+    return apply_overrides(sample_params(species, seed), overrides)

@@ -1,0 +1,405 @@
+"""One simulated participant: scene + camera pipeline, rendered frame by frame.
+
+:class:`Simulation` is the clock-free core: ``render(index, t_ns)`` returns the
+camera frame stamped ``t_ns`` and its ground truth, reading the displayed
+colour from a :class:`~app.core.screen.ScreenState`. The live frame source
+(``source.py``) paces it in real time; the generator (``session.py``) drives it
+on a virtual clock while playing the app's challenge.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from app.core.capture.devices import virtual_verdict
+from app.core.challenge import Oval, face_box, make_oval
+from app.core.screen import ScreenState
+from app.core.simulate.face import FaceModel, get_face
+from app.core.simulate.motion import MotionParams
+from app.core.simulate.params import INJECTION_SPECIES
+from app.core.simulate.render import Ambient, Material, PinholeCamera, ScreenLight, displayed, sample_light
+from app.core.simulate.scene import FaceTruth, HeadSubject, Scene, cct_to_rgb, hue_rotate, make_room
+from app.core.simulate.sensor import Sensor, SensorParams
+
+WIDTH, HEIGHT, FPS = 640, 480, 30.0
+FRAME_NS = int(round(1e9 / FPS))
+
+
+@dataclass
+class FrameTruth:
+    """Ground truth of one rendered frame (labels only)."""
+
+    index: int
+    t_ns: int
+    faces: list[FaceTruth] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"i": self.index, "faces": [f.to_dict() for f in self.faces]}
+
+
+def default_oval(params: dict[str, Any], width: int = WIDTH, height: int = HEIGHT) -> Oval:
+    """The oval from ``params['oval']`` or the app's own oval rule for this seed."""
+    if params.get("oval"):
+        cx, cy, w, h = (float(v) for v in params["oval"])
+        return Oval(cx, cy, w, h)
+    return make_oval(width, height, random.Random(int(params["seed"]) * 7919 + 17))
+
+
+def motion_params(p: dict[str, Any], *, blinks: bool = True, phase_offset: int = 0) -> MotionParams:
+    return MotionParams(
+        behaviour=p["behaviour"],
+        wait_s=p["wait_s"],
+        approach_s=p["approach_s"],
+        start_ratio=p["start_ratio"],
+        fit_ratio=p["fit_ratio"],
+        aim_error=p["aim_error"],
+        too_close_ratio=p["too_close_ratio"],
+        start_offset_x=p["start_offset_x"],
+        start_offset_y=p["start_offset_y"],
+        sway_deg=p["sway_deg"],
+        sway_mm=p["sway_mm"],
+        yaw0_deg=p["yaw0_deg"],
+        pitch0_deg=p["pitch0_deg"],
+        roll0_deg=p["roll0_deg"],
+        leave_after_s=p["leave_after_s"],
+        blink_interval_s=p["blink_interval_s"],
+        blink_ms=p["blink_ms"],
+        blinks=blinks,
+        phase_seed=int(p["seed"]) * 31 + phase_offset,
+    )
+
+
+def screen_light(p: dict[str, Any]) -> ScreenLight:
+    c = p["screen_crosstalk"]
+    mixing = np.array([[1.0, c, c / 2], [c, 1.0, c], [c / 2, c, 1.0]])
+    mixing /= mixing.sum(axis=1).mean()
+    w = p["screen_w_m"]
+    return ScreenLight(width_m=w, height_m=w / p["screen_aspect"], top_m=p["screen_top_m"], luminance=p["screen_nits"], mixing=mixing)
+
+
+def ambient_light(p: dict[str, Any]) -> Ambient:
+    az, el = math.radians(p["key_azimuth_deg"]), math.radians(p["key_elevation_deg"])
+    # Direction *toward* the key light, camera frame (y down): above (-y), in front of the face (-z).
+    key = np.array([math.sin(az) * math.cos(el), -math.sin(el), -math.cos(az) * math.cos(el)])
+    return Ambient(lux=p["ambient_lux"], rgb=cct_to_rgb(p["ambient_cct"]), key_dir=key, base=p["ambient_base"])
+
+
+def sensor_params(p: dict[str, Any]) -> SensorParams:
+    e = p["wb_error"]
+    return SensorParams(
+        ae_tau=p["ae_tau"],
+        awb_tau=p["awb_tau"],
+        read_noise=p["read_noise"],
+        shot_noise=p["shot_noise"],
+        gamma=p["gamma"],
+        wb_error=(e, 0.0, -e),
+        jpeg_quality=int(p["jpeg_quality"]),
+        blur=p["blur"],
+    )
+
+
+def skin_texture(face: FaceModel, p: dict[str, Any]) -> np.ndarray:
+    """Albedo (linear RGB) with this person's skin tone (global gain and hue shift) and optional glasses."""
+    albedo = np.clip(face.albedo * np.float32(p["skin_gain"]), 0.0, 0.95)
+    albedo = hue_rotate(albedo, p["skin_hue_deg"])
+    if p.get("glasses"):
+        albedo = albedo.copy()
+        draw_glasses(albedo, face)
+    return np.ascontiguousarray(albedo, dtype=np.float32)
+
+
+def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
+    """Dark rims around the eyes, a bridge and temples; slightly tinted lenses."""
+    lm = face.landmarks
+    iod = float(np.hypot(*(lm[[362, 263]].mean(axis=0) - lm[[33, 133]].mean(axis=0))))
+    centres = [lm[[33, 133]].mean(axis=0), lm[[362, 263]].mean(axis=0)]
+    axes = (int(0.42 * iod), int(0.3 * iod))
+    lens = np.zeros(albedo.shape[:2], np.uint8)
+    rims = np.zeros(albedo.shape[:2], np.uint8)
+    thick = max(2, int(0.05 * iod))
+    for c in centres:
+        cc = (int(c[0]), int(c[1] + 0.04 * iod))
+        cv2.ellipse(lens, cc, axes, 0, 0, 360, 255, -1)
+        cv2.ellipse(rims, cc, axes, 0, 0, 360, 255, thick)
+    l, r = centres
+    cv2.line(rims, (int(l[0] + axes[0]), int(l[1])), (int(r[0] - axes[0]), int(r[1])), 255, thick)
+    cv2.line(rims, (int(l[0] - axes[0]), int(l[1])), (int(l[0] - 1.25 * iod), int(l[1] + 0.05 * iod)), 255, thick)
+    cv2.line(rims, (int(r[0] + axes[0]), int(r[1])), (int(r[0] + 1.25 * iod), int(r[1] + 0.05 * iod)), 255, thick)
+    albedo[lens > 0] *= np.float32(0.9)
+    albedo[rims > 0] = np.float32(0.03)
+
+
+class Simulation:
+    """A simulated participant rendered on demand.
+
+    Parameters
+    ----------
+    species:
+        One of :data:`app.core.simulate.params.SPECIES`.
+    params:
+        Resolved parameters (:func:`app.core.simulate.params.resolve_params`).
+    screen:
+        Where the displayed colour is read; a private one when ``None``.
+    t0_ns:
+        Clock value at which the scene's time starts (the source's open time).
+    """
+
+    def __init__(self, species: str, params: dict[str, Any], *, screen: ScreenState | None = None, t0_ns: int = 0) -> None:
+        self.species = species
+        self.params = params
+        self.screen = screen if screen is not None else ScreenState()
+        self.t0_ns = int(t0_ns)
+        self.camera = PinholeCamera(WIDTH, HEIGHT, params["hfov_deg"])
+        self.oval = default_oval(params, WIDTH, HEIGHT)
+        self.face = get_face(params.get("face") or None)
+        self.recording: Any = None
+        self.scene = self._build_scene()
+        self.sensor = Sensor(sensor_params(params), WIDTH, HEIGHT, seed=int(params["seed"]) * 101 + 5)
+        self._last_t: float | None = None
+        self._metered = False
+        self.latency_ns = int(params["latency_ms"] * 1e6)
+
+    # -- construction (species hook) -------------------------------------------------
+
+    def _build_scene(self) -> Scene:
+        p = self.params
+        room = make_room(WIDTH // 2, HEIGHT // 2, p["bg_style"], p["bg_albedo"])
+        scene = Scene(self.camera, screen_light(p), ambient_light(p), room, p["bg_distance_m"])
+        autostart = bool(p.get("autostart", 1))
+        species = self.species
+        ipd = p["ipd_mm"] / 1000.0
+        if species in ("live", "live-hard", "mask"):
+            skin = skin_texture(self.face, p)
+            if species == "mask":
+                from app.core.simulate.species import mask_albedo
+
+                head = HeadSubject(
+                    self.face, self.camera, motion_params(p, blinks=False), self.oval, ipd_m=ipd,
+                    material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"]),
+                    texture=mask_albedo(self.face, skin, p), blinks=False, autostart=autostart, kind="mask",
+                )
+            else:
+                head = HeadSubject(
+                    self.face, self.camera, motion_params(p), self.oval, ipd_m=ipd,
+                    material=Material(specular=p["skin_specular"], roughness=0.18), texture=skin, autostart=autostart,
+                )
+            scene.subjects.append(head)
+            if p["behaviour"] == "second-face":
+                scene.subjects.append(self._second_person(head))
+        elif species in ("print", "curved-print"):
+            from app.core.simulate.species import make_print_subject
+
+            prop = make_print_subject(self.face, self.camera, motion_params(p, blinks=False), self.oval, p, autostart=autostart)
+            scene.subjects.append(prop)
+        elif species == "screen-replay":
+            from app.core.simulate.species import GenuineRecording, TabletSubject
+
+            self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns)
+            scene.subjects.append(TabletSubject(self.recording, self.camera, p, self.oval, int(p["seed"]) * 31))
+        else:
+            raise ValueError(f"species {species!r} has no camera scene")
+        return scene
+
+    def _second_person(self, first: HeadSubject) -> HeadSubject:
+        """Another person leaning in beside the user: the photo mirrored, different tone and size."""
+        p = self.params
+        face = self.face
+        mirrored = FaceModel(
+            albedo=np.ascontiguousarray(hue_rotate(face.albedo[:, ::-1] * np.float32(0.85), -8.0)),
+            alpha=np.ascontiguousarray(face.alpha[:, ::-1]),
+            height=np.ascontiguousarray(face.height[:, ::-1]),
+            normals=np.ascontiguousarray(face.normals[:, ::-1] * np.array([-1, 1, 1], np.float32)),
+            scale=face.scale,
+            centre=(face.albedo.shape[1] - 1 - face.centre[0], face.centre[1]),
+            landmarks=face.landmarks,
+            landmarks3d=face.landmarks3d * np.array([-1.0, 1.0, 1.0]),
+            eyes=[],
+            photo=face.photo,
+            photo_offset=face.photo_offset,
+            photo_landmarks=face.photo_landmarks,
+            source=face.source + " (mirrored)",
+        )
+        mp = motion_params(p, phase_offset=977)
+        mp.behaviour = "never-approach"
+        second = HeadSubject(mirrored, self.camera, mp, self.oval, ipd_m=p["ipd_mm"] / 1000.0 * 1.04,
+                             material=Material(specular=p["skin_specular"], roughness=0.18), autostart=False)
+        # Beside the user, further back (standing behind), on the side with more room, its face
+        # fully inside the frame and large enough for a face detector (~55% of the oval width).
+        side = -1.0 if self.oval.cx >= WIDTH / 2 else 1.0
+        width = 0.55 * self.oval.w
+        margin = 6.0
+        cx = margin + width / 2 if side < 0 else WIDTH - margin - width / 2
+        target = Oval(cx, self.oval.cy - 0.12 * self.oval.h, width, 1.618 * width)
+        end = second.motion._solve(target, 1.0)
+        # They look at the kiosk screen, i.e. turn toward the camera.
+        second.motion.base_rot = (math.atan2(float(end[0]), float(end[2])), second.motion.base_rot[1], 0.0)
+        end = second.motion._solve(target, 1.0)
+        start = end + np.array([side * 0.5, 0.0, 0.0])
+        enter_at = (first.motion.approach_end or p["wait_s"] + p["approach_s"]) + p["second_after_s"]
+        from app.core.simulate.motion import entry_motion
+
+        second.entry = entry_motion(start, end, enter_at)
+        return second
+
+    # -- API -------------------------------------------------------------------------
+
+    def set_oval(self, oval: Oval, t_ns: int) -> None:
+        """The app now shows ``oval``: the participant aims at it."""
+        self.oval = oval
+        self.scene.set_oval(oval, (t_ns - self.t0_ns) / 1e9)
+
+    def device_info(self) -> dict[str, Any]:
+        """What the (simulated) camera device reports to the app."""
+        p = self.params
+        virtual_source = self.species in INJECTION_SPECIES
+        if virtual_source and not int(p.get("hide_virtual", 0)):
+            name, driver, bus = p["virtual_name"], "v4l2 loopback", "platform:v4l2loopback-000"
+        else:
+            name, driver, bus = p["camera_name"], "uvcvideo", "usb-0000:00:14.0-2"
+        virtual, reason = virtual_verdict(name, driver, bus, linux_bus_known=True)
+        return {"index": 0, "name": name, "path": "/dev/video0", "driver": driver, "bus_info": bus,
+                "virtual": virtual, "virtual_reason": reason}
+
+    def controls(self) -> dict[str, Any]:
+        """Exposure / white-balance locks as a camera driver would report them."""
+        ae_locked = self.params["ae_tau"] == 0
+        wb_locked = self.params["awb_tau"] == 0
+        return {
+            "auto_exposure_manual": {"requested": 1.0, "accepted": ae_locked, "readback": 1.0 if ae_locked else 3.0},
+            "auto_white_balance_off": {"requested": 0.0, "accepted": wb_locked, "readback": 0.0 if wb_locked else 1.0},
+            "locked": ae_locked and wb_locked,
+        }
+
+    def scene_time(self, t_ns: int) -> float:
+        return (t_ns - self.t0_ns) / 1e9
+
+    def radiance(self, t_ns: int) -> tuple[np.ndarray, list[FaceTruth]]:
+        """Linear scene radiance and face truth for the frame stamped ``t_ns``."""
+        p = self.params
+        light = sample_light(
+            self.screen, self.scene.light, t_ns,
+            latency_ns=self.latency_ns, exposure_ns=int(p["exposure_ms"] * 1e6), readout_ns=int(p["readout_ms"] * 1e6),
+        )
+        half, faces = self.scene.draw(self.scene_time(t_ns), light)
+        return cv2.resize(half, (WIDTH, HEIGHT), interpolation=cv2.INTER_LINEAR), faces
+
+    @property
+    def jitter_ms(self) -> float:
+        """Frame-time jitter of this device (steady for virtual devices)."""
+        return float(self.params.get("jitter_ms", 0.0))
+
+    def render(self, index: int, t_ns: int) -> tuple[np.ndarray, FrameTruth]:
+        """The BGR camera frame stamped ``t_ns`` (index ``index``) and its ground truth."""
+        for subject in self.scene.subjects:
+            prepare = getattr(subject, "prepare", None)
+            if prepare is not None:
+                prepare(index, t_ns)
+        rad, faces = self.radiance(t_ns)
+        t = self.scene_time(t_ns)
+        if not self._metered:
+            self.sensor.meter(rad, self.params["ambient_lux"], self.scene.ambient.rgb)
+            self._metered = True
+        elif self._last_t is not None:
+            self.sensor.adapt(rad, max(0.0, t - self._last_t))
+        self._last_t = t
+        image = self.sensor.develop(rad, index)
+        return image, FrameTruth(index, t_ns, faces)
+
+
+class InjectionSimulation(Simulation):
+    """Frames fed straight into the app through a virtual camera: no scene, no sensor.
+
+    The attacker plays a genuine session recorded earlier (its own colour
+    sequence; or, for ``injection-forged-light``, a recording without flashes)
+    from a video file: frames carry the recording's camera noise plus the
+    file's compression, arrive at the player's steady pace, and are duplicated
+    when the file's frame rate is below 30 fps. The attacker shifts the video
+    (position and zoom) so the recorded face sits in this session's oval. ``injection-forged-light``
+    then tints the face region with the colour the app currently shows, late
+    (``forge_delay_ms``) and uniformly (no shading, no wipe direction).
+    """
+
+    def _build_scene(self) -> Scene:
+        from app.core.simulate.species import GenuineRecording
+
+        p = self.params
+        forged = self.species == "injection-forged-light"
+        self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=not forged)
+        self._last_k = -1
+        self._last_image: np.ndarray | None = None
+        self._last_truth: list[FaceTruth] = []
+        room = np.zeros((2, 2, 3), np.float32)
+        return Scene(self.camera, screen_light(p), ambient_light(p), room, p["bg_distance_m"])
+
+    @property
+    def jitter_ms(self) -> float:
+        return float(self.params.get("stream_jitter_ms", 0.0))
+
+    def _transform(self) -> np.ndarray | None:
+        """The attacker's video transform: move the recorded oval onto this session's oval.
+
+        Like a virtual-camera app's position/scale controls: the picture is
+        enlarged just enough that the shift exposes no border.
+        """
+        io, oo = self.recording.oval, self.oval
+        dx, dy = oo.cx - io.cx, oo.cy - io.cy
+        if abs(dx) < 0.5 and abs(dy) < 0.5:
+            return None
+        # Each frame edge must map inside the recorded frame: z >= (distance of our oval centre to the
+        # edge) / (distance of the recorded oval centre to the same edge).
+        zoom = max(1.0, oo.cx / io.cx, (WIDTH - oo.cx) / (WIDTH - io.cx), oo.cy / io.cy, (HEIGHT - oo.cy) / (HEIGHT - io.cy))
+        # Scale about the recorded oval's centre, then put that centre on ours.
+        return np.float32([[zoom, 0, oo.cx - zoom * io.cx], [0, zoom, oo.cy - zoom * io.cy]])
+
+    def render(self, index: int, t_ns: int) -> tuple[np.ndarray, FrameTruth]:
+        p = self.params
+        fps = float(p["source_fps"])
+        k = max(0, int((t_ns - self.t0_ns) * fps // 1_000_000_000))
+        if k != self._last_k or self._last_image is None:
+            t_k = self.t0_ns + int(round(k * 1e9 / fps))
+            image, truth = self.recording.frame(k, t_k)
+            mat = self._transform()
+            if mat is not None:
+                image = cv2.warpAffine(image, mat, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            faces = []
+            for f in truth.faces:
+                pts = f.points if mat is None else f.points @ mat[:, :2].T + mat[:, 2]
+                faces.append(FaceTruth(pts, face_box(pts), f.distance_m, f.blink, "injected"))
+            self._last_k, self._last_image, self._last_truth = k, image, faces
+        image = self._last_image
+        faces = self._last_truth
+        if self.species == "injection-forged-light":
+            image = self._forge(image, faces, t_ns)
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(p["stream_jpeg"])])
+        out = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else image.copy()
+        return out, FrameTruth(index, t_ns, list(faces))
+
+    def _forge(self, image: np.ndarray, faces: list[FaceTruth], t_ns: int) -> np.ndarray:
+        """Tint the face with the displayed colour, ``forge_delay_ms`` late, uniformly."""
+        if not faces:
+            return image
+        p = self.params
+        events = self.screen.events()
+        rgb, gain = displayed(events, [e.t_ns for e in events], t_ns - int(p["forge_delay_ms"] * 1e6), 1.0)
+        lin = gain * np.power(np.asarray(rgb, float) / 255.0, 2.2)
+        if lin.max() < 1e-3:
+            return image
+        b = max(faces, key=lambda f: f.box.w).box
+        mask = np.zeros((HEIGHT, WIDTH), np.float32)
+        cv2.ellipse(mask, (int(b.cx), int(b.cy)), (int(b.w * 0.55), int(b.h * 0.5)), 0, 0, 360, 1.0, -1)
+        mask = cv2.GaussianBlur(mask, (0, 0), 0.06 * b.w)
+        gain_rgb = 1.0 + float(p["forge_strength"]) * lin
+        gain = (1.0 + mask[..., None] * (np.array(gain_rgb[::-1], np.float32) - 1.0)) ** (1 / 2.2)  # applied in gamma space
+        return np.clip(image.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+
+
+def make_simulation(species: str, params: dict[str, Any], *, screen: ScreenState | None = None, t0_ns: int = 0) -> Simulation:
+    """The simulation for a species (injection species bypass the camera)."""
+    cls = InjectionSimulation if species in INJECTION_SPECIES else Simulation
+    return cls(species, params, screen=screen, t0_ns=t0_ns)
