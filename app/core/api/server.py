@@ -1,0 +1,153 @@
+"""Running the API: standalone (``livegate serve``) or inside the GUI's event loop.
+
+Uvicorn serves the Starlette app. In the GUI, ``ApiServer.serve()`` is awaited
+as a task on the qasync loop (no second thread, no second event loop); the
+signal handlers uvicorn would install are left to the GUI. Standalone,
+``ApiServer.run()`` runs its own loop and stops on Ctrl+C / SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import socket
+from collections.abc import Generator
+
+import uvicorn
+
+from app.core.api.app import create_app
+from app.core.errors import ApiError, ConfigError
+from app.core.sessions.service import SessionService
+
+log = logging.getLogger(__name__)
+
+
+def check_bind_address(host: str, *, allow_remote: bool = False) -> str:
+    """Validate a bind address; only loopback unless ``allow_remote``.
+
+    Returns
+    -------
+    str
+        The IP address to bind (``localhost`` becomes ``127.0.0.1``).
+
+    Raises
+    ------
+    ConfigError
+        For a non-IP address, or a non-loopback one without ``allow_remote``.
+    """
+    literal = "127.0.0.1" if host.strip().lower() == "localhost" else host.strip().strip("[]")
+    try:
+        address = ipaddress.ip_address(literal)
+    except ValueError as exc:
+        raise ConfigError(f"bind address {host!r} is not an IP address; use 127.0.0.1 (or ::1)") from exc
+    if not address.is_loopback and not allow_remote:
+        raise ConfigError(
+            f"refusing to listen on {host}: the API serves biometric data over plain HTTP and listens on "
+            "127.0.0.1 only; pass --allow-remote to override (and put TLS in front)"
+        )
+    if not address.is_loopback:
+        log.warning("the API listens on non-loopback address %s: anyone who can reach it and has the token gets results", host)
+    return str(address)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to its host (the GUI)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class ApiServer:
+    """The local API bound to a socket.
+
+    Parameters
+    ----------
+    service:
+        The session service (shared with the GUI when embedded).
+    token:
+        Bearer token (``KeyStore.api_token()``).
+    host, port:
+        Bind address (checked by ``check_bind_address``) and port (0 = any free port).
+    allow_remote:
+        Permit a non-loopback ``host``.
+
+    Raises
+    ------
+    ConfigError
+        For a refused bind address.
+    ApiError
+        When the port cannot be bound (in use, no permission).
+    """
+
+    def __init__(
+        self,
+        service: SessionService,
+        *,
+        token: str,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        allow_remote: bool = False,
+    ) -> None:
+        if not 0 <= int(port) <= 65535:
+            raise ConfigError(f"port must be 0-65535; got {port}")
+        self.host = check_bind_address(host, allow_remote=allow_remote)
+        self.app = create_app(service, token=token)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, int(port)))
+            sock.listen(64)
+        except OSError as exc:
+            sock.close()
+            raise ApiError(f"cannot listen on {self.host}:{port} ({exc.strerror or exc}); is another Livegate API running? use --port") from exc
+        sock.setblocking(False)
+        self._socket = sock
+        self.port = int(sock.getsockname()[1])
+        self._server: uvicorn.Server | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the API."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _config(self) -> uvicorn.Config:
+        return uvicorn.Config(
+            self.app,
+            log_config=None,
+            access_log=False,  # request lines carry session ids: keep them out of logs by default
+            lifespan="off",
+            http="h11",
+            ws="none",
+            server_header=False,
+            proxy_headers=False,
+            limit_concurrency=64,
+            timeout_keep_alive=5,
+        )
+
+    async def serve(self) -> None:
+        """Serve inside the running event loop (the GUI's qasync loop) until ``stop()``."""
+        self._server = _EmbeddedServer(self._config())
+        try:
+            await self._server.serve(sockets=[self._socket])
+        finally:
+            self._socket.close()
+
+    def run(self) -> None:
+        """Serve in a fresh event loop until interrupted (``livegate serve``)."""
+        self._server = uvicorn.Server(self._config())
+        try:
+            asyncio.run(self._server.serve(sockets=[self._socket]))
+        finally:
+            self._socket.close()
+
+    def stop(self) -> None:
+        """Ask the server to finish (open requests complete first)."""
+        if self._server is not None:
+            self._server.should_exit = True
+        else:
+            self._socket.close()

@@ -1,0 +1,59 @@
+"""Liveness sessions: lifecycle, lock-out, operator PIN (no Qt).
+
+The GUI and the local API both drive sessions through ``SessionService``.
+"""
+
+from app.core.sessions.clock import Clock, ManualClock, SystemClock
+from app.core.sessions.errors import (
+    LockedOut,
+    NoKioskAttached,
+    PinRejected,
+    SessionError,
+    SessionExpired,
+    SessionNotFound,
+    SessionStateError,
+)
+from app.core.sessions.lockout import LockoutPolicy, LockoutStatus
+from app.core.sessions.model import (
+    CREATED,
+    ERROR,
+    EXPIRED,
+    FAILED,
+    IN_PROGRESS,
+    STATUSES,
+    SUCCEEDED,
+    Session,
+    SessionSettings,
+    StoredFile,
+)
+from app.core.sessions.pin import hash_pin, verify_pin
+from app.core.sessions.service import SessionEvent, SessionService
+
+__all__ = [
+    "CREATED",
+    "ERROR",
+    "EXPIRED",
+    "FAILED",
+    "IN_PROGRESS",
+    "STATUSES",
+    "SUCCEEDED",
+    "Clock",
+    "LockedOut",
+    "LockoutPolicy",
+    "LockoutStatus",
+    "ManualClock",
+    "NoKioskAttached",
+    "PinRejected",
+    "Session",
+    "SessionError",
+    "SessionEvent",
+    "SessionExpired",
+    "SessionNotFound",
+    "SessionService",
+    "SessionSettings",
+    "SessionStateError",
+    "StoredFile",
+    "SystemClock",
+    "hash_pin",
+    "verify_pin",
+]
