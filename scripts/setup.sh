@@ -22,7 +22,8 @@ fi
 # 2. System libraries Qt, OpenCV and the virtual display need (Debian names) -----------
 if [ "$(uname -s)" = Linux ]; then
   need=()
-  have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+  libs=$(ldconfig -p 2>/dev/null || true)  # read once: `ldconfig | grep -q` would die of SIGPIPE under pipefail
+  have_lib() { grep -qF "$1" <<<"$libs"; }
   have_lib 'libEGL.so.1'            || need+=(libegl1)
   have_lib 'libGL.so.1'             || need+=(libgl1)
   have_lib 'libxkbcommon.so.0'      || need+=(libxkbcommon0)
@@ -63,7 +64,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing pinned packages (requirements.lock)"
   pipq install -q --disable-pip-version-check --upgrade "pip>=24"
   pipq install -q --disable-pip-version-check -r requirements.lock
-  pipq install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
+  PYTHONWARNINGS=ignore pipq install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
   echo "$want" > "$stamp"
 fi
 
