@@ -20,7 +20,7 @@ bench: setup
 	@$(VENV)/bin/livegate bench
 
 screenshots: setup
-	@xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/livegate screenshots docs/screenshots
+	@xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/livegate screenshots out/screenshots --small docs/screenshots
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -1,1 +1,1 @@
-"""The PySide6 GUI: adapts app.core to Qt widgets and signals."""
+"""Livegate's Qt (PySide6) front end: adapts the core flow to screens. Nothing in ``app.core`` imports it."""

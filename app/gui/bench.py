@@ -1,0 +1,108 @@
+"""``livegate bench`` GUI benchmark: a full simulated check, offscreen, with the event-loop heartbeat running.
+
+Reports preview and analysis frame rates, dropped-frame ratios (preview,
+analysis, and frames the source itself dropped), the GUI event loop's worst
+stall and 99th percentile, the end-to-end check time and how closely the
+flashes kept their nominal durations. Numbers are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from typing import Any
+
+from app import bench
+from app.core.challenge import MOVEMENT_AND_LIGHT
+from app.core.flow import FlowConfig
+from app.core.settings import Settings
+
+SPEC = "sim:live?seed=7"
+
+
+def bench_gui(frames: int) -> dict[str, Any]:
+    """One full movement + light check with ``sim:live`` in an offscreen window (``frames`` is unused)."""
+    if not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from app.gui.controller import CheckController
+    from app.gui.main import make_application, tune_interpreter
+    from app.gui.preview import RasterCanvas
+    from app.gui.screenshots import wait_until
+    from app.gui.stall import StallMonitor
+    from app.gui.window import MainWindow
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = make_application(["livegate-bench", "-platform", "offscreen"])
+    tune_interpreter()
+    controller = CheckController(
+        settings=Settings(),
+        source_spec=SPEC,
+        flow_config=FlowConfig(face_fit_timeout_s=30.0, verify_timeout_s=60.0, camera_open_timeout_s=60.0),
+    )
+    window = MainWindow(controller=controller, canvas=RasterCanvas(), camera_lister=list)
+    window.resize(1100, 720)
+    window.show()
+    monitor = StallMonitor(interval_ms=10)
+    # Warm-up: the simulator builds its face model and MediaPipe loads once per process.
+    window.start_check(challenge_type=MOVEMENT_AND_LIGHT)
+    wait_until(lambda: window.page_name in ("guidance", "error"), 120)
+    window.go_home()
+    wait_until(lambda: not controller._retiring, 10)
+
+    monitor.start()
+    t0 = time.monotonic()
+    window.canvas.reset_stats()
+    window.start_check(challenge_type=MOVEMENT_AND_LIGHT)
+    wait_until(lambda: window.page_name == "guidance", 60)
+    t_guidance = time.monotonic()
+    wait_until(lambda: window.page_name in ("verifying", "result", "error", "timeout"), 120)
+    t_capture_end = time.monotonic()
+    worker = controller.last_worker
+    painted = window.canvas.painted_frames
+    first_painted, last_painted = window.canvas.first_painted_index, window.canvas.last_painted_index
+    wait_until(lambda: window.page_name in ("result", "error", "timeout"), 120)
+    t_end = time.monotonic()
+    monitor.stop()
+    session = controller.session
+    outcome = session.outcome if session is not None else None
+    result = outcome.result if outcome is not None else None
+    capture = worker.capture if worker is not None else None
+    out: dict[str, Any] = {"source": SPEC, "ended_on": window.page_name}
+    span_s = max(1e-6, t_capture_end - t_guidance)
+    if capture is not None and capture.first_index is not None and capture.last_index is not None:
+        offered = capture.last_index - capture.first_index + 1
+        out["source_fps_offered"] = round(offered / max(1e-6, t_capture_end - t0), 1)
+        out["capture_fps"] = round(capture.captured / max(1e-6, t_capture_end - t0), 1)
+        out["source_dropped_ratio"] = round(1 - capture.captured / offered, 3)
+    if first_painted is not None and last_painted is not None and capture is not None:
+        out["preview_fps"] = round(painted / max(1e-6, t_capture_end - t0), 1)
+        out["preview_dropped_ratio"] = round(max(0.0, 1 - painted / max(1, capture.captured)), 3)
+    if worker is not None:
+        out["analysis_fps"] = round(worker.frames_read / max(1e-6, t_capture_end - t0), 1)
+        if capture is not None and capture.captured:
+            out["analysis_dropped_ratio"] = round(1 - worker.frames_read / capture.captured, 3)
+        if worker.analysis_ms:
+            out["analysis_ms_median"] = round(statistics.median(worker.analysis_ms), 1)
+    out["gui_stall_worst_ms"] = round(monitor.worst_ms, 1)
+    out["gui_stall_p99_ms"] = round(monitor.percentile(0.99), 1)
+    out["gui_stall_over_50ms"] = sum(1 for v in monitor.lateness_ms if v > 50)
+    out["check_seconds_total"] = round(t_end - t0, 2)
+    out["guidance_and_light_seconds"] = round(span_s, 2)
+    out["verifying_seconds"] = round(t_end - t_capture_end, 2)
+    if session is not None and session.challenge is not None and len(session.challenge.shown_ns) >= 2:
+        shown = session.challenge.shown_ns
+        steps = session.challenge.colours
+        errors = [abs((b - a) / 1e6 - steps[i].duration_ms) for i, (a, b) in enumerate(zip(shown, shown[1:]))]
+        out["flash_step_error_ms_mean"] = round(statistics.mean(errors), 1)
+        out["flash_timing_source"] = session.challenge.timing_source
+    out["decision"] = result.decision if result is not None else (outcome.unavailable_reason if outcome else "none")
+    out["load_average_1min"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else "n/a"
+    window.allow_close()
+    window.close()
+    wait_until(lambda: not controller._retiring, 10)
+    app.processEvents()
+    return out
+
+
+bench.register("gui", bench_gui)

@@ -1,0 +1,423 @@
+"""The analysis worker: one thread that pulls the newest frame, finds landmarks and measures it.
+
+Thread model (see ``docs/screenshots/README.md``):
+
+* capture runs in its own thread: :class:`ThreadedSource` pumps any
+  :class:`~app.core.capture.base.FrameSource` (camera, simulator, file) and
+  keeps only the newest frame, which the preview pulls;
+* this worker's single analysis thread takes the newest frame it has not seen,
+  runs the landmark stage and the image statistics, feeds the session's
+  analyzer/recorder, and publishes the :class:`~app.core.flow.FrameAnalysis`;
+* the GUI thread *pulls* both through :class:`LatestSlot` mailboxes that hold
+  one item each: a slow consumer skips items, nothing queues without bound.
+
+The worker never touches a widget; it talks to the GUI through queued signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.capture.base import FrameSource, monotonic_ns
+from app.core.capture.frame import Frame, SourceInfo
+from app.core.errors import (
+    CameraBusy,
+    CameraError,
+    CameraNotFound,
+    CameraStalled,
+    CameraTooWeak,
+    LivegateError,
+    ModelError,
+    SourceEnded,
+)
+from app.core.flow import FrameAnalysis, Problem
+from app.core.guidance import measure_image
+from app.core.landmarks import LandmarkResult
+from app.core.recording import RecordingWriter
+from app.core.scoring.contract import Analyzer
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class LatestSlot(Generic[T]):
+    """A thread-safe mailbox holding only the newest item."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._item: T | None = None
+
+    def put(self, item: T) -> None:
+        """Replace the held item."""
+        with self._lock:
+            self._item = item
+
+    def peek(self) -> T | None:
+        """The held item (kept)."""
+        with self._lock:
+            return self._item
+
+    def take(self) -> T | None:
+        """The held item, removed."""
+        with self._lock:
+            item, self._item = self._item, None
+            return item
+
+
+class ThreadedSource(FrameSource):
+    """Runs another source's ``read()`` loop in a capture thread and keeps only the newest frame.
+
+    The simulator renders inside ``read()`` and a camera waits for its driver
+    there; either way the capture thread absorbs that time, so capture and
+    analysis overlap and the preview shows every captured frame.
+
+    Parameters
+    ----------
+    inner:
+        The source to pump (built, not opened).
+    stall_timeout_s:
+        ``read`` raises ``CameraStalled`` after this long without a new frame.
+    newest:
+        Mailbox that receives every captured frame (the preview pulls it).
+    """
+
+    def __init__(self, inner: FrameSource, *, stall_timeout_s: float = 1.0, newest: LatestSlot[Frame] | None = None) -> None:
+        super().__init__()
+        self.inner = inner
+        self.info = inner.info
+        self.stall_timeout_s = stall_timeout_s
+        self.newest: LatestSlot[Frame] = newest if newest is not None else LatestSlot()
+        self.first_index: int | None = None
+        self.last_index: int | None = None
+        self._cond = threading.Condition()
+        self._latest: Frame | None = None
+        self._returned = -1
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        #: Frames the inner source delivered (its index gaps are frames it dropped itself).
+        self.captured = 0
+        #: Monotonic time the newest frame arrived (0 before the first).
+        self.last_arrival_ns = 0
+
+    def open(self) -> None:
+        """Open the inner source and start the capture thread."""
+        self.inner.open()
+        self.info = self.inner.info
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._pump, name="livegate-capture", daemon=True)
+        self._thread.start()
+
+    def set_oval(self, oval: Any) -> None:
+        """Forward the session's oval to a simulated source."""
+        if hasattr(self.inner, "set_oval"):
+            self.inner.set_oval(oval)
+
+    def _pump(self) -> None:
+        while not self._stop.is_set():
+            try:
+                frame = self.inner.read(timeout=self.stall_timeout_s)
+            except (LivegateError, OSError) as exc:
+                with self._cond:
+                    self._error = exc
+                    self._cond.notify_all()
+                return
+            except Exception as exc:  # noqa: BLE001 - any source failure ends capture, reported by read()
+                log.exception("capture thread failed")
+                with self._cond:
+                    self._error = exc
+                    self._cond.notify_all()
+                return
+            self.captured += 1
+            self.last_arrival_ns = monotonic_ns()
+            if self.first_index is None:
+                self.first_index = frame.index
+            self.last_index = frame.index
+            self.newest.put(frame)
+            with self._cond:
+                self._latest = frame
+                self._cond.notify_all()
+
+    def read(self, timeout: float = 2.0) -> Frame:
+        """The newest frame not returned before; raises the capture thread's error or ``CameraStalled``."""
+        wait_s = min(timeout, self.stall_timeout_s)
+        with self._cond:
+            ok = self._cond.wait_for(
+                lambda: self._error is not None or (self._latest is not None and self._latest.index > self._returned),
+                timeout=wait_s,
+            )
+            if self._latest is not None and self._latest.index > self._returned:
+                frame = self._latest
+                self._returned = frame.index
+                return self._note(frame)
+            if self._error is not None:
+                err = self._error
+                if isinstance(err, LivegateError):
+                    raise err
+                raise CameraStalled(f"the camera failed: {type(err).__name__}: {err}") from err
+            if not ok:
+                raise CameraStalled(f"{self.info.name or 'the camera'} delivered no new frame for {wait_s:.1f} s")
+            raise CameraStalled("no frame")  # pragma: no cover - wait_for returned True without a frame
+
+    def close(self) -> None:
+        """Stop the capture thread, then close the inner source."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=3.0)
+        self._thread = None
+        self.inner.close()
+
+
+class LandmarkStageLike(Protocol):
+    """What the worker needs of :class:`app.core.landmarks.LandmarkStage` (tests may inject fakes)."""
+
+    def process(self, frame: Frame) -> LandmarkResult:
+        """Landmarks of one frame."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...
+
+
+@dataclass
+class CaptureSink:
+    """Where one capture epoch's frames go: the session's analyzer and (optionally) a recording.
+
+    The worker calls :meth:`add` for every analysed frame; the scoring thread
+    calls :meth:`seal` before ``finish()`` so no ``add`` can overlap it.
+    """
+
+    epoch: int
+    analyzer: Analyzer | None
+    recorder: RecordingWriter | None = None
+    #: Why the analyzer is missing or was dropped ("" while it works).
+    unavailable_reason: str = ""
+    frames: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    sealed: bool = False
+
+    def add(self, frame: Frame, landmarks: LandmarkResult) -> None:
+        """Feed one frame (worker thread). Analyzer failures disable the analyzer, never the capture."""
+        with self.lock:
+            if self.sealed:
+                return
+            self.frames += 1
+            if self.analyzer is not None:
+                try:
+                    self.analyzer.add(frame, landmarks)
+                except Exception as exc:  # noqa: BLE001 - a scoring bug must not stop the check
+                    log.exception("analyzer.add failed; scoring disabled for this session")
+                    self.analyzer = None
+                    self.unavailable_reason = f"scoring failed while analysing a frame ({type(exc).__name__}: {exc})"
+            if self.recorder is not None:
+                try:
+                    self.recorder.add_frame(frame)
+                except LivegateError as exc:
+                    log.warning("recording dropped: %s", exc)
+                    self.recorder.abort()
+                    self.recorder = None
+
+    def seal(self) -> None:
+        """Refuse further frames (waits for an ``add`` in progress)."""
+        with self.lock:
+            self.sealed = True
+
+
+def problem_of(exc: BaseException) -> Problem:
+    """Map a capture-side exception to the flow's problem kind."""
+    if isinstance(exc, CameraNotFound):
+        return Problem.CAMERA_NOT_FOUND
+    if isinstance(exc, CameraBusy):
+        return Problem.CAMERA_BUSY
+    if isinstance(exc, CameraTooWeak):
+        return Problem.CAMERA_LOW_FPS if "fps" in str(exc) else Problem.CAMERA_LOW_RESOLUTION
+    if isinstance(exc, (CameraStalled, SourceEnded)):
+        return Problem.CAMERA_STALLED
+    if isinstance(exc, ModelError):
+        return Problem.MODEL_MISSING
+    if isinstance(exc, CameraError):
+        return Problem.CAMERA_BUSY
+    return Problem.RUNTIME
+
+
+class AnalysisWorker(QObject):
+    """Opens the source and runs the per-frame analysis in one Python thread.
+
+    Parameters
+    ----------
+    source_factory:
+        Builds (does not open) the frame source; called in the worker thread.
+    landmarks_factory:
+        Builds the landmark stage; called in the worker thread.
+    read_timeout_s:
+        Longest wait for one frame before the source counts as stalled.
+
+    Signals
+    -------
+    opened(SourceInfo):
+        The source is open.
+    analysed():
+        A new :class:`FrameAnalysis` is in :attr:`analyses` (emitted again only
+        after the GUI took the previous one).
+    failed(Problem, str):
+        The source or the model failed; the thread ends.
+    stopped():
+        The thread has closed the source and the stage and is about to end.
+    """
+
+    opened = Signal(object)
+    analysed = Signal()
+    failed = Signal(object, str)
+    stopped = Signal()
+
+    def __init__(
+        self,
+        *,
+        source_factory: Callable[[], FrameSource],
+        landmarks_factory: Callable[[], LandmarkStageLike],
+        read_timeout_s: float = 0.5,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._source_factory = source_factory
+        self._landmarks_factory = landmarks_factory
+        self._read_timeout_s = read_timeout_s
+        self.frames: LatestSlot[Frame] = LatestSlot()
+        self.analyses: LatestSlot[FrameAnalysis] = LatestSlot()
+        self._sink_lock = threading.Lock()
+        self._sink: CaptureSink | None = None
+        self._stop = threading.Event()
+        self._signal_pending = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._source: FrameSource | None = None
+        self.capture: ThreadedSource | None = None
+        self._pending_oval: Any = None
+        #: Frames analysed and the index span they cover (for the dropped-frame ratio).
+        self.frames_read = 0
+        self.first_index: int | None = None
+        self.last_index: int | None = None
+        self.analysis_ms: list[float] = []
+
+    # --- control (GUI thread) ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is not None:
+            raise RuntimeError("AnalysisWorker.start() called twice; create a new worker per capture")
+        self._thread = threading.Thread(target=self._run, name="livegate-analysis", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to end; returns at once (``stopped`` follows)."""
+        self._stop.set()
+
+    def join(self, timeout: float = 3.0) -> bool:
+        """Wait for the thread (only at shutdown). Returns True when it ended."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        """True while the analysis thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def set_sink(self, sink: CaptureSink | None) -> CaptureSink | None:
+        """Route frames to ``sink`` from the next frame on; returns the previous sink."""
+        with self._sink_lock:
+            previous, self._sink = self._sink, sink
+        return previous
+
+    def set_oval(self, oval: Any) -> None:
+        """Tell a simulated source the session's oval (ignored by real cameras)."""
+        self._pending_oval = oval
+        source = self._source
+        if source is not None and hasattr(source, "set_oval"):
+            source.set_oval(oval)
+
+    def take_analysis(self) -> FrameAnalysis | None:
+        """The newest analysis (GUI thread); re-arms the ``analysed`` signal."""
+        self._signal_pending.clear()
+        return self.analyses.take()
+
+    # --- the thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        source: FrameSource | None = None
+        stage: LandmarkStageLike | None = None
+        try:
+            try:
+                source = ThreadedSource(self._source_factory(), stall_timeout_s=self._read_timeout_s, newest=self.frames)
+                self.capture = source
+                source.open()
+                if self._pending_oval is not None and hasattr(source, "set_oval"):
+                    source.set_oval(self._pending_oval)
+                self._source = source
+                if self._stop.is_set():
+                    return
+                self.opened.emit(source.info)
+                stage = self._landmarks_factory()
+            except (LivegateError, OSError) as exc:
+                log.warning("capture could not start: %s", exc)
+                self.failed.emit(problem_of(exc), str(exc))
+                return
+            self._loop(source, stage)
+        except Exception as exc:  # noqa: BLE001 - reported to the GUI, which shows an error screen
+            log.exception("analysis worker crashed")
+            self.failed.emit(Problem.RUNTIME, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._source = None
+            if stage is not None:
+                stage.close()
+            if source is not None:
+                try:
+                    source.close()
+                except Exception:  # noqa: BLE001 - closing must not hide the original problem
+                    log.exception("closing the source failed")
+            self.stopped.emit()
+
+    def _loop(self, source: FrameSource, stage: LandmarkStageLike) -> None:
+        while not self._stop.is_set():
+            try:
+                frame = source.read(timeout=self._read_timeout_s)
+            except (CameraError, SourceEnded) as exc:
+                if not self._stop.is_set():
+                    self.failed.emit(problem_of(exc), str(exc))
+                return
+            self.frames_read += 1
+            if self.first_index is None:
+                self.first_index = frame.index
+            self.last_index = frame.index
+            t0 = monotonic_ns()
+            result = stage.process(frame)
+            face = result.face.box if result.face_count == 1 and result.face is not None else None
+            stats = measure_image(frame.image, face)
+            with self._sink_lock:
+                sink = self._sink
+            if sink is not None:
+                sink.add(frame, result)
+            self.analysis_ms.append((monotonic_ns() - t0) / 1e6)
+            if len(self.analysis_ms) > 600:
+                del self.analysis_ms[:300]
+            self.analyses.put(FrameAnalysis(frame.index, frame.t_ns, frame.width, frame.height, result, stats))
+            if not self._signal_pending.is_set():
+                self._signal_pending.set()
+                self.analysed.emit()
+
+
+SourceFactory = Callable[[], FrameSource]
+
+
+def describe_source(info: SourceInfo | None) -> dict[str, Any]:
+    """The source facts stored with a recording."""
+    return info.to_dict() if info is not None else {}
