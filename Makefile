@@ -22,5 +22,14 @@ bench: setup
 screenshots: setup
 	@xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/livegate screenshots out/screenshots --small docs/screenshots
 
+# Desktop build: PyInstaller one-folder app in dist/livegate (`make package ARGS=--offline` bundles the models).
+package:
+	@bash packaging/build.sh $(ARGS)
+
+# CI-friendly: build, then start the frozen app for one simulated check and expect exit code 0.
+.PHONY: package-smoke
+package-smoke:
+	@bash packaging/build.sh --smoke $(ARGS)
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -12,6 +12,11 @@ On stdout it prints (one line each, parsed by ``packaging/smoke.py``)::
     smoke: first-preview-s=<seconds from process start to the first painted preview frame>
     smoke: result=<pass|fail|unavailable>
 
+and, to see where start-up time goes, ``smoke: window-s=`` (the window is up
+and the event loop runs), ``smoke: source-opened-s=`` (the camera source
+is open; the landmark model loads next), ``smoke: detail=`` and
+``smoke: result-s=``.
+
 When the result screen is reached, the window is closed the normal way (threads
 stopped and joined) and the app exits with code 0. Anything else — an error or
 time-out screen, or no result within ``LIVEGATE_SMOKE_TIMEOUT_S`` (default 180)
@@ -119,6 +124,7 @@ class SmokeDriver(QObject):
         self._lock = threading.Lock()
         window.canvas.installEventFilter(self)
         window.pageShown.connect(self._on_page_shown)
+        window.controller.sourceOpened.connect(self._on_source_opened)
         self._watchdog = threading.Timer(timeout_s, self._on_watchdog)
         self._watchdog.daemon = True
         self._watchdog.start()
@@ -134,6 +140,7 @@ class SmokeDriver(QObject):
         if self.window.page_name != "start":
             self._fail(f"the app did not open on the start screen (page {self.window.page_name!r})")
             return
+        self._print(f"smoke: window-s={seconds_since_start():.2f}")
         page = self.window.start_page
         index = page.camera.findData(self.source)
         if index < 0:  # started without --source: list the simulated source like a command-line source
@@ -149,6 +156,10 @@ class SmokeDriver(QObject):
             return
         log.info("smoke: starting one check with %s", self.source)
         page.start.click()
+
+    def _on_source_opened(self, info: object) -> None:
+        if self.first_preview_s is None:
+            self._print(f"smoke: source-opened-s={seconds_since_start():.2f}")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         # The first paint of the preview canvas that has a camera frame to draw.

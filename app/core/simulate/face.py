@@ -15,6 +15,7 @@ then only sample the maps (albedo, alpha, height, normals) per frame.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import threading
@@ -117,6 +118,19 @@ def srgb_to_linear(rgb_u8: np.ndarray) -> np.ndarray:
     return np.power(rgb_u8.astype(np.float32) / 255.0, 2.2, dtype=np.float32)
 
 
+def _astronaut_file() -> Path | None:
+    """scikit-image's public-domain astronaut portrait, found without importing scikit-image (which pulls SciPy)."""
+    bundled = Path(__file__).with_name("astronaut.png")  # the desktop build ships it here
+    if bundled.is_file():
+        return bundled
+    spec = importlib.util.find_spec("skimage")
+    if spec is not None and spec.origin:
+        installed = Path(spec.origin).parent / "data" / "astronaut.png"
+        if installed.is_file():
+            return installed
+    return None
+
+
 def load_photo(face: str | Path | None) -> tuple[np.ndarray, str]:
     """Load a portrait as RGB uint8; ``None`` means scikit-image's astronaut.
 
@@ -127,14 +141,14 @@ def load_photo(face: str | Path | None) -> tuple[np.ndarray, str]:
         for the default face.
     """
     if face is None or str(face) in ("", "astronaut"):
-        try:
-            from skimage import data
-        except ImportError as exc:
+        default = _astronaut_file()
+        portrait = cv2.imread(str(default), cv2.IMREAD_COLOR) if default is not None else None
+        if portrait is None:
             raise ConfigError(
-                "the default simulator face needs scikit-image (pip install scikit-image); "
+                "the default simulator face needs scikit-image's astronaut.png (pip install scikit-image); "
                 "or pass a portrait photo with face=<path> / --face"
-            ) from exc
-        return np.ascontiguousarray(data.astronaut()[:, :, :3]), "skimage:astronaut"
+            )
+        return np.ascontiguousarray(portrait[:, :, ::-1]), "skimage:astronaut"
     path = Path(face).expanduser()
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
