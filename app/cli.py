@@ -166,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="frame source: camera:0, camera:<name>, sim:live, recording:<path>")
     p.add_argument("--kiosk", action="store_true", help="full screen kiosk mode")
     p.add_argument("--demo", action="store_true", help="demo mode: confidence and plots shown")
+    p.add_argument(
+        "--api",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start the local integration API (default: on in kiosk mode)",
+    )
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("devices", help="list cameras with their virtual-camera verdict")
@@ -211,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshots", help="drive the GUI with sim: sources and save a screenshot of every screen")
     p.add_argument("outdir", type=Path)
     p.add_argument("--small", type=Path, default=None, metavar="DIR", help="also write copies under 150 KB to DIR (docs)")
-    p.add_argument("--only", default="", help="comma-separated scenarios: start,hints,light,leave,problems,kiosk,spanish,access")
+    p.add_argument("--only", default="", help="comma-separated scenarios: start,hints,light,leave,problems,sessions,kiosk,spanish,access")
     p.set_defaults(func=_delegate("app.gui.screenshots", "run"))
 
     p = sub.add_parser("sessions", help="session history: list, show, export, purge, delete")

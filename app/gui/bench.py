@@ -3,14 +3,19 @@
 Reports preview and analysis frame rates, dropped-frame ratios (preview,
 analysis, and frames the source itself dropped), the GUI event loop's worst
 stall and 99th percentile, the end-to-end check time and how closely the
-flashes kept their nominal durations. Numbers are printed, never asserted.
+flashes kept their nominal durations. The check runs against a temporary
+session store, as in the app, so the stall includes creating, starting and
+storing the session (encrypted images, fsync). Numbers are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from app import bench
@@ -32,13 +37,19 @@ def bench_gui(frames: int) -> dict[str, Any]:
     from app.gui.stall import StallMonitor
     from app.gui.window import MainWindow
 
+    from app.core.store.synthetic import make_service
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = make_application(["livegate-bench", "-platform", "offscreen"])
     tune_interpreter()
+    store_dir = Path(tempfile.mkdtemp(prefix="livegate-bench-store-"))
+    service = make_service(store_dir, settings=Settings(), kiosk=False)
     controller = CheckController(
         settings=Settings(),
         source_spec=SPEC,
         flow_config=FlowConfig(face_fit_timeout_s=30.0, verify_timeout_s=60.0, camera_open_timeout_s=60.0),
+        recordings_dir=store_dir / "recordings",
+        sessions=service,
     )
     window = MainWindow(controller=controller, canvas=RasterCanvas(), camera_lister=list)
     window.resize(1100, 720)
@@ -97,11 +108,14 @@ def bench_gui(frames: int) -> dict[str, Any]:
         out["flash_step_error_ms_mean"] = round(statistics.mean(errors), 1)
         out["flash_timing_source"] = session.challenge.timing_source
     out["decision"] = result.decision if result is not None else (outcome.unavailable_reason if outcome else "none")
+    out["session_status"] = controller.record.status if controller.record is not None else "none"
     out["load_average_1min"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else "n/a"
     window.allow_close()
     window.close()
     wait_until(lambda: not controller._retiring, 10)
     app.processEvents()
+    service.close()
+    shutil.rmtree(store_dir, ignore_errors=True)
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -112,6 +113,17 @@ class PinDialog(QDialog):
     Without a stored PIN the dialog says so and lets the operator in (the
     settings dialog is where a PIN is set); three wrong PINs close it.
 
+    Parameters
+    ----------
+    stored_hash:
+        ``Settings.kiosk_pin_hash`` (empty: no PIN set).
+    verifier:
+        Performs the protected action with the PIN and says whether it was
+        accepted (the lock-out override). With a verifier there is no access
+        without a PIN.
+    prompt:
+        What the PIN is asked for (default: "Enter the operator PIN.").
+
     Signals
     -------
     granted()
@@ -119,11 +131,19 @@ class PinDialog(QDialog):
 
     granted = Signal()
 
-    def __init__(self, stored_hash: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        stored_hash: str,
+        parent: QWidget | None = None,
+        *,
+        verifier: Callable[[str], bool] | None = None,
+        prompt: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Operator access"))
         self.setAccessibleName(self.tr("Operator access"))
         self._stored = stored_hash
+        self._verifier = verifier
         self._failures = 0
         self._checker = PinChecker(self)
         self._checker.checked.connect(self._on_checked, Qt.ConnectionType.QueuedConnection)
@@ -143,19 +163,25 @@ class PinDialog(QDialog):
         self.buttons.accepted.connect(self._on_ok)
         self.buttons.rejected.connect(self.reject)
         if stored_hash:
-            self.message.setText(self.tr("Enter the operator PIN."))
+            self.message.setText(prompt or self.tr("Enter the operator PIN."))
+        elif verifier is not None:
+            self.message.setText(self.tr("No operator PIN is set, so this cannot be done here. Set a PIN in the settings."))
+            self.pin.setVisible(False)
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         else:
             self.message.setText(self.tr("No operator PIN is set: anyone can open this menu. Set a PIN in the settings."))
             self.pin.setVisible(False)
 
     def _on_ok(self) -> None:
-        if not self._stored:
+        if not self._stored and self._verifier is None:
             self.granted.emit()
             self.accept()
             return
+        if not self._stored:
+            return
         self.setEnabled(False)
         self.message.setText(self.tr("Checking…"))
-        self._checker.check(self.pin.text(), self._stored)
+        self._checker.check(self.pin.text(), self._stored, verifier=self._verifier)
 
     def _on_checked(self, ok: bool) -> None:
         self.setEnabled(True)
@@ -176,35 +202,49 @@ class PinDialog(QDialog):
 class OperatorMenu(QDialog):
     """What an authorised operator may do in kiosk mode.
 
+    Parameters
+    ----------
+    history:
+        Offer the session history (a session store is attached).
+
     Signals
     -------
-    settingsRequested(), exitRequested()
+    settingsRequested(), historyRequested(), exitRequested()
     """
 
     settingsRequested = Signal()
+    historyRequested = Signal()
     exitRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, history: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Operator menu"))
         self.setAccessibleName(self.tr("Operator menu"))
         layout = QVBoxLayout(self)
         self.settings_button = QPushButton(self.tr("&Settings…"), self)
         self.settings_button.setAccessibleName(self.tr("Settings"))
+        self.history_button = QPushButton(self.tr("Session &history…"), self)
+        self.history_button.setAccessibleName(self.tr("Session history"))
+        self.history_button.setVisible(history)
         self.exit_button = QPushButton(self.tr("E&xit kiosk"), self)
         self.exit_button.setAccessibleName(self.tr("Exit the kiosk application"))
         self.close_button = QPushButton(self.tr("&Back"), self)
         self.close_button.setAccessibleName(self.tr("Back to the kiosk"))
         self.close_button.setDefault(True)
-        for b in (self.settings_button, self.exit_button, self.close_button):
+        for b in (self.settings_button, self.history_button, self.exit_button, self.close_button):
             layout.addWidget(b)
         self.settings_button.clicked.connect(self._on_settings)
+        self.history_button.clicked.connect(self._on_history)
         self.exit_button.clicked.connect(self._on_exit)
         self.close_button.clicked.connect(self.reject)
 
     def _on_settings(self) -> None:
         self.accept()
         self.settingsRequested.emit()
+
+    def _on_history(self) -> None:
+        self.accept()
+        self.historyRequested.emit()
 
     def _on_exit(self) -> None:
         self.accept()

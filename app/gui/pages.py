@@ -1,4 +1,4 @@
-"""The screens of a check: start, camera check, guidance/light, verifying, result, problem, attract.
+"""The screens of a check: start, camera check, guidance/light, verifying, result, problem, lock-out, attract.
 
 Pages only display what the window hands them and report the user's choices
 through signals; they never call the controller themselves. Every control has
@@ -75,11 +75,13 @@ class StartPage(QWidget):
 
     Signals
     -------
-    startRequested(str spec, str challenge_type), settingsRequested(), quitRequested(), refreshRequested()
+    startRequested(str spec, str challenge_type), settingsRequested(), historyRequested(), quitRequested(),
+    refreshRequested()
     """
 
     startRequested = Signal(str, str)
     settingsRequested = Signal()
+    historyRequested = Signal()
     quitRequested = Signal()
     refreshRequested = Signal()
 
@@ -155,8 +157,12 @@ class StartPage(QWidget):
         form.addWidget(self.start)
         extra = QHBoxLayout()
         self.settings_button = _button(body, self.tr("S&ettings…"), self.tr("Settings"))
+        self.history_button = _button(body, self.tr("&History…"), self.tr("Session history"))
         self.quit_button = _button(body, self.tr("&Quit"), self.tr("Quit"))
+        self._history_available = False
+        self.history_button.setVisible(False)
         extra.addWidget(self.settings_button)
+        extra.addWidget(self.history_button)
         extra.addStretch(1)
         extra.addWidget(self.quit_button)
         form.addLayout(extra)
@@ -169,15 +175,20 @@ class StartPage(QWidget):
 
         self.start.clicked.connect(self._on_start)
         self.settings_button.clicked.connect(self.settingsRequested)
+        self.history_button.clicked.connect(self.historyRequested)
         self.quit_button.clicked.connect(self.quitRequested)
         self.refresh.clicked.connect(self.refreshRequested)
         self.camera.currentIndexChanged.connect(self._on_camera_changed)
         self.light_choice.toggled.connect(self._on_challenge_changed)
         self.light_choice.setChecked(True)
 
-    def set_operator_controls(self, visible: bool) -> None:
-        """Kiosk mode hides settings and quit (they sit behind the operator PIN)."""
+    def set_operator_controls(self, visible: bool, *, history: bool = False) -> None:
+        """Kiosk mode hides settings, history and quit (they sit behind the operator PIN).
+
+        ``history``: a session store is attached, so the history view exists.
+        """
         self.settings_button.setVisible(visible)
+        self.history_button.setVisible(visible and history)
         self.quit_button.setVisible(visible)
 
     def set_challenge(self, challenge_type: str) -> None:
@@ -668,6 +679,16 @@ class ProblemPage(QWidget):
         self.try_again.clicked.connect(self.tryAgainRequested)
         self.home.clicked.connect(self.homeRequested)
 
+    def show_message(self, title: str, body: str, detail: str = "") -> None:
+        """Render a problem that is not the flow's own (the session store refused a step)."""
+        self.title.setText(title)
+        self.title.setAccessibleName(title)
+        self.body.setText(body)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        announce(self.title, f"{title}. {body}")
+        self.try_again.setFocus()
+
     def show_problem(self, info: ProblemInfo | None, phase: Phase) -> None:
         """Render a TIMEOUT or ERROR."""
         if info is None:
@@ -687,6 +708,75 @@ class ProblemPage(QWidget):
         """Kiosk: show the automatic return countdown (``None`` hides it)."""
         self.countdown.setText("" if seconds is None else self.tr("Returning to the start screen in %1 s").replace("%1", str(seconds)))
 
+
+class LockoutPage(QWidget):
+    """New checks are refused after repeated failures: for how long, and the operator override behind the PIN.
+
+    Signals
+    -------
+    overrideRequested(), homeRequested()
+    """
+
+    overrideRequested = Signal()
+    homeRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.addStretch(1)
+        self.icon = StatusIcon(IconKind.WARNING, em=4.0, parent=self)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.title = _title(self, self.tr("Checks are paused"), 2.2)
+        layout.addWidget(self.title)
+        self.body = QLabel(self)
+        self.body.setWordWrap(True)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body.setFont(scaled_font(self, 1.4))
+        self.body.setAccessibleName(self.tr("Why checks are paused"))
+        em = self.fontMetrics().horizontalAdvance("M")
+        self.body.setMinimumWidth(round(em * 24))
+        self.body.setMaximumWidth(round(em * 60))
+        body_row = QHBoxLayout()
+        body_row.addStretch(1)
+        body_row.addWidget(self.body, 4)
+        body_row.addStretch(1)
+        layout.addLayout(body_row)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note.setAccessibleName(self.tr("Note for staff"))
+        layout.addWidget(self.note)
+        layout.addSpacing(12)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.home = _button(self, self.tr("&Back to start"), self.tr("Back to the start screen"), default=True)
+        self.override = _button(self, self.tr("&Operator override…"), self.tr("End the pause with the operator PIN"))
+        row.addWidget(self.home)
+        row.addWidget(self.override)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)
+        self.minutes = 0
+        self.home.clicked.connect(self.homeRequested)
+        self.override.clicked.connect(self.overrideRequested)
+
+    def show_status(self, minutes: int, *, override_available: bool) -> None:
+        """Render a lock-out that ends in about ``minutes`` minutes."""
+        self.minutes = max(1, int(minutes))
+        if self.minutes == 1:
+            text = self.tr("Too many failed checks on this device. Try again in 1 minute.")
+        else:
+            text = self.tr("Too many failed checks on this device. Try again in %1 minutes.").replace("%1", str(self.minutes))
+        changed = text != self.body.text()
+        self.body.setText(text)
+        if override_available:
+            self.note.setText(self.tr("Staff can end the pause early with the operator PIN."))
+        else:
+            self.note.setText(self.tr("No operator PIN is set on this device, so the pause cannot be ended early."))
+        self.override.setVisible(override_available)
+        if changed:
+            announce(self.body, f"{self.title.text()}. {text}")
 
 class AttractPage(QWidget):
     """Kiosk idle screen: an invitation with a gently pulsing oval. Any key or touch leaves it."""

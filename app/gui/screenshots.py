@@ -8,6 +8,10 @@ need a fault the simulator does not produce (a busy camera, a missing model, a
 scoring that hangs) use small stand-ins defined here; each is named in
 ``index.txt`` next to the images.
 
+Every window gets its own temporary session store, as in the app (where
+``run_gui`` always opens one), so the screens show what users see (the
+History button, checks stored as sessions). The stores are deleted at the end.
+
 Run it under a display (``xvfb-run -a -s "-screen 0 1280x800x24"``); with
 ``--small DIR`` it also writes commit-ready copies under 150 KB.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,11 +39,12 @@ from app.core.capture.devices import CameraDevice
 from app.core.capture.frame import Frame
 from app.core.capture.spec import open_source
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Oval
-from app.core.errors import CameraBusy, ConfigError, ModelError
+from app.core.errors import CameraBusy, ConfigError, ModelError, StoreError
 from app.core.flow import FlowConfig
 from app.core.guidance import Hint
 from app.core.scoring.contract import Analyzer, LivenessResult, SessionContext
 from app.core.screen import ScreenState
+from app.core.sessions import ManualClock, SessionService
 from app.core.settings import Settings
 from app.gui.controller import CheckController
 from app.gui.scoring import default_analyzer_factory
@@ -223,6 +229,26 @@ class Shooter:
     small: Path | None = None
     shots: list[Shot] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    _stores: tempfile.TemporaryDirectory[str] | None = None
+    _owned: dict[int, SessionService] = field(default_factory=dict)
+
+    def fresh_store(self, settings: Settings | None = None) -> SessionService:
+        """A new session service over an empty temporary store (file keys)."""
+        from app.core.store.synthetic import make_service
+
+        if self._stores is None:
+            self._stores = tempfile.TemporaryDirectory(prefix="livegate-shots-stores-")
+        root = Path(self._stores.name) / f"store-{len(list(Path(self._stores.name).iterdir()))}"
+        return make_service(root, settings=settings or Settings(), kiosk=False)
+
+    def cleanup(self) -> None:
+        """Close and delete the temporary stores."""
+        for service in self._owned.values():
+            service.close()
+        self._owned.clear()
+        if self._stores is not None:
+            self._stores.cleanup()
+            self._stores = None
 
     def window(
         self,
@@ -236,8 +262,12 @@ class Shooter:
         kiosk: bool = False,
         demo: bool = False,
         devices: list[CameraDevice] | None = None,
+        sessions: SessionService | None = None,
     ) -> MainWindow:
-        """A shown main window wired to ``spec`` and the given stand-ins."""
+        """A shown main window wired to ``spec`` and the given stand-ins, with ``sessions`` or a fresh temporary store."""
+        owned = sessions is None
+        if sessions is None:
+            sessions = self.fresh_store(settings)
         kwargs: dict[str, Any] = {}
         if source is not None:
             kwargs["source_factory"] = source
@@ -250,6 +280,7 @@ class Shooter:
             source_spec=spec or None,
             flow_config=config or FlowConfig(face_fit_timeout_s=30.0, verify_timeout_s=60.0, camera_open_timeout_s=30.0),
             recordings_dir=self.outdir / "recordings",
+            sessions=sessions,
             **kwargs,
         )
         window = MainWindow(
@@ -259,6 +290,8 @@ class Shooter:
             demo=demo,
             camera_lister=lambda: list(devices or []),
         )
+        if owned:
+            self._owned[id(window)] = sessions
         window.resize(*SIZE)
         window.show()
         wait_until(lambda: window.isVisible(), 2)
@@ -280,6 +313,9 @@ class Shooter:
         window.allow_close()
         window.close()
         wait_until(lambda: not window.controller._retiring, 5)
+        service = self._owned.pop(id(window), None)
+        if service is not None:
+            service.close()
         window.deleteLater()
         QCoreApplication.processEvents()
 
@@ -483,6 +519,90 @@ def shoot_kiosk(s: Shooter) -> None:
     s.close(w)
 
 
+def _seed_history(service: SessionService, clock: ManualClock) -> None:
+    """Past sessions of a small shop: passes, fails, a camera error, an unscored check, an expired session."""
+    from app.core.store.synthetic import synthetic_result
+
+    plan: list[tuple[str, str, str]] = [
+        ("order-1041", "desk 1", "pass"),
+        ("order-1042", "desk 1", "fail"),
+        ("", "desk 2", "error"),
+        ("order-1044", "desk 2", "pass"),
+        ("order-1045", "desk 3", "unscored"),
+        ("order-1046", "desk 3", "expired"),
+        ("order-1047", "desk 1", "pass"),
+    ]
+    for i, (customer, operator, what) in enumerate(plan):
+        clock.advance(2400.0 + 600.0 * i)
+        sid = service.create(customer_ref=customer, operator_ref=operator).id
+        if what == "expired":
+            clock.advance(service.settings.session_expiry_s + 1)
+            service.expire_due()
+            continue
+        service.start(sid)
+        clock.advance(12.0)
+        if what == "error":
+            service.error(sid, "camera_stalled: no new frame for 1.3 s")
+        elif what == "unscored":
+            service.fail(sid, "the check could not be scored: no face was seen for most of the check")
+        else:
+            service.complete(sid, synthetic_result(sid, decision=what, audit=2, seed=i))
+
+
+def shoot_sessions(s: Shooter) -> None:
+    """Lock-out screen, session history, and a result the store could not save (temporary stores, deleted after)."""
+    from app.core.sessions import hash_pin
+    from app.core.store.synthetic import make_service, synthetic_result
+
+    with tempfile.TemporaryDirectory(prefix="livegate-shots-") as tmp:
+        root = Path(tmp)
+        settings = Settings(mode="kiosk", kiosk_reset_s=120.0, lockout_failures=1, kiosk_pin_hash=hash_pin("2468"))
+        service = make_service(root / "locked", settings=settings)
+        sid = service.create().id
+        service.start(sid)
+        service.complete(sid, synthetic_result(sid, decision="fail"))
+        w = s.window("sim:live?seed=70", settings=settings, sessions=service, kiosk=True)
+        w.start_check(challenge_type=MOVEMENT_ONLY)
+        if s.page(w, "lockout", timeout_s=15):
+            s.grab(w, "44-lockout", "Lock-out: too many failed checks on this device; staff can end it with the PIN", "a store locked after one failed check (lockout_failures=1)")
+        s.close(w)
+        service.close()
+
+        clock = ManualClock(time.time() - 10 * 3600)  # the seeded sessions spread over the last hours
+        service = make_service(root / "history", clock=clock, settings=Settings())
+        _seed_history(service, clock)
+        clock.advance(max(0.0, time.time() - clock.now()))
+        w = s.window("sim:live?seed=71", sessions=service)
+        w.start_check(challenge_type=MOVEMENT_ONLY)
+        if s.page(w, "result", "error", "timeout", timeout_s=60):
+            shown: list[str] = []
+            w.history_page.detailShown.connect(shown.append)
+            w.show_history()
+            if wait_until(lambda: bool(shown) and w.history_page.table.rowCount() > 0, 15):
+                settle(0.2)
+                s.grab(w, "45-history", "Session history (operators): search by date, status and customer reference; details with the reference image; export and delete", "the check just run (sim:live, real scoring) and seeded past sessions")
+            else:
+                s.failures.append("the history view did not fill")
+        s.close(w)
+        service.close()
+
+        service = make_service(root / "full", settings=Settings())
+
+        def disk_full(*args: object, **kwargs: object) -> Any:
+            raise StoreError("cannot write reference.enc: [Errno 28] No space left on device (the disk is full)")
+
+        service.store.write_file = disk_full  # type: ignore[method-assign]
+        w = s.window("sim:live?seed=72", sessions=service)
+        w.start_check(challenge_type=MOVEMENT_ONLY)
+        if s.page(w, "store_error", "result", "error", "timeout", timeout_s=60):
+            if w.page_name == "store_error":
+                s.grab(w, "39-error-result-not-saved", "Error: the result could not be saved (disk full); nothing counts as passed", "sim:live, real scoring, a store whose writes fail")
+            else:
+                s.failures.append(f"the failing store ended on {w.page_name}, not on the store error screen")
+        s.close(w)
+        service.close()
+
+
 def shoot_spanish(s: Shooter) -> None:
     """The Spanish translation."""
     from app.gui.i18n import install_translators
@@ -551,6 +671,7 @@ SCENARIOS: dict[str, Callable[[Shooter], None]] = {
     "leave": shoot_leave,
     "problems": shoot_problems,
     "kiosk": shoot_kiosk,
+    "sessions": shoot_sessions,
     "spanish": shoot_spanish,
     "access": shoot_accessibility,
 }
@@ -590,6 +711,7 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - one broken scenario must not hide the others
             log.exception("scenario %s failed", name)
             shooter.failures.append(f"{name}: {type(exc).__name__}: {exc}")
+    shooter.cleanup()
     for folder in (outdir, small):
         if folder is not None:
             write_index(folder / "index.txt", shooter, merge=bool(only))

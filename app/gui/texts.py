@@ -117,3 +117,28 @@ def timeout_advice(hint: Hint | None) -> str:
     if hint is Hint.MOVE_BACK:
         return QCoreApplication.translate("Problems", "Start further away, then move closer until your face fills the oval.")
     return QCoreApplication.translate("Problems", "Keep your face inside the oval.")
+
+
+def store_problem_text(kind: str) -> ProblemText:
+    """Wording of the screen shown when the session store refused a step (``StoreProblem.kind``)."""
+    if kind == "save":
+        return ProblemText(
+            QCoreApplication.translate("Problems", "The result could not be saved"),
+            QCoreApplication.translate(
+                "Problems",
+                "The check could not be saved on this device, so it does not count and nothing was decided. Please try again, or ask staff for help.",
+            ),
+        )
+    if kind == "ended":
+        return ProblemText(
+            QCoreApplication.translate("Problems", "The check was ended elsewhere"),
+            QCoreApplication.translate(
+                "Problems", "This check was ended or deleted by another program before its result was saved. It does not count. Please try again."
+            ),
+        )
+    return ProblemText(
+        QCoreApplication.translate("Problems", "The check cannot start"),
+        QCoreApplication.translate(
+            "Problems", "The check could not be recorded on this device, so it was not started. Please try again, or ask staff for help."
+        ),
+    )

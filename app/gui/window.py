@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
@@ -17,13 +18,18 @@ from app.core.challenge import Challenge
 from app.core.errors import ConfigError
 from app.core.flow import Phase, Session
 from app.core.guidance import Guidance
+from app.core.errors import StoreError
+from app.core.sessions import LockoutStatus, PinRejected
+from app.core.sessions import Session as StoredSession
 from app.core.settings import Settings, replace, save_settings
-from app.gui.controller import CheckController
+from app.gui.controller import CheckController, StoreProblem
 from app.gui.flash import FlashController
+from app.gui.history import HistoryPage
 from app.gui.kiosk import OPERATOR_SHORTCUT, CountdownTimer, IdleWatcher, OperatorMenu, PinDialog
-from app.gui.pages import AttractPage, CameraCheckPage, GuidancePage, ProblemPage, ResultPage, StartPage, VerifyingPage
+from app.gui.pages import AttractPage, CameraCheckPage, GuidancePage, LockoutPage, ProblemPage, ResultPage, StartPage, VerifyingPage
 from app.gui.preview import Canvas, make_canvas
 from app.gui.settings_dialog import SettingsDialog
+from app.gui.texts import store_problem_text
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,11 @@ def qt_camera_names() -> list[str]:
 
 class MainWindow(QMainWindow):
     """Renders the controller's flow.
+
+    With a session store on the controller, every check is a stored session;
+    the window adds the lock-out screen (with the operator override behind the
+    PIN), the session history (operators; behind the PIN in kiosk mode) and
+    runs the checks of sessions started through the local API.
 
     Parameters
     ----------
@@ -62,7 +73,8 @@ class MainWindow(QMainWindow):
     -------
     pageShown(str name):
         A screen became current (``start``, ``camera_check``, ``guidance``, ``light``,
-        ``verifying``, ``result``, ``timeout``, ``error``, ``attract``).
+        ``verifying``, ``result``, ``timeout``, ``error``, ``attract``, ``lockout``,
+        ``store_error``, ``history``).
     autoReset():
         Kiosk mode returned to the start screen by itself.
     """
@@ -104,6 +116,9 @@ class MainWindow(QMainWindow):
         self.result_page = ResultPage(self.stack)
         self.problem_page = ProblemPage(self.stack)
         self.attract_page = AttractPage(self.stack)
+        self.lockout_page = LockoutPage(self.stack)
+        self.history_page = HistoryPage(self.stack)
+        self.history_page.attach(controller.store)
         for page in (
             self.start_page,
             self.camera_page,
@@ -112,8 +127,14 @@ class MainWindow(QMainWindow):
             self.result_page,
             self.problem_page,
             self.attract_page,
+            self.lockout_page,
+            self.history_page,
         ):
             self.stack.addWidget(page)
+        self._lockout: LockoutStatus | None = None
+        self._lockout_timer = QTimer(self)
+        self._lockout_timer.setInterval(15_000)
+        self._lockout_timer.timeout.connect(self.refresh_lockout)
 
         self.flash = FlashController(canvas=self.canvas, screen=controller.screen, attenuation=controller.settings.flash_attenuation, parent=self)
         controller.timing_source = self.flash.timing_source
@@ -124,11 +145,17 @@ class MainWindow(QMainWindow):
         controller.captureStarted.connect(self._on_capture_started)
         controller.flashRequested.connect(self.flash.play)
         controller.flashStopRequested.connect(self.flash.stop)
+        controller.preparing.connect(self._on_preparing)
+        controller.lockedOut.connect(self.show_lockout)
+        controller.storeFailed.connect(self._on_store_failed)
+        controller.remoteStartRequested.connect(self._on_remote_start)
+        controller.sessionsChanged.connect(lambda _event: self.history_page.on_sessions_changed())
         # view -> controller
         self.flash.colourShown.connect(controller.colour_shown)
         self.flash.sequenceFinished.connect(controller.flash_finished)
         self.start_page.startRequested.connect(self._on_start_requested)
         self.start_page.settingsRequested.connect(self.open_settings)
+        self.start_page.historyRequested.connect(self.show_history)
         self.start_page.quitRequested.connect(self.close)
         self.start_page.refreshRequested.connect(self.refresh_cameras)
         self.camera_page.cancelRequested.connect(self.go_home)
@@ -137,6 +164,9 @@ class MainWindow(QMainWindow):
         self.result_page.tryAgainRequested.connect(self.try_again)
         self.problem_page.tryAgainRequested.connect(self.try_again)
         self.problem_page.homeRequested.connect(self.go_home)
+        self.lockout_page.homeRequested.connect(self.go_home)
+        self.lockout_page.overrideRequested.connect(self.open_lockout_override)
+        self.history_page.backRequested.connect(self.go_home)
 
         self.countdown = CountdownTimer(self)
         self.countdown.ticked.connect(self._on_countdown)
@@ -150,12 +180,14 @@ class MainWindow(QMainWindow):
         self._operator_shortcut = QShortcut(QKeySequence(OPERATOR_SHORTCUT), self)
         self._operator_shortcut.activated.connect(self.open_operator_menu)
         self._operator_shortcut.setEnabled(kiosk)
-        self.start_page.set_operator_controls(not kiosk)
+        self.start_page.set_operator_controls(not kiosk, history=controller.store is not None)
         if kiosk:
             self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self.start_page.set_challenge(controller.settings.challenge)
         self.refresh_cameras()
         self._show("start")
+        if kiosk:
+            self.idle.arm()  # the attract screen appears when the kiosk idles, from the start
 
     # --- modes ----------------------------------------------------------------------------------
 
@@ -204,8 +236,13 @@ class MainWindow(QMainWindow):
         except ConfigError:
             return True
 
-    def start_check(self, spec: str | None = None, challenge_type: str | None = None) -> Session:
-        """Start a new session (what the Start button does)."""
+    def start_check(self, spec: str | None = None, challenge_type: str | None = None) -> Session | None:
+        """Start a new check (what the Start button does).
+
+        Returns the flow's session at once without a session store; with one,
+        ``None`` (the check begins once its stored session exists, or the
+        lock-out screen shows).
+        """
         spec = spec if spec is not None else self.start_page.selected_spec()
         challenge_type = challenge_type or self.start_page.challenge()
         self._last_start = (spec, challenge_type)
@@ -248,11 +285,118 @@ class MainWindow(QMainWindow):
         self._pin_dialog = pin
 
     def _show_operator_menu(self) -> None:
-        menu = OperatorMenu(self)
+        menu = OperatorMenu(self, history=self.controller.store is not None)
         menu.settingsRequested.connect(self.open_settings)
+        menu.historyRequested.connect(self.show_history)
         menu.exitRequested.connect(self._operator_quit)
         menu.open()
         self._operator_menu = menu
+
+    # --- sessions: lock-out, history, API-started checks ------------------------------------------
+
+    def show_lockout(self, status: LockoutStatus) -> None:
+        """The device is locked out: say for how long, offer the operator override."""
+        self._lockout = status
+        self.countdown.stop()
+        self.refresh_lockout(show=True)
+        self._lockout_timer.start()
+        self._arm_auto_reset()
+
+    def lockout_minutes(self) -> int:
+        """Whole minutes (rounded up) until the shown lock-out ends; 0 when it has ended."""
+        sessions = self.controller.sessions
+        status = self._lockout
+        if sessions is None or status is None or status.until is None:
+            return 0
+        remaining = status.until - sessions.clock.now()
+        return 0 if remaining <= 0 else max(1, math.ceil(remaining / 60))
+
+    def refresh_lockout(self, show: bool = False) -> None:
+        """Update the remaining time; back to the start screen once the lock-out is over."""
+        if not show and self.page_name != "lockout":
+            self._lockout_timer.stop()
+            return
+        minutes = self.lockout_minutes()
+        if minutes <= 0:
+            self._lockout_timer.stop()
+            if self.page_name == "lockout":
+                self.go_home()
+            return
+        self.lockout_page.show_status(minutes, override_available=bool(self.settings.kiosk_pin_hash))
+        if show:
+            self._show("lockout")
+
+    def open_lockout_override(self) -> None:
+        """PIN prompt that ends the lock-out through the session service."""
+        sessions = self.controller.sessions
+        if sessions is None:
+            return
+
+        def override(pin: str) -> bool:
+            try:
+                sessions.override_lockout(pin)
+            except PinRejected as exc:
+                log.warning("lock-out override refused: %s", exc)
+                return False
+            except StoreError as exc:
+                log.error("lock-out override could not be stored: %s", exc)
+                return False
+            return True
+
+        dialog = PinDialog(self.settings.kiosk_pin_hash, self, verifier=override, prompt=self.tr("Enter the operator PIN to end the pause."))
+        dialog.granted.connect(self._on_lockout_overridden)
+        dialog.open()
+        self._pin_dialog = dialog
+
+    def _on_lockout_overridden(self) -> None:
+        log.warning("lock-out ended early by an operator")
+        self._lockout = None
+        self._lockout_timer.stop()
+        self.go_home()
+
+    def show_history(self) -> None:
+        """The session history (operators; in kiosk mode only reached through the PIN)."""
+        if self.controller.store is None or self.controller.busy:
+            return
+        self.countdown.stop()
+        self._show("history")
+        self.history_page.reset_filters(self.settings.retention_days or 30)
+        self.history_page.activate()
+        if self.kiosk:
+            self.idle.arm()  # an unattended kiosk leaves the history by itself
+
+    def _on_preparing(self) -> None:
+        self.countdown.stop()
+        self.canvas.clear()
+        self.guidance_page.reset()
+        self._show("camera_check")
+
+    def _on_store_failed(self, problem: StoreProblem) -> None:
+        text = store_problem_text(problem.kind)
+        self.problem_page.show_message(text.title, text.body, problem.detail)
+        self._show("store_error")
+        self._arm_auto_reset()
+
+    def busy_reason(self) -> str:
+        """Why an API-started session cannot run now (``""``: it can)."""
+        if self.controller.busy:
+            return "another check is running on this screen"
+        if self.page_name == "history":
+            return "an operator is using the session history on this screen"
+        if QApplication.activeModalWidget() is not None:
+            return "an operator dialog is open on this screen"
+        return ""
+
+    def _on_remote_start(self, record: StoredSession) -> None:
+        reason = self.busy_reason()
+        if reason:
+            self.controller.refuse_session(record, reason)
+            return
+        self.countdown.stop()
+        self.idle.disarm()
+        spec = self.start_page.selected_spec()
+        self._last_start = (spec, record.settings.challenge)
+        self.controller.run_session(record, spec=spec or None)
 
     def allow_close(self) -> None:
         """Let the next close request through (kiosk mode ignores closing otherwise)."""
@@ -274,8 +418,15 @@ class MainWindow(QMainWindow):
             "result": self.result_page,
             "timeout": self.problem_page,
             "error": self.problem_page,
+            "store_error": self.problem_page,
             "attract": self.attract_page,
+            "lockout": self.lockout_page,
+            "history": self.history_page,
         }
+        if self.page_name == "history" and name != "history":
+            self.history_page.deactivate()
+        if name != "lockout":
+            self._lockout_timer.stop()
         self.page_name = name
         self.stack.setCurrentWidget(pages[name])
         if name == "start":
@@ -354,7 +505,7 @@ class MainWindow(QMainWindow):
         threading.Thread(target=write, name="livegate-settings", daemon=True).start()
 
     def _on_escape(self) -> None:
-        if self.controller.phase.is_capturing:
+        if self.controller.phase.is_capturing or self.page_name in ("camera_check", "history", "lockout", "store_error"):
             self.go_home()
         elif self.page_name == "attract":
             self._show("start")
@@ -370,13 +521,15 @@ class MainWindow(QMainWindow):
         self.problem_page.set_countdown(seconds)
 
     def _on_countdown_expired(self) -> None:
-        if self.controller.phase.is_final:
+        if self.controller.phase.is_final or self.page_name in ("store_error", "lockout"):
             self.go_home()
             self.autoReset.emit()
 
     def _on_idle(self) -> None:
         if self.kiosk and self.page_name == "start":
             self._show("attract")
+        elif self.kiosk and self.page_name == "history":
+            self.go_home()
 
     def _on_activity(self) -> None:
         if self.page_name == "attract":

@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="es_ES" sourcelanguage="en">
 <context>
     <name>AttractPage</name>
@@ -125,6 +126,314 @@
     </message>
 </context>
 <context>
+    <name>HistoryPage</name>
+    <message>
+        <source>Session history</source>
+        <extracomment>Most sessions one search shows (newest first).</extracomment>
+        <translation>Historial de sesiones</translation>
+    </message>
+    <message>
+        <source>Created on or after</source>
+        <translation>Creadas a partir del</translation>
+    </message>
+    <message>
+        <source>Created on or before</source>
+        <translation>Creadas hasta el</translation>
+    </message>
+    <message>
+        <source>&amp;From:</source>
+        <translation>&amp;Desde:</translation>
+    </message>
+    <message>
+        <source>T&amp;o:</source>
+        <translation>&amp;Hasta:</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Estado</translation>
+    </message>
+    <message>
+        <source>Any status</source>
+        <translation>Cualquier estado</translation>
+    </message>
+    <message>
+        <source>&amp;Status:</source>
+        <translation>E&amp;stado:</translation>
+    </message>
+    <message>
+        <source>Customer reference</source>
+        <translation>Referencia del cliente</translation>
+    </message>
+    <message>
+        <source>exact reference; empty for all</source>
+        <translation>referencia exacta; vacío para todas</translation>
+    </message>
+    <message>
+        <source>Clear the customer reference</source>
+        <translation>Borrar la referencia del cliente</translation>
+    </message>
+    <message>
+        <source>&amp;Customer reference:</source>
+        <translation>&amp;Referencia del cliente:</translation>
+    </message>
+    <message>
+        <source>Sea&amp;rch</source>
+        <translation>&amp;Buscar</translation>
+    </message>
+    <message>
+        <source>Search the sessions</source>
+        <translation>Buscar las sesiones</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Creada</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Decisión</translation>
+    </message>
+    <message>
+        <source>Operator reference</source>
+        <translation>Referencia del operador</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <source>Sessions, newest first</source>
+        <translation>Sesiones, las más recientes primero</translation>
+    </message>
+    <message>
+        <source>Select all sessions</source>
+        <translation>Seleccionar todas las sesiones</translation>
+    </message>
+    <message>
+        <source>No session selected</source>
+        <translation>Ninguna sesión seleccionada</translation>
+    </message>
+    <message>
+        <source>Session details</source>
+        <translation>Detalles de la sesión</translation>
+    </message>
+    <message>
+        <source>Reference image of the selected session</source>
+        <translation>Imagen de referencia de la sesión seleccionada</translation>
+    </message>
+    <message>
+        <source>Reasons</source>
+        <translation>Motivos</translation>
+    </message>
+    <message>
+        <source>Reasons of the result</source>
+        <translation>Motivos del resultado</translation>
+    </message>
+    <message>
+        <source>History message</source>
+        <translation>Mensaje del historial</translation>
+    </message>
+    <message>
+        <source>Number of sessions found</source>
+        <translation>Número de sesiones encontradas</translation>
+    </message>
+    <message>
+        <source>&amp;Export selected…</source>
+        <translation>E&amp;xportar selección…</translation>
+    </message>
+    <message>
+        <source>Export the selected sessions as a ZIP file</source>
+        <translation>Exportar las sesiones seleccionadas como archivo ZIP</translation>
+    </message>
+    <message>
+        <source>&amp;Delete selected…</source>
+        <translation>&amp;Eliminar selección…</translation>
+    </message>
+    <message>
+        <source>Delete the selected sessions for good</source>
+        <translation>Eliminar definitivamente las sesiones seleccionadas</translation>
+    </message>
+    <message>
+        <source>&amp;Back</source>
+        <translation>&amp;Volver</translation>
+    </message>
+    <message>
+        <source>Back to the start screen</source>
+        <translation>Volver a la pantalla de inicio</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>En curso</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Completada</translation>
+    </message>
+    <message>
+        <source>Failed (no score)</source>
+        <translation>Fallida (sin puntuación)</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>Caducada</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <source>Pass</source>
+        <translation>Aprobada</translation>
+    </message>
+    <message>
+        <source>Fail</source>
+        <translation>Rechazada</translation>
+    </message>
+    <message>
+        <source>The “From” date is after the “To” date.</source>
+        <translation>La fecha «Desde» es posterior a la fecha «Hasta».</translation>
+    </message>
+    <message>
+        <source>The sessions could not be read.</source>
+        <translation>No se han podido leer las sesiones.</translation>
+    </message>
+    <message>
+        <source>1 session found.</source>
+        <translation>Se ha encontrado 1 sesión.</translation>
+    </message>
+    <message>
+        <source>%1 sessions found.</source>
+        <translation>Se han encontrado %1 sesiones.</translation>
+    </message>
+    <message>
+        <source>Only the newest %1 are shown; narrow the search to see older ones.</source>
+        <translation>Solo se muestran las %1 más recientes; acote la búsqueda para ver las anteriores.</translation>
+    </message>
+    <message>
+        <source>The stored data of this session failed its integrity check: it was altered or damaged.</source>
+        <translation>Los datos guardados de esta sesión no han superado la comprobación de integridad: se han alterado o están dañados.</translation>
+    </message>
+    <message>
+        <source>This session no longer exists (it was deleted or purged).</source>
+        <translation>Esta sesión ya no existe (se eliminó o se purgó).</translation>
+    </message>
+    <message>
+        <source>This session could not be read.</source>
+        <translation>No se ha podido leer esta sesión.</translation>
+    </message>
+    <message>
+        <source>Session: %1</source>
+        <translation>Sesión: %1</translation>
+    </message>
+    <message>
+        <source>Confidence: %1 (threshold %2)</source>
+        <translation>Confianza: %1 (umbral %2)</translation>
+    </message>
+    <message>
+        <source>movement and light</source>
+        <translation>movimiento y luz</translation>
+    </message>
+    <message>
+        <source>movement only</source>
+        <translation>solo movimiento</translation>
+    </message>
+    <message>
+        <source>Check: %1</source>
+        <translation>Comprobación: %1</translation>
+    </message>
+    <message>
+        <source>Created: %1</source>
+        <translation>Creada: %1</translation>
+    </message>
+    <message>
+        <source>Started: %1</source>
+        <translation>Iniciada: %1</translation>
+    </message>
+    <message>
+        <source>Finished: %1</source>
+        <translation>Terminada: %1</translation>
+    </message>
+    <message>
+        <source>Customer reference: %1</source>
+        <translation>Referencia del cliente: %1</translation>
+    </message>
+    <message>
+        <source>Operator reference: %1</source>
+        <translation>Referencia del operador: %1</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Motivo: %1</translation>
+    </message>
+    <message>
+        <source>Select one or more sessions first.</source>
+        <translation>Seleccione primero una o varias sesiones.</translation>
+    </message>
+    <message>
+        <source>Export sessions</source>
+        <translation>Exportar sesiones</translation>
+    </message>
+    <message>
+        <source>ZIP archives (*.zip)</source>
+        <translation>Archivos ZIP (*.zip)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Exportando…</translation>
+    </message>
+    <message>
+        <source>The export failed.</source>
+        <translation>La exportación ha fallado.</translation>
+    </message>
+    <message>
+        <source>1 session exported to %1.</source>
+        <translation>1 sesión exportada a %1.</translation>
+    </message>
+    <message>
+        <source>%1 sessions exported to %2.</source>
+        <translation>%1 sesiones exportadas a %2.</translation>
+    </message>
+    <message>
+        <source>Delete sessions</source>
+        <translation>Eliminar sesiones</translation>
+    </message>
+    <message>
+        <source>Delete the selected session for good? Its images and recording are removed and cannot be restored.</source>
+        <translation>¿Eliminar definitivamente la sesión seleccionada? Sus imágenes y su grabación se borran y no se pueden recuperar.</translation>
+    </message>
+    <message>
+        <source>Delete %1 sessions for good? Their images and recordings are removed and cannot be restored.</source>
+        <translation>¿Eliminar definitivamente %1 sesiones? Sus imágenes y grabaciones se borran y no se pueden recuperar.</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>&amp;Eliminar</translation>
+    </message>
+    <message>
+        <source>Delete the sessions for good</source>
+        <translation>Eliminar las sesiones definitivamente</translation>
+    </message>
+    <message>
+        <source>&amp;Keep</source>
+        <translation>&amp;Conservar</translation>
+    </message>
+    <message>
+        <source>Keep the sessions</source>
+        <translation>Conservar las sesiones</translation>
+    </message>
+    <message>
+        <source>Deleting failed.</source>
+        <translation>La eliminación ha fallado.</translation>
+    </message>
+    <message>
+        <source>1 session deleted.</source>
+        <translation>1 sesión eliminada.</translation>
+    </message>
+    <message>
+        <source>%1 sessions deleted.</source>
+        <translation>%1 sesiones eliminadas.</translation>
+    </message>
+</context>
+<context>
     <name>ImageDialog</name>
     <message>
         <source>Close</source>
@@ -136,10 +445,75 @@
     </message>
 </context>
 <context>
+    <name>LockoutPage</name>
+    <message>
+        <source>Checks are paused</source>
+        <translation>Las comprobaciones están en pausa</translation>
+    </message>
+    <message>
+        <source>Why checks are paused</source>
+        <translation>Por qué las comprobaciones están en pausa</translation>
+    </message>
+    <message>
+        <source>Note for staff</source>
+        <translation>Nota para el personal</translation>
+    </message>
+    <message>
+        <source>&amp;Back to start</source>
+        <translation>&amp;Volver al inicio</translation>
+    </message>
+    <message>
+        <source>Back to the start screen</source>
+        <translation>Volver a la pantalla de inicio</translation>
+    </message>
+    <message>
+        <source>&amp;Operator override…</source>
+        <translation>Desbloqueo por el &amp;operador…</translation>
+    </message>
+    <message>
+        <source>End the pause with the operator PIN</source>
+        <translation>Terminar la pausa con el PIN del operador</translation>
+    </message>
+    <message>
+        <source>Too many failed checks on this device. Try again in 1 minute.</source>
+        <translation>Demasiadas comprobaciones fallidas en este dispositivo. Inténtelo de nuevo dentro de 1 minuto.</translation>
+    </message>
+    <message>
+        <source>Too many failed checks on this device. Try again in %1 minutes.</source>
+        <translation>Demasiadas comprobaciones fallidas en este dispositivo. Inténtelo de nuevo dentro de %1 minutos.</translation>
+    </message>
+    <message>
+        <source>Staff can end the pause early with the operator PIN.</source>
+        <translation>El personal puede terminar la pausa antes con el PIN del operador.</translation>
+    </message>
+    <message>
+        <source>No operator PIN is set on this device, so the pause cannot be ended early.</source>
+        <translation>En este dispositivo no hay ningún PIN de operador, así que la pausa no se puede terminar antes.</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <source>Livegate cannot start</source>
+        <extracomment>Environment switch for the local API when ``--api``/``--no-api`` is not given (``1``/``0``).</extracomment>
+        <translation>Livegate no puede iniciarse</translation>
+    </message>
+    <message>
+        <source>The session store cannot be opened, so no check could be recorded:
+%1</source>
+        <translation>No se puede abrir el almacén de sesiones, así que no se podría registrar ninguna comprobación:
+%1</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Livegate face check</source>
         <translation>Livegate: comprobación facial</translation>
+    </message>
+    <message>
+        <source>Enter the operator PIN to end the pause.</source>
+        <translation>Introduzca el PIN del operador para terminar la pausa.</translation>
     </message>
 </context>
 <context>
@@ -155,6 +529,14 @@
     <message>
         <source>Settings</source>
         <translation>Ajustes</translation>
+    </message>
+    <message>
+        <source>Session &amp;history…</source>
+        <translation>&amp;Historial de sesiones…</translation>
+    </message>
+    <message>
+        <source>Session history</source>
+        <translation>Historial de sesiones</translation>
     </message>
     <message>
         <source>E&amp;xit kiosk</source>
@@ -199,6 +581,10 @@
     <message>
         <source>Enter the operator PIN.</source>
         <translation>Introduzca el PIN del operador.</translation>
+    </message>
+    <message>
+        <source>No operator PIN is set, so this cannot be done here. Set a PIN in the settings.</source>
+        <translation>No hay ningún PIN de operador, así que esto no se puede hacer aquí. Defina un PIN en los ajustes.</translation>
     </message>
     <message>
         <source>No operator PIN is set: anyone can open this menu. Set a PIN in the settings.</source>
@@ -327,7 +713,7 @@
         <translation>La aplicación no ha podido cargar su modelo facial. Pida al personal que vuelva a ejecutar la instalación.</translation>
     </message>
     <message>
-        <source>Your face didn't fit inside the oval in time.</source>
+        <source>Your face didn&apos;t fit inside the oval in time.</source>
         <translation>Su cara no ha encajado en el óvalo a tiempo.</translation>
     </message>
     <message>
@@ -367,7 +753,7 @@
         <translation>La imagen estaba borrosa: limpie la lente de la cámara.</translation>
     </message>
     <message>
-        <source>Start about an arm's length away, then move closer until your face fills the oval.</source>
+        <source>Start about an arm&apos;s length away, then move closer until your face fills the oval.</source>
         <translation>Empiece a un brazo de distancia y luego acérquese hasta que su cara llene el óvalo.</translation>
     </message>
     <message>
@@ -377,6 +763,30 @@
     <message>
         <source>Keep your face inside the oval.</source>
         <translation>Mantenga la cara dentro del óvalo.</translation>
+    </message>
+    <message>
+        <source>The result could not be saved</source>
+        <translation>No se ha podido guardar el resultado</translation>
+    </message>
+    <message>
+        <source>The check could not be saved on this device, so it does not count and nothing was decided. Please try again, or ask staff for help.</source>
+        <translation>La comprobación no se ha podido guardar en este dispositivo, así que no cuenta y no se ha decidido nada. Inténtelo de nuevo o pida ayuda al personal.</translation>
+    </message>
+    <message>
+        <source>The check was ended elsewhere</source>
+        <translation>La comprobación se ha terminado desde otro lugar</translation>
+    </message>
+    <message>
+        <source>This check was ended or deleted by another program before its result was saved. It does not count. Please try again.</source>
+        <translation>Otro programa ha terminado o eliminado esta comprobación antes de que se guardara su resultado. No cuenta. Inténtelo de nuevo.</translation>
+    </message>
+    <message>
+        <source>The check cannot start</source>
+        <translation>La comprobación no puede empezar</translation>
+    </message>
+    <message>
+        <source>The check could not be recorded on this device, so it was not started. Please try again, or ask staff for help.</source>
+        <translation>La comprobación no se ha podido registrar en este dispositivo, así que no se ha iniciado. Inténtelo de nuevo o pida ayuda al personal.</translation>
     </message>
 </context>
 <context>
@@ -758,6 +1168,14 @@
     <message>
         <source>Settings</source>
         <translation>Ajustes</translation>
+    </message>
+    <message>
+        <source>&amp;History…</source>
+        <translation>&amp;Historial…</translation>
+    </message>
+    <message>
+        <source>Session history</source>
+        <translation>Historial de sesiones</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
