@@ -5,4 +5,13 @@ Contract used by the GUI, the store/API and the CLI (see ``contract.py``):
 * ``LiveAnalyzer`` runs in the analysis worker: ``add(frame, landmarks)`` per
   frame (cheap), ``finish()`` once after the last frame -> ``LivenessResult``.
 * ``score_recording(path)`` runs the very same analyzer over a recording.
+
+Modules: ``features`` (per-frame numbers), ``display`` (what the screen
+emitted), ``stages/`` (quality, light, geometry, texture, injection: each an
+options dataclass, a ``create`` factory, ``evaluate(session)`` and ``close``),
+``fusion`` and ``config`` (the calibrated ``fusion_config.json``),
+``pipeline`` (analyzer, recordings), ``cli`` (``livegate verify``),
+``evaluate`` (``livegate eval``), ``calibrate`` (fits the config),
+``accuracy`` (regenerates ``docs/accuracy.md``), ``bench`` and ``synthetic``
+(hand-made sessions for tests and the benchmark).
 """

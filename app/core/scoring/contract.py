@@ -77,12 +77,20 @@ class LivenessResult:
     #: Per-check series for the operator plots (displayed vs measured colour, landmark drift).
     plots: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self, images: dict[str, Any] | None = None) -> dict[str, Any]:
-        """JSON-able dict. ``images`` optionally supplies ``ReferenceImage``/``AuditImages`` payloads."""
+    def to_dict(self, images: dict[str, Any] | None = None, *, plots: bool = False) -> dict[str, Any]:
+        """JSON-able dict (schema in ``docs/result.md``).
+
+        ``images`` optionally supplies ``ReferenceImage``/``AuditImages`` payloads
+        (bytes or paths, added by the caller); ``plots=True`` adds the operator
+        plot series under ``Plots``.
+        """
         w, h = self.frame_size
         ref: dict[str, Any] | None = None
         if self.reference is not None:
-            ref = {"BoundingBox": self.reference.box.to_fractions(w, h) if self.reference.box and w and h else None}
+            ref = {
+                "BoundingBox": self.reference.box.to_fractions(w, h) if self.reference.box and w and h else None,
+                "FrameIndex": self.reference.frame_index,
+            }
         out: dict[str, Any] = {
             "SessionId": self.session_id,
             "Status": self.status,
@@ -91,14 +99,18 @@ class LivenessResult:
             "Threshold": self.threshold,
             "ReferenceImage": ref,
             "AuditImages": [
-                {"BoundingBox": a.box.to_fractions(w, h) if a.box and w and h else None} for a in self.audit
+                {"BoundingBox": a.box.to_fractions(w, h) if a.box and w and h else None, "FrameIndex": a.frame_index}
+                for a in self.audit
             ],
             "Challenge": {"Type": self.challenge.type, "Version": self.challenge.version},
             "Checks": [c.to_dict() for c in self.checks],
             "Reasons": list(self.reasons),
             "Timings": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "Versions": dict(self.versions),
+            "Hints": list(self.plots.get("hints", [])) if isinstance(self.plots, dict) else [],
         }
+        if plots:
+            out["Plots"] = {k: v for k, v in self.plots.items() if k != "hints"}
         if images:
             if out["ReferenceImage"] is not None and "ReferenceImage" in images:
                 out["ReferenceImage"].update(images["ReferenceImage"])

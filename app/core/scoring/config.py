@@ -1,0 +1,154 @@
+"""The versioned scoring configuration (``fusion_config.json`` beside this module).
+
+It holds the fitted numbers: the default threshold, the fusion weights, and
+the stages' calibrated options (lag window, score coefficients), together with
+how they were obtained (training and validation seeds, counts, date, method).
+A missing or partly bad file never stops scoring: bad keys are dropped with a
+warning and the code defaults are used for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.scoring.stages.geometry import GeometryOptions
+from app.core.scoring.stages.injection import InjectionOptions
+from app.core.scoring.stages.light import LightOptions
+from app.core.scoring.stages.quality import QualityOptions
+from app.core.scoring.stages.texture import TextureOptions
+
+log = logging.getLogger(__name__)
+
+CONFIG_PATH = Path(__file__).with_name("fusion_config.json")
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class FusionOptions:
+    """How the stages' evidence becomes a confidence.
+
+    ``confidence = 100 * sigmoid(bias + sum(weights[k] * input[k]))``. A key is
+    a stage name (its clipped log-odds, an abstention counting as the most
+    negative) or ``stage.feature`` (a number from that stage's evidence, e.g.
+    ``light.shade``; ``texture.score`` is MiniFASNet's probability); missing
+    inputs take ``fill[k]`` (default 0). The calibration constrains each
+    weight's sign to what the physics says, so more liveness evidence never
+    lowers the confidence. Stages in ``required`` must not abstain for a pass.
+    """
+
+    bias: float = 1.0
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"light": 0.6, "geometry": 0.4, "texture": 0.2, "injection": 0.2, "quality": 0.1}
+    )
+    fill: dict[str, float] = field(default_factory=dict)
+    required: tuple[str, ...] = ("quality", "light", "geometry", "injection")
+    hard_fail_cap: float = 5.0
+
+
+@dataclass
+class ScoringConfig:
+    """All calibrated numbers of the scoring pipeline."""
+
+    threshold: float = 60.0
+    version: str = "defaults"
+    fusion: FusionOptions = field(default_factory=FusionOptions)
+    light: LightOptions = field(default_factory=LightOptions)
+    geometry: GeometryOptions = field(default_factory=GeometryOptions)
+    injection: InjectionOptions = field(default_factory=InjectionOptions)
+    quality: QualityOptions = field(default_factory=QualityOptions)
+    texture: TextureOptions = field(default_factory=TextureOptions)
+    obtained: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "ScoringConfig":
+        """Read the config; tolerant of a missing file and of bad keys (warned and dropped)."""
+        path = path or CONFIG_PATH
+        cfg = cls()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            log.warning("scoring config %s is missing; using built-in defaults", path)
+            return cfg
+        except (OSError, ValueError) as exc:
+            log.warning("scoring config %s is unreadable (%s); using built-in defaults", path, exc)
+            return cfg
+        if not isinstance(data, dict):
+            log.warning("scoring config %s is not an object; using built-in defaults", path)
+            return cfg
+        if data.get("schema_version") != SCHEMA_VERSION:
+            log.warning("scoring config %s has schema %r (expected %d); reading what matches", path, data.get("schema_version"), SCHEMA_VERSION)
+        cfg.raw = data
+        try:
+            cfg.threshold = float(data.get("threshold", cfg.threshold))
+        except (TypeError, ValueError):
+            log.warning("scoring config: bad threshold %r dropped", data.get("threshold"))
+        cfg.version = str(data.get("config_version", cfg.version))
+        cfg.obtained = dict(data.get("obtained") or {})
+        cfg.fusion = _apply(cfg.fusion, data.get("fusion"), "fusion")
+        stages = data.get("stages") or {}
+        for name in ("light", "geometry", "injection", "quality", "texture"):
+            setattr(cfg, name, _apply(getattr(cfg, name), stages.get(name), name))
+        return cfg
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as written to ``fusion_config.json``."""
+
+        def opts(o: Any) -> dict[str, Any]:
+            return {f.name: _jsonable(getattr(o, f.name)) for f in dataclasses.fields(o)}
+
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "config_version": self.version,
+            "threshold": self.threshold,
+            "fusion": opts(self.fusion),
+            "stages": {n: opts(getattr(self, n)) for n in ("light", "geometry", "injection", "quality", "texture")},
+            "obtained": self.obtained,
+        }
+
+    def save(self, path: Path | None = None) -> Path:
+        path = path or CONFIG_PATH
+        path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        return path
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def _apply(options: Any, data: Any, section: str) -> Any:
+    """Copy of ``options`` with the matching keys of ``data`` applied (bad ones warned and dropped)."""
+    if not isinstance(data, dict):
+        return options
+    known = {f.name: f for f in dataclasses.fields(options)}
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            log.warning("scoring config [%s]: unknown key %r dropped", section, key)
+            continue
+        current = getattr(options, key)
+        try:
+            if isinstance(current, tuple):
+                value = tuple(type(current[0])(v) for v in value) if current else tuple(value)
+                if len(value) != len(current) and key.endswith("_ms"):
+                    raise ValueError("wrong length")
+            elif isinstance(current, dict):
+                value = {str(k): float(v) for k, v in dict(value).items()}
+            elif isinstance(current, bool):
+                value = bool(value)
+            elif isinstance(current, int):
+                value = int(value)
+            elif isinstance(current, float):
+                value = float(value)
+        except (TypeError, ValueError) as exc:
+            log.warning("scoring config [%s]: bad value for %r (%s) dropped", section, key, exc)
+            continue
+        changes[key] = value
+    return dataclasses.replace(options, **changes)

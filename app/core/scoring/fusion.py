@@ -1,0 +1,132 @@
+"""Fusion: hard failures first, then a calibrated combination of stage scores into confidence 0-100."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from app.core.challenge import Challenge
+from app.core.scoring.config import FusionOptions
+from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.scoring.stages.base import sigmoid
+
+STATUS_SCORED, STATUS_NO_RESPONSE = "SUCCEEDED", "FAILED"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Fusion's outcome."""
+
+    confidence: float
+    decision: str  # "pass" / "fail"
+    status: str  # SUCCEEDED (scored) / FAILED (no response: the check could not be made)
+    reasons: list[str]
+    logit: float
+
+
+def required_stages(options: FusionOptions, challenge: Challenge) -> tuple[str, ...]:
+    """Stages that must judge (not abstain) for a pass; light only when colours were shown."""
+    need = list(options.required)
+    if not challenge.colours and "light" in need:
+        need.remove("light")
+    return tuple(need)
+
+
+#: Stage log-odds are clipped to +-this before they are combined (one stage can only do so much).
+LOGIT_CLIP = 6.0
+
+
+def stage_evidence(check: CheckResult) -> float:
+    """A stage's log-odds of liveness, clipped; what fusion combines.
+
+    An abstaining stage counts as the strongest evidence *against* liveness (it can only lower the
+    confidence), except the texture stage when its model is not installed at all: that is a property of
+    the installation, not of the session, so it counts as neutral (0) and the result says the model is missing.
+    """
+    if check.verdict == ABSTAIN or check.score is None or not math.isfinite(check.score):
+        if check.name == "texture" and check.evidence.get("model_missing"):
+            return 0.0
+        return -LOGIT_CLIP
+    s = min(1.0 - 1e-6, max(1e-6, float(check.score)))
+    return max(-LOGIT_CLIP, min(LOGIT_CLIP, math.log(s / (1.0 - s))))
+
+
+def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, float]) -> float:
+    """The value fusion uses for one weight key.
+
+    ``"light"`` (a stage name): the stage's clipped log-odds (:func:`stage_evidence`).
+    ``"light.shade"``: a feature from the stage's ``evidence["features"]``; ``"texture.score"``: the texture
+    stage's real-face probability. Missing values (abstaining stage, undefined feature) take ``fill[key]``
+    (default 0), except a texture model that is not installed, which counts as an uninformative 0.5.
+    """
+    stage, _, feature = key.partition(".")
+    check = by_name.get(stage)
+    if not feature:
+        return stage_evidence(check) if check is not None else -LOGIT_CLIP
+    if check is None:
+        return fill.get(key, 0.0)
+    if feature == "score":
+        if check.verdict != ABSTAIN and check.score is not None and math.isfinite(check.score):
+            return float(check.score)
+        return 0.5 if check.evidence.get("model_missing") else fill.get(key, 0.0)
+    value = (check.evidence.get("features") or {}).get(feature)
+    if isinstance(value, (int, float)) and value is not None and math.isfinite(float(value)):
+        return float(value)
+    return fill.get(key, 0.0)
+
+
+def raw_confidence(checks: list[CheckResult], options: FusionOptions) -> tuple[float, float]:
+    """(confidence 0..100, logit): ``sigmoid(bias + sum(weight[k] * input[k]))`` (see :func:`fusion_input`)."""
+    by_name = {c.name: c for c in checks}
+    z = options.bias
+    for key, weight in options.weights.items():
+        z += weight * fusion_input(key, by_name, options.fill)
+    return 100.0 * sigmoid(z), z
+
+
+def combine(checks: list[CheckResult], threshold: float, options: FusionOptions, challenge: Challenge) -> Decision:
+    """Decide a session.
+
+    Parameters
+    ----------
+    checks:
+        All stages' results.
+    threshold:
+        Confidence needed to pass (0..100).
+    options:
+        Fusion weights and rules.
+    challenge:
+        The session's challenge (decides whether light is required).
+
+    Returns
+    -------
+    Decision
+    """
+    confidence, z = raw_confidence(checks, options)
+    by_name = {c.name: c for c in checks}
+    reasons: list[str] = []
+    hard = [c for c in checks if c.hard_fail and c.verdict == FAIL]
+    missing = [n for n in required_stages(options, challenge) if n not in by_name or by_name[n].verdict == ABSTAIN]
+    status = STATUS_SCORED
+    quality = by_name.get("quality")
+    if quality is not None and quality.hard_fail and (quality.evidence.get("face_fraction") or 0.0) < 0.5:
+        status = STATUS_NO_RESPONSE
+    if hard:
+        reasons.extend(c.reason for c in hard)
+        confidence = min(confidence, options.hard_fail_cap)
+        return Decision(confidence, "fail", status, reasons, z)
+    if missing:
+        status = STATUS_NO_RESPONSE
+        reasons.extend(by_name[n].reason if n in by_name else f"The {n} check did not run." for n in missing)
+        reasons.append("A check that could not be made never counts as passed.")
+        confidence = min(confidence, max(0.0, threshold - 1.0))
+        return Decision(confidence, "fail", status, reasons, z)
+    if confidence >= threshold:
+        reasons.append("All required checks passed.")
+        reasons.extend(c.reason for c in checks if c.verdict == PASS)
+        reasons.extend(c.reason for c in checks if c.verdict == FAIL)
+        return Decision(confidence, "pass", status, reasons, z)
+    failed = [c for c in checks if c.verdict == FAIL]
+    reasons.append(f"The overall confidence {confidence:.0f} is below the threshold {threshold:.0f}.")
+    reasons.extend(c.reason for c in failed)
+    return Decision(confidence, "fail", status, reasons, z)

@@ -1,0 +1,427 @@
+"""The scoring pipeline: one analyzer for live capture and for recordings.
+
+``LiveAnalyzer.add(frame, landmarks)`` runs in the analysis worker for every
+frame: it extracts a few hundred numbers (``features.py``) and keeps a bounded
+number of full frames (reference/texture candidates and audit candidates).
+``finish()`` runs the session stages (quality, light, geometry, texture,
+injection) on those numbers and fuses them into a :class:`LivenessResult`.
+``score_recording(path)`` feeds a recording through the landmark stage and the
+very same analyzer, so a re-scored recording reaches the same decision.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import statistics
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app import __version__
+from app.core.capture.frame import Frame, SourceInfo
+from app.core.challenge import Box, Challenge
+from app.core.landmarks import LandmarkResult
+from app.core.scoring.config import ScoringConfig
+from app.core.scoring.contract import ABSTAIN, CheckResult, ImageOut, LivenessResult, SessionContext
+from app.core.scoring.features import FeatureExtractor, FrameFeatures, SessionData
+from app.core.scoring.fusion import combine
+from app.core.scoring.stages.base import KeptFrame, SessionInput, result
+from app.core.scoring.stages.geometry import GeometryStage
+from app.core.scoring.stages.injection import InjectionStage
+from app.core.scoring.stages.light import LightStage
+from app.core.scoring.stages.quality import QualityStage
+from app.core.scoring.stages.texture import TextureModel, TextureStage, load_texture_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AnalyzerOptions:
+    """Options of :class:`LiveAnalyzer`.
+
+    Attributes
+    ----------
+    best_frames:
+        Best-quality full frames kept (reference image and texture-model input).
+    audit_candidates:
+        Full frames kept, evenly thinned over time, to choose audit images from.
+    config_path:
+        Scoring config to load (default: the shipped ``fusion_config.json``).
+    """
+
+    best_frames: int = 3
+    audit_candidates: int = 12
+    config_path: Path | None = None
+
+
+def _frame_quality(f: FrameFeatures) -> float:
+    """Quality of one frame for reference/texture use (0 without exactly one face)."""
+    if f.n_faces != 1 or not np.isfinite(f.iod):
+        return 0.0
+    sharp = f.sharpness if np.isfinite(f.sharpness) else 0.0
+    luma = f.luma if np.isfinite(f.luma) else 0.0
+    blink = f.blink if np.isfinite(f.blink) else 1.0
+    expo = 1.0 - min(1.0, abs(luma - 130.0) / 130.0)
+    return float(min(1.0, f.iod / 120.0) * (0.5 + 0.5 * min(1.0, sharp / 200.0)) * expo * (1.0 - min(1.0, blink)))
+
+
+class FrameKeeper:
+    """Bounded store of full frames: the best few, and audit candidates thinned evenly over time.
+
+    Memory is bounded by ``best + audit`` frames whatever the session length.
+    """
+
+    def __init__(self, best: int, audit: int) -> None:
+        self._best_n = best
+        self._audit_n = max(2, audit)
+        self._best: list[tuple[float, int, KeptFrame]] = []  # min-heap on quality
+        self._audit: list[KeptFrame] = []
+        self._stride = 1
+        self._seen = 0
+
+    def offer(self, frame: Frame, feats: FrameFeatures) -> None:
+        """Consider one frame (copies the pixels only when it is kept)."""
+        q = _frame_quality(feats)
+        if q > 0:
+            if len(self._best) < self._best_n:
+                heapq.heappush(self._best, (q, frame.index, self._keep(frame, feats, q)))
+            elif q > self._best[0][0]:
+                heapq.heapreplace(self._best, (q, frame.index, self._keep(frame, feats, q)))
+        if feats.n_faces >= 1:
+            if self._seen % self._stride == 0:
+                self._audit.append(self._keep(frame, feats, q))
+                if len(self._audit) > self._audit_n:
+                    self._audit = self._audit[::2]
+                    self._stride *= 2
+            self._seen += 1
+
+    @staticmethod
+    def _keep(frame: Frame, feats: FrameFeatures, q: float) -> KeptFrame:
+        return KeptFrame(frame.image.copy(), frame.index, frame.t_ns, None if feats.points is None else feats.points.copy(), q)
+
+    def best(self) -> list[KeptFrame]:
+        """Kept best frames, best first."""
+        return [k for _, _, k in sorted(self._best, key=lambda e: -e[0])]
+
+    def audit(self, count: int, exclude: int | None) -> list[KeptFrame]:
+        """Up to ``count`` audit frames spread evenly over the capture (not the reference frame)."""
+        pool = [k for k in self._audit if k.index != exclude]
+        if count <= 0 or not pool:
+            return []
+        if len(pool) <= count:
+            return pool
+        picks = np.linspace(0, len(pool) - 1, count).round().astype(int)
+        return [pool[i] for i in sorted(set(picks.tolist()))]
+
+    @property
+    def frames_held(self) -> int:
+        return len(self._best) + len(self._audit)
+
+
+def session_seed(challenge: Challenge) -> int:
+    """Deterministic seed from the challenge (same data, same decoys, same decision)."""
+    text = json.dumps({"c": [c.rgb for c in challenge.colours], "t": challenge.shown_ns}, sort_keys=True)
+    return zlib.crc32(text.encode())
+
+
+class SessionScorer:
+    """The session stages and fusion, built once and reusable over many sessions.
+
+    Parameters
+    ----------
+    config:
+        Calibrated numbers (default: the shipped config).
+    texture_model:
+        A texture model to use; default: MiniFASNet from the model store (or the texture stage abstains).
+    load_texture:
+        False to skip loading the texture model (the texture stage then abstains).
+    """
+
+    def __init__(self, config: ScoringConfig | None = None, *, texture_model: TextureModel | None = None, load_texture: bool = True) -> None:
+        self.config = config or ScoringConfig.load()
+        c = self.config
+        self.versions: dict[str, str] = {"app": __version__, "scoring_config": c.version}
+        missing = ""
+        if texture_model is None and load_texture:
+            texture_model, missing, model_versions = load_texture_model()
+            self.versions.update(model_versions)
+        elif texture_model is None:
+            missing = "the texture model was not requested"
+        else:
+            self.versions["texture_model"] = type(texture_model).__name__
+        try:
+            from app.core.models import ModelStore
+
+            self.versions["face_landmarker"] = ModelStore().entry("face_landmarker").version
+        except Exception:  # noqa: BLE001 - a version label must never stop scoring
+            pass
+        self.quality = QualityStage.create(c.quality)
+        self.light = LightStage.create(c.light)
+        self.geometry = GeometryStage.create(c.geometry)
+        self.texture = TextureStage(c.texture, texture_model, missing)
+        self.injection = InjectionStage.create(c.injection)
+
+    def run_stages(self, inp: SessionInput) -> tuple[list[CheckResult], dict[str, Any]]:
+        """Run every stage; a stage that raises abstains with the error (the session still gets a result)."""
+        checks: list[CheckResult] = []
+        plots: dict[str, Any] = {}
+        for stage in (self.quality, self.light, self.geometry, self.texture, self.injection):
+            start = time.perf_counter()
+            try:
+                if hasattr(stage, "evaluate_with_plots"):
+                    check, p = stage.evaluate_with_plots(inp)  # type: ignore[attr-defined]
+                    if p:
+                        plots[stage.name] = p
+                else:
+                    check = stage.evaluate(inp)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError, IndexError) as exc:
+                log.warning("stage %s failed: %s", stage.name, exc)
+                check = result(stage.name, ABSTAIN, None, f"The {stage.name} check could not be computed.", {"error": str(exc)})
+            check.elapsed_ms = (time.perf_counter() - start) * 1000
+            checks.append(check)
+        return checks, plots
+
+    def close(self) -> None:
+        self.texture.close()
+
+
+class LiveAnalyzer:
+    """Per-session analyzer (implements :class:`~app.core.scoring.contract.Analyzer`).
+
+    Parameters
+    ----------
+    context:
+        Session id, challenge, source facts, threshold, audit image count.
+    texture_model:
+        Optional texture model (tests pass a double); default: loaded from the model store.
+    options:
+        Analyzer options.
+    scorer:
+        A shared :class:`SessionScorer` (evaluation reuses one); default: built here.
+    """
+
+    def __init__(
+        self,
+        context: SessionContext,
+        *,
+        texture_model: TextureModel | None = None,
+        options: AnalyzerOptions | None = None,
+        scorer: SessionScorer | None = None,
+    ) -> None:
+        self.context = context
+        self.options = options or AnalyzerOptions()
+        self._own_scorer = scorer is None
+        self.scorer = scorer or SessionScorer(
+            ScoringConfig.load(self.options.config_path) if self.options.config_path else None, texture_model=texture_model
+        )
+        self._extractor = FeatureExtractor()
+        self._features: list[FrameFeatures] = []
+        self._keeper = FrameKeeper(self.options.best_frames, self.options.audit_candidates)
+        self._frame_size = (0, 0)
+        self._per_frame_ms: list[float] = []
+        self._last_t: int | None = None
+        self._finished = False
+
+    def add(self, frame: Frame, landmarks: LandmarkResult) -> None:
+        """Take one frame and its landmarks (cheap: a few milliseconds).
+
+        Raises
+        ------
+        ValueError
+            When frames go back in time, or the analyzer already finished.
+        """
+        if self._finished:
+            raise ValueError("LiveAnalyzer.add() after finish(): start a new analyzer for a new session")
+        if self._last_t is not None and frame.t_ns < self._last_t:
+            raise ValueError(f"frame {frame.index} goes back in time ({frame.t_ns} < {self._last_t}); timestamps must increase")
+        start = time.perf_counter()
+        self._last_t = frame.t_ns
+        self._frame_size = (frame.width, frame.height)
+        feats = self._extractor.extract(frame, landmarks)
+        self._features.append(feats)
+        self._keeper.offer(frame, feats)
+        self._per_frame_ms.append((time.perf_counter() - start) * 1000)
+
+    @property
+    def frame_count(self) -> int:
+        return len(self._features)
+
+    def session_input(self) -> SessionInput:
+        """The stages' input built from the frames so far."""
+        data = SessionData.from_frames(self._features, self._frame_size)
+        return SessionInput(
+            data=data,
+            challenge=self.context.challenge,
+            source=self.context.source,
+            best_frames=self._keeper.best(),
+            seed=session_seed(self.context.challenge),
+        )
+
+    def finish(self) -> LivenessResult:
+        """Score the session after the last frame."""
+        start = time.perf_counter()
+        self._finished = True
+        inp = self.session_input()
+        checks, plots = self.scorer.run_stages(inp)
+        res = self.build_result(inp, checks, plots)
+        res.timings_ms["decision"] = (time.perf_counter() - start) * 1000
+        if self._own_scorer:
+            self.scorer.close()
+        return res
+
+    def build_result(self, inp: SessionInput, checks: list[CheckResult], plots: dict[str, Any]) -> LivenessResult:
+        """Fuse the checks and attach images, timings and versions."""
+        ctx = self.context
+        cfg = self.scorer.config
+        threshold = ctx.threshold if ctx.threshold is not None else cfg.threshold
+        dec = combine(checks, threshold, cfg.fusion, ctx.challenge)
+        best = inp.best_frames
+        reference = None
+        if best:
+            k = best[0]
+            reference = ImageOut(k.image, _box_of(k.points), k.index, k.t_ns)
+        audit = [
+            ImageOut(k.image, _box_of(k.points), k.index, k.t_ns)
+            for k in self._keeper.audit(max(0, min(4, ctx.audit_images)), reference.frame_index if reference else None)
+        ]
+        timings = {f"{c.name}": c.elapsed_ms for c in checks}
+        if self._per_frame_ms:
+            timings["per_frame_median"] = statistics.median(self._per_frame_ms)
+            timings["per_frame_max"] = max(self._per_frame_ms)
+        quality = next((c for c in checks if c.name == "quality"), None)
+        if quality is not None:
+            plots["hints"] = quality.evidence.get("hints", [])
+        return LivenessResult(
+            session_id=ctx.session_id,
+            status=dec.status,
+            confidence=dec.confidence,
+            decision=dec.decision,
+            threshold=threshold,
+            checks=checks,
+            reasons=dec.reasons,
+            challenge=ctx.challenge,
+            reference=reference,
+            audit=audit,
+            timings_ms=timings,
+            versions=dict(self.scorer.versions),
+            frame_size=self._frame_size,
+            plots=plots,
+        )
+
+    def close(self) -> None:
+        """Release the texture model if this analyzer loaded it."""
+        if self._own_scorer:
+            self.scorer.close()
+
+    def __enter__(self) -> "LiveAnalyzer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _box_of(points: np.ndarray | None) -> Box | None:
+    if points is None:
+        return None
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    return Box(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+
+def source_from_manifest(path: Path, meta: Any) -> SourceInfo:
+    """The capture source's facts as the recording's camera section states them."""
+    cam = meta.camera if isinstance(meta.camera, dict) else {}
+    device = cam.get("device") if isinstance(cam.get("device"), dict) else {}
+    span = (meta.timestamps_ns[-1] - meta.timestamps_ns[0]) / 1e9 if meta.frame_count > 1 else 0.0
+    fps = float(cam.get("fps") or ((meta.frame_count - 1) / span if span > 0 else 0.0))
+    return SourceInfo(
+        kind=str(cam.get("kind", "recording")),
+        name=str(cam.get("name", path.name)),
+        width=meta.width,
+        height=meta.height,
+        fps=fps,
+        device=dict(device),
+        controls=dict(cam.get("controls") or {}),
+    )
+
+
+def context_from_recording(path: Path, meta: Any, threshold: float | None) -> SessionContext:
+    """Session context rebuilt from a recording's manifest (never from its labels)."""
+    challenge = Challenge.from_dict(meta.challenge)
+    extra = meta.extra if isinstance(meta.extra, dict) else {}
+    session_id = str(extra.get("session_id") or path.stem)
+    ctx = SessionContext(session_id, challenge, source_from_manifest(path, meta))
+    ctx.threshold = threshold  # type: ignore[assignment]  # None -> the config's default
+    return ctx
+
+
+def analyse_recording(
+    path: str | Path,
+    *,
+    threshold: float | None = None,
+    scorer: SessionScorer | None = None,
+    landmark_stage: Any = None,
+) -> tuple[LiveAnalyzer, LivenessResult]:
+    """Run landmarks and the analyzer over a recording; returns the analyzer (for its data) and the result.
+
+    Raises
+    ------
+    RecordingError
+        When the recording is unreadable.
+    ValueError
+        When its challenge is malformed.
+    """
+    from app.core.landmarks import LandmarkStage
+    from app.core.recording import Recording
+
+    path = Path(path)
+    own_stage = landmark_stage is None
+    with Recording(path) as rec:
+        ctx = context_from_recording(path, rec.meta, threshold)
+        # A video-mode landmark stage needs increasing timestamps, so each recording gets its own
+        # unless the caller passes one (tests pass a double).
+        stage = landmark_stage or LandmarkStage.create()
+        analyzer = LiveAnalyzer(ctx, scorer=scorer)
+        try:
+            for frame in rec.frames():
+                analyzer.add(frame, stage.process(frame))
+        finally:
+            if own_stage:
+                stage.close()
+        res = analyzer.finish()
+    return analyzer, res
+
+
+def score_recording(path: str | Path, threshold: float | None = None) -> LivenessResult:
+    """Score a recording with the landmark stage and the same analyzer as live capture.
+
+    Parameters
+    ----------
+    path:
+        A ``.lgrec`` recording.
+    threshold:
+        Confidence needed to pass; default: the config's.
+
+    Returns
+    -------
+    LivenessResult
+
+    Raises
+    ------
+    RecordingError
+        When the recording is unreadable.
+    ModelError
+        When the landmark model is missing.
+    """
+    scorer = SessionScorer()
+    try:
+        _, res = analyse_recording(path, threshold=threshold, scorer=scorer)
+    finally:
+        scorer.close()
+    return res

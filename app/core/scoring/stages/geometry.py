@@ -1,0 +1,302 @@
+"""3D geometry from the approach: perspective parallax between far and near frames.
+
+A flat object (print, phone, tablet) seen from two distances maps from one
+image to the other by a homography. A face does not: the nose is a few
+centimetres in front of the eyes and mouth corners, the contour several
+centimetres behind them, so when the face approaches the camera those points
+move away from where a planar mapping of the eye/brow/mouth frame puts them.
+
+For several (far, near) frame pairs the stage fits a homography on rigid,
+roughly coplanar landmarks (eye corners, brows, mouth corners) and measures
+the residual of held-out probes (nose, midline, contour), normalised by the
+inter-ocular distance, against the landmark jitter measured between frames
+taken at the same distance. It also estimates the epipole from the residual
+vectors and reads a relative depth per probe (plane + parallax), which tells
+a protruding nose (a face) from a cylinder bent around a vertical axis (a
+curved print, whose midline is all at one depth). Medians over pairs.
+
+Too little approach (scale change below ``min_scale``) abstains; the
+landmark model's z values and pose matrix are never used (they are learned
+priors, not measurements). Dose-response: a reflective object lit by the
+screen brightens, relative to the room, as it comes closer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, SessionData
+from app.core.scoring.stages.base import SessionInput, logistic_score, nanmedian, result
+from app.core.scoring.stages.light import group_signal
+
+#: Rigid, roughly coplanar landmarks: eye corners, brows, mouth corners.
+PLANE = (33, 133, 362, 263, 70, 63, 105, 66, 107, 336, 296, 334, 293, 300, 61, 291)
+#: Nose probes (in front of the plane).
+NOSE = (1, 4, 5, 195, 2, 98, 327)
+#: Midline probes that are not on the nose (forehead, lips, chin).
+MIDLINE = (10, 151, 9, 0, 17, 200, 152)
+#: Contour probes (behind the plane).
+CONTOUR = (234, 454, 93, 323, 132, 361, 58, 288, 172, 397, 136, 365)
+PROBES = NOSE + MIDLINE + CONTOUR
+#: Robust ranges the score's features are clipped to.
+FEATURE_RANGES: dict[str, tuple[float, float]] = {
+    "nose_excess": (-2.0, 10.0),
+    "contour_excess": (-2.0, 20.0),
+    "depth_nose": (-2.0, 2.0),
+    "dose_response": (-1.0, 1.0),
+}
+
+
+def _normaliser(points: np.ndarray) -> np.ndarray:
+    """Hartley normalisation matrix (centroid at 0, mean distance sqrt(2))."""
+    c = points.mean(axis=0)
+    scale = math.sqrt(2.0) / max(float(np.linalg.norm(points - c, axis=1).mean()), 1e-9)
+    return np.array([[scale, 0, -scale * c[0]], [0, scale, -scale * c[1]], [0, 0, 1.0]])
+
+
+def fit_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares homography (normalised DLT) mapping ``src`` (N, 2) to ``dst`` (N, 2), N >= 4."""
+    if len(src) < 4 or len(src) != len(dst):
+        raise ValueError(f"a homography needs at least 4 point pairs, got {len(src)} and {len(dst)}")
+    ts, td = _normaliser(src), _normaliser(dst)
+    s = (ts @ np.c_[src, np.ones(len(src))].T).T
+    d = (td @ np.c_[dst, np.ones(len(dst))].T).T
+    rows = []
+    for (x, y, _), (u, v, _) in zip(s, d):
+        rows.append([-x, -y, -1, 0, 0, 0, u * x, u * y, u])
+        rows.append([0, 0, 0, -x, -y, -1, v * x, v * y, v])
+    _, _, vt = np.linalg.svd(np.asarray(rows))
+    h = vt[-1].reshape(3, 3)
+    h = np.linalg.inv(td) @ h @ ts
+    return h / h[2, 2]
+
+
+def apply_homography(h: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Map (N, 2) points through ``h``."""
+    p = np.c_[points, np.ones(len(points))] @ h.T
+    return p[:, :2] / p[:, 2:3]
+
+
+def plane_parallax(far: np.ndarray, near: np.ndarray, iod: float) -> dict[str, Any]:
+    """Residuals of the probes against a homography fitted on :data:`PLANE` (one frame pair).
+
+    Parameters
+    ----------
+    far, near:
+        (478, 2) landmarks of the two frames.
+    iod:
+        Inter-ocular distance in the near frame (normaliser).
+
+    Returns
+    -------
+    dict
+        ``plane_rms``, ``nose``, ``midline``, ``contour`` (mean residual / iod),
+        ``gamma_*`` (median relative depth per group, sign fixed so the contour is behind),
+        ``residuals`` (probe residual vectors / iod).
+    """
+    plane = list(PLANE)
+    h = fit_homography(far[plane], near[plane])
+    plane_res = near[plane] - apply_homography(h, far[plane])
+    probes = list(PROBES)
+    pred = apply_homography(h, far[probes])
+    res = (near[probes] - pred) / iod
+    n_nose, n_mid = len(NOSE), len(MIDLINE)
+    mag = np.linalg.norm(res, axis=1)
+    out: dict[str, Any] = {
+        "plane_rms": float(np.sqrt((plane_res**2).sum(axis=1).mean()) / iod),
+        "nose": float(mag[:n_nose].mean()),
+        "midline": float(mag[n_nose : n_nose + n_mid].mean()),
+        "contour": float(mag[n_nose + n_mid :].mean()),
+        "residuals": res,
+    }
+    # Plane + parallax: residual_i = gamma_i * (x_i * e_w - e_xy); solve for the epipole e by SVD.
+    centre = near[plane].mean(axis=0)
+    x = (near[probes] - centre) / iod
+    rows = np.stack([res[:, 1], -res[:, 0], res[:, 0] * x[:, 1] - res[:, 1] * x[:, 0]], axis=1)
+    weights = mag / max(float(mag.max()), 1e-9)
+    _, _, vt = np.linalg.svd(rows * weights[:, None])
+    e = vt[-1]
+    direction = x * e[2] - e[None, :2]
+    norm2 = (direction**2).sum(axis=1)
+    gamma = np.where(norm2 > 0.05, (res * direction).sum(axis=1) / np.maximum(norm2, 1e-9), np.nan)
+    g_nose = nanmedian(gamma[:n_nose])
+    g_mid = nanmedian(gamma[n_nose : n_nose + n_mid])
+    g_contour = nanmedian(gamma[n_nose + n_mid :])
+    if math.isfinite(g_contour) and g_contour > 0:
+        g_nose, g_mid, g_contour = -g_nose, -g_mid, -g_contour
+    out.update({"gamma_nose": g_nose, "gamma_midline": g_mid, "gamma_contour": g_contour})
+    return out
+
+
+@dataclass
+class GeometryOptions:
+    """Options of the geometry stage.
+
+    Attributes
+    ----------
+    min_scale:
+        Near/far inter-ocular ratio needed; below it the stage abstains (too little motion).
+    pair_frames:
+        Far and near frames used (pairs = its square).
+    far_quantile, near_quantile:
+        Frames at or below / above these inter-ocular quantiles count as far / near.
+    min_iod_px:
+        Frames with smaller faces are ignored (landmarks too coarse).
+    coef, bias:
+        Logistic score over the features (fitted on training seeds).
+    """
+
+    min_scale: float = 1.3
+    pair_frames: int = 5
+    far_quantile: float = 0.2
+    near_quantile: float = 0.8
+    min_iod_px: float = 20.0
+    coef: dict[str, float] = field(default_factory=lambda: {"nose_excess": 1.5, "depth_nose": 1.0, "contour_excess": 0.15})
+    bias: float = -3.0
+
+
+class GeometryStage:
+    """Session stage: ``evaluate(session) -> CheckResult`` named ``geometry``."""
+
+    name = "geometry"
+
+    def __init__(self, options: GeometryOptions) -> None:
+        self.options = options
+
+    @classmethod
+    def create(cls, options: GeometryOptions | None = None) -> "GeometryStage":
+        return cls(options or GeometryOptions())
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def analyse(self, session: SessionInput) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """Measurements; returns (status, evidence, plots), status ``ok`` or an abstain reason."""
+        o = self.options
+        d: SessionData = session.data
+        ok = (d.n_faces == 1) & np.isfinite(d.iod) & (d.iod >= o.min_iod_px) & np.isfinite(d.points[:, 0, 0])
+        # Frames with closed eyes move the eyelid-adjacent landmarks; skip them.
+        ok &= ~(d.blink > 0.6)
+        idx = np.flatnonzero(ok)
+        evidence: dict[str, Any] = {"frames_used": int(len(idx))}
+        if len(idx) < 2 * 3:
+            return "Too few frames with one clear face to measure the face's shape.", evidence, {}
+        iod = d.iod[idx]
+        far_cut, near_cut = np.quantile(iod, o.far_quantile), np.quantile(iod, o.near_quantile)
+        far = idx[iod <= far_cut]
+        near = idx[iod >= near_cut]
+        far = far[np.argsort(d.iod[far])][: o.pair_frames]
+        near = near[np.argsort(-d.iod[near])][: o.pair_frames]
+        scale = float(np.median(d.iod[near]) / max(np.median(d.iod[far]), 1e-6))
+        evidence["scale_change"] = scale
+        evidence["iod_far_px"] = float(np.median(d.iod[far]))
+        evidence["iod_near_px"] = float(np.median(d.iod[near]))
+        if scale < o.min_scale or len(far) < 2 or len(near) < 2:
+            return (
+                f"The face did not come close enough to the camera (size changed x{scale:.2f}, x{o.min_scale:.2f} needed) "
+                "to check its 3D shape.",
+                evidence,
+                {},
+            )
+        pairs = []
+        for i in far:
+            for j in near:
+                pairs.append(plane_parallax(d.points[i].astype(np.float64), d.points[j].astype(np.float64), float(d.iod[j])))
+        # Jitter: the same measurement between near frames (same distance, no parallax expected).
+        jitter = []
+        near_all = idx[iod >= near_cut]
+        near_all = near_all[np.argsort(d.t_ns[near_all])]
+        for a, b in zip(near_all[:-1:2], near_all[1::2]):
+            jp = plane_parallax(d.points[a].astype(np.float64), d.points[b].astype(np.float64), float(d.iod[b]))
+            jitter.append(jp)
+            if len(jitter) >= 12:
+                break
+
+        def med(key: str, items: list[dict[str, Any]]) -> float:
+            return nanmedian([p[key] for p in items])
+
+        nose, contour, midline, plane_rms = med("nose", pairs), med("contour", pairs), med("midline", pairs), med("plane_rms", pairs)
+        j_nose = med("nose", jitter) if jitter else math.nan
+        j_contour = med("contour", jitter) if jitter else math.nan
+        j_plane = med("plane_rms", jitter) if jitter else math.nan
+        noise_floor = max(j_nose if math.isfinite(j_nose) else 0.0, j_plane if math.isfinite(j_plane) else 0.0, 0.004)
+        g_nose, g_mid, g_contour = med("gamma_nose", pairs), med("gamma_midline", pairs), med("gamma_contour", pairs)
+        depth_nose = (g_nose - g_mid) / abs(g_contour) if math.isfinite(g_contour) and abs(g_contour) > 1e-6 else math.nan
+        evidence.update(
+            {
+                "pairs": len(pairs),
+                "nose_residual": nose,
+                "midline_residual": midline,
+                "contour_residual": contour,
+                "plane_rms": plane_rms,
+                "jitter_nose": j_nose,
+                "jitter_contour": j_contour,
+                "jitter_plane": j_plane,
+                "nose_excess": (nose - noise_floor) / noise_floor,
+                "contour_excess": (contour - max(j_contour if math.isfinite(j_contour) else 0.0, 0.004)) / noise_floor,
+                "gamma_nose": g_nose,
+                "gamma_midline": g_mid,
+                "gamma_contour": g_contour,
+                "depth_nose": depth_nose,
+            }
+        )
+        evidence["dose_response"] = self._dose_response(d)
+        # Landmark drift for the operator plot: face centre and size over time.
+        t0 = int(d.t_ns[0])
+        plots = {
+            "t_ms": ((d.t_ns[idx] - t0) / 1e6).round(1).tolist(),
+            "iod_px": np.round(d.iod[idx], 2).tolist(),
+            "centre_x": np.round(d.box[idx, 0] + d.box[idx, 2] / 2, 1).tolist(),
+            "centre_y": np.round(d.box[idx, 1] + d.box[idx, 3] / 2, 1).tolist(),
+            "pair_nose_residual": [round(p["nose"], 4) for p in pairs],
+        }
+        return "ok", evidence, plots
+
+    @staticmethod
+    def _dose_response(d: SessionData) -> float:
+        """Slope of log(face / room brightness) against log(face size) before the flashes.
+
+        Positive when the face brightens as it nears the (lit) screen, the
+        signature of a reflective object near the display.
+        """
+        face = group_signal(d.regions, CENTRE_REGIONS).mean(axis=1)
+        room = group_signal(d.regions, AROUND_REGIONS).mean(axis=1)
+        ok = np.isfinite(face) & np.isfinite(room) & np.isfinite(d.iod) & (room > 3) & (face > 3)
+        if ok.sum() < 10:
+            return math.nan
+        x = np.log(d.iod[ok])
+        y = np.log(face[ok] / room[ok])
+        if float(x.std()) < 0.1:
+            return math.nan
+        return float(np.polyfit(x, y, 1)[0])
+
+    def features(self, evidence: dict[str, Any]) -> dict[str, float]:
+        """The numbers the score uses, clipped to robust ranges (NaN where missing)."""
+        out = {}
+        for k, (lo, hi) in FEATURE_RANGES.items():
+            v = evidence.get(k)
+            out[k] = float(np.clip(float(v), lo, hi)) if isinstance(v, (int, float)) and v is not None and math.isfinite(float(v)) else math.nan
+        return out
+
+    def evaluate(self, session: SessionInput) -> CheckResult:
+        res, _ = self.evaluate_with_plots(session)
+        return res
+
+    def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
+        """Judge the 3D shape; also returns the landmark-drift plot series."""
+        status, ev, plots = self.analyse(session)
+        if status != "ok":
+            return result(self.name, ABSTAIN, None, status, ev), plots
+        feats = self.features(ev)
+        ev["features"] = feats
+        score = logistic_score(feats, self.options.coef, self.options.bias)
+        if score >= 0.5:
+            reason = "As the face came closer, its nose and outline moved the way a real 3D face does."
+            return result(self.name, PASS, score, reason, ev), plots
+        reason = "As the face came closer, it moved like a flat picture rather than a 3D face."
+        return result(self.name, FAIL, score, reason, ev), plots

@@ -1,0 +1,499 @@
+"""Light response: does the face reflect *this* session's colour sequence, on time, like a 3D face?
+
+Model (product reference, section 3): a skin pixel is albedo x (ambient +
+screen light x geometry) x camera gain. Over the colour sequence the face
+colour ``y(t)`` (RGB) therefore follows the displayed colour ``E(t - lag)``
+through a fixed 3x3 display-to-camera mixing ``M`` on top of a slowly varying
+baseline::
+
+    y_c(t) = sum_k M_ck E_k(t - lag) + a_c + b_c tau + e_c tau^2
+
+The stage
+
+1. rebuilds ``E`` from the challenge (wipe ramps, exposure smoothing);
+2. fits the model for every lag from -40 to 600 ms and keeps the best lag
+   overall and the best lag inside the calibrated display-to-camera window;
+3. compares the fit with the fits of decoy sequences (same timing, colours
+   never shown): a face must follow *this* sequence, not just "flashes";
+4. compensates auto-exposure / white balance by using face / background
+   ratios when the background is bright enough (a global gain cancels);
+5. reads the spatial pattern at the chosen lag: the response of the sides
+   of the face relative to its centre (3D shading), of the area around the
+   head relative to the face (a print or a device near the camera responds,
+   a room far behind a head does not), a concentrated glare blob (a glossy
+   screen), and the wipe order (upper parts of the face take the new colour
+   before lower parts).
+
+Hard failures: the face does not follow this sequence (another sequence or
+none, e.g. a replay or an injected stream), or it follows it too late (a
+forged real-time tint).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from app.core.challenge import MOVEMENT_ONLY
+from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.scoring.display import DisplayTimeline, SampledTimeline, decoy_sequences
+from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, R, RING_REGIONS, SIDE_REGIONS, SessionData
+from app.core.scoring.stages.base import SessionInput, logistic_score, nanmean, result
+
+log = logging.getLogger(__name__)
+
+UPPER_REGIONS = ("forehead", "upper", "nose_bridge")
+#: Robust ranges the score's features are clipped to (a single extreme value must not decide).
+FEATURE_RANGES: dict[str, tuple[float, float]] = {
+    "gain_db": (-5.0, 20.0),
+    "snr_db": (-10.0, 25.0),
+    "r2": (0.0, 1.0),
+    "side_centre": (0.0, 2.0),
+    "surround": (-0.5, 1.5),
+    "response_spread": (0.0, 8.0),
+    "wipe_lead_ms": (-40.0, 100.0),
+    "rel_amplitude": (0.0, 2.0),
+}
+LOWER_REGIONS = ("chin", "lower", "under_nose")
+
+
+@dataclass
+class LightOptions:
+    """Options of the light-response stage (defaults are overridden by the fusion config).
+
+    Attributes
+    ----------
+    lag_search_ms:
+        Range of display-to-camera lags searched.
+    lag_window_ms:
+        Lags a real camera and display can have (calibrated on genuine sessions).
+    lag_step_ms:
+        Step of the lag search.
+    pre_ms, post_ms:
+        Frames this long before the first colour and after the last one are used (baseline, lag).
+    decoys:
+        Number of decoy sequences forming the null distribution.
+    min_frames, min_face_fraction:
+        Below these the stage abstains.
+    ratio_min_bg:
+        Mean background level (0..255) from which face/background ratios are used.
+    gain_fail_db, margin_fail, r2_fail:
+        Hard failure when the face follows this sequence no better than decoys: the unexplained variance
+        is not ``gain_fail_db`` below a typical decoy's, the R^2 does not beat the best decoy by
+        ``margin_fail``, or the R^2 is below ``r2_fail``.
+    late_margin:
+        Hard failure on timing when the best fit lies after the window and beats the in-window fit by this much R^2.
+    coef, bias:
+        Logistic score over the evidence features (fitted on training seeds).
+    """
+
+    lag_search_ms: tuple[float, float] = (-40.0, 600.0)
+    lag_window_ms: tuple[float, float] = (-30.0, 130.0)
+    lag_step_ms: float = 10.0
+    pre_ms: float = 250.0
+    post_ms: float = 400.0
+    decoys: int = 24
+    min_frames: int = 20
+    min_face_fraction: float = 0.7
+    ratio_min_bg: float = 20.0
+    gain_fail_db: float = 2.0
+    margin_fail: float = 0.0
+    r2_fail: float = 0.15
+    late_margin: float = 0.03
+    coef: dict[str, float] = field(
+        default_factory=lambda: {"shade": 8.0, "surround": -3.0, "response_spread": 0.8, "wipe_lead_ms": 0.03}
+    )
+    bias: float = -1.0
+
+
+@dataclass
+class LagFit:
+    """Fit of one signal against one timeline over a set of lags."""
+
+    lags_ms: np.ndarray
+    r2: np.ndarray  # (L,)
+    beta: np.ndarray  # (L, 3, 3): display channel -> camera channel
+    sst: float
+
+
+def trend_basis(t_ns: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of constant, linear and quadratic trends over the frames' times."""
+    t = t_ns.astype(np.float64)
+    span = max(float(t.max() - t.min()), 1.0)
+    tau = 2.0 * (t - t.min()) / span - 1.0
+    basis = np.stack([np.ones_like(tau), tau, tau * tau], axis=1)
+    q, _ = np.linalg.qr(basis)
+    return q
+
+
+def detrend(values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Remove the trend space spanned by ``q`` (n, k) from ``values`` (..., n, c)."""
+    return values - np.matmul(q, np.matmul(q.T, values))
+
+
+def design(sampled: SampledTimeline, t_ns: np.ndarray, lags_ms: np.ndarray) -> np.ndarray:
+    """Displayed colour (0..1) seen by each frame for each lag: shape (L, n, 3)."""
+    times = t_ns[None, :] - (lags_ms[:, None] * 1e6).astype(np.int64)
+    return sampled.at(times) / 255.0
+
+
+def fit_lags(y: np.ndarray, x_all: np.ndarray, q: np.ndarray, lags_ms: np.ndarray) -> LagFit:
+    """Least-squares fit of ``y`` (n, 3) on each lag's design ``x_all`` (..., L, n, 3) plus trends.
+
+    Returns the pooled partial R^2 (share of the detrended variance the
+    displayed colour explains) per lag and the 3x3 mixing per lag; leading
+    dimensions of ``x_all`` (several sequences at once) are kept.
+    """
+    yr = detrend(y, q)
+    xr = detrend(x_all, q)
+    xt = np.swapaxes(xr, -1, -2)
+    gram = np.matmul(xt, xr)
+    ridge = 1e-6 * np.trace(gram, axis1=-2, axis2=-1)[..., None, None] + 1e-12
+    gram = gram + ridge * np.eye(3)
+    cross = np.matmul(xt, yr)
+    beta = np.linalg.solve(gram, cross)
+    explained = (cross * beta).sum(axis=(-2, -1))
+    sst = float((yr * yr).sum())
+    r2 = explained / sst if sst > 0 else np.zeros(explained.shape)
+    return LagFit(lags_ms, np.clip(r2, 0.0, 1.0), beta, sst)
+
+
+def region_gain(y: np.ndarray, pred: np.ndarray, t_ns: np.ndarray) -> float:
+    """Gain ``k`` of a region's detrended colour against a predicted response (pooled over channels).
+
+    Rows where the region is undefined are dropped; NaN when fewer than 80 % remain.
+    """
+    ok = np.isfinite(y).all(axis=1)
+    if ok.sum() < max(8, 0.8 * len(y)):
+        return math.nan
+    q = trend_basis(t_ns[ok])
+    yr = detrend(y[ok], q)
+    pr = detrend(pred[ok], q)
+    den = float((pr * pr).sum())
+    return float((yr * pr).sum() / den) if den > 0 else math.nan
+
+
+def group_signal(regions: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Mean over the named regions (ignoring NaN regions), shape (n, 3)."""
+    stack = regions[:, [R[n] for n in names], :]
+    with np.errstate(invalid="ignore"):
+        count = np.isfinite(stack).sum(axis=1)
+        total = np.nansum(stack, axis=1)
+    out = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return out.astype(np.float64)
+
+
+def _peak(lags: np.ndarray, r2: np.ndarray, mask: np.ndarray) -> tuple[int, float]:
+    """Index of the best lag within ``mask`` and its parabola-refined lag (ms)."""
+    idx = np.flatnonzero(mask)
+    best = int(idx[np.argmax(r2[idx])])
+    lag = float(lags[best])
+    if 0 < best < len(lags) - 1 and mask[best - 1] and mask[best + 1]:
+        a, b, c = r2[best - 1], r2[best], r2[best + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            lag += 0.5 * (a - c) / den * float(lags[1] - lags[0])
+    return best, lag
+
+
+class LightStage:
+    """Session stage: ``evaluate(session) -> CheckResult`` named ``light``."""
+
+    name = "light"
+
+    def __init__(self, options: LightOptions) -> None:
+        self.options = options
+
+    @classmethod
+    def create(cls, options: LightOptions | None = None) -> "LightStage":
+        return cls(options or LightOptions())
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    # -- analysis -----------------------------------------------------------------------
+
+    def analyse(self, session: SessionInput) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """Run the measurements; returns (status, evidence, plots). Status is ``ok`` or an abstain reason."""
+        o = self.options
+        ch = session.challenge
+        if ch.type == MOVEMENT_ONLY or not ch.colours:
+            return "This session had no colour challenge (movement only), so light was not checked.", {}, {}
+        timeline = DisplayTimeline.from_challenge(ch)
+        if timeline is None:
+            return "The times at which the colours appeared were not recorded, so light could not be checked.", {}, {}
+        d: SessionData = session.data
+        t0 = timeline.start_ns - int(o.pre_ms * 1e6)
+        t1 = timeline.end_ns + int(o.post_ms * 1e6)
+        window = (d.t_ns >= t0) & (d.t_ns <= t1)
+        face = group_signal(d.regions, CENTRE_REGIONS)
+        valid = window & (d.n_faces > 0) & np.isfinite(face).all(axis=1)
+        n_win, n_valid = int(window.sum()), int(valid.sum())
+        span_s = (t1 - t0) / 1e9
+        expected = max(1, int(span_s * 8))  # at least 8 fps over the sequence
+        evidence: dict[str, Any] = {"frames_in_sequence": n_win, "frames_with_face": n_valid}
+        if n_win < max(o.min_frames, expected) or n_valid < o.min_face_fraction * n_win:
+            return (
+                "Too few frames with a face were captured while the colours were shown, so light could not be checked.",
+                evidence,
+                {},
+            )
+        t = d.t_ns[valid]
+        y_face = face[valid]
+        intervals = np.diff(t)
+        exposure = int(np.median(intervals)) if len(intervals) else 33_000_000
+        lag_lo, lag_hi = o.lag_search_ms
+        lags = np.arange(lag_lo, lag_hi + 1e-9, o.lag_step_ms)
+        sampled = timeline.sampled(int(t.min() - lag_hi * 1e6) - 10_000_000, int(t.max() - lag_lo * 1e6) + 10_000_000, exposure)
+        q = trend_basis(t)
+        x_all = design(sampled, t, lags)
+
+        # Background for exposure / white-balance compensation.
+        bg = group_signal(d.regions, AROUND_REGIONS)[valid]
+        ring = group_signal(d.regions, RING_REGIONS)[valid]
+        bg = np.where(np.isfinite(bg), bg, ring)
+        bg_ok = np.isfinite(bg).all(axis=1)
+        bg_level = float(np.nanmean(bg)) if bg_ok.any() else math.nan
+        use_ratio = bool(bg_ok.mean() >= 0.95 and bg_level >= o.ratio_min_bg and float(np.nanmin(bg)) > 2.0)
+        signals = {"raw": y_face}
+        if use_ratio:
+            bgf = np.where(bg_ok[:, None], bg, np.nanmean(bg, axis=0)[None, :])
+            signals["ratio"] = y_face / np.maximum(bgf, 1.0) * np.maximum(np.nanmean(bgf, axis=0), 1.0)[None, :]
+        fits = {m: fit_lags(sig, x_all, q, lags) for m, sig in signals.items()}
+        raw_fit = fits["raw"]
+
+        # Null distribution: the same fits against sequences that were never shown.
+        decoys = decoy_sequences(ch, o.decoys, session.seed)
+        in_window = (lags >= o.lag_window_ms[0]) & (lags <= o.lag_window_ms[1])
+        t_lo, t_hi = int(t.min() - lag_hi * 1e6) - 10_000_000, int(t.max() - lag_lo * 1e6) + 10_000_000
+        xd = np.stack([design(dt.sampled(t_lo, t_hi, exposure), t, lags) for dt in decoys])  # (K, L, n, 3)
+        dec_w: dict[str, np.ndarray] = {}
+        dec_all: dict[str, np.ndarray] = {}
+        for m, sig in signals.items():
+            r2d = fit_lags(sig, xd, q, lags).r2  # (K, L)
+            dec_w[m] = r2d[:, in_window].max(axis=1)
+            dec_all[m] = r2d.max(axis=1)
+
+        def gain_db(value: float, null: np.ndarray) -> float:
+            """How much less unexplained variance this sequence leaves than a typical decoy (dB)."""
+            return 10.0 * math.log10(max(1.0 - float(np.median(null)), 1e-6) / max(1.0 - value, 1e-6))
+
+        per_mode = {}
+        for m, f in fits.items():
+            bw, lw = _peak(lags, f.r2, in_window)
+            ba, la = _peak(lags, f.r2, np.ones_like(in_window))
+            per_mode[m] = {
+                "best_w": bw, "lag_w": lw, "best_all": ba, "lag_all": la,
+                "r2_w": float(f.r2[bw]), "r2_all": float(f.r2[ba]),
+                "gain_w": gain_db(float(f.r2[bw]), dec_w[m]), "gain_all": gain_db(float(f.r2[ba]), dec_all[m]),
+                "margin_w": float(f.r2[bw]) - float(dec_w[m].max()), "margin_all": float(f.r2[ba]) - float(dec_all[m].max()),
+                # A reflecting face brightens in every camera channel when the screen turns white.
+                "brightens": bool((f.beta[bw].sum(axis=0) > 0).all()),
+                "brightens_all": bool((f.beta[ba].sum(axis=0) > 0).all()),
+            }
+        # The measurement that best shows this session's sequence decides (auto-exposure compensated or not),
+        # among those in which the face brightens with the screen: a face that darkens as the screen lights
+        # up is not reflecting it (e.g. the room around a replaying tablet brightens instead).
+        candidates = [m for m in per_mode if per_mode[m]["brightens"]] or list(per_mode)
+        mode = max(candidates, key=lambda m: per_mode[m]["gain_w"])
+        pm = per_mode[mode]
+        fit = fits[mode]
+        y_sig = signals[mode]
+        best_w, lag_w = pm["best_w"], pm["lag_w"]
+        r2_w = pm["r2_w"]
+        dec = dec_w[mode]
+        p_value = (1 + int((dec >= r2_w).sum())) / (len(dec) + 1)
+        # Late response: the best fit over all lags may come after the window (a forged tint).
+        late_candidates = [m for m in per_mode if per_mode[m]["brightens_all"]] or list(per_mode)
+        late_mode = max(late_candidates, key=lambda m: per_mode[m]["gain_all"])
+        lm = per_mode[late_mode]
+
+        beta = fit.beta[best_w]  # (3 display, 3 camera)
+        explained = r2_w * fit.sst
+        snr = explained / max(fit.sst - explained, 1e-9)
+        level = np.nanmean(y_sig, axis=0)
+        white_gain = beta.sum(axis=0) / np.maximum(level, 1.0)  # response to full white relative to level
+
+        # Spatial pattern, in raw units at the in-window lag.
+        x_w = detrend(x_all[best_w], q)
+        beta_raw = raw_fit.beta[best_w]
+        pred = x_w @ beta_raw  # detrended predicted face response (n, 3)
+        face_level = float(np.nanmean(y_face))
+
+        def frac_mod(names: tuple[str, ...]) -> float:
+            gains, levels = [], []
+            for n in names:
+                yr = d.regions[valid][:, R[n], :].astype(np.float64)
+                k = region_gain(yr, pred, t)
+                lv = float(np.nanmean(yr)) if np.isfinite(yr).any() else math.nan
+                if math.isfinite(k) and math.isfinite(lv) and lv > 3:
+                    gains.append(k * face_level / lv)
+                    levels.append(lv)
+            return float(np.mean(gains)) if gains else math.nan
+
+        def abs_gain(names: tuple[str, ...]) -> float:
+            ks = [region_gain(d.regions[valid][:, R[n], :].astype(np.float64), pred, t) for n in names]
+            ks = [k for k in ks if math.isfinite(k)]
+            return float(np.mean(ks)) if ks else math.nan
+
+        m_centre = frac_mod(CENTRE_REGIONS)
+        m_side = frac_mod(SIDE_REGIONS)
+        side_centre = m_side / m_centre if math.isfinite(m_side) and m_centre > 1e-6 else math.nan
+        around_face = abs_gain(AROUND_REGIONS)
+        ring_face = abs_gain(RING_REGIONS)
+
+        # Spread of the response over the face area: a head in front of a distant room responds strongly in
+        # some cells (facing the screen) and barely in others (sides, background); a flat sheet evenly.
+        grid = d.grid[valid].reshape(n_valid, -1, 3).astype(np.float64)
+        full = np.isfinite(grid).all(axis=(0, 2))
+        cell_k = np.full(grid.shape[1], np.nan)
+        if full.any():
+            # Cells seen in every frame: one batched projection.
+            cells = detrend(np.moveaxis(grid[:, full, :], 1, 0), q)  # (C, n, 3)
+            den = float((x_w @ beta_raw * (x_w @ beta_raw)).sum())
+            cell_k[full] = (cells * pred[None]).sum(axis=(1, 2)) / den if den > 0 else np.nan
+        for c in np.flatnonzero(~full):
+            cell_k[c] = region_gain(grid[:, c, :], pred, t)
+        finite_k = cell_k[np.isfinite(cell_k)]
+        if finite_k.size >= 8 and float(np.median(np.abs(finite_k))) > 1e-6:
+            med = float(np.median(finite_k))
+            glare = float((np.max(finite_k) - med) / max(abs(med), 0.05))
+            cells_resp = float(np.mean(finite_k > 0.25))
+        else:
+            glare, cells_resp = math.nan, math.nan
+
+        # Wipe order: upper parts of a face take the new colour before lower parts.
+        fine = np.arange(lag_w - 100.0, lag_w + 100.0 + 1e-9, 4.0)
+        x_fine = design(sampled, t, fine)
+        lead_lags = []
+        for names in (UPPER_REGIONS, LOWER_REGIONS):
+            yg = group_signal(d.regions[valid], names)
+            if not np.isfinite(yg).all():
+                lead_lags.append(math.nan)
+                continue
+            gf = fit_lags(yg, x_fine, q, fine)
+            lead_lags.append(_peak(fine, gf.r2, np.ones(len(fine), bool))[1])
+        wipe_lead_ms = lead_lags[1] - lead_lags[0]
+
+        evidence.update(
+            {
+                "mode": mode,
+                "brightens": pm["brightens"],
+                "modes": {m: {k: v for k, v in pm_.items() if not k.startswith("best")} for m, pm_ in per_mode.items()},
+                "background_level": bg_level,
+                "lag_ms": lag_w,
+                "best_lag_ms": lm["lag_all"],
+                "gain_best_lag_db": lm["gain_all"],
+                "margin_best_lag": lm["margin_all"],
+                "brightens_best_lag": lm["brightens_all"],
+                "lag_window_ms": list(o.lag_window_ms),
+                "r2": r2_w,
+                "r2_best_lag": lm["r2_all"],
+                "r2_in_window_same_mode": per_mode[late_mode]["r2_w"],
+                "r2_raw": float(raw_fit.r2[best_w]),
+                "decoy_r2_median": float(np.median(dec)),
+                "decoy_r2_max": float(dec.max()),
+                "gain_db": pm["gain_w"],
+                "margin": pm["margin_w"],
+                "p_value": p_value,
+                "snr_db": 10 * math.log10(max(snr, 1e-6)),
+                "mixing": beta.T,  # rows: camera channel, columns: displayed channel
+                "white_gain": white_gain,
+                "rel_amplitude": float(np.mean(white_gain)),
+                "side_centre": side_centre,
+                "around_face": around_face,
+                "ring_face": ring_face,
+                "response_spread": glare,
+                "cells_responding": cells_resp,
+                "wipe_lead_ms": wipe_lead_ms,
+            }
+        )
+        fitted = (x_w @ beta_raw) + (y_face - detrend(y_face, q))
+        plots = {
+            "t_ms": ((t - timeline.start_ns) / 1e6).round(1).tolist(),
+            "displayed_rgb": np.round(x_all[best_w] * 255.0, 1).tolist(),
+            "face_rgb": np.round(y_face, 2).tolist(),
+            "fitted_rgb": np.round(fitted, 2).tolist(),
+            "lag_ms": round(lag_w, 1),
+            "lags_ms": lags.tolist(),
+            "r2_by_lag": np.round(fit.r2, 4).tolist(),
+        }
+        return "ok", evidence, plots
+
+    def features(self, evidence: dict[str, Any]) -> dict[str, float]:
+        """The numbers the score uses, clipped to robust ranges (NaN where missing)."""
+
+        def num(key: str) -> float:
+            v = evidence.get(key)
+            return float(v) if isinstance(v, (int, float)) and v is not None and math.isfinite(float(v)) else math.nan
+
+        surround = num("around_face")
+        if not math.isfinite(surround):
+            surround = num("ring_face")  # the area around the head left the frame (a near object): use the ring
+        raw = {
+            "gain_db": num("gain_db"),
+            "snr_db": num("snr_db"),
+            "r2": num("r2"),
+            "side_centre": num("side_centre"),
+            "surround": surround,
+            "response_spread": num("response_spread"),
+            "wipe_lead_ms": num("wipe_lead_ms"),
+            "rel_amplitude": num("rel_amplitude"),
+        }
+        out = {k: float(np.clip(v, *FEATURE_RANGES[k])) if math.isfinite(v) else v for k, v in raw.items()}
+        # Shading contrast weighted by how much the room light still matters: with the screen as the only
+        # light (dark room) every skin patch brightens by the same fraction and the contrast says nothing.
+        out["shade"] = (1.0 - out["side_centre"]) / (1.0 + out["rel_amplitude"]) if math.isfinite(out["side_centre"]) and math.isfinite(out["rel_amplitude"]) else math.nan
+        return out
+
+    def evaluate(self, session: SessionInput) -> CheckResult:
+        """Judge the light response of one session."""
+        res, _ = self.evaluate_with_plots(session)
+        return res
+
+    def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
+        """Like :meth:`evaluate`, also returning the plot series for the operator view."""
+        o = self.options
+        status, ev, plots = self.analyse(session)
+        if status != "ok":
+            return result(self.name, ABSTAIN, None, status, ev), plots
+        feats = self.features(ev)
+        score = logistic_score(feats, o.coef, o.bias)
+        ev["features"] = feats
+        late = (
+            ev["best_lag_ms"] > o.lag_window_ms[1]
+            and ev["r2_best_lag"] - ev["r2_in_window_same_mode"] > o.late_margin
+            and ev["r2_best_lag"] >= o.r2_fail
+            and ev["gain_best_lag_db"] >= o.gain_fail_db
+            and ev["margin_best_lag"] > 0
+            and ev["brightens_best_lag"]
+        )
+        if late:
+            return result(
+                self.name,
+                FAIL,
+                min(score, 0.05),
+                f"The face changed colour {ev['best_lag_ms']:.0f} ms after the screen did, later than a real camera "
+                "can be: the colour response looks forged.",
+                ev,
+                hard_fail=True,
+            ), plots
+        if ev["gain_db"] < o.gain_fail_db or ev["margin"] <= o.margin_fail or ev["r2"] < o.r2_fail or not ev["brightens"]:
+            return result(
+                self.name,
+                FAIL,
+                min(score, 0.05),
+                "The face did not change colour with this session's light sequence (a replayed or injected video "
+                "shows another sequence or none).",
+                ev,
+                hard_fail=True,
+            ), plots
+        if score >= 0.5:
+            reason = "The face reflected this session's colours on time, with the shading of a real face."
+            return result(self.name, PASS, score, reason, ev), plots
+        reason = "The face followed the colours, but the reflection looked like a flat or glossy surface rather than a face."
+        return result(self.name, FAIL, score, reason, ev), plots

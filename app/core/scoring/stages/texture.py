@@ -1,0 +1,146 @@
+"""Passive texture: MiniFASNet (Silent-Face-Anti-Spoofing) on a few best-quality frames.
+
+The two ONNX models are resolved (and hash-checked) through the model store
+as ``minifasnet_v2`` and ``minifasnet_v1se``. When they are missing the stage
+abstains and says so; it never passes by default.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from app.core.errors import ModelError
+from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.scoring.stages.base import SessionInput, result
+
+log = logging.getLogger(__name__)
+
+MODEL_NAMES = ("minifasnet_v2", "minifasnet_v1se")
+
+
+class TextureModel(Protocol):
+    """What the stage needs of a texture model (``PassiveTextureModel`` or a test double)."""
+
+    def score(self, image_bgr: np.ndarray, box_xywh: Any) -> float:
+        """Real-face probability 0..1."""
+
+    def close(self) -> None:
+        """Release the model."""
+
+
+def load_texture_model() -> tuple[TextureModel | None, str, dict[str, str]]:
+    """Load MiniFASNet through the model store.
+
+    Returns
+    -------
+    tuple
+        (model or None, why it is missing, model versions).
+    """
+    try:
+        from app.core.models import ModelStore
+        from app.core.models.minifasnet import PassiveTextureModel
+
+        store = ModelStore()
+        paths = [store.resolve(n) for n in MODEL_NAMES]
+        versions = {n: store.entry(n).version for n in MODEL_NAMES}
+        return PassiveTextureModel(paths[0], paths[1]), "", versions
+    except (ModelError, ImportError) as exc:
+        log.info("texture model unavailable: %s", exc)
+        return None, str(exc), {}
+
+
+def box_for(points: np.ndarray) -> tuple[int, int, int, int]:
+    """Detector-like face box for MiniFASNet from landmarks."""
+    from app.core.models.minifasnet import detector_box_from_landmarks
+
+    return detector_box_from_landmarks(points)
+
+
+@dataclass
+class TextureOptions:
+    """Options of the texture stage.
+
+    Attributes
+    ----------
+    frames:
+        Best-quality frames scored (median taken).
+    pass_score:
+        Real-face probability needed to pass.
+    """
+
+    frames: int = 3
+    pass_score: float = 0.5
+
+
+class TextureStage:
+    """Session stage: ``evaluate(session) -> CheckResult`` named ``texture``.
+
+    Parameters
+    ----------
+    options:
+        Stage options.
+    model:
+        A loaded texture model, or ``None`` (then the stage abstains).
+    missing_reason:
+        Why the model is missing (shown in the evidence).
+    """
+
+    name = "texture"
+
+    def __init__(self, options: TextureOptions, model: TextureModel | None, missing_reason: str = "") -> None:
+        self.options = options
+        self.model = model
+        self.missing_reason = missing_reason
+
+    @classmethod
+    def create(cls, options: TextureOptions | None = None, model: TextureModel | None = None) -> "TextureStage":
+        """Build the stage; without ``model`` MiniFASNet is loaded from the model store (or abstains)."""
+        reason = ""
+        if model is None:
+            model, reason, _ = load_texture_model()
+        return cls(options or TextureOptions(), model, reason)
+
+    def close(self) -> None:
+        if self.model is not None:
+            self.model.close()
+            self.model = None
+
+    def evaluate(self, session: SessionInput) -> CheckResult:
+        """Score the best frames with the texture model."""
+        if self.model is None:
+            return result(
+                self.name,
+                ABSTAIN,
+                None,
+                "The passive texture model is not installed, so skin texture was not checked.",
+                {"model_missing": True, "detail": self.missing_reason},
+            )
+        scores = []
+        used = []
+        for kept in session.best_frames[: self.options.frames]:
+            if kept.points is None:
+                continue
+            try:
+                s = float(self.model.score(kept.image, box_for(kept.points)))
+            except (ValueError, ModelError) as exc:
+                log.info("texture model failed on frame %d: %s", kept.index, exc)
+                continue
+            if math.isfinite(s):
+                scores.append(s)
+                used.append(kept.index)
+        return self.judge(scores, used)
+
+    def judge(self, scores: list[float], frames: list[int]) -> CheckResult:
+        """The verdict from per-frame real-face probabilities (also used when re-scoring cached sessions)."""
+        if not scores:
+            return result(self.name, ABSTAIN, None, "No frame was good enough for the texture check.", {"frames": 0})
+        med = float(np.median(scores))
+        ev = {"scores": list(scores), "frames": list(frames), "median": med}
+        if med >= self.options.pass_score:
+            return result(self.name, PASS, med, "The skin texture looked like a live face.", ev)
+        return result(self.name, FAIL, med, "The skin texture looked like a photo or a screen.", ev)

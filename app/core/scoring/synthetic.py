@@ -1,0 +1,297 @@
+"""Hand-made sessions with a known right answer, for the scoring unit tests and the benchmark.
+
+This is not the simulator (``app.core.simulate``): it draws a crude face
+(an ellipse with a landmark set projected from a small hand-made 3D template)
+so that each stage can be checked on inputs whose answer follows from the
+physics: a 3D point set under perspective versus a flat or bent sheet, a face
+that reflects this session's colours with a known lag versus a replay that
+carries another sequence, a camera with sensor noise versus a stream with
+duplicated, noiseless frames.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.core.capture.frame import Frame, SourceInfo
+from app.core.challenge import Challenge
+from app.core.landmarks import FaceLandmarks, LandmarkResult
+from app.core.scoring.display import DisplayTimeline
+from app.core.scoring.features import GRID, REGIONS, FrameFeatures, R, SessionData
+from app.core.scoring.stages.base import SessionInput
+
+#: Hand-made 3D positions (cm; x right, y down, z towards the camera) of the landmarks the stages use.
+TEMPLATE_3D: dict[int, tuple[float, float, float]] = {
+    # eye corners, brows, mouth corners (the "plane" set)
+    33: (-4.5, 0.0, -1.0), 133: (-1.5, 0.0, -0.3), 362: (1.5, 0.0, -0.3), 263: (4.5, 0.0, -1.0),
+    70: (-5.0, -1.8, -1.2), 63: (-4.0, -2.2, -0.6), 105: (-3.0, -2.4, -0.3), 66: (-2.0, -2.3, 0.0), 107: (-1.0, -2.1, 0.2),
+    336: (1.0, -2.1, 0.2), 296: (2.0, -2.3, 0.0), 334: (3.0, -2.4, -0.3), 293: (4.0, -2.2, -0.6), 300: (5.0, -1.8, -1.2),
+    61: (-2.5, 6.0, -0.8), 291: (2.5, 6.0, -0.8), 13: (0.0, 5.6, 0.3), 14: (0.0, 6.0, 0.3),
+    # nose
+    1: (0.0, 3.8, 2.5), 4: (0.0, 3.5, 2.3), 5: (0.0, 2.8, 1.9), 195: (0.0, 2.0, 1.4), 197: (0.0, 1.3, 1.0),
+    6: (0.0, 0.5, 0.6), 168: (0.0, -0.5, 0.3), 2: (0.0, 4.6, 1.0), 98: (-1.6, 4.2, 0.6), 327: (1.6, 4.2, 0.6),
+    # midline
+    10: (0.0, -7.0, -1.5), 151: (0.0, -5.0, -0.5), 9: (0.0, -3.0, 0.0), 0: (0.0, 5.3, 0.6), 17: (0.0, 7.2, 0.0),
+    200: (0.0, 8.2, -0.3), 152: (0.0, 9.8, -0.8), 164: (0.0, 5.0, 0.8),
+    # cheeks and contour
+    205: (-3.5, 3.5, -0.8), 425: (3.5, 3.5, -0.8),
+    234: (-7.0, 1.0, -6.0), 454: (7.0, 1.0, -6.0), 93: (-6.8, 3.0, -5.5), 323: (6.8, 3.0, -5.5),
+    132: (-6.3, 5.0, -5.0), 361: (6.3, 5.0, -5.0), 58: (-5.5, 6.5, -4.5), 288: (5.5, 6.5, -4.5),
+    172: (-5.0, 7.5, -4.0), 397: (5.0, 7.5, -4.0), 136: (-4.2, 8.3, -3.3), 365: (4.2, 8.3, -3.3),
+}
+#: Unlisted landmarks sit at the face centre (inside every box, so they change nothing).
+FILLER = (0.0, 1.5, 0.0)
+
+
+def template_points(shape: str = "face") -> np.ndarray:
+    """(478, 3) template: ``face`` (3D), ``flat`` (z = 0) or ``cylinder`` (a print bent round a vertical axis)."""
+    pts = np.tile(np.array(FILLER, np.float64), (478, 1))
+    for i, p in TEMPLATE_3D.items():
+        pts[i] = p
+    if shape == "flat":
+        pts[:, 2] = 0.0
+    elif shape == "cylinder":
+        pts[:, 2] = -(pts[:, 0] ** 2) / 12.0
+    elif shape != "face":
+        raise ValueError(f"unknown template shape {shape!r}")
+    return pts
+
+
+def rotation(yaw_deg: float, pitch_deg: float = 0.0, roll_deg: float = 0.0) -> np.ndarray:
+    """Rotation matrix (yaw about y, pitch about x, roll about z)."""
+    y, p, r = np.radians([yaw_deg, pitch_deg, roll_deg])
+    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return rz @ rx @ ry
+
+
+def project(points3d: np.ndarray, distance_cm: float, *, f_px: float = 520.0, centre: tuple[float, float] = (320.0, 240.0),
+            rot: np.ndarray | None = None, offset_cm: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """Pinhole projection of template points placed ``distance_cm`` in front of the camera."""
+    p = points3d @ (rot if rot is not None else np.eye(3)).T
+    x = p[:, 0] + offset_cm[0]
+    y = p[:, 1] - 1.5 + offset_cm[1]  # put the face centre on the optical axis
+    z = distance_cm - p[:, 2]
+    return np.stack([centre[0] + f_px * x / z, centre[1] + f_px * y / z], axis=1).astype(np.float32)
+
+
+MIXING = np.array([[0.9, 0.1, 0.0], [0.1, 0.85, 0.1], [0.0, 0.1, 0.9]])
+
+
+@dataclass
+class SynthSpec:
+    """A hand-made session.
+
+    Attributes
+    ----------
+    kind:
+        ``live`` (3D face reflecting this session's colours), ``print`` (flat sheet reflecting them,
+        sheet filling the area around the face), ``replay`` (emissive screen showing another sequence),
+        ``injection`` (noiseless, duplicated frames, another sequence); ``shifted`` (feature level only:
+        this session's colours in a shifted order).
+    shape:
+        Landmark template: face, flat or cylinder.
+    lag_ms:
+        Display-to-camera lag of the reflected light.
+    """
+
+    kind: str = "live"
+    shape: str = "face"
+    seed: int = 1
+    lag_ms: float = 66.0
+    fps: float = 30.0
+    approach_s: float = 2.0
+    far_cm: float = 60.0
+    near_cm: float = 28.0
+    noise: float = 2.0
+    duplicate_every: int = 0
+    virtual_device: bool = False
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class SynthSession:
+    """Frames, landmarks and facts of a hand-made session."""
+
+    challenge: Challenge
+    frames: list[Frame]
+    landmarks: list[LandmarkResult]
+    source: SourceInfo
+
+
+def make_session(spec: SynthSpec, width: int = 640, height: int = 480) -> SynthSession:
+    """Render a hand-made session: approach, hold, colour sequence, hold.
+
+    The face is an ellipse whose brightness follows ambient + screen light
+    times a geometry term (1 at the centre, falling off to the sides for a
+    face; 1 everywhere for a flat sheet), through a fixed 3x3 mixing.
+    """
+    rng = np.random.default_rng(spec.seed)
+    challenge = Challenge.new(width, height, seed=spec.seed)
+    dt_ns = int(1e9 / spec.fps)
+    t0 = 1_000_000_000_000
+    seq_start = t0 + int((spec.approach_s + 0.8) * 1e9)
+    shown, t = [], seq_start
+    for step in challenge.colours:
+        shown.append(t)
+        t += step.duration_ms * 1_000_000
+    challenge.shown_ns = shown
+    end = t + 600_000_000
+    timeline = DisplayTimeline.from_challenge(challenge)
+    other = Challenge.new(width, height, seed=spec.seed + 7919)
+    other.shown_ns = [s + 137_000_000 for s in shown]
+    other_tl = DisplayTimeline.from_challenge(other)
+    assert timeline is not None and other_tl is not None
+    pts3d = template_points(spec.shape)
+    frames: list[Frame] = []
+    lms: list[LandmarkResult] = []
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    albedo = np.array([0.85, 0.62, 0.52])
+    room = np.array([70.0, 80.0, 90.0])
+    index = 0
+    t = t0
+    last_image: np.ndarray | None = None
+    while t < end:
+        s = (t - t0) / 1e9
+        frac = min(1.0, s / spec.approach_s)
+        dist = spec.far_cm + (spec.near_cm - spec.far_cm) * (0.5 - 0.5 * np.cos(np.pi * frac))
+        yaw = 4.0 * np.sin(2.0 * s + spec.seed)
+        pitch = 2.0 * np.sin(1.3 * s)
+        pts = project(pts3d, dist, rot=rotation(yaw, pitch), f_px=520.0 * width / 640, centre=(width / 2, height / 2))
+        pts += rng.normal(0, 0.4, pts.shape).astype(np.float32)
+        if spec.kind in ("live", "print"):
+            e = timeline.colour_at(np.array([t - int(spec.lag_ms * 1e6)]))[0] / 255.0
+        else:
+            e = other_tl.colour_at(np.array([t]))[0] / 255.0
+        screen = MIXING @ e  # RGB response to the screen at unit geometry
+        near_gain = (spec.near_cm / dist) ** 2
+        face = FaceLandmarks.from_points(pts)
+        b = face.box
+        rx, ry = 0.55 * b.w, 0.6 * b.h
+        nx = (xx - b.cx) / rx
+        ny = (yy - b.cy) / ry
+        inside = nx * nx + ny * ny <= 1.0
+        if spec.kind == "live":
+            geom = np.sqrt(np.clip(1.0 - 0.85 * nx * nx, 0.0, 1.0))
+            img_rgb = np.broadcast_to(room, (height, width, 3)).astype(np.float32).copy()
+            light = 0.55 + 0.45 * near_gain * geom[..., None] * screen[None, None, :]
+            face_rgb = 255.0 * albedo[None, None, :] * light
+            img_rgb[inside] = face_rgb[inside]
+        elif spec.kind == "print":
+            light = 0.55 + 0.45 * near_gain * screen
+            img_rgb = np.broadcast_to(room, (height, width, 3)).astype(np.float32).copy()
+            sheet = (np.abs(xx - b.cx) < 1.4 * b.w) & (np.abs(yy - b.cy) < 1.3 * b.h)
+            img_rgb[sheet] = 255.0 * 0.8 * light
+            img_rgb[inside] = 255.0 * albedo * light
+        else:  # emissive screen or injected file: the light of *another* session, no reflection of ours
+            light = 0.55 + 0.45 * screen
+            img_rgb = np.broadcast_to(room, (height, width, 3)).astype(np.float32).copy()
+            img_rgb[inside] = 255.0 * albedo * light
+        # a little texture so that blur and noise measures see something
+        img_rgb += 6.0 * np.sin(xx / 3.0)[..., None] * inside[..., None]
+        if spec.noise > 0:
+            img_rgb += rng.normal(0, spec.noise, img_rgb.shape)
+        image = np.clip(img_rgb[:, :, ::-1], 0, 255).astype(np.uint8)
+        if spec.duplicate_every and last_image is not None and index % spec.duplicate_every == 0:
+            image = last_image
+        last_image = image
+        frames.append(Frame(np.ascontiguousarray(image), t, index))
+        lms.append(LandmarkResult(index, t, (face,), 0.0))
+        index += 1
+        t += dt_ns
+    device = {"name": "Synthetic Cam", "virtual": spec.virtual_device, "virtual_reason": "synthetic virtual device" if spec.virtual_device else ""}
+    source = SourceInfo("sim", f"synthetic:{spec.kind}", width, height, spec.fps, device=device)
+    return SynthSession(challenge, frames, lms, source)
+
+
+def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> SessionInput:
+    """Hand-made session at the feature level (no pixels): fast input for the stage tests.
+
+    Region colours follow ``albedo x (ambient + screen x geometry)`` with the
+    geometry of the kind: a face is lit most at its centre and little at its
+    sides and the room far behind barely responds; a flat sheet responds
+    evenly and fills the area around the face; a replay or injection carries
+    another session's sequence and does not reflect this one.
+    """
+    rng = np.random.default_rng(spec.seed)
+    challenge = Challenge.new(width, height, seed=spec.seed)
+    dt_ns = int(1e9 / spec.fps)
+    t0 = 1_000_000_000_000
+    shown, t = [], t0 + int((spec.approach_s + 0.8) * 1e9)
+    for step in challenge.colours:
+        shown.append(t)
+        t += step.duration_ms * 1_000_000
+    challenge.shown_ns = shown
+    end = t + 600_000_000
+    timeline = DisplayTimeline.from_challenge(challenge)
+    other = Challenge.new(width, height, seed=spec.seed + 7919)
+    other.shown_ns = [s_ + 137_000_000 for s_ in shown]
+    if spec.kind == "shifted":
+        # This session's own colours, but each shown one step late (the order is shifted).
+        other = Challenge(challenge.type, challenge.oval, [challenge.colours[0]] + challenge.colours[2:] + [challenge.colours[1]], list(shown))
+    other_tl = DisplayTimeline.from_challenge(other)
+    assert timeline is not None and other_tl is not None
+    pts3d = template_points(spec.shape)
+    albedo = np.array([0.85, 0.62, 0.52])
+    room = np.array([70.0, 80.0, 90.0])
+    reflects = spec.kind in ("live", "print")
+    flat = spec.kind != "live"
+    geom = {name: 1.0 for name in REGIONS}
+    if not flat:
+        geom.update({"side_r": 0.35, "side_l": 0.35, "cheek_r": 0.8, "cheek_l": 0.8, "under_nose": 0.7, "chin": 0.75})
+    frames: list[FrameFeatures] = []
+    index = 0
+    t = t0
+    prev_hash = 0
+    while t < end:
+        s = (t - t0) / 1e9
+        frac = min(1.0, s / spec.approach_s)
+        dist = spec.far_cm + (spec.near_cm - spec.far_cm) * (0.5 - 0.5 * np.cos(np.pi * frac))
+        pts = project(pts3d, dist, rot=rotation(4.0 * np.sin(2.0 * s + spec.seed), 2.0 * np.sin(1.3 * s)))
+        pts += rng.normal(0, 0.4, pts.shape).astype(np.float32)
+        face = FaceLandmarks.from_points(pts)
+        if reflects:
+            e = timeline.colour_at(np.array([t - int(spec.lag_ms * 1e6)]))[0] / 255.0
+        else:
+            e = other_tl.colour_at(np.array([t]))[0] / 255.0
+        screen = MIXING @ e
+        near_gain = (spec.near_cm / dist) ** 2 if reflects else 1.0
+        regions = np.zeros((len(REGIONS), 3), np.float32)
+        for name, k in R.items():
+            if name in ("ring_l", "ring_r", "ring_top", "around_l", "around_r", "around_top", "frame"):
+                if spec.kind == "print":
+                    value = 255.0 * 0.8 * (0.55 + 0.45 * near_gain * screen)
+                else:
+                    value = room * (1.0 + (0.02 * screen if reflects else 0.0))
+            else:
+                value = 255.0 * albedo * (0.55 + 0.45 * near_gain * geom[name] * screen)
+            regions[k] = value + rng.normal(0, spec.noise * 0.2, 3)
+        cell = np.linspace(-1, 1, GRID)
+        gx = np.broadcast_to(cell[None, :], (GRID, GRID))
+        cell_geom = np.ones((GRID, GRID)) if flat else np.sqrt(np.clip(1 - 0.85 * gx * gx, 0, 1))
+        grid = 255.0 * albedo[None, None, :] * (0.55 + 0.45 * near_gain * cell_geom[..., None] * screen[None, None, :])
+        duplicate = bool(spec.duplicate_every and index and index % spec.duplicate_every == 0)
+        noise_sigma = 0.0 if duplicate else spec.noise
+        dh = prev_hash if duplicate else int(rng.integers(0, 2**62))
+        prev_hash = dh
+        noise = np.stack([np.full(12, 30.0), np.full(12, spec.noise)], axis=1).astype(np.float32)
+        frames.append(
+            FrameFeatures(
+                index=index, t_ns=t, n_faces=int(spec.extra.get("faces", 1)), points=pts,
+                box=(face.box.x, face.box.y, face.box.w, face.box.h),
+                fit_box=(face.fit_box.x, face.fit_box.y, face.fit_box.w, face.fit_box.h),
+                iod=face.inter_ocular_px, blink=0.0, regions=regions, grid=grid.astype(np.float32), noise=noise,
+                tnoise=np.full(12, noise_sigma, np.float32), diff_prev=math.nan if index == 0 else (0.0 if duplicate else 1.0 + spec.noise),
+                dhash=dh, blockiness=float(spec.extra.get("blockiness", 1.0)), sharpness=150.0, luma=120.0, clip_hi=0.0, clip_lo=0.0,
+            )
+        )
+        index += 1
+        t += dt_ns
+    device = {"name": "Synthetic Cam", "virtual": spec.virtual_device, "virtual_reason": "synthetic virtual device" if spec.virtual_device else ""}
+    source = SourceInfo("sim", f"synthetic:{spec.kind}", width, height, spec.fps, device=device)
+    data = SessionData.from_frames(frames, (width, height))
+    return SessionInput(data=data, challenge=challenge, source=source, seed=spec.seed)

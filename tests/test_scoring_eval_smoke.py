@@ -1,0 +1,68 @@
+"""Smoke evaluation: one simulated session through `livegate eval` and `livegate verify`.
+
+The full accuracy run is a command (`python -m app.core.scoring.accuracy`), not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+
+@pytest.fixture(scope="module")
+def one_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    session = pytest.importorskip("app.core.simulate.session")
+    out = tmp_path_factory.mktemp("suite")
+    results = session.generate("live", 1, 4242, out / "live")
+    assert results
+    return out
+
+
+def test_eval_reports_iso_metrics(one_session: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.core.scoring.evaluate import run
+
+    monkeypatch.setenv("LIVEGATE_SCORING_CACHE", str(tmp_path / "cache"))
+    report = tmp_path / "report.md"
+    assert run(argparse.Namespace(dirs=[one_session], report=report, threshold=None)) == 0
+    text = report.read_text()
+    for needle in ("APCER", "BPCER", "BPNRR", "BPCER20", "| live |", "Timings"):
+        assert needle in text
+    assert report.with_suffix(".det.png").stat().st_size > 1000
+    rows = json.loads(report.with_suffix(".json").read_text())
+    assert rows[0]["species"] == "live"
+    assert list((tmp_path / "cache").glob("*.pkl"))
+
+
+def test_verify_json_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`livegate verify --json` on a small hand-made recording (no real face: the check cannot pass)."""
+    from app.cli import main
+    from app.core.recording import RecordingWriter
+    from app.core.scoring.synthetic import SynthSpec, make_session
+
+    session = make_session(SynthSpec(kind="live", seed=4, approach_s=1.0), width=320, height=240)
+    rec = tmp_path / "s.lgrec"
+    with RecordingWriter(rec) as w:
+        for f in session.frames[::2]:
+            w.add_frame(f)
+        w.close(challenge=session.challenge.to_dict(), camera=session.source.to_dict(), labels={"species": "live"})
+    code = main(["verify", str(rec), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == (0 if out["Decision"] == "pass" else 1)
+    assert out["Decision"] == "fail"  # a drawn ellipse is not a face
+    assert out["Status"] in ("SUCCEEDED", "FAILED")
+    assert [c["Name"] for c in out["Checks"]] == ["quality", "light", "geometry", "texture", "injection"]
+    assert all(isinstance(r, str) and r for r in out["Reasons"])
+
+
+def test_verify_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    bad = tmp_path / "broken.lgrec"
+    bad.write_bytes(b"not a zip")
+    assert main(["verify", str(bad), "--json"]) == 2

@@ -1,0 +1,122 @@
+"""Fusion rules: hard failures, abstentions, monotone confidence; the config loader."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from app.core.challenge import MOVEMENT_ONLY, Challenge
+from app.core.scoring.config import FusionOptions, ScoringConfig
+from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.scoring.fusion import combine
+
+STAGES = ("quality", "light", "geometry", "texture", "injection")
+
+
+def checks(**overrides: tuple[str, float | None, bool]) -> list[CheckResult]:
+    out = []
+    for name in STAGES:
+        verdict, score, hard = overrides.get(name, (PASS, 1.0, False))
+        out.append(CheckResult(name, verdict, score, f"{name} says so", hard_fail=hard))
+    return out
+
+
+@pytest.fixture
+def challenge() -> Challenge:
+    ch = Challenge.new(640, 480, seed=1)
+    ch.shown_ns = list(range(len(ch.colours)))
+    return ch
+
+
+def test_all_passing_passes(challenge: Challenge) -> None:
+    d = combine(checks(), 60.0, FusionOptions(), challenge)
+    assert d.decision == "pass" and d.confidence >= 60.0
+
+
+@pytest.mark.parametrize("stage", ["light", "geometry", "quality", "injection"])
+def test_an_abstaining_required_stage_cannot_make_a_session_pass(challenge: Challenge, stage: str) -> None:
+    d = combine(checks(**{stage: (ABSTAIN, None, False)}), 0.0, FusionOptions(), challenge)
+    assert d.decision == "fail"
+    assert d.status == "FAILED"
+    assert any("never counts as passed" in r for r in d.reasons)
+
+
+def test_an_abstaining_optional_stage_only_lowers_confidence(challenge: Challenge) -> None:
+    full = combine(checks(), 60.0, FusionOptions(), challenge)
+    missing = combine(checks(texture=(ABSTAIN, None, False)), 60.0, FusionOptions(), challenge)
+    assert missing.confidence <= full.confidence
+
+
+def test_a_hard_failure_decides_alone(challenge: Challenge) -> None:
+    opts = FusionOptions()
+    d = combine(checks(light=(FAIL, 0.9, True)), 0.0, opts, challenge)
+    assert d.decision == "fail"
+    assert d.confidence <= opts.hard_fail_cap
+    assert d.reasons[0] == "light says so"
+
+
+def test_light_is_not_required_without_colours() -> None:
+    ch = Challenge(MOVEMENT_ONLY, Challenge.new(640, 480, seed=1).oval)
+    d = combine(checks(light=(ABSTAIN, None, False)), 10.0, FusionOptions(), ch)
+    assert d.decision == "pass"
+
+
+def test_more_evidence_never_lowers_confidence(challenge: Challenge) -> None:
+    low = combine(checks(geometry=(PASS, 0.6, False)), 60.0, FusionOptions(), challenge)
+    high = combine(checks(geometry=(PASS, 0.9, False)), 60.0, FusionOptions(), challenge)
+    assert high.confidence >= low.confidence
+
+
+def test_config_loader_tolerates_bad_files(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bad = tmp_path / "c.json"
+    bad.write_text(json.dumps({"schema_version": 1, "threshold": "x", "fusion": {"bias": 1.5, "nonsense": 3},
+                               "stages": {"light": {"lag_window_ms": [10, 150], "decoys": "many"}}}))
+    with caplog.at_level(logging.WARNING):
+        cfg = ScoringConfig.load(bad)
+    assert cfg.fusion.bias == 1.5
+    assert cfg.light.lag_window_ms == (10.0, 150.0)
+    assert cfg.light.decoys == ScoringConfig().light.decoys
+    assert cfg.threshold == ScoringConfig().threshold
+    assert "nonsense" in caplog.text
+    (tmp_path / "broken.json").write_text("{")
+    with caplog.at_level(logging.WARNING):
+        assert ScoringConfig.load(tmp_path / "broken.json").threshold == ScoringConfig().threshold
+
+
+def test_shipped_config_loads_and_round_trips(tmp_path: Path) -> None:
+    cfg = ScoringConfig.load()
+    path = cfg.save(tmp_path / "again.json")
+    again = ScoringConfig.load(path)
+    assert again.to_dict() == cfg.to_dict()
+    assert 0.0 < cfg.threshold < 100.0
+
+
+def test_feature_inputs_and_missing_texture_model(challenge: Challenge) -> None:
+    from app.core.scoring.fusion import fusion_input
+
+    cs = checks()
+    by = {c.name: c for c in cs}
+    by["light"].evidence["features"] = {"shade": 0.3, "surround": float("nan")}
+    assert fusion_input("light.shade", by, {}) == 0.3
+    assert fusion_input("light.surround", by, {"light.surround": 0.7}) == 0.7
+    assert fusion_input("texture.score", by, {}) == 1.0
+    missing = CheckResult("texture", ABSTAIN, None, "not installed", {"model_missing": True})
+    no_frame = CheckResult("texture", ABSTAIN, None, "no good frame", {})
+    assert fusion_input("texture.score", {"texture": missing}, {}) == 0.5
+    assert fusion_input("texture.score", {"texture": no_frame}, {}) == 0.0
+    assert fusion_input("light", {"light": CheckResult("light", ABSTAIN, None, "x")}, {}) == -6.0
+
+
+def test_feature_weighted_fusion_is_monotone(challenge: Challenge) -> None:
+    opts = FusionOptions(bias=-1.0, weights={"light.shade": 5.0, "light.surround": -4.0, "texture.score": 2.0})
+
+    def conf(shade: float, surround: float) -> float:
+        cs = checks()
+        cs[1].evidence["features"] = {"shade": shade, "surround": surround}
+        return combine(cs, 60.0, opts, challenge).confidence
+
+    assert conf(0.3, 0.0) > conf(0.1, 0.0)
+    assert conf(0.3, 0.0) > conf(0.3, 0.4)

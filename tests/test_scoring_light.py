@@ -1,0 +1,92 @@
+"""Light stage on hand-made colour responses with a known lag, order and shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.challenge import MOVEMENT_ONLY, Challenge
+from app.core.scoring.contract import ABSTAIN, FAIL, PASS
+from app.core.scoring.display import DisplayTimeline, decoy_sequences
+from app.core.scoring.stages.light import LightStage, fit_lags, trend_basis
+from app.core.scoring.synthetic import SynthSpec, make_session_input
+
+
+def test_timeline_ramps_during_the_wipe() -> None:
+    ch = Challenge.new(640, 480, seed=3)
+    ch.shown_ns = [10**9 + i * 600_000_000 for i in range(len(ch.colours))]
+    tl = DisplayTimeline.from_challenge(ch)
+    assert tl is not None
+    step = ch.colours[1]
+    start = ch.shown_ns[1]
+    mid = tl.colour_at(np.array([start + step.wipe_ms * 500_000]))[0]
+    held = tl.colour_at(np.array([start + step.wipe_ms * 1_000_000 + 1]))[0]
+    assert np.allclose(held, step.rgb)
+    assert np.allclose(mid, 0.5 * np.array(step.rgb) + 0.5 * np.array(ch.colours[0].rgb), atol=2)
+
+
+def test_decoys_never_repeat_the_true_sequence_or_a_channel_permutation() -> None:
+    ch = Challenge.new(640, 480, seed=1)
+    ch.shown_ns = list(range(len(ch.colours)))
+    true = [tuple(c.rgb) for c in ch.colours[1:]]
+    for d in decoy_sequences(ch, 50, seed=1):
+        seq = [tuple(int(v) for v in rgb) for rgb in d.colours[1:]]
+        for perm in ((0, 1, 2), (1, 0, 2), (2, 1, 0), (0, 2, 1), (1, 2, 0), (2, 0, 1)):
+            assert seq != [tuple(rgb[i] for i in perm) for rgb in true]
+
+
+def test_fit_recovers_a_known_mixing() -> None:
+    rng = np.random.default_rng(0)
+    n = 120
+    t = np.arange(n, dtype=np.int64) * 33_000_000
+    x = rng.uniform(0, 1, (1, n, 3))
+    m = np.array([[40.0, 5.0, 0.0], [3.0, 35.0, 4.0], [0.0, 6.0, 30.0]])
+    y = x[0] @ m + 100.0 + rng.normal(0, 0.5, (n, 3))
+    fit = fit_lags(y, x, trend_basis(t), np.array([0.0]))
+    assert fit.r2[0] > 0.99
+    assert np.allclose(fit.beta[0], m, atol=1.0)
+
+
+def test_a_face_reflecting_this_sequence_passes_with_the_right_lag() -> None:
+    res = LightStage.create().evaluate(make_session_input(SynthSpec(kind="live", lag_ms=66.0)))
+    assert res.verdict == PASS, res.evidence
+    assert abs(res.evidence["lag_ms"] - 66.0) < 15.0
+    assert res.evidence["gain_db"] > 10
+    assert res.evidence["side_centre"] < 0.7  # the sides of a face respond less than its centre
+
+
+@pytest.mark.parametrize("kind", ["replay", "shifted"])
+def test_another_or_shifted_sequence_fails_hard(kind: str) -> None:
+    res = LightStage.create().evaluate(make_session_input(SynthSpec(kind=kind)))
+    assert res.verdict == FAIL
+    assert res.hard_fail
+    assert "sequence" in res.reason
+
+
+def test_a_late_response_fails_on_timing() -> None:
+    res = LightStage.create().evaluate(make_session_input(SynthSpec(kind="live", lag_ms=330.0)))
+    assert res.verdict == FAIL and res.hard_fail
+    assert res.evidence["best_lag_ms"] > 250
+    assert "later" in res.reason
+
+
+def test_a_flat_sheet_lights_up_evenly_and_with_its_surroundings() -> None:
+    res = LightStage.create().evaluate(make_session_input(SynthSpec(kind="print", shape="flat")))
+    assert res.evidence["side_centre"] > 0.9
+    assert res.evidence["around_face"] > 0.5
+
+
+def test_movement_only_and_missing_times_abstain() -> None:
+    inp = make_session_input(SynthSpec())
+    inp.challenge = Challenge(MOVEMENT_ONLY, inp.challenge.oval)
+    assert LightStage.create().evaluate(inp).verdict == ABSTAIN
+    inp2 = make_session_input(SynthSpec())
+    inp2.challenge.shown_ns = []
+    res = LightStage.create().evaluate(inp2)
+    assert res.verdict == ABSTAIN and res.score is None
+
+
+def test_same_input_same_answer() -> None:
+    a = LightStage.create().evaluate(make_session_input(SynthSpec(seed=5)))
+    b = LightStage.create().evaluate(make_session_input(SynthSpec(seed=5)))
+    assert a.score == b.score and a.evidence == b.evidence
