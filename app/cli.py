@@ -39,7 +39,12 @@ def cmd_version(args: argparse.Namespace) -> int:
 def cmd_devices(args: argparse.Namespace) -> int:
     from app.core.capture.devices import list_cameras
 
-    cams = list_cameras()
+    fallback = None
+    if not sys.platform.startswith("linux"):  # no V4L2: ask Qt Multimedia for the names
+        from app.gui.window import qt_camera_names
+
+        fallback = qt_camera_names
+    cams = list_cameras(fallback)
     if args.json:
         print(json.dumps([c.to_dict() for c in cams], indent=2))
         return EXIT_OK

@@ -122,10 +122,11 @@ def test_model_mirror_is_used_now_and_kept_in_the_launcher(tmp_path: Path, home:
     mirror.mkdir()
     assert run(INSTALL, home, "--from", str(build), "--model-mirror", str(mirror)).returncode == 0
     assert any(c.startswith("models fetch") and f"mirror={mirror}|" in c for c in calls(home)), calls(home)
-    subprocess.run([str(home / ".local/bin/livegate"), "gui"], env={**os.environ, "FAKE_LOG": str(home / "calls.log")}, check=True)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}  # CI sets its own mirror
+    subprocess.run([str(home / ".local/bin/livegate"), "gui"], env={**clean, "FAKE_LOG": str(home / "calls.log")}, check=True)
     assert calls(home)[-1] == f"gui|mirror={mirror}|models="
     # an explicit LIVEGATE_MODEL_MIRROR still wins over the installed default
-    env = {**os.environ, "FAKE_LOG": str(home / "calls.log"), "LIVEGATE_MODEL_MIRROR": "/elsewhere"}
+    env = {**clean, "FAKE_LOG": str(home / "calls.log"), "LIVEGATE_MODEL_MIRROR": "/elsewhere"}
     subprocess.run([str(home / ".local/bin/livegate"), "gui"], env=env, check=True)
     assert calls(home)[-1] == "gui|mirror=/elsewhere|models="
 
