@@ -145,8 +145,9 @@ def write_doc(records: list[SessionRecord], config: ScoringConfig, out: Path, su
         f"- Generated: {_dt.date.today().isoformat()}; scoring config `{config.version}`; default threshold {config.threshold:g}.",
         f"- Suites: {', '.join(str(s) for s in suites)}; seeds per species: "
         + "; ".join(f"{sp} {min(v)}-{max(v)} ({counts[sp]})" for sp, v in sorted(seeds.items())) + ".",
-        "- Calibration used other seeds (training suite, 1000 upwards): "
-        + str(config.obtained.get("training", {}).get("seeds", "see fusion_config.json")) + ".",
+        "- Calibration used other seeds (training suite): "
+        + "; ".join(f"{sp} {r[0]}-{r[1]}" for sp, r in sorted((config.obtained.get("training", {}).get("seeds") or {}).items()))
+        + " (see `obtained` in `app/core/scoring/fusion_config.json`).",
         "",
         "## Targets",
         "",
@@ -184,7 +185,7 @@ def write_doc(records: list[SessionRecord], config: ScoringConfig, out: Path, su
                      f"(p95 of session medians {np.percentile(per_frame, 95):.2f} ms).")
         lines.append(f"- Decision after the last frame (`finish()`, all stages incl. texture model): median "
                      f"{statistics.median(decision):.0f} ms, p95 {np.percentile(decision, 95):.0f} ms.")
-        lines.append("- `livegate bench --only scoring` measures both on an idle machine.")
+        lines.append("- `livegate bench --only scoring` measures both on a hand-made session (no landmarks needed).")
         lines.append("")
     lines.append(REAL_WORLD)
     return "\n".join(lines) + "\n"
