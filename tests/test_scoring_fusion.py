@@ -120,3 +120,14 @@ def test_feature_weighted_fusion_is_monotone(challenge: Challenge) -> None:
 
     assert conf(0.3, 0.0) > conf(0.1, 0.0)
     assert conf(0.3, 0.0) > conf(0.3, 0.4)
+
+
+def test_a_pass_with_a_soft_failure_says_so(challenge: Challenge) -> None:
+    """A soft failure outweighed by the rest is reported as a concern, never as "all passed"."""
+    d = combine(checks(injection=(FAIL, 0.45, False)), 0.0, FusionOptions(), challenge)
+    assert d.decision == "pass"
+    assert not any("All required checks passed" in r for r in d.reasons)
+    assert "raised a concern" in d.reasons[0]
+    assert "Concern: injection says so" in d.reasons
+    clean = combine(checks(), 0.0, FusionOptions(), challenge)
+    assert clean.reasons[0] == "All required checks passed."

@@ -122,9 +122,17 @@ def combine(checks: list[CheckResult], threshold: float, options: FusionOptions,
         confidence = min(confidence, max(0.0, threshold - 1.0))
         return Decision(confidence, "fail", status, reasons, z)
     if confidence >= threshold:
-        reasons.append("All required checks passed.")
+        concerns = [c for c in checks if c.verdict == FAIL]
+        if concerns:
+            # A soft failure outweighed by the other evidence: say so plainly, never "all passed".
+            reasons.append(
+                f"The combined evidence (confidence {confidence:.0f}) is above the threshold {threshold:.0f}, "
+                f"but {len(concerns)} check{'s' if len(concerns) > 1 else ''} raised a concern worth a look at the audit images."
+            )
+        else:
+            reasons.append("All required checks passed.")
         reasons.extend(c.reason for c in checks if c.verdict == PASS)
-        reasons.extend(c.reason for c in checks if c.verdict == FAIL)
+        reasons.extend(f"Concern: {c.reason}" for c in concerns)
         return Decision(confidence, "pass", status, reasons, z)
     failed = [c for c in checks if c.verdict == FAIL]
     reasons.append(f"The overall confidence {confidence:.0f} is below the threshold {threshold:.0f}.")
