@@ -17,3 +17,29 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.setenv("LIVEGATE_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("LIVEGATE_DATA_DIR", str(base / "data"))
     return base
+
+
+@pytest.fixture
+def show_window(qtbot):  # type: ignore[no-untyped-def]
+    """Show a MainWindow for a test and close it (joining its threads) afterwards.
+
+    Returns a function ``show(window, width, height) -> window``.
+    """
+    shown = []
+
+    def show(window, width: int = 900, height: int = 640):  # type: ignore[no-untyped-def]
+        qtbot.addWidget(window)
+        window.resize(width, height)
+        window.show()
+        shown.append(window)
+        return window
+
+    def close_all() -> None:
+        while shown:
+            window = shown.pop()
+            window.allow_close()
+            window.close()
+
+    show.close_all = close_all  # type: ignore[attr-defined]  # for fixtures that must close windows first
+    yield show
+    close_all()

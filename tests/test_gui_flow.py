@@ -27,22 +27,14 @@ CONFIG = FlowConfig(face_fit_timeout_s=15.0, verify_timeout_s=60.0, camera_open_
 
 
 @pytest.fixture
-def window_for(qtbot, tmp_path: Path) -> Iterator[Callable[..., MainWindow]]:
-    windows: list[MainWindow] = []
+def window_for(qtbot, tmp_path: Path, show_window) -> Iterator[Callable[..., MainWindow]]:
 
     def make(spec: str, *, config: FlowConfig = CONFIG, settings: Settings | None = None) -> MainWindow:
         controller = CheckController(settings=settings or Settings(), source_spec=spec, flow_config=config, recordings_dir=tmp_path)
         window = MainWindow(controller=controller, settings_path=tmp_path / "settings.json", canvas=RasterCanvas(), camera_lister=list)
-        qtbot.addWidget(window)
-        window.resize(800, 600)
-        window.show()
-        windows.append(window)
-        return window
+        return show_window(window, 800, 600)
 
     yield make
-    for window in windows:
-        window.allow_close()
-        window.close()
 
 
 def wait_page(qtbot, window: MainWindow, *names: str, timeout: int = 30000) -> str:

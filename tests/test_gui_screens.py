@@ -174,9 +174,8 @@ FAST = FlowConfig(
 
 
 @pytest.fixture
-def build(qtbot, tmp_path: Path) -> Iterator[Callable[..., MainWindow]]:
+def build(qtbot, tmp_path: Path, show_window) -> Iterator[Callable[..., MainWindow]]:
     """Factory of windows wired to a puppet; closes them (and joins their threads) afterwards."""
-    windows: list[MainWindow] = []
 
     def make(
         puppet: Puppet,
@@ -210,16 +209,9 @@ def build(qtbot, tmp_path: Path) -> Iterator[Callable[..., MainWindow]]:
             attract_after_s=0.3,
             camera_lister=lambda: list(devices or []),
         )
-        qtbot.addWidget(window)
-        window.resize(900, 640)
-        window.show()
-        windows.append(window)
-        return window
+        return show_window(window, 900, 640)
 
     yield make
-    for window in windows:
-        window.allow_close()
-        window.close()
 
 
 def wait_page(qtbot, window: MainWindow, name: str, timeout: int = 8000) -> None:

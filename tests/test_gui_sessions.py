@@ -51,9 +51,8 @@ PIN_HASH = hash_pin("1357", salt=b"fedcba9876543210")
 
 
 @pytest.fixture
-def build(qtbot, tmp_path: Path) -> Iterator[Callable[..., MainWindow]]:
+def build(qtbot, tmp_path: Path, show_window) -> Iterator[Callable[..., MainWindow]]:
     """Windows wired to a puppet and to a session service over a temporary store."""
-    windows: list[MainWindow] = []
     services: list[SessionService] = []
 
     def make(
@@ -90,16 +89,10 @@ def build(qtbot, tmp_path: Path) -> Iterator[Callable[..., MainWindow]]:
             attract_after_s=attract_after_s,
             camera_lister=list,
         )
-        qtbot.addWidget(window)
-        window.resize(900, 640)
-        window.show()
-        windows.append(window)
-        return window
+        return show_window(window, 900, 640)
 
     yield make
-    for window in windows:
-        window.allow_close()
-        window.close()
+    show_window.close_all()  # windows end their sessions before the services close
     for service in services:
         service.close()
 
