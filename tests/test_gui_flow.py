@@ -92,7 +92,12 @@ def test_two_faces_are_detected_and_named(qtbot, window_for) -> None:
     window.guidance_page.hintShown.connect(lambda hint: shown.append((hint, window.guidance_page.hint.text())))
     window.start_check(challenge_type=MOVEMENT_ONLY)
     wait_page(qtbot, window, "guidance")
-    qtbot.waitUntil(lambda: any(h is Hint.MULTIPLE_FACES for h, _ in shown), timeout=60000)
+    pages: list[str] = []
+    window.pageShown.connect(pages.append)
+    try:
+        qtbot.waitUntil(lambda: any(h is Hint.MULTIPLE_FACES for h, _ in shown), timeout=60000)
+    except qtbot.TimeoutError as exc:  # say what happened instead, for a failure on a CI machine
+        raise AssertionError(f"no two-face hint; hints {[h for h, _ in shown]}, pages {pages}, now {window.page_name}") from exc
     text = next(t for h, t in shown if h is Hint.MULTIPLE_FACES)
     assert "only one face" in text
     window.go_home()

@@ -627,6 +627,22 @@ class ResultPage(QWidget):
         self.imageOpened.emit(title)
 
 
+def _message_layout(page: QWidget, title: str, body_scale: float) -> tuple[QVBoxLayout, "StatusIcon", QLabel, QLabel]:
+    """The layout shared by message pages: a warning icon, a large title and a wrapped body text."""
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(24, 24, 24, 24)
+    layout.addStretch(1)
+    icon = StatusIcon(IconKind.WARNING, em=4.0, parent=page)
+    layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignHCenter)
+    title_label = _title(page, title, 2.2)
+    layout.addWidget(title_label)
+    body = QLabel(page)
+    body.setWordWrap(True)
+    body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    body.setFont(scaled_font(page, body_scale))
+    return layout, icon, title_label, body
+
+
 class ProblemPage(QWidget):
     """An error or time-out: what happened, what to do, "Try again"."""
 
@@ -635,17 +651,7 @@ class ProblemPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        layout.addStretch(1)
-        self.icon = StatusIcon(IconKind.WARNING, em=4.0, parent=self)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.title = _title(self, "", 2.2)
-        layout.addWidget(self.title)
-        self.body = QLabel(self)
-        self.body.setWordWrap(True)
-        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.body.setFont(scaled_font(self, 1.3))
+        layout, self.icon, self.title, self.body = _message_layout(self, "", 1.3)
         self.body.setAccessibleName(self.tr("What happened"))
         em = self.fontMetrics().horizontalAdvance("M")
         self.body.setMinimumWidth(round(em * 24))
@@ -722,17 +728,7 @@ class LockoutPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        layout.addStretch(1)
-        self.icon = StatusIcon(IconKind.WARNING, em=4.0, parent=self)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.title = _title(self, self.tr("Checks are paused"), 2.2)
-        layout.addWidget(self.title)
-        self.body = QLabel(self)
-        self.body.setWordWrap(True)
-        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.body.setFont(scaled_font(self, 1.4))
+        layout, self.icon, self.title, self.body = _message_layout(self, self.tr("Checks are paused"), 1.4)
         self.body.setAccessibleName(self.tr("Why checks are paused"))
         em = self.fontMetrics().horizontalAdvance("M")
         self.body.setMinimumWidth(round(em * 24))
