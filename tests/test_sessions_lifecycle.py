@@ -317,3 +317,12 @@ def test_recording_is_not_kept_unless_asked(service, tmp_path: Path) -> None:
     service.start(session.id)
     done = service.complete(session.id, synthetic_result(session.id), recording=recording)
     assert done.file("recording") is None and recording.exists()
+
+
+def test_session_ids_never_look_like_command_line_options() -> None:
+    """An id starting with "-" broke `livegate sessions export ID` (argparse took it for an option)."""
+    from app.core.sessions.model import is_session_id, new_session_id
+
+    ids = {new_session_id() for _ in range(3000)}
+    assert len(ids) == 3000
+    assert all(i[0].isalnum() and is_session_id(i) and len(i) == 32 for i in ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,6 +27,19 @@ SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 #: Longest operator or customer reference accepted.
 MAX_REF_LEN = 200
 _REF_RE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+
+
+def new_session_id() -> str:
+    """A fresh unguessable id: ``secrets.token_urlsafe(24)`` that starts with a letter or digit.
+
+    An id starting with ``-`` would be taken for an option by command lines
+    (``livegate sessions show -abc...``), so such draws are discarded (the id keeps
+    ~190 bits of randomness).
+    """
+    while True:
+        candidate = secrets.token_urlsafe(24)
+        if candidate[0].isalnum():
+            return candidate
 
 
 def is_session_id(text: object) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from app.core.sessions.model import (
     SessionSettings,
     StoredFile,
     is_session_id,
+    new_session_id,
 )
 from app.core.sessions.pin import verify_pin
 from app.core.settings import Settings
@@ -250,7 +250,7 @@ class SessionService:
         self._check_lockout()
         now = self.clock.now()
         session = Session(
-            id=secrets.token_urlsafe(24),
+            id=new_session_id(),
             status=CREATED,
             settings=settings,
             created_at=now,
