@@ -191,7 +191,8 @@ class Simulation:
                 )
             scene.subjects.append(head)
             if p["behaviour"] == "second-face":
-                scene.subjects.append(self._second_person(head))
+                self._second = (head, self._second_person(head))
+                scene.subjects.append(self._second[1])
         elif species in ("print", "curved-print"):
             from app.core.simulate.species import make_print_subject
 
@@ -229,13 +230,25 @@ class Simulation:
         mp.behaviour = "never-approach"
         second = HeadSubject(mirrored, self.camera, mp, self.oval, ipd_m=p["ipd_mm"] / 1000.0 * 1.04,
                              material=Material(specular=p["skin_specular"], roughness=0.18), autostart=False)
-        # Beside the user, further back (standing behind), on the side with more room, its face
-        # fully inside the frame and large enough for a face detector (~55% of the oval width).
+        self._place_second(first, second)
+        return second
+
+    def _place_second(self, first: HeadSubject, second: HeadSubject) -> None:
+        """Plan the second person's entry for the oval the user is aiming at now.
+
+        Beside the user, further back (standing behind), on the side with more room, its face
+        fully inside the frame and large enough for a face detector (~55% of the oval width);
+        entering a moment after the user has reached the oval.
+        """
+        p = self.params
         side = -1.0 if self.oval.cx >= WIDTH / 2 else 1.0
         width = 0.55 * self.oval.w
         margin = 6.0
         cx = margin + width / 2 if side < 0 else WIDTH - margin - width / 2
         target = Oval(cx, self.oval.cy - 0.12 * self.oval.h, width, 1.618 * width)
+        if not hasattr(second, "base_rot0"):
+            second.base_rot0 = second.motion.base_rot  # type: ignore[attr-defined]
+        second.motion.base_rot = second.base_rot0  # type: ignore[attr-defined]
         end = second.motion._solve(target, 1.0)
         # They look at the kiosk screen, i.e. turn toward the camera.
         second.motion.base_rot = (math.atan2(float(end[0]), float(end[2])), second.motion.base_rot[1], 0.0)
@@ -245,14 +258,19 @@ class Simulation:
         from app.core.simulate.motion import entry_motion
 
         second.entry = entry_motion(start, end, enter_at)
-        return second
+        self._second_enter_at = enter_at
 
     # -- API -------------------------------------------------------------------------
 
     def set_oval(self, oval: Oval, t_ns: int) -> None:
         """The app now shows ``oval``: the participant aims at it."""
         self.oval = oval
-        self.scene.set_oval(oval, (t_ns - self.t0_ns) / 1e9)
+        now = (t_ns - self.t0_ns) / 1e9
+        self.scene.set_oval(oval, now)
+        second = getattr(self, "_second", None)
+        if second is not None and now < self._second_enter_at:
+            # Not in view yet: re-plan beside the new oval, so the user's head cannot hide them.
+            self._place_second(*second)
 
     def device_info(self) -> dict[str, Any]:
         """What the (simulated) camera device reports to the app."""
