@@ -627,8 +627,10 @@ class ResultPage(QWidget):
         self.imageOpened.emit(title)
 
 
-def _message_layout(page: QWidget, title: str, body_scale: float) -> tuple[QVBoxLayout, "StatusIcon", QLabel, QLabel]:
-    """The layout shared by message pages: a warning icon, a large title and a wrapped body text."""
+def _message_layout(
+    page: QWidget, title: str, body_scale: float, body_max_em: float
+) -> tuple[QVBoxLayout, "StatusIcon", QLabel, QLabel]:
+    """The layout shared by message pages: a warning icon, a large title and a centred, wrapped body text."""
     layout = QVBoxLayout(page)
     layout.setContentsMargins(24, 24, 24, 24)
     layout.addStretch(1)
@@ -640,6 +642,15 @@ def _message_layout(page: QWidget, title: str, body_scale: float) -> tuple[QVBox
     body.setWordWrap(True)
     body.setAlignment(Qt.AlignmentFlag.AlignCenter)
     body.setFont(scaled_font(page, body_scale))
+    em = page.fontMetrics().horizontalAdvance("M")
+    body.setMinimumWidth(round(em * 24))
+    body.setMaximumWidth(round(em * body_max_em))
+    body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    body_row = QHBoxLayout()
+    body_row.addStretch(1)
+    body_row.addWidget(body, 4)
+    body_row.addStretch(1)
+    layout.addLayout(body_row)
     return layout, icon, title_label, body
 
 
@@ -651,17 +662,8 @@ class ProblemPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout, self.icon, self.title, self.body = _message_layout(self, "", 1.3)
+        layout, self.icon, self.title, self.body = _message_layout(self, "", 1.3, 46)
         self.body.setAccessibleName(self.tr("What happened"))
-        em = self.fontMetrics().horizontalAdvance("M")
-        self.body.setMinimumWidth(round(em * 24))
-        self.body.setMaximumWidth(round(em * 46))
-        self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        body_row = QHBoxLayout()
-        body_row.addStretch(1)
-        body_row.addWidget(self.body, 4)
-        body_row.addStretch(1)
-        layout.addLayout(body_row)
         self.detail = QLabel(self)
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -728,16 +730,8 @@ class LockoutPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout, self.icon, self.title, self.body = _message_layout(self, self.tr("Checks are paused"), 1.4)
+        layout, self.icon, self.title, self.body = _message_layout(self, self.tr("Checks are paused"), 1.4, 60)
         self.body.setAccessibleName(self.tr("Why checks are paused"))
-        em = self.fontMetrics().horizontalAdvance("M")
-        self.body.setMinimumWidth(round(em * 24))
-        self.body.setMaximumWidth(round(em * 60))
-        body_row = QHBoxLayout()
-        body_row.addStretch(1)
-        body_row.addWidget(self.body, 4)
-        body_row.addStretch(1)
-        layout.addLayout(body_row)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -603,6 +603,19 @@ def shoot_sessions(s: Shooter) -> None:
         service.close()
 
 
+def _start_and_guidance(s: Shooter, start: tuple[str, str, str], guidance: tuple[str, str, str]) -> None:
+    """Grab the start screen and a "move closer" guidance screen (for language and style variants)."""
+    w = s.window("", devices=[CameraDevice(0, "Integrated Camera")], settings=Settings(camera="camera:0"))
+    s.grab(w, *start)
+    s.close(w)
+    w = s.window("sim:live?seed=11&behaviour=never-approach", config=HOLD)
+    w.start_check(challenge_type=MOVEMENT_ONLY)
+    if s.page(w, "guidance") and s.hint(w, Hint.MOVE_CLOSER):
+        settle(0.1)
+        s.grab(w, *guidance)
+    s.close(w)
+
+
 def shoot_spanish(s: Shooter) -> None:
     """The Spanish translation."""
     from app.gui.i18n import install_translators
@@ -614,15 +627,10 @@ def shoot_spanish(s: Shooter) -> None:
         s.failures.append("Spanish translation not loaded")
         return
     try:
-        w = s.window("", devices=[CameraDevice(0, "Integrated Camera")], settings=Settings(camera="camera:0"))
-        s.grab(w, "50-es-start", "Spanish: start screen", "language es")
-        s.close(w)
-        w = s.window("sim:live?seed=11&behaviour=never-approach", config=HOLD)
-        w.start_check(challenge_type=MOVEMENT_ONLY)
-        if s.page(w, "guidance") and s.hint(w, Hint.MOVE_CLOSER):
-            settle(0.1)
-            s.grab(w, "51-es-guidance", "Spanish: guidance hint", "language es, sim:live never-approach")
-        s.close(w)
+        _start_and_guidance(
+            s, ("50-es-start", "Spanish: start screen", "language es"),
+            ("51-es-guidance", "Spanish: guidance hint", "language es, sim:live never-approach"),
+        )
     finally:
         for tr in translators:
             app.removeTranslator(tr)
@@ -636,15 +644,10 @@ def shoot_accessibility(s: Shooter) -> None:
     assert isinstance(app, QApplication)
     apply_style(app, high_contrast=True)
     try:
-        w = s.window("", devices=[CameraDevice(0, "Integrated Camera")], settings=Settings(camera="camera:0"))
-        s.grab(w, "60-high-contrast-start", "High contrast: start screen", "LIVEGATE_HIGH_CONTRAST=1 style")
-        s.close(w)
-        w = s.window("sim:live?seed=11&behaviour=never-approach", config=HOLD)
-        w.start_check(challenge_type=MOVEMENT_ONLY)
-        if s.page(w, "guidance") and s.hint(w, Hint.MOVE_CLOSER):
-            settle(0.1)
-            s.grab(w, "61-high-contrast-guidance", "High contrast: guidance", "LIVEGATE_HIGH_CONTRAST=1 style")
-        s.close(w)
+        _start_and_guidance(
+            s, ("60-high-contrast-start", "High contrast: start screen", "LIVEGATE_HIGH_CONTRAST=1 style"),
+            ("61-high-contrast-guidance", "High contrast: guidance", "LIVEGATE_HIGH_CONTRAST=1 style"),
+        )
     finally:
         apply_style(app, high_contrast=False)
     font = app.font()
