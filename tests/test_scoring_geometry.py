@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS
-from app.core.scoring.stages.geometry import GeometryStage, apply_homography, fit_homography, plane_parallax
+from app.core.challenge import inter_ocular
+from app.core.scoring.stages.geometry import (
+    ASSUMED_HFOV_DEG,
+    GeometryStage,
+    apply_homography,
+    approach_depths,
+    fit_homography,
+    nose_growth,
+    plane_parallax,
+)
 from app.core.scoring.synthetic import SynthSpec, make_session_input, project, rotation, template_points
 
 
@@ -86,3 +95,37 @@ def test_stage_never_reads_landmark_depth() -> None:
     """The session data carries 2D points only: there is no z to read."""
     inp = make_session_input(SynthSpec())
     assert inp.data.points.shape[-1] == 2
+
+
+def _approach(shape: str) -> tuple[np.ndarray, np.ndarray]:
+    """40 frames of an object coming from 60 to 28 cm, a little off-axis and swaying, seen with the assumed lens."""
+    f = 320 / np.tan(np.radians(ASSUMED_HFOV_DEG / 2))
+    tpl = template_points(shape)
+    pts = np.stack([
+        project(tpl, d, f_px=f, rot=rotation(2 * np.sin(i / 5), 1.5 * np.cos(i / 7)), offset_cm=(2.0, 1.0))
+        for i, d in enumerate(np.linspace(60, 28, 40))
+    ]).astype(np.float64)
+    return pts, np.array([inter_ocular(p) for p in pts])
+
+
+def test_approach_depths_are_zero_for_a_plane_and_face_shaped_for_a_face() -> None:
+    flat = approach_depths(*_approach("flat"), (640, 480))
+    assert abs(flat["nose_depth_cm"]) < 0.1 and abs(flat["contour_depth_cm"]) < 0.1
+    face = approach_depths(*_approach("face"), (640, 480))
+    # Template: nose ~1.7 cm before the midline, contour ~4.5 cm behind the plane (rotation only shrinks them).
+    assert 1.0 < face["nose_depth_cm"] < 3.0, face
+    assert 2.0 < face["contour_depth_cm"] < 5.0, face
+    bent = approach_depths(*_approach("cylinder"), (640, 480))
+    assert bent["contour_depth_cm"] > 1.0  # its sides recede...
+    assert abs(bent["nose_depth_cm"]) < 0.3  # ...but its nose lies on its midline
+    assert np.isnan(approach_depths(np.zeros((3, 478, 2)), np.ones(3), (640, 480))["nose_depth_cm"])
+
+
+def test_nose_grows_faster_than_the_eye_span_only_on_a_3d_object() -> None:
+    assert abs(nose_growth(*_approach("flat"))["nose_growth"]) < 0.005
+    face = nose_growth(*_approach("face"))["nose_growth"]
+    bent = nose_growth(*_approach("cylinder"))["nose_growth"]
+    assert face > 0.05
+    assert face > 1.5 * bent  # a bent sheet brings its centre forward, far less than a nose stands out
+    pts, iod = _approach("face")
+    assert np.isnan(nose_growth(pts[:, :, :], np.full(len(iod), 100.0))["nose_growth"])  # no change of size

@@ -8,7 +8,7 @@ import pytest
 from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS
 from app.core.scoring.display import DisplayTimeline, decoy_sequences
-from app.core.scoring.stages.light import LightStage, fit_lags, trend_basis
+from app.core.scoring.stages.light import LightStage, fit_lags, foreign_structure, trend_basis
 from app.core.scoring.synthetic import SynthSpec, make_session_input
 
 
@@ -90,3 +90,26 @@ def test_same_input_same_answer() -> None:
     a = LightStage.create().evaluate(make_session_input(SynthSpec(seed=5)))
     b = LightStage.create().evaluate(make_session_input(SynthSpec(seed=5)))
     assert a.score == b.score and a.evidence == b.evidence
+
+
+def test_foreign_structure_is_small_for_noise_and_large_for_unexplained_steps() -> None:
+    rng = np.random.default_rng(4)
+    explained = 100.0
+    noise = rng.normal(0, 1.0, (150, 3))
+    assert foreign_structure(noise, explained) < 0.02
+    steps = np.repeat(rng.uniform(-8, 8, (10, 3)), 15, axis=0)  # another sequence's colour steps
+    assert foreign_structure(noise + steps, explained) > 0.3
+    assert np.isnan(foreign_structure(noise[:5], explained))
+    assert np.isnan(foreign_structure(noise, 0.0))
+
+
+def test_a_replay_whose_glass_mirrors_this_sequence_fails_on_its_own_colour_changes() -> None:
+    """Glare of this session's colours lets a replay pass the sequence test; the replayed flashes remain."""
+    stage = LightStage.create()
+    replay = stage.evaluate(make_session_input(SynthSpec(kind="replay", seed=1, extra={"glare": 0.5})))
+    assert replay.evidence["gain_db"] > stage.options.gain_fail_db  # the sequence test alone would let it by
+    assert replay.verdict == FAIL and replay.hard_fail
+    assert replay.evidence["foreign_structure"] >= stage.options.foreign_fail
+    assert "pattern of its own" in replay.reason
+    live = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=1)))
+    assert live.evidence["foreign_structure"] < 0.05

@@ -1,17 +1,19 @@
 """Fit the scoring configuration on simulated training seeds; check it on separate validation seeds.
 
-Usage (after ``livegate eval`` has scored both suites once, which fills the cache)::
+Usage (after ``livegate eval`` has scored the suites once, which fills the cache)::
 
-    python -m app.core.scoring.calibrate --train out/suites/train --val out/suites/val
+    python -m app.core.scoring.calibrate --train out/suites/train out/suites/val --val out/suites/holdout
 
 What is fitted, in order, on the training suite only:
 
-1. the light stage's display-to-camera lag window, from the lags of genuine sessions (margins added);
+1. the light stage's display-to-camera lag window, from the lags of genuine sessions (margins added), and its
+   foreign-structure limit (1.25 x the most any genuine training face showed, at least 0.3);
 2. each stage's logistic score over its evidence features (L2-regularised, balanced classes): light on
    genuine vs reflective attacks (prints, masks, screens), geometry on genuine vs flat or bent attacks,
    injection on genuine vs injected streams;
-3. the fusion weights over the stage scores (non-negative: more evidence never lowers confidence), on genuine
-   vs every attack species except masks (3D masks are reported, not fitted against);
+3. the fusion weights over the stages' physical evidence (each weight's sign fixed by the physics, so more
+   liveness evidence never lowers the confidence), on genuine vs every attack species except masks (3D masks
+   are reported, not fitted against) among the sessions no hard rule has already failed;
 4. the operating point: the lowest confidence that rejects every training attack (masks excepted) with a margin,
    mapped to the default threshold 60 by shifting the fusion bias.
 
@@ -61,7 +63,8 @@ log = logging.getLogger(__name__)
 #: How well the face follows the sequence (R^2, gain over decoys, SNR) decides the hard failure and is
 #: not part of the score: a print follows the sequence as well as a face does.
 LIGHT_FEATURES = {"shade": +1, "surround": -1, "response_spread": +1, "wipe_lead_ms": +1}
-GEOMETRY_FEATURES = {"nose_excess": +1, "contour_excess": +1, "depth_nose": +1, "dose_response": +1}
+GEOMETRY_FEATURES = {"nose_excess": +1, "contour_excess": +1, "depth_nose": +1, "dose_response": +1,
+                     "nose_depth_cm": +1, "contour_depth_cm": +1, "nose_growth": +1}
 INJECTION_FEATURES = {"jitter": -1, "dark_noise": +1, "temporal_noise": +1, "blockiness": -1}
 #: Attacks each stage's score is fitted against: the ones its physics is meant to catch. Masks are 3D and
 #: reflect like skin (light and geometry cannot see them); replays and injections fail the sequence test.
@@ -69,16 +72,22 @@ LIGHT_ATTACKS = ("print", "curved-print")
 GEOMETRY_ATTACKS = ("print", "curved-print", "screen-replay")
 #: Inputs of the fusion model and the sign of their weight (see ``FusionOptions``).
 FUSION_INPUTS = {
+    "light.gain_db": +1,
     "light.shade": +1,
+    "light.side_centre": -1,
     "light.surround": -1,
     "light.response_spread": +1,
     "light.wipe_lead_ms": +1,
+    "light.foreign_excess": -1,
     "geometry.nose_excess": +1,
     "geometry.contour_excess": +1,
-    "texture.score": +1,
+    "geometry.nose_depth_cm": +1,
+    "geometry.contour_depth_cm": +1,
+    "geometry.nose_growth": +1,
+    "texture.logit": +1,
 }
 #: Ridge strength of the fusion fit (on standardised inputs): small suites, so prefer small weights.
-FUSION_L2 = 4.0
+FUSION_L2 = 1.0
 #: Largest share of training genuine sessions the operating point may reject to keep every attack out.
 MAX_TRAIN_BPCER = 0.05
 INJECTION_ATTACKS = ("injection", "injection-forged-light")
@@ -228,6 +237,17 @@ def calibrate(train: list[CachedSession], val: list[CachedSession], base: Scorin
         lo = math.floor(min(lags) / 10) * 10 - 30
         hi = math.ceil(max(lags) / 10) * 10 + 50
         cfg.light.lag_window_ms = (float(max(lo, wide.lag_search_ms[0])), float(hi))
+    # Foreign colour structure: the most a genuine training face showed, with 25 % headroom (never below 0.3).
+    foreign = []
+    for cs in train:
+        if cs.species in GENUINE:
+            status, ev, _ = scorer.light.analyse(cs.inp)
+            value = ev.get("foreign_structure") if status == "ok" else None
+            if isinstance(value, float) and math.isfinite(value):
+                foreign.append(value)
+    if foreign:
+        cfg.light.foreign_fail = round(max(0.3, 1.25 * max(foreign)), 3)
+        notes["genuine_foreign_structure"] = [round(float(np.median(foreign)), 3), round(max(foreign), 3)]
     notes["genuine_lag_ms"] = [round(min(lags), 1), round(float(np.median(lags)), 1), round(max(lags), 1)] if lags else []
     notes["forged_lag_ms"] = [round(min(forged), 1), round(max(forged), 1)] if forged else []
     scorer = SessionScorer(cfg, load_texture=False)
@@ -343,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg.version = args.version or f"{today}.sim-calibrated"
     cfg.obtained = {
         "method": "app.core.scoring.calibrate (see its docstring): lag window from genuine lags; per-stage L2 logistic "
-                  "regressions; non-negative fusion weights; operating point = max training attack logit + margin, "
+                  "regressions; sign-constrained fusion weights; operating point = max training attack logit + margin, "
                   "mapped to threshold 60",
         "command": "python -m app.core.scoring.calibrate --train " + " ".join(map(str, args.train))
                    + (" --val " + " ".join(map(str, args.val)) if args.val else ""),

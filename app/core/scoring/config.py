@@ -35,7 +35,7 @@ class FusionOptions:
     ``confidence = 100 * sigmoid(bias + sum(weights[k] * input[k]))``. A key is
     a stage name (its clipped log-odds, an abstention counting as the most
     negative) or ``stage.feature`` (a number from that stage's evidence, e.g.
-    ``light.shade``; ``texture.score`` is MiniFASNet's probability); missing
+    ``light.shade``; ``texture.score`` is MiniFASNet's probability, ``texture.logit`` its log-odds); missing
     inputs take ``fill[k]`` (default 0). The calibration constrains each
     weight's sign to what the physics says, so more liveness evidence never
     lowers the confidence. Stages in ``required`` must not abstain for a pass.

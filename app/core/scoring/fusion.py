@@ -56,8 +56,9 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
 
     ``"light"`` (a stage name): the stage's clipped log-odds (:func:`stage_evidence`).
     ``"light.shade"``: a feature from the stage's ``evidence["features"]``; ``"texture.score"``: the texture
-    stage's real-face probability. Missing values (abstaining stage, undefined feature) take ``fill[key]``
-    (default 0), except a texture model that is not installed, which counts as an uninformative 0.5.
+    stage's real-face probability, ``"texture.logit"`` its log-odds (clipped to +-LOGIT_CLIP). Missing values
+    (abstaining stage, undefined feature) take ``fill[key]`` (default 0), except a texture model that is not
+    installed, which counts as uninformative (probability 0.5, log-odds 0).
     """
     stage, _, feature = key.partition(".")
     check = by_name.get(stage)
@@ -65,10 +66,15 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
         return stage_evidence(check) if check is not None else -LOGIT_CLIP
     if check is None:
         return fill.get(key, 0.0)
-    if feature == "score":
+    if feature in ("score", "logit"):
         if check.verdict != ABSTAIN and check.score is not None and math.isfinite(check.score):
-            return float(check.score)
-        return 0.5 if check.evidence.get("model_missing") else fill.get(key, 0.0)
+            if feature == "score":
+                return float(check.score)
+            p = min(1.0 - 1e-6, max(1e-6, float(check.score)))
+            return max(-LOGIT_CLIP, min(LOGIT_CLIP, math.log(p / (1.0 - p))))
+        if check.evidence.get("model_missing"):
+            return 0.5 if feature == "score" else 0.0
+        return fill.get(key, 0.0)
     value = (check.evidence.get("features") or {}).get(feature)
     if isinstance(value, (int, float)) and value is not None and math.isfinite(float(value)):
         return float(value)

@@ -259,6 +259,8 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
         else:
             e = other_tl.colour_at(np.array([t]))[0] / 255.0
         screen = MIXING @ e
+        # A replaying screen's glass also mirrors this session's colours (``extra["glare"]``: its strength).
+        glare = spec.extra.get("glare", 0.0) * 255.0 * (MIXING @ (timeline.colour_at(np.array([t - int(spec.lag_ms * 1e6)]))[0] / 255.0))
         near_gain = (spec.near_cm / dist) ** 2 if reflects else 1.0
         regions = np.zeros((len(REGIONS), 3), np.float32)
         for name, k in R.items():
@@ -269,11 +271,11 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
                     value = room * (1.0 + (0.02 * screen if reflects else 0.0))
             else:
                 value = 255.0 * albedo * (0.55 + 0.45 * near_gain * geom[name] * screen)
-            regions[k] = value + rng.normal(0, spec.noise * 0.2, 3)
+            regions[k] = value + glare + rng.normal(0, spec.noise * 0.2, 3)
         cell = np.linspace(-1, 1, GRID)
         gx = np.broadcast_to(cell[None, :], (GRID, GRID))
         cell_geom = np.ones((GRID, GRID)) if flat else np.sqrt(np.clip(1 - 0.85 * gx * gx, 0, 1))
-        grid = 255.0 * albedo[None, None, :] * (0.55 + 0.45 * near_gain * cell_geom[..., None] * screen[None, None, :])
+        grid = 255.0 * albedo[None, None, :] * (0.55 + 0.45 * near_gain * cell_geom[..., None] * screen[None, None, :]) + glare
         duplicate = bool(spec.duplicate_every and index and index % spec.duplicate_every == 0)
         noise_sigma = 0.0 if duplicate else spec.noise
         dh = prev_hash if duplicate else int(rng.integers(0, 2**62))

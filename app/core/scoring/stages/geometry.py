@@ -49,7 +49,21 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
     "contour_excess": (-2.0, 20.0),
     "depth_nose": (-2.0, 2.0),
     "dose_response": (-1.0, 1.0),
+    "nose_depth_cm": (-3.0, 8.0),
+    "contour_depth_cm": (-3.0, 8.0),
+    "nose_growth": (-0.2, 0.4),
 }
+#: Nose segments whose image length, relative to the eye span, grows as a real face approaches:
+#: (nose tip, mid-eyes), (under the tip, between the eyes), (nose ridge, between the eyes). ``None`` = the
+#: midpoint of the two eye centres.
+NOSE_SEGMENTS = ((1, None), (2, 168), (4, 168))
+#: Assumed camera and face sizes for the metric depth estimate (:func:`approach_depths`). A webcam's
+#: horizontal field of view is 55-80 degrees and adult eye-centre distances 56-70 mm, so the centimetre
+#: values carry roughly +-20 % scale uncertainty; their sign and order of magnitude are what count.
+ASSUMED_HFOV_DEG = 65.0
+ASSUMED_IPD_M = 0.063
+#: At most this many frames enter the depth regression (evenly spread; keeps the stage fast).
+DEPTH_MAX_FRAMES = 80
 
 
 def _normaliser(points: np.ndarray) -> np.ndarray:
@@ -130,6 +144,135 @@ def plane_parallax(far: np.ndarray, near: np.ndarray, iod: float) -> dict[str, A
     if math.isfinite(g_contour) and g_contour > 0:
         g_nose, g_mid, g_contour = -g_nose, -g_mid, -g_contour
     out.update({"gamma_nose": g_nose, "gamma_midline": g_mid, "gamma_contour": g_contour})
+    return out
+
+
+def approach_depths(points: np.ndarray, iod: np.ndarray, frame_size: tuple[int, int]) -> dict[str, float]:
+    """Depth of the nose, midline and contour relative to the eye/brow/mouth plane, in centimetres.
+
+    Plane + parallax over the whole approach: every frame's :data:`PLANE` landmarks are mapped by a
+    homography onto a reference (the median of the nearest frames), so whatever the plane does (scale,
+    shift, rotation, tilt) cancels; what is left for a probe is its parallax, ``r = depth * d_theta``: its
+    offset from the plane (metres, at the reference's scale) times how far its line of sight turned
+    (radians, from the assumed field of view). One least-squares slope per probe over all frames, medians
+    per group. A flat sheet gives ~0 everywhere; a sheet bent around a vertical axis moves its sides back
+    but not its nose in front of its midline; a face has a nose in front and a contour behind. Rotation
+    without translation adds sight-line change without parallax, which only shrinks the estimates
+    (never invents depth).
+
+    Parameters
+    ----------
+    points:
+        (N, 478, 2) landmarks of usable frames (one face each).
+    iod:
+        (N,) inter-ocular distances in pixels.
+    frame_size:
+        (width, height) of the frames.
+
+    Returns
+    -------
+    dict
+        ``nose_cm``, ``midline_cm``, ``contour_cm`` (positive = toward the camera), ``nose_depth_cm``
+        (nose minus midline), ``contour_depth_cm`` (how far the contour lies behind the plane), their
+        standard errors ``*_se_cm`` and ``sight_change`` (RMS change of sight line, radians). NaN when there
+        are too few frames.
+    """
+    nan = {k: math.nan for k in ("nose_cm", "midline_cm", "contour_cm", "nose_depth_cm", "contour_depth_cm",
+                                 "nose_depth_se_cm", "contour_depth_se_cm", "sight_change")}
+    n = len(points)
+    w, h = frame_size
+    if n < 6 or w <= 0 or h <= 0:
+        return nan
+    if n > DEPTH_MAX_FRAMES:
+        keep = np.unique(np.linspace(0, n - 1, DEPTH_MAX_FRAMES).round().astype(int))
+        points, iod = points[keep], iod[keep]
+        n = len(points)
+    f = (w / 2) / math.tan(math.radians(ASSUMED_HFOV_DEG) / 2)
+    centre = np.array([w / 2, h / 2])
+    plane, probes = list(PLANE), list(PROBES)
+    near = np.argsort(-iod)[: min(5, n)]
+    ref = np.median(points[near], axis=0)
+    px_per_m = float(np.median(iod[near])) / ASSUMED_IPD_M
+    theta_ref = (ref[probes] - centre) / f
+    res = np.empty((n, len(probes), 2))
+    dth = np.empty((n, len(probes), 2))
+    for k in range(n):
+        hmat = fit_homography(points[k, plane], ref[plane])
+        res[k] = (apply_homography(hmat, points[k, probes]) - ref[probes]) / px_per_m
+        dth[k] = (points[k, probes] - centre) / f - theta_ref
+    den = (dth * dth).sum(axis=(0, 2))
+    depth = (res * dth).sum(axis=(0, 2)) / np.maximum(den, 1e-12)
+    sigma = np.sqrt(((res - depth[None, :, None] * dth) ** 2).mean(axis=(0, 2)))
+    se = sigma / np.sqrt(np.maximum(den, 1e-12))
+    a, b = len(NOSE), len(NOSE) + len(MIDLINE)
+    nose, mid, contour = (float(np.median(depth[sl])) * 100 for sl in (slice(0, a), slice(a, b), slice(b, None)))
+    se_n, se_m, se_c = (float(np.median(se[sl])) * 100 for sl in (slice(0, a), slice(a, b), slice(b, None)))
+    return {
+        "nose_cm": nose,
+        "midline_cm": mid,
+        "contour_cm": contour,
+        "nose_depth_cm": nose - mid,
+        "contour_depth_cm": -contour,
+        "nose_depth_se_cm": math.hypot(se_n, se_m),
+        "contour_depth_se_cm": se_c,
+        "sight_change": float(np.sqrt((dth**2).sum(axis=2).mean())),
+    }
+
+
+def nose_growth(points: np.ndarray, iod: np.ndarray) -> dict[str, float]:
+    """How fast the nose grows relative to the eye span as the face grows in the image.
+
+    Perspective magnifies what is nearer the camera more: a nose standing 2-5 cm in front of the eyes
+    looks longer, relative to the eye span, at 30 cm than at 60 cm (the "selfie nose"). On a picture,
+    flat or bent around a vertical axis, nose and eyes lie at one depth and the ratio stays put. For each
+    segment of :data:`NOSE_SEGMENTS`, a robust least-squares slope of log(segment / eye-corner span)
+    against log(inter-ocular distance) over all usable frames; the median over segments.
+
+    Parameters
+    ----------
+    points:
+        (N, 478, 2) landmarks of usable frames.
+    iod:
+        (N,) inter-ocular distances in pixels.
+
+    Returns
+    -------
+    dict
+        ``nose_growth`` (dimensionless slope; ~0 for a picture, 0.05-0.3 for faces in the simulator) and
+        ``nose_growth_se``; NaN with fewer than 10 frames or too little change of size.
+    """
+    out = {"nose_growth": math.nan, "nose_growth_se": math.nan}
+    if len(points) < 10:
+        return out
+    x = np.log(np.asarray(iod, np.float64))
+    xc = x - x.mean()
+    sxx = float((xc**2).sum())
+    if sxx < 1e-6 or float(x.max() - x.min()) < 0.1:
+        return out
+    span = np.linalg.norm(points[:, 33] - points[:, 263], axis=1)
+    eyes = (points[:, [33, 133]].mean(axis=1) + points[:, [362, 263]].mean(axis=1)) / 2
+    slopes, ses = [], []
+    for a, b in NOSE_SEGMENTS:
+        other = eyes if b is None else points[:, b]
+        seg = np.linalg.norm(points[:, a] - other, axis=1)
+        ok = (seg > 1e-6) & (span > 1e-6)
+        if ok.sum() < 10:
+            continue
+        y = np.log(seg[ok] / span[ok])
+        xk = xc[ok]
+        design_ = np.c_[xk, np.ones_like(xk)]
+        coef = np.linalg.lstsq(design_, y, rcond=None)[0]
+        r = y - design_ @ coef
+        mad = 1.4826 * float(np.median(np.abs(r))) + 1e-9
+        w = np.clip(2.0 * mad / np.maximum(np.abs(r), 1e-12), 0.0, 1.0)  # Huber-like: down-weight outlier frames
+        coef = np.linalg.lstsq(design_ * w[:, None], y * w, rcond=None)[0]
+        r = y - design_ @ coef
+        wsxx = float((w * xk**2).sum())
+        slopes.append(float(coef[0]))
+        ses.append(math.sqrt(float((w * r**2).sum()) / max(float(w.sum()) - 2.0, 1.0) / max(wsxx, 1e-12)))
+    if slopes:
+        out["nose_growth"] = float(np.median(slopes))
+        out["nose_growth_se"] = float(np.median(ses))
     return out
 
 
@@ -246,6 +389,8 @@ class GeometryStage:
             }
         )
         evidence["dose_response"] = self._dose_response(d)
+        evidence.update(approach_depths(d.points[idx].astype(np.float64), d.iod[idx], d.frame_size))
+        evidence.update(nose_growth(d.points[idx].astype(np.float64), d.iod[idx]))
         # Landmark drift for the operator plot: face centre and size over time.
         t0 = int(d.t_ns[0])
         plots = {

@@ -56,6 +56,7 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
     "surround": (-0.5, 1.5),
     "response_spread": (0.0, 8.0),
     "wipe_lead_ms": (-40.0, 100.0),
+    "foreign_excess": (0.0, 1.5),
     "rel_amplitude": (0.0, 2.0),
 }
 LOWER_REGIONS = ("chin", "lower", "under_nose")
@@ -87,6 +88,10 @@ class LightOptions:
         ``margin_fail``, or the R^2 is below ``r2_fail``.
     late_margin:
         Hard failure on timing when the best fit lies after the window and beats the in-window fit by this much R^2.
+    foreign_fail:
+        Hard failure when the face carries this much slow colour change that the sequence does not explain,
+        relative to what it explains (:func:`foreign_structure`): a screen replaying another session's
+        flashes whose glass also mirrors this session's colours. Set from genuine training sessions.
     coef, bias:
         Logistic score over the evidence features (fitted on training seeds).
     """
@@ -104,6 +109,7 @@ class LightOptions:
     margin_fail: float = 0.0
     r2_fail: float = 0.15
     late_margin: float = 0.03
+    foreign_fail: float = 0.35
     coef: dict[str, float] = field(
         default_factory=lambda: {"shade": 8.0, "surround": -3.0, "response_spread": 0.8, "wipe_lead_ms": 0.03}
     )
@@ -175,6 +181,46 @@ def region_gain(y: np.ndarray, pred: np.ndarray, t_ns: np.ndarray) -> float:
     pr = detrend(pred[ok], q)
     den = float((pr * pr).sum())
     return float((yr * pr).sum() / den) if den > 0 else math.nan
+
+
+def null_zscore(r2: float, decoy_r2: np.ndarray) -> float:
+    """How many decoy standard deviations the fit to the shown sequence lies above the decoys' mean.
+
+    R^2 values are mapped to Fisher's z of their square root (near-normal for correlations), so a handful
+    of decoys estimate the null well enough to ask for evidence far beyond what counting them could
+    (with 24 decoys a replay of an unrelated sequence beats them all about 1 time in 25; a z of 4 is
+    about 3 in 100 000 under a normal null).
+    """
+    def fz(v: np.ndarray | float) -> np.ndarray:
+        r = np.sqrt(np.clip(np.asarray(v, np.float64), 0.0, 0.9999))
+        return np.arctanh(r)
+
+    zd = fz(decoy_r2)
+    sd = max(float(np.std(zd, ddof=1)) if len(zd) > 1 else 0.0, 0.02)
+    return float((fz(r2) - float(np.mean(zd))) / sd)
+
+
+#: Foreign structure a face or a print leaves unexplained at most in the training suites (~0.1, see
+#: :func:`foreign_structure`); only the excess over it is evidence of a replay.
+FOREIGN_TYPICAL = 0.1
+
+
+def foreign_structure(residual: np.ndarray, explained: float) -> float:
+    """Slow colour change the shown sequence does not explain, relative to what it does explain.
+
+    The residual ``e`` of the fit holds sensor noise (white: its variance is half that of its frame-to-frame
+    differences) and anything else that changed the face's colour. ``(var(e) - var(diff(e)) / 2) /
+    explained`` keeps only the slow part: near 0.02-0.1 for a face or a print lit by the screen, large when
+    the face carries colour changes of its own (a replayed video of another session's flashes, a switched
+    light). NaN with fewer than 8 frames or no explained variance.
+    """
+    e = np.asarray(residual, np.float64)
+    if e.ndim == 1:
+        e = e[:, None]
+    if len(e) < 8 or not explained > 0:
+        return math.nan
+    structured = float(np.var(e, axis=0).sum()) - 0.5 * float(np.var(np.diff(e, axis=0), axis=0).sum())
+    return max(structured, 0.0) / explained
 
 
 def group_signal(regions: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
@@ -307,6 +353,7 @@ class LightStage:
         r2_w = pm["r2_w"]
         dec = dec_w[mode]
         p_value = (1 + int((dec >= r2_w).sum())) / (len(dec) + 1)
+        null_z = null_zscore(r2_w, dec)
         # Late response: the best fit over all lags may come after the window (a forged tint).
         late_candidates = [m for m in per_mode if per_mode[m]["brightens_all"]] or list(per_mode)
         late_mode = max(late_candidates, key=lambda m: per_mode[m]["gain_all"])
@@ -400,6 +447,7 @@ class LightStage:
                 "gain_db": pm["gain_w"],
                 "margin": pm["margin_w"],
                 "p_value": p_value,
+                "null_z": null_z,
                 "snr_db": 10 * math.log10(max(snr, 1e-6)),
                 "mixing": beta.T,  # rows: camera channel, columns: displayed channel
                 "white_gain": white_gain,
@@ -413,6 +461,8 @@ class LightStage:
             }
         )
         fitted = (x_w @ beta_raw) + (y_face - detrend(y_face, q))
+        residual = detrend(y_sig, q) - detrend(x_all[best_w], q) @ beta
+        evidence["foreign_structure"] = foreign_structure(residual, float(np.var(detrend(x_all[best_w], q) @ beta, axis=0).sum()))
         plots = {
             "t_ms": ((t - timeline.start_ns) / 1e6).round(1).tolist(),
             "displayed_rgb": np.round(x_all[best_w] * 255.0, 1).tolist(),
@@ -444,6 +494,9 @@ class LightStage:
             "wipe_lead_ms": num("wipe_lead_ms"),
             "rel_amplitude": num("rel_amplitude"),
         }
+        foreign = num("foreign_structure")
+        # Only what exceeds the level a face's own shading and motion leave unexplained counts (decades).
+        raw["foreign_excess"] = max(0.0, math.log10(max(foreign, 1e-3) / FOREIGN_TYPICAL)) if math.isfinite(foreign) else math.nan
         out = {k: float(np.clip(v, *FEATURE_RANGES[k])) if math.isfinite(v) else v for k, v in raw.items()}
         # Shading contrast weighted by how much the room light still matters: with the screen as the only
         # light (dark room) every skin patch brightens by the same fraction and the contrast says nothing.
@@ -489,6 +542,17 @@ class LightStage:
                 min(score, 0.05),
                 "The face did not change colour with this session's light sequence (a replayed or injected video "
                 "shows another sequence or none).",
+                ev,
+                hard_fail=True,
+            ), plots
+        foreign = ev.get("foreign_structure")
+        if isinstance(foreign, float) and math.isfinite(foreign) and foreign >= o.foreign_fail:
+            return result(
+                self.name,
+                FAIL,
+                min(score, 0.05),
+                "Besides this session's colours, the face changed colour in a pattern of its own (as a screen "
+                "replaying another check does).",
                 ev,
                 hard_fail=True,
             ), plots
