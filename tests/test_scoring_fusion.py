@@ -108,11 +108,13 @@ def test_feature_inputs_and_missing_texture_model(challenge: Challenge) -> None:
     no_frame = CheckResult("texture", ABSTAIN, None, "no good frame", {})
     assert fusion_input("texture.score", {"texture": missing}, {}) == 0.5
     assert fusion_input("texture.score", {"texture": no_frame}, {}) == 0.0
-    # Log-odds: clipped at +-6, uninformative 0 without the model, the fill value without a usable frame.
+    # Log-odds: clipped at +-6, uninformative 0 without the model; without a usable frame the strongest
+    # evidence against (like probability 0), unless a fill value is configured.
     assert fusion_input("texture.logit", by, {}) == 6.0
     half = CheckResult("texture", PASS, 0.8, "ok", {})
     assert abs(fusion_input("texture.logit", {"texture": half}, {}) - math.log(4.0)) < 1e-9
     assert fusion_input("texture.logit", {"texture": missing}, {}) == 0.0
+    assert fusion_input("texture.logit", {"texture": no_frame}, {}) == -6.0
     assert fusion_input("texture.logit", {"texture": no_frame}, {"texture.logit": -3.0}) == -3.0
     assert fusion_input("light", {"light": CheckResult("light", ABSTAIN, None, "x")}, {}) == -6.0
 

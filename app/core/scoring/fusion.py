@@ -57,8 +57,9 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
     ``"light"`` (a stage name): the stage's clipped log-odds (:func:`stage_evidence`).
     ``"light.shade"``: a feature from the stage's ``evidence["features"]``; ``"texture.score"``: the texture
     stage's real-face probability, ``"texture.logit"`` its log-odds (clipped to +-LOGIT_CLIP). Missing values
-    (abstaining stage, undefined feature) take ``fill[key]`` (default 0), except a texture model that is not
-    installed, which counts as uninformative (probability 0.5, log-odds 0).
+    (abstaining stage, undefined feature) take ``fill[key]`` (default 0; for ``texture.logit`` -LOGIT_CLIP,
+    like probability 0), except a texture model that is not installed, which counts as uninformative
+    (probability 0.5, log-odds 0).
     """
     stage, _, feature = key.partition(".")
     check = by_name.get(stage)
@@ -74,7 +75,8 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
             return max(-LOGIT_CLIP, min(LOGIT_CLIP, math.log(p / (1.0 - p))))
         if check.evidence.get("model_missing"):
             return 0.5 if feature == "score" else 0.0
-        return fill.get(key, 0.0)
+        # The model ran but could not judge (no usable frame): like any abstention, the strongest evidence against.
+        return fill.get(key, 0.0 if feature == "score" else -LOGIT_CLIP)
     value = (check.evidence.get("features") or {}).get(feature)
     if isinstance(value, (int, float)) and value is not None and math.isfinite(float(value)):
         return float(value)
