@@ -237,14 +237,19 @@ def calibrate(train: list[CachedSession], val: list[CachedSession], base: Scorin
         lo = math.floor(min(lags) / 10) * 10 - 30
         hi = math.ceil(max(lags) / 10) * 10 + 50
         cfg.light.lag_window_ms = (float(max(lo, wide.lag_search_ms[0])), float(hi))
-    # Foreign colour structure: the most a genuine training face showed, with 25 % headroom (never below 0.3).
+    # Foreign colour structure: the most a genuine training face showed, with 25 % headroom (never below 0.3),
+    # among genuine sessions the other light rules let through (an over-exposed face that failed the sequence
+    # test leaves everything unexplained and says nothing about this limit).
     foreign = []
+    limit = scorer.light.options.foreign_fail
+    scorer.light.options.foreign_fail = math.inf
     for cs in train:
         if cs.species in GENUINE:
-            status, ev, _ = scorer.light.analyse(cs.inp)
-            value = ev.get("foreign_structure") if status == "ok" else None
-            if isinstance(value, float) and math.isfinite(value):
+            res = scorer.light.evaluate(cs.inp)
+            value = res.evidence.get("foreign_structure")
+            if not res.hard_fail and isinstance(value, float) and math.isfinite(value):
                 foreign.append(value)
+    scorer.light.options.foreign_fail = limit
     if foreign:
         cfg.light.foreign_fail = round(max(0.3, 1.25 * max(foreign)), 3)
         notes["genuine_foreign_structure"] = [round(float(np.median(foreign)), 3), round(max(foreign), 3)]
