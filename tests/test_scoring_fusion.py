@@ -140,3 +140,19 @@ def test_a_pass_with_a_soft_failure_says_so(challenge: Challenge) -> None:
     assert "Concern: injection says so" in d.reasons
     clean = combine(checks(), 0.0, FusionOptions(), challenge)
     assert clean.reasons[0] == "All required checks passed."
+
+
+def test_light_failure_under_a_capture_problem_says_what_to_change(challenge: Challenge) -> None:
+    cs = checks()
+    by = {c.name: c for c in cs}
+    light = CheckResult("light", FAIL, 0.05, "The face did not change colour with this session's light sequence.", {}, hard_fail=True)
+    quality = CheckResult("quality", FAIL, 0.75, "Capture quality was poor: the face was over-exposed.",
+                          {"issues": ["the face was over-exposed"], "face_fraction": 1.0})
+    by.update({"light": light, "quality": quality})
+    dec = combine(list(by.values()), 60.0, FusionOptions(), challenge)
+    assert dec.decision == "fail"  # advice never turns a failure into a pass
+    assert any("reduce the light" in r for r in dec.reasons), dec.reasons
+    # Without a capture problem there is nothing to advise.
+    by["quality"] = CheckResult("quality", PASS, 1.0, "ok", {"issues": [], "face_fraction": 1.0})
+    dec = combine(list(by.values()), 60.0, FusionOptions(), challenge)
+    assert not any("try again" in r for r in dec.reasons)

@@ -92,6 +92,31 @@ def raw_confidence(checks: list[CheckResult], options: FusionOptions) -> tuple[f
     return 100.0 * sigmoid(z), z
 
 
+#: Capture problems that can hide a real face's colour response, and what the customer can do about them.
+_LIGHT_ADVICE = {
+    "the face was over-exposed": "reduce the light falling on the face (move away from a window or lamp)",
+    "the face was too dark": "add some light in front of the face",
+    "the light came from behind": "turn away from the window or lamp behind",
+}
+
+
+def capture_advice(by_name: dict[str, CheckResult], hard: list[CheckResult]) -> str:
+    """One sentence for a light failure that a capture problem may explain (the decision stays a failure).
+
+    A genuine face that is over-exposed, too dark or lit from behind can fail the colour test; the clerk
+    should hear that alongside the failure, with what to change before trying again.
+    """
+    if not any(c.name == "light" for c in hard):
+        return ""
+    quality = by_name.get("quality")
+    issues = list((quality.evidence.get("issues") or []) if quality is not None else [])
+    tips = [_LIGHT_ADVICE[i] for i in issues if i in _LIGHT_ADVICE]
+    if not tips:
+        return ""
+    return ("The capture quality may have hidden the face's colour response: " + "; ".join(tips)
+            + ", then try again.")
+
+
 def combine(checks: list[CheckResult], threshold: float, options: FusionOptions, challenge: Challenge) -> Decision:
     """Decide a session.
 
@@ -121,6 +146,9 @@ def combine(checks: list[CheckResult], threshold: float, options: FusionOptions,
         status = STATUS_NO_RESPONSE
     if hard:
         reasons.extend(c.reason for c in hard)
+        advice = capture_advice(by_name, hard)
+        if advice:
+            reasons.append(advice)
         confidence = min(confidence, options.hard_fail_cap)
         return Decision(confidence, "fail", status, reasons, z)
     if missing:
