@@ -66,3 +66,11 @@ def test_verify_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     bad = tmp_path / "broken.lgrec"
     bad.write_bytes(b"not a zip")
     assert main(["verify", str(bad), "--json"]) == 2
+
+
+def test_accuracy_doc_names_seed_ranges_per_suite() -> None:
+    from app.core.scoring.accuracy import seed_ranges
+
+    assert seed_ranges([9001, 7000, 7001, 9000, 7002]) == "7000-7002, 9000-9001"
+    assert seed_ranges([5]) == "5"
+    assert seed_ranges([]) == ""
