@@ -389,8 +389,9 @@ class GeometryStage:
             }
         )
         evidence["dose_response"] = self._dose_response(d)
-        evidence.update(approach_depths(d.points[idx].astype(np.float64), d.iod[idx], d.frame_size))
-        evidence.update(nose_growth(d.points[idx].astype(np.float64), d.iod[idx]))
+        usable = d.points[idx].astype(np.float64)
+        evidence.update(approach_depths(usable, d.iod[idx], d.frame_size))
+        evidence.update(nose_growth(usable, d.iod[idx]))
         # Landmark drift for the operator plot: face centre and size over time.
         t0 = int(d.t_ns[0])
         plots = {

@@ -461,8 +461,8 @@ class LightStage:
             }
         )
         fitted = (x_w @ beta_raw) + (y_face - detrend(y_face, q))
-        residual = detrend(y_sig, q) - detrend(x_all[best_w], q) @ beta
-        evidence["foreign_structure"] = foreign_structure(residual, float(np.var(detrend(x_all[best_w], q) @ beta, axis=0).sum()))
+        pred_sig = x_w @ beta  # the fitted response in the decision's mode (``pred`` is in raw units)
+        evidence["foreign_structure"] = foreign_structure(detrend(y_sig, q) - pred_sig, float(np.var(pred_sig, axis=0).sum()))
         plots = {
             "t_ms": ((t - timeline.start_ns) / 1e6).round(1).tolist(),
             "displayed_rgb": np.round(x_all[best_w] * 255.0, 1).tolist(),
