@@ -294,6 +294,24 @@ def test_scoring_unavailable_is_never_a_pass(qtbot, build) -> None:
     assert "PASS" not in window.result_page.verdict.text()
 
 
+def test_a_check_without_a_decision_asks_to_try_again_not_fail(qtbot, build) -> None:
+    """A non-response (e.g. an over-exposed face) is neither a pass nor an accusation of an attack."""
+
+    class NoDecision(FakeAnalyzer):
+        def finish(self) -> LivenessResult:
+            res = super().finish()
+            return dataclasses.replace(res, status="FAILED", decision="fail", confidence=0.0,
+                                       reasons=["The face was over-exposed: reduce the light falling on the face and try again."])
+
+    puppet = Puppet()
+    window = build(puppet, analyzer=lambda ctx: NoDecision(ctx, "fail"))
+    approach_to_result(qtbot, window, puppet)
+    wait_page(qtbot, window, "result")
+    assert window.result_page.verdict.text() == "TRY AGAIN"
+    assert "no decision" in window.result_page.explanation.text()
+    assert "reduce the light" in window.result_page.reasons.text()
+
+
 def test_a_failing_analyzer_is_reported_not_passed(qtbot, build) -> None:
     class Broken(FakeAnalyzer):
         def finish(self) -> LivenessResult:

@@ -8,7 +8,7 @@ import pytest
 from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS
 from app.core.scoring.display import DisplayTimeline, decoy_sequences
-from app.core.scoring.stages.light import LightStage, fit_lags, foreign_structure, trend_basis
+from app.core.scoring.stages.light import LightOptions, LightStage, fit_lags, foreign_structure, step_mismatch, trend_basis
 from app.core.scoring.synthetic import SynthSpec, make_session_input
 
 
@@ -113,3 +113,42 @@ def test_a_replay_whose_glass_mirrors_this_sequence_fails_on_its_own_colour_chan
     assert "pattern of its own" in replay.reason
     live = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=1)))
     assert live.evidence["foreign_structure"] < 0.05
+
+
+def test_step_mismatch_is_small_when_every_colour_is_followed_and_large_when_some_are_not() -> None:
+    rng = np.random.default_rng(2)
+    starts = np.arange(8) * 500.0
+    wipes, ends = np.full(8, 350.0), starts + 500.0
+    t = np.arange(0, 4200, 33.0)
+    levels = rng.uniform(-20, 20, (8, 3))
+    step = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, 7)
+    fitted = 100.0 + levels[step]
+    noise = rng.normal(0, 1.0, fitted.shape)
+    small, per_colour = step_mismatch(t, noise, fitted, starts, wipes, ends, 0.0)
+    assert small < 0.15 and len(per_colour) == 8
+    # The face stays put during three colours: the fit expected a change that did not come.
+    missed = noise + np.where(np.isin(step, [2, 5, 6])[:, None], -levels[step], 0.0)
+    large, _ = step_mismatch(t, missed, fitted, starts, wipes, ends, 0.0)
+    assert large > 0.7
+    assert np.isnan(step_mismatch(t[:3], noise[:3], fitted[:3], starts, wipes, ends, 0.0)[0])
+
+
+def test_a_recording_sharing_some_of_the_colours_fails_colour_by_colour() -> None:
+    """A replay whose recorded colours equal this session's in six of eight steps passes the overall tests."""
+    stage = LightStage(LightOptions(step_fail=0.5))
+    res = stage.evaluate(make_session_input(SynthSpec(kind="partial", seed=5, extra={"shared": 6})))
+    ev = res.evidence
+    assert ev["gain_db"] > stage.options.gain_fail_db and ev["margin"] > 0  # the sequence test alone lets it by
+    assert ev["foreign_structure"] < stage.options.foreign_fail
+    assert res.verdict == FAIL and res.hard_fail
+    assert "some of this session's colours" in res.reason
+    live = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=5)))
+    assert live.evidence["step_mismatch"] < 0.05 and not live.hard_fail
+
+
+def test_an_over_exposed_face_abstains_and_says_what_to_change() -> None:
+    inp = make_session_input(SynthSpec(kind="live", seed=3))
+    inp.data.clip_hi[:] = 0.6
+    res = LightStage.create().evaluate(inp)
+    assert res.verdict == ABSTAIN and res.score is None and not res.hard_fail
+    assert "over-exposed" in res.reason and "reduce the light" in res.reason

@@ -559,6 +559,13 @@ class ResultPage(QWidget):
             reason = outcome.unavailable_reason if outcome is not None else ""
             explanation = self.tr("No decision was made: this check cannot say whether the person is live.")
             reasons = [reason] if reason else []
+        elif result.status != "SUCCEEDED":
+            # No decision was made (e.g. an over-exposed face could not show the colours): ask for a retry
+            # with the reasons, never suggest that the person was an attack.
+            kind, colour = IconKind.WARNING, NEUTRAL_COLOUR
+            verdict = self.tr("TRY AGAIN")
+            explanation = self.tr("The check could not be completed, so no decision was made. See below what to change.")
+            reasons = list(result.reasons)
         elif result.decision == "pass":
             kind, colour = IconKind.PASS, PASS_COLOUR
             verdict = self.tr("PASS")

@@ -868,6 +868,14 @@
         <translation>No se ha tomado ninguna decisión: esta comprobación no puede decir si la persona está presente en vivo.</translation>
     </message>
     <message>
+        <source>TRY AGAIN</source>
+        <translation>INTÉNTELO DE NUEVO</translation>
+    </message>
+    <message>
+        <source>The check could not be completed, so no decision was made. See below what to change.</source>
+        <translation>No se pudo completar la comprobación, así que no hay decisión. Abajo se indica qué cambiar.</translation>
+    </message>
+    <message>
         <source>PASS</source>
         <translation>APROBADO</translation>
     </message>

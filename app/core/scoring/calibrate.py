@@ -2,12 +2,14 @@
 
 Usage (after ``livegate eval`` has scored the suites once, which fills the cache)::
 
-    python -m app.core.scoring.calibrate --train out/suites/train out/suites/val --val out/suites/holdout
+    python -m app.core.scoring.calibrate --train out/suites/train out/suites/val out/suites/holdout out/suites/holdout2 \
+        --val out/suites/holdout3
 
 What is fitted, in order, on the training suite only:
 
 1. the light stage's display-to-camera lag window, from the lags of genuine sessions (margins added), and its
-   foreign-structure limit (1.25 x the most any genuine training face showed, at least 0.3);
+   foreign-structure and colour-by-colour mismatch limits (1.25 x the most any genuine training face showed,
+   at least 0.3 and 0.4);
 2. each stage's logistic score over its evidence features (L2-regularised, balanced classes): light on
    genuine vs reflective attacks (prints, masks, screens), geometry on genuine vs flat or bent attacks,
    injection on genuine vs injected streams;
@@ -86,6 +88,8 @@ FUSION_INPUTS = {
     "geometry.nose_growth": +1,
     "texture.logit": +1,
 }
+#: Hard limits learned from genuine sessions sit this far above the most any genuine training session showed.
+LIMIT_HEADROOM = 1.25
 #: Ridge strength of the fusion fit (on standardised inputs): small suites, so prefer small weights.
 FUSION_L2 = 1.0
 #: Largest share of training genuine sessions the operating point may reject to keep every attack out.
@@ -237,22 +241,25 @@ def calibrate(train: list[CachedSession], val: list[CachedSession], base: Scorin
         lo = math.floor(min(lags) / 10) * 10 - 30
         hi = math.ceil(max(lags) / 10) * 10 + 50
         cfg.light.lag_window_ms = (float(max(lo, wide.lag_search_ms[0])), float(hi))
-    # Foreign colour structure: the most a genuine training face showed, with 25 % headroom (never below 0.3),
-    # among genuine sessions the other light rules let through (an over-exposed face that failed the sequence
-    # test leaves everything unexplained and says nothing about this limit).
-    foreign = []
-    limit = scorer.light.options.foreign_fail
-    scorer.light.options.foreign_fail = math.inf
+    # Foreign colour structure and colour-by-colour mismatch: the most a genuine training face showed, with
+    # 25 % headroom (never below the floors), among genuine sessions the other light rules let through (a face
+    # that failed the sequence test leaves everything unexplained and says nothing about these limits).
+    observed: dict[str, list[float]] = {"foreign_structure": [], "step_mismatch": []}
+    limits = (scorer.light.options.foreign_fail, scorer.light.options.step_fail)
+    scorer.light.options.foreign_fail = scorer.light.options.step_fail = math.inf
     for cs in train:
         if cs.species in GENUINE:
             res = scorer.light.evaluate(cs.inp)
-            value = res.evidence.get("foreign_structure")
-            if not res.hard_fail and isinstance(value, float) and math.isfinite(value):
-                foreign.append(value)
-    scorer.light.options.foreign_fail = limit
-    if foreign:
-        cfg.light.foreign_fail = round(max(0.3, 1.25 * max(foreign)), 3)
-        notes["genuine_foreign_structure"] = [round(float(np.median(foreign)), 3), round(max(foreign), 3)]
+            for key, values in observed.items():
+                value = res.evidence.get(key)
+                if not res.hard_fail and isinstance(value, float) and math.isfinite(value):
+                    values.append(value)
+    scorer.light.options.foreign_fail, scorer.light.options.step_fail = limits
+    for key, option, floor in (("foreign_structure", "foreign_fail", 0.3), ("step_mismatch", "step_fail", 0.4)):
+        values = observed[key]
+        if values:
+            setattr(cfg.light, option, round(max(floor, LIMIT_HEADROOM * max(values)), 3))
+            notes[f"genuine_{key}"] = [round(float(np.median(values)), 3), round(max(values), 3)]
     notes["genuine_lag_ms"] = [round(min(lags), 1), round(float(np.median(lags)), 1), round(max(lags), 1)] if lags else []
     notes["forged_lag_ms"] = [round(min(forged), 1), round(max(forged), 1)] if forged else []
     scorer = SessionScorer(cfg, load_texture=False)

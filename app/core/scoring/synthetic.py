@@ -92,7 +92,8 @@ class SynthSpec:
         ``live`` (3D face reflecting this session's colours), ``print`` (flat sheet reflecting them,
         sheet filling the area around the face), ``replay`` (emissive screen showing another sequence),
         ``injection`` (noiseless, duplicated frames, another sequence); ``shifted`` (feature level only:
-        this session's colours in a shifted order).
+        this session's colours in a shifted order); ``partial`` (feature level only: a replay whose recorded
+        colours equal this session's for the first ``extra["shared"]`` steps, then differ).
     shape:
         Landmark template: face, flat or cylinder.
     lag_ms:
@@ -233,6 +234,10 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
     if spec.kind == "shifted":
         # This session's own colours, but each shown one step late (the order is shifted).
         other = Challenge(challenge.type, challenge.oval, [challenge.colours[0]] + challenge.colours[2:] + [challenge.colours[1]], list(shown))
+    if spec.kind == "partial":
+        # A recording whose own colours happen to equal this session's for the first ``extra["shared"]`` steps.
+        k = int(spec.extra.get("shared", 5))
+        other = Challenge(challenge.type, challenge.oval, challenge.colours[:k] + other.colours[k:], list(shown))
     other_tl = DisplayTimeline.from_challenge(other)
     assert timeline is not None and other_tl is not None
     pts3d = template_points(spec.shape)

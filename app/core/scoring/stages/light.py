@@ -25,8 +25,15 @@ The stage
    before lower parts).
 
 Hard failures: the face does not follow this sequence (another sequence or
-none, e.g. a replay or an injected stream), or it follows it too late (a
-forged real-time tint).
+none, e.g. a replay or an injected stream), it follows it too late (a
+forged real-time tint), it carries colour changes of its own (a replay of
+another check whose glass also mirrors this one's colours), or it follows
+the sequence as a whole but not colour by colour (a recorded sequence that
+happens to resemble this one in a few steps).
+
+A face whose skin is clipped white cannot change colour, so an over-exposed
+capture abstains (the session cannot pass; the customer is told to reduce
+the light) instead of being called a replay.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from app.core.challenge import MOVEMENT_ONLY
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
 from app.core.scoring.display import DisplayTimeline, SampledTimeline, decoy_sequences
 from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, R, RING_REGIONS, SIDE_REGIONS, SessionData
-from app.core.scoring.stages.base import SessionInput, logistic_score, nanmean, result
+from app.core.scoring.stages.base import SessionInput, logistic_score, nanmedian, result
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +99,15 @@ class LightOptions:
         Hard failure when the face carries this much slow colour change that the sequence does not explain,
         relative to what it explains (:func:`foreign_structure`): a screen replaying another session's
         flashes whose glass also mirrors this session's colours. Set from genuine training sessions.
+    step_fail:
+        Hard failure when the face follows the sequence overall but not colour by colour
+        (:func:`step_mismatch` at least this large). Set from genuine training sessions.
+    step_settle:
+        Share of each colour's wipe after which the face is taken to show that colour (step means).
+    step_worst:
+        :func:`step_mismatch` averages this many worst-matching colours.
+    clip_abstain:
+        The stage abstains when more than this share of the face is clipped white (median over the colours).
     coef, bias:
         Logistic score over the evidence features (fitted on training seeds).
     """
@@ -110,6 +126,10 @@ class LightOptions:
     r2_fail: float = 0.15
     late_margin: float = 0.03
     foreign_fail: float = 0.35
+    step_fail: float = 0.55
+    step_settle: float = 0.6
+    step_worst: int = 3
+    clip_abstain: float = 0.25
     coef: dict[str, float] = field(
         default_factory=lambda: {"shade": 8.0, "surround": -3.0, "response_spread": 0.8, "wipe_lead_ms": 0.03}
     )
@@ -223,6 +243,55 @@ def foreign_structure(residual: np.ndarray, explained: float) -> float:
     return max(structured, 0.0) / explained
 
 
+def step_mismatch(
+    t_ms: np.ndarray, residual: np.ndarray, fitted: np.ndarray, starts_ms: np.ndarray, wipes_ms: np.ndarray,
+    ends_ms: np.ndarray, lag_ms: float, *, settle: float = 0.6, worst: int = 3,
+) -> tuple[float, list[float]]:
+    """How badly the face follows the sequence colour by colour, for the worst-matching colours.
+
+    A reflecting surface follows *every* colour in proportion; a recorded sequence that resembles this one
+    by chance (a replay of another check) matches some colours and misses others, which an overall fit can
+    average away. For each colour, the mean fit residual over the settled part of its display time (from
+    ``settle`` of its wipe to its end, shifted by the lag) relative to the typical size of the fitted colour
+    change (median over colours of the step's fitted deviation from the mean); the mean of the ``worst``
+    largest. ~0.1-0.4 for faces and pictures, 0.5-3 for replays of another sequence. NaN with fewer than 5
+    usable colours.
+
+    Parameters
+    ----------
+    t_ms:
+        (n,) frame times relative to the sequence start.
+    residual, fitted:
+        (n, 3) fit residual and fitted colour (same units).
+    starts_ms, wipes_ms, ends_ms:
+        Per colour: when it started to wipe in, how long the wipe took, when it ended (relative to the start).
+    lag_ms:
+        Display-to-camera lag of the fit.
+
+    Returns
+    -------
+    tuple
+        (mismatch, per-colour relative errors in display order, NaN where too few frames).
+    """
+    mean_fit = np.nanmean(fitted, axis=0)
+    errs, sizes = [], []
+    for a0, w, b0 in zip(starts_ms, wipes_ms, ends_ms):
+        m = (t_ms >= a0 + settle * w + lag_ms) & (t_ms < b0 + lag_ms)
+        if m.sum() < 2:
+            errs.append(math.nan)
+            sizes.append(math.nan)
+            continue
+        errs.append(float(np.linalg.norm(residual[m].mean(axis=0))))
+        sizes.append(float(np.linalg.norm(fitted[m].mean(axis=0) - mean_fit)))
+    e, z = np.asarray(errs), np.asarray(sizes)
+    ok = np.isfinite(e) & np.isfinite(z)
+    if ok.sum() < 5:
+        return math.nan, [math.nan] * len(errs)
+    scale = max(float(np.median(z[ok])), 1e-6)
+    rel = e / scale
+    return float(np.sort(rel[ok])[::-1][:worst].mean()), [float(v) for v in rel]
+
+
 def group_signal(regions: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     """Mean over the named regions (ignoring NaN regions), shape (n, 3)."""
     stack = regions[:, [R[n] for n in names], :]
@@ -285,6 +354,16 @@ class LightStage:
         if n_win < max(o.min_frames, expected) or n_valid < o.min_face_fraction * n_win:
             return (
                 "Too few frames with a face were captured while the colours were shown, so light could not be checked.",
+                evidence,
+                {},
+            )
+        # Median over the colours: a face that clips only under the brightest flashes still shows the others.
+        clipped = nanmedian(d.clip_hi[valid]) if n_valid else math.nan
+        evidence["clipped_fraction"] = clipped
+        if math.isfinite(clipped) and clipped > o.clip_abstain:
+            return (
+                f"The face was over-exposed while the colours were shown ({clipped:.0%} of it clipped white), so it "
+                "could not show the colours: reduce the light falling on the face and try again.",
                 evidence,
                 {},
             )
@@ -463,6 +542,13 @@ class LightStage:
         fitted = (x_w @ beta_raw) + (y_face - detrend(y_face, q))
         pred_sig = x_w @ beta  # the fitted response in the decision's mode (``pred`` is in raw units)
         evidence["foreign_structure"] = foreign_structure(detrend(y_sig, q) - pred_sig, float(np.var(pred_sig, axis=0).sum()))
+        t_ms = (t - timeline.start_ns) / 1e6
+        starts = (np.asarray(ch.shown_ns[: len(ch.colours)], np.float64) - timeline.start_ns) / 1e6
+        wipes = np.array([c.wipe_ms for c in ch.colours], np.float64)
+        ends = np.r_[starts[1:], starts[-1] + ch.colours[-1].duration_ms]
+        evidence["step_mismatch"], evidence["step_errors"] = step_mismatch(
+            t_ms, y_face - fitted, fitted, starts, wipes, ends, lag_w, settle=o.step_settle, worst=o.step_worst
+        )
         plots = {
             "t_ms": ((t - timeline.start_ns) / 1e6).round(1).tolist(),
             "displayed_rgb": np.round(x_all[best_w] * 255.0, 1).tolist(),
@@ -553,6 +639,17 @@ class LightStage:
                 min(score, 0.05),
                 "Besides this session's colours, the face changed colour in a pattern of its own (as a screen "
                 "replaying another check does).",
+                ev,
+                hard_fail=True,
+            ), plots
+        steps = ev.get("step_mismatch")
+        if isinstance(steps, float) and math.isfinite(steps) and steps >= o.step_fail:
+            return result(
+                self.name,
+                FAIL,
+                min(score, 0.05),
+                "The face followed some of this session's colours but not the others (as a replayed video of "
+                "another check whose colours partly resemble these does).",
                 ev,
                 hard_fail=True,
             ), plots
