@@ -74,3 +74,24 @@ def test_accuracy_doc_names_seed_ranges_per_suite() -> None:
     assert seed_ranges([9001, 7000, 7001, 9000, 7002]) == "7000-7002, 9000-9001"
     assert seed_ranges([5]) == "5"
     assert seed_ranges([]) == ""
+
+
+def test_verify_text_says_no_decision_for_a_check_that_could_not_be_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A non-response (e.g. an over-exposed face) is printed as "no decision", not as a spoof verdict."""
+    from app.core.challenge import Challenge
+    from app.core.scoring import cli, pipeline
+    from app.core.scoring.contract import ABSTAIN, CheckResult, LivenessResult
+
+    reason = "The face was over-exposed while the colours were shown: reduce the light falling on the face and try again."
+    res = LivenessResult(
+        session_id="s1", status="FAILED", confidence=12.0, decision="fail", threshold=60.0,
+        checks=[CheckResult("light", ABSTAIN, None, reason)], reasons=[reason, "A check that could not be made never counts as passed."],
+        challenge=Challenge.new(640, 480, seed=1), reference=None, audit=[], frame_size=(640, 480),
+    )
+    monkeypatch.setattr(pipeline, "score_recording", lambda path, threshold=None: res)
+    assert cli.verify_recording(argparse.Namespace(recording=str(tmp_path / "x.lgrec"), threshold=None, json=False)) == 1
+    text = capsys.readouterr().out
+    assert "NO DECISION, TRY AGAIN" in text and "status FAILED" in text
+    assert "reduce the light" in text

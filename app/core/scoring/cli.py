@@ -60,7 +60,8 @@ def verify_recording(args: argparse.Namespace) -> int:
     else:
         lines = [
             f"session:    {res.session_id}",
-            f"decision:   {res.decision.upper()}  (confidence {res.confidence:.1f}, threshold {res.threshold:.1f}, status {res.status})",
+            f"decision:   {res.decision.upper() if res.status == 'SUCCEEDED' else 'NO DECISION, TRY AGAIN'}  "
+            f"(confidence {res.confidence:.1f}, threshold {res.threshold:.1f}, status {res.status})",
         ]
         for c in res.checks:
             score = "  -  " if c.score is None else f"{c.score:.2f}"
