@@ -543,9 +543,9 @@ class LightStage:
         pred_sig = x_w @ beta  # the fitted response in the decision's mode (``pred`` is in raw units)
         evidence["foreign_structure"] = foreign_structure(detrend(y_sig, q) - pred_sig, float(np.var(pred_sig, axis=0).sum()))
         t_ms = (t - timeline.start_ns) / 1e6
-        starts = (np.asarray(ch.shown_ns[: len(ch.colours)], np.float64) - timeline.start_ns) / 1e6
-        wipes = np.array([c.wipe_ms for c in ch.colours], np.float64)
-        ends = np.r_[starts[1:], starts[-1] + ch.colours[-1].duration_ms]
+        starts = (timeline.starts_ns - timeline.start_ns) / 1e6
+        wipes = timeline.wipes_ns / 1e6
+        ends = np.r_[starts[1:], starts[-1] + (timeline.wipes_ns[-1] + timeline.holds_ns[-1]) / 1e6]
         evidence["step_mismatch"], evidence["step_errors"] = step_mismatch(
             t_ms, y_face - fitted, fitted, starts, wipes, ends, lag_w, settle=o.step_settle, worst=o.step_worst
         )
