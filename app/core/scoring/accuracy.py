@@ -91,6 +91,11 @@ from the physics and hold for real cameras, but every number above was measured 
   a simulated genuine face showed. Real rooms add flicker, auto-exposure steps and people walking by; a light
   switched on during the flashes would fail a genuine user with the reason "changed colour in a pattern of its
   own". Its genuine distribution must be measured in the field before the limit is trusted.
+- **Attacks in dim or bright rooms.** The simulator renders every attack species at 70-350 lux; only
+  `live-hard` visits dim (8-35 lux) and bright (700-2200 lux) rooms. The fusion uses no light-level evidence,
+  and a hand-made check (48 prints and curved prints at 10-30 lux, `livegate simulate --set light_regime=dim
+  --set ambient_lux=15`) accepted none (highest confidence 13), but the rejected genuine faces above are mostly
+  in dim rooms, and no rule for them can be trusted until every attack species is also rendered there.
 - **Colour-by-colour mismatch** (`step_mismatch`, hard limit `step_fail`): the mean of the three colours the
   face followed worst, relative to the typical colour change. A replay whose recorded colours resemble this
   session's in a few steps passes the overall sequence test but not this one. Real auto-exposure that steps
