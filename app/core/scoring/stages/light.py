@@ -594,15 +594,10 @@ class LightStage:
         res, _ = self.evaluate_with_plots(session)
         return res
 
-    def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
-        """Like :meth:`evaluate`, also returning the plot series for the operator view."""
+    def _hard_failure(self, ev: dict[str, Any]) -> str:
+        """The reason of the first hard-failure rule the evidence breaks ('' when none): late, another
+        sequence, colour changes of its own, colour-by-colour mismatch."""
         o = self.options
-        status, ev, plots = self.analyse(session)
-        if status != "ok":
-            return result(self.name, ABSTAIN, None, status, ev), plots
-        feats = self.features(ev)
-        score = logistic_score(feats, o.coef, o.bias)
-        ev["features"] = feats
         late = (
             ev["best_lag_ms"] > o.lag_window_ms[1]
             and ev["r2_best_lag"] - ev["r2_in_window_same_mode"] > o.late_margin
@@ -612,47 +607,36 @@ class LightStage:
             and ev["brightens_best_lag"]
         )
         if late:
-            return result(
-                self.name,
-                FAIL,
-                min(score, 0.05),
-                f"The face changed colour {ev['best_lag_ms']:.0f} ms after the screen did, later than a real camera "
-                "can be: the colour response looks forged.",
-                ev,
-                hard_fail=True,
-            ), plots
+            return (f"The face changed colour {ev['best_lag_ms']:.0f} ms after the screen did, later than a real camera "
+                    "can be: the colour response looks forged.")
         if ev["gain_db"] < o.gain_fail_db or ev["margin"] <= o.margin_fail or ev["r2"] < o.r2_fail or not ev["brightens"]:
-            return result(
-                self.name,
-                FAIL,
-                min(score, 0.05),
-                "The face did not change colour with this session's light sequence (a replayed or injected video "
-                "shows another sequence or none).",
-                ev,
-                hard_fail=True,
-            ), plots
-        foreign = ev.get("foreign_structure")
-        if isinstance(foreign, float) and math.isfinite(foreign) and foreign >= o.foreign_fail:
-            return result(
-                self.name,
-                FAIL,
-                min(score, 0.05),
-                "Besides this session's colours, the face changed colour in a pattern of its own (as a screen "
-                "replaying another check does).",
-                ev,
-                hard_fail=True,
-            ), plots
-        steps = ev.get("step_mismatch")
-        if isinstance(steps, float) and math.isfinite(steps) and steps >= o.step_fail:
-            return result(
-                self.name,
-                FAIL,
-                min(score, 0.05),
-                "The face followed some of this session's colours but not the others (as a replayed video of "
-                "another check whose colours partly resemble these does).",
-                ev,
-                hard_fail=True,
-            ), plots
+            return ("The face did not change colour with this session's light sequence (a replayed or injected video "
+                    "shows another sequence or none).")
+
+        def reaches(key: str, limit: float) -> bool:
+            value = ev.get(key)
+            return isinstance(value, float) and math.isfinite(value) and value >= limit
+
+        if reaches("foreign_structure", o.foreign_fail):
+            return ("Besides this session's colours, the face changed colour in a pattern of its own (as a screen "
+                    "replaying another check does).")
+        if reaches("step_mismatch", o.step_fail):
+            return ("The face followed some of this session's colours but not the others (as a replayed video of "
+                    "another check whose colours partly resemble these does).")
+        return ""
+
+    def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
+        """Like :meth:`evaluate`, also returning the plot series for the operator view."""
+        o = self.options
+        status, ev, plots = self.analyse(session)
+        if status != "ok":
+            return result(self.name, ABSTAIN, None, status, ev), plots
+        feats = self.features(ev)
+        score = logistic_score(feats, o.coef, o.bias)
+        ev["features"] = feats
+        hard = self._hard_failure(ev)
+        if hard:
+            return result(self.name, FAIL, min(score, 0.05), hard, ev, hard_fail=True), plots
         if score >= 0.5:
             reason = "The face reflected this session's colours on time, with the shading of a real face."
             return result(self.name, PASS, score, reason, ev), plots
