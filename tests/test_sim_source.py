@@ -156,3 +156,23 @@ def test_leaving_user_disappears() -> None:
         for _ in range(45):
             src.read()
         assert src.truth is not None and src.truth.faces == []
+
+
+def test_attacks_are_staged_in_every_room_light(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An attacker chooses the room: every attack species is drawn in dim, bright and normal rooms, a live
+    user always in a normal one, and the room draw leaves the seed's other parameters as they were."""
+    from app.core.simulate.params import ROOM_LUX, sample_params
+
+    for species in ("print", "curved-print", "screen-replay", "injection", "mask"):
+        drawn = [sample_params(species, s) for s in range(400)]
+        regimes = {p["light_regime"] for p in drawn}
+        assert regimes == {"dim", "bright", "normal"}, species
+        for p in drawn:
+            lo, hi = ROOM_LUX[p["light_regime"]] if p["light_regime"] != "normal" else (70.0, 350.0)
+            assert lo <= p["ambient_lux"] <= hi
+    assert {sample_params("live", s)["light_regime"] for s in range(200)} == {"normal"}
+    dim = next(p for p in (sample_params("print", s) for s in range(400)) if p["light_regime"] == "dim")
+    monkeypatch.setattr("app.core.simulate.params.ATTACK_ROOM_SHARES", (0.0, 0.0, 1.0))
+    normal = sample_params("print", dim["seed"])
+    assert normal["light_regime"] == "normal"
+    assert {k for k in dim if dim[k] != normal[k]} == {"light_regime", "ambient_lux"}

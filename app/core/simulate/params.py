@@ -42,6 +42,13 @@ CONTROL_KEYS = {
 }
 
 
+#: Room light (lux) of the hard light regimes.
+ROOM_LUX = {"dim": (8.0, 35.0), "bright": (700.0, 2200.0), "normal": (80.0, 300.0)}
+#: Share of attack sessions rendered in a dim, a very bright and a normal room.
+ATTACK_ROOM_SHARES = (0.25, 0.15, 0.60)
+ATTACK_ROOM_STREAM = 0x524F4F4D  # "ROOM": the random stream that picks an attack's room
+
+
 def species_seed(species: str, seed: int) -> list[int]:
     return [int(seed) & 0xFFFFFFFF, zlib.crc32(species.encode())]
 
@@ -60,11 +67,19 @@ def sample_params(species: str, seed: int) -> dict[str, Any]:
     # --- room light ---------------------------------------------------------------
     if hard:
         p["light_regime"] = str(rng.choice(["dim", "bright", "normal"], p=[0.4, 0.35, 0.25]))
-        lux = {"dim": (8.0, 35.0), "bright": (700.0, 2200.0), "normal": (80.0, 300.0)}[p["light_regime"]]
+        lux = ROOM_LUX[p["light_regime"]]
         p["ambient_lux"] = _u(rng, *lux, nd=1)
     else:
         p["light_regime"] = "normal"
         p["ambient_lux"] = _u(rng, 70.0, 350.0, nd=1)
+        if species not in ("live",):
+            # An attacker chooses the room too: a share of attacks in dim and very bright rooms, drawn from a
+            # stream of its own so the other parameters of a seed stay what they were.
+            room = np.random.default_rng([*species_seed(species, seed), ATTACK_ROOM_STREAM])
+            regime = str(room.choice(["dim", "bright", "normal"], p=list(ATTACK_ROOM_SHARES)))
+            if regime != "normal":
+                p["light_regime"] = regime
+                p["ambient_lux"] = _u(room, *ROOM_LUX[regime], nd=1)
     p["ambient_cct"] = int(rng.uniform(2700, 6500))
     p["key_azimuth_deg"] = _u(rng, -60, 60, 1)
     p["key_elevation_deg"] = _u(rng, 20, 70, 1)

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 GEN_T0_NS = 1_000_000_000_000
 #: Hard cap on a generated session's length.
 MAX_SECONDS = 20.0
-SIMULATOR_VERSION = "1.0.0"
+SIMULATOR_VERSION = "1.1.0"
 
 
 @dataclass
