@@ -156,3 +156,25 @@ def test_light_failure_under_a_capture_problem_says_what_to_change(challenge: Ch
     by["quality"] = CheckResult("quality", PASS, 1.0, "ok", {"issues": [], "face_fraction": 1.0})
     dec = combine(list(by.values()), 60.0, FusionOptions(), challenge)
     assert not any("try again" in r for r in dec.reasons)
+
+
+def test_a_failure_in_a_dark_room_says_that_a_room_light_helps(challenge: Challenge) -> None:
+    """The screen as the main light (a dark room) is where the check is least certain: any failure there says
+    so with what to change; a pass, or a failure in a lit room, does not."""
+    from app.core.scoring.fusion import DARK_ROOM_ADVICE
+
+    def with_light(verdict: str, screen_lit: bool, hard: bool = False) -> list[CheckResult]:
+        by = {c.name: c for c in checks()}
+        by["light"] = CheckResult("light", verdict, 0.2 if verdict == FAIL else 0.9, "light says so",
+                                  {"screen_lit": screen_lit, "rel_amplitude": 0.7 if screen_lit else 0.2}, hard_fail=hard)
+        return list(by.values())
+
+    low = FusionOptions()
+    low.bias = -30.0  # every session below the threshold
+    soft = combine(with_light(FAIL, True), 60.0, low, challenge)
+    assert soft.decision == "fail" and soft.reasons[-1] == DARK_ROOM_ADVICE
+    hard = combine(with_light(FAIL, True, hard=True), 0.0, FusionOptions(), challenge)
+    assert hard.decision == "fail" and DARK_ROOM_ADVICE in hard.reasons
+    assert DARK_ROOM_ADVICE not in combine(with_light(FAIL, False), 60.0, low, challenge).reasons
+    passed = combine(with_light(PASS, True), 0.0, FusionOptions(), challenge)
+    assert passed.decision == "pass" and DARK_ROOM_ADVICE not in passed.reasons

@@ -8,7 +8,16 @@ import pytest
 from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS
 from app.core.scoring.display import DisplayTimeline, decoy_sequences
-from app.core.scoring.stages.light import LightOptions, LightStage, fit_lags, foreign_structure, step_mismatch, trend_basis
+from app.core.scoring.stages.light import (
+    LightOptions,
+    LightStage,
+    design,
+    fit_lags,
+    foreign_structure,
+    response_delay,
+    step_mismatch,
+    trend_basis,
+)
 from app.core.scoring.synthetic import SynthSpec, make_session_input
 
 
@@ -45,6 +54,26 @@ def test_fit_recovers_a_known_mixing() -> None:
     fit = fit_lags(y, x, trend_basis(t), np.array([0.0]))
     assert fit.r2[0] > 0.99
     assert np.allclose(fit.beta[0], m, atol=1.0)
+
+
+@pytest.mark.parametrize("delay_ms", [-25.0, 0.0, 12.0, 40.0])
+def test_response_delay_recovers_a_known_shift_of_one_region(delay_ms: float) -> None:
+    """A region that follows the wiping colours ``delay_ms`` after the fitted lag (a lower part of a face)."""
+    ch = Challenge.new(640, 480, seed=5)
+    ch.shown_ns = [10**9 + i * 700_000_000 for i in range(len(ch.colours))]
+    tl = DisplayTimeline.from_challenge(ch)
+    assert tl is not None
+    t = np.arange(10**9, tl.end_ns, 33_333_333, dtype=np.int64)
+    sampled = tl.sampled(int(t.min()) - 10**9, int(t.max()) + 10**9, 33_333_333)
+    lag = 70.0
+    m = np.array([[0.30, 0.04, 0.01], [0.03, 0.28, 0.05], [0.01, 0.05, 0.25]]) * 100
+    rng = np.random.default_rng(1)
+    y = design(sampled, t, np.array([lag + delay_ms]))[0] @ m + 120.0 + rng.normal(0, 0.3, (len(t), 3))
+    x = design(sampled, t, np.array([lag - 6.0, lag, lag + 6.0]))
+    got = response_delay(y, x[1], (x[2] - x[0]) / 12.0, trend_basis(t))
+    assert got == pytest.approx(delay_ms, abs=4.0)
+    # No response at all: no delay to speak of.
+    assert not np.isfinite(response_delay(np.zeros_like(y), np.zeros_like(x[1]), np.zeros_like(x[1]), trend_basis(t)))
 
 
 def test_a_face_reflecting_this_sequence_passes_with_the_right_lag() -> None:

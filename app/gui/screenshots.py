@@ -454,6 +454,8 @@ def shoot_light_and_result(s: Shooter) -> None:
         ("24-result-fail", "sim:print?seed={}", None, "fail", "Result: FAIL (operator mode), a printed photo"),
         ("26-result-try-again", "sim:live?seed={}", clipped, "no decision",
          "Result: no decision (the screen light clipped the face during the colours), with what to change"),
+        ("27-result-fail-dark-room", "sim:print?seed={}&light_regime=dim&ambient_lux=15", None, "fail",
+         "Result: FAIL in a dark room (the screen was the main light), with advice to turn on a room light"),
     ):
         done = False
         for seed in range(30, 34):

@@ -100,21 +100,33 @@ _LIGHT_ADVICE = {
 }
 
 
-def capture_advice(by_name: dict[str, CheckResult], hard: list[CheckResult]) -> str:
-    """One sentence for a light failure that a capture problem may explain (the decision stays a failure).
+#: Said after any failure in a room so dark that the screen was the main light on the face.
+DARK_ROOM_ADVICE = (
+    "The room was dark (the screen was the main light on the face), where this check is least certain: "
+    "turn on a room light in front of the person and try again."
+)
+
+
+def capture_advice(by_name: dict[str, CheckResult], hard: list[CheckResult]) -> list[str]:
+    """Sentences for a failure that the capture conditions may explain (the decision stays a failure).
 
     A genuine face that is over-exposed, too dark or lit from behind can fail the colour test; the clerk
-    should hear that alongside the failure, with what to change before trying again.
+    should hear that alongside a light failure, with what to change before trying again. In a dark room,
+    where the screen lights face and picture alike and only timing and perspective tell them apart, every
+    failure also says that a room light helps (it never helps a picture: the room light is what makes a
+    flat sheet's even response stand out).
     """
-    if not any(c.name == "light" for c in hard):
-        return ""
+    out = []
     quality = by_name.get("quality")
     issues = list((quality.evidence.get("issues") or []) if quality is not None else [])
     tips = [_LIGHT_ADVICE[i] for i in issues if i in _LIGHT_ADVICE]
-    if not tips:
-        return ""
-    return ("The capture quality may have hidden the face's colour response: " + "; ".join(tips)
-            + ", then try again.")
+    if tips and any(c.name == "light" for c in hard):
+        out.append("The capture quality may have hidden the face's colour response: " + "; ".join(tips)
+                   + ", then try again.")
+    light = by_name.get("light")
+    if light is not None and light.evidence.get("screen_lit") is True:
+        out.append(DARK_ROOM_ADVICE)
+    return out
 
 
 def combine(checks: list[CheckResult], threshold: float, options: FusionOptions, challenge: Challenge) -> Decision:
@@ -146,9 +158,7 @@ def combine(checks: list[CheckResult], threshold: float, options: FusionOptions,
         status = STATUS_NO_RESPONSE
     if hard:
         reasons.extend(c.reason for c in hard)
-        advice = capture_advice(by_name, hard)
-        if advice:
-            reasons.append(advice)
+        reasons.extend(capture_advice(by_name, hard))
         confidence = min(confidence, options.hard_fail_cap)
         return Decision(confidence, "fail", status, reasons, z)
     if missing:
@@ -173,4 +183,5 @@ def combine(checks: list[CheckResult], threshold: float, options: FusionOptions,
     failed = [c for c in checks if c.verdict == FAIL]
     reasons.append(f"The overall confidence {confidence:.0f} is below the threshold {threshold:.0f}.")
     reasons.extend(c.reason for c in failed)
+    reasons.extend(capture_advice(by_name, []))
     return Decision(confidence, "fail", status, reasons, z)
