@@ -2,8 +2,8 @@
 
 Usage (after ``livegate eval`` has scored the suites once, which fills the cache)::
 
-    python -m app.core.scoring.calibrate --train out/suites/train out/suites/val out/suites/holdout out/suites/holdout2 \
-        --val out/suites/holdout3
+    python -m app.core.scoring.calibrate --train out/suites/train out/suites/val out/suites/holdout \
+        out/suites/holdout2 out/suites/dimattack --val out/suites/holdout3 out/suites/holdout5
 
 What is fitted, in order, on the training suite only:
 
