@@ -55,7 +55,9 @@ def test_result_has_the_documented_shape(session: SynthSession, scorer: SessionS
     tex = next(c for c in res.checks if c.name == "texture")
     assert tex.verdict == "abstain" and "not installed" in tex.reason
     # Bounded memory: a handful of full frames whatever the length.
-    assert analyzer._keeper.frames_held <= analyzer.options.best_frames + analyzer.options.audit_candidates + 1
+    assert analyzer._keeper.frames_held <= 2 * analyzer.options.best_frames + analyzer.options.audit_candidates + 1
+    # The reference image (for a face match) is taken in the screen's plain light, before the first colour.
+    assert res.reference.t_ns < session.challenge.shown_ns[0]
 
 
 def test_frame_keeper_stays_bounded() -> None:
@@ -67,10 +69,33 @@ def test_frame_keeper_stays_bounded() -> None:
         f = FrameFeatures(i, i, 1, np.zeros((478, 2), np.float32), (0, 0, 1, 1), (0, 0, 1, 1), 50.0 + i % 7, 0.0,
                           np.zeros((19, 3)), np.zeros((8, 8, 3)), np.zeros((12, 2)), np.zeros(12), 1.0, 0, 1.0, 100.0, 120.0, 0, 0)
         keeper.offer(Frame(img, i, i), f)
-        assert keeper.frames_held <= 3 + 9
+        assert keeper.frames_held <= 2 * 3 + 9
     audit = keeper.audit(4, exclude=None)
     assert len(audit) == 4
     assert audit[0].index < 200 and audit[-1].index > 800  # spread over the capture
+
+
+def test_reference_frame_is_the_best_one_in_plain_light() -> None:
+    from app.core.scoring.features import FrameFeatures
+
+    def feats(i: int, iod: float) -> FrameFeatures:
+        return FrameFeatures(i, i * 10, 1, np.zeros((478, 2), np.float32), (0, 0, 1, 1), (0, 0, 1, 1), iod, 0.0,
+                             np.zeros((19, 3)), np.zeros((8, 8, 3)), np.zeros((12, 2)), np.zeros(12), 1.0, 0, 1.0, 100.0, 120.0, 0, 0)
+
+    keeper = FrameKeeper(3, 8)
+    img = np.zeros((8, 8, 3), np.uint8)
+    # Frames 0-9 before the colours (the face still approaching: smaller), 10-29 during them (nearer, sharper).
+    for i in range(30):
+        keeper.offer(Frame(img, i * 10, i), feats(i, 20.0 + 3 * i), plain_light=i < 10)
+    assert keeper.best()[0].index == 29
+    assert keeper.reference(100).index == 9  # the nearest face before the first colour, not a tinted one
+    assert keeper.reference(None).index == 9
+    # A frame judged plain while the first colour's time was not yet known is still refused afterwards.
+    assert keeper.reference(75).index == 7
+    # No frame before the colours: the best frame is all there is.
+    empty = FrameKeeper(3, 8)
+    empty.offer(Frame(img, 50, 5), feats(5, 60.0), plain_light=False)
+    assert empty.reference(10).index == 5
 
 
 def test_misuse_raises_clear_errors(session: SynthSession, scorer: SessionScorer) -> None:

@@ -72,27 +72,32 @@ def _frame_quality(f: FrameFeatures) -> float:
 
 
 class FrameKeeper:
-    """Bounded store of full frames: the best few, and audit candidates thinned evenly over time.
+    """Bounded store of full frames: the best few, the best few in plain light, and audit candidates thinned
+    evenly over time.
 
-    Memory is bounded by ``best + audit`` frames whatever the session length.
+    The best frames are usually near ones taken during the colours (tinted); the reference image, which a face
+    match or an age check will use, comes from frames in the screen's plain light when there are any. Memory is
+    bounded by ``2 * best + audit`` frames whatever the session length.
     """
 
     def __init__(self, best: int, audit: int) -> None:
         self._best_n = best
         self._audit_n = max(2, audit)
         self._best: list[tuple[float, int, KeptFrame]] = []  # min-heap on quality
+        self._plain: list[tuple[float, int, KeptFrame]] = []  # the same, frames in plain light only
         self._audit: list[KeptFrame] = []
         self._stride = 1
         self._seen = 0
 
-    def offer(self, frame: Frame, feats: FrameFeatures) -> None:
-        """Consider one frame (copies the pixels only when it is kept)."""
+    def offer(self, frame: Frame, feats: FrameFeatures, *, plain_light: bool = True) -> None:
+        """Consider one frame (copies the pixels once, only when it is kept); ``plain_light``: no colour shown yet."""
         q = _frame_quality(feats)
         if q > 0:
-            if len(self._best) < self._best_n:
-                heapq.heappush(self._best, (q, frame.index, self._keep(frame, feats, q)))
-            elif q > self._best[0][0]:
-                heapq.heapreplace(self._best, (q, frame.index, self._keep(frame, feats, q)))
+            kept: KeptFrame | None = None
+            for heap in (self._best, self._plain) if plain_light else (self._best,):
+                if len(heap) < self._best_n or q > heap[0][0]:
+                    kept = kept or self._keep(frame, feats, q)
+                    (heapq.heappush if len(heap) < self._best_n else heapq.heapreplace)(heap, (q, frame.index, kept))
         if feats.n_faces >= 1:
             if self._seen % self._stride == 0:
                 self._audit.append(self._keep(frame, feats, q))
@@ -109,6 +114,14 @@ class FrameKeeper:
         """Kept best frames, best first."""
         return [k for _, _, k in sorted(self._best, key=lambda e: -e[0])]
 
+    def reference(self, colours_from_ns: int | None) -> KeptFrame | None:
+        """The best frame taken before ``colours_from_ns`` (the first colour; None: no colours), else the best."""
+        plain = [k for _, _, k in sorted(self._plain, key=lambda e: -e[0]) if colours_from_ns is None or k.t_ns < colours_from_ns]
+        if plain:
+            return plain[0]
+        best = self.best()
+        return best[0] if best else None
+
     def audit(self, count: int, exclude: int | None) -> list[KeptFrame]:
         """Up to ``count`` audit frames spread evenly over the capture (not the reference frame)."""
         pool = [k for k in self._audit if k.index != exclude]
@@ -121,7 +134,7 @@ class FrameKeeper:
 
     @property
     def frames_held(self) -> int:
-        return len(self._best) + len(self._audit)
+        return len({id(k) for _, _, k in self._best + self._plain} | {id(k) for k in self._audit})
 
 
 def session_seed(challenge: Challenge) -> int:
@@ -245,8 +258,13 @@ class LiveAnalyzer:
         self._frame_size = (frame.width, frame.height)
         feats = self._extractor.extract(frame, landmarks)
         self._features.append(feats)
-        self._keeper.offer(frame, feats)
+        self._keeper.offer(frame, feats, plain_light=self._colours_from_ns() is None or frame.t_ns < self._colours_from_ns())
         self._per_frame_ms.append((time.perf_counter() - start) * 1000)
+
+    def _colours_from_ns(self) -> int | None:
+        """When the first colour of the challenge was shown (None: none shown yet, or a movement-only check)."""
+        ch = self.context.challenge
+        return int(ch.shown_ns[0]) if ch.colours and ch.shown_ns else None
 
     @property
     def frame_count(self) -> int:
@@ -281,10 +299,9 @@ class LiveAnalyzer:
         cfg = self.scorer.config
         threshold = ctx.threshold if ctx.threshold is not None else cfg.threshold
         dec = combine(checks, threshold, cfg.fusion, ctx.challenge)
-        best = inp.best_frames
         reference = None
-        if best:
-            k = best[0]
+        k = self._keeper.reference(self._colours_from_ns())
+        if k is not None:
             reference = ImageOut(k.image, _box_of(k.points), k.index, k.t_ns)
         audit = [
             ImageOut(k.image, _box_of(k.points), k.index, k.t_ns)
