@@ -95,3 +95,22 @@ def test_verify_text_says_no_decision_for_a_check_that_could_not_be_made(
     text = capsys.readouterr().out
     assert "NO DECISION, TRY AGAIN" in text and "status FAILED" in text
     assert "reduce the light" in text
+
+
+def test_report_splits_errors_by_room_light() -> None:
+    """Attacks and genuine users visit dim, normal and bright rooms: the report counts errors per room."""
+    from app.core.scoring.evaluate import SessionRecord, report_markdown
+
+    def rec(species: str, regime: str, confidence: float) -> SessionRecord:
+        return SessionRecord(f"{species}-{regime}-{confidence}.lgrec", species, confidence, "pass" if confidence >= 60 else "fail",
+                             "SUCCEEDED", {}, {}, {"species": species, "params": {"light_regime": regime}})
+
+    records = [rec("live", "normal", 90), rec("live-hard", "dim", 30), rec("live-hard", "dim", 80), rec("live-hard", "bright", 70),
+               rec("print", "dim", 70), rec("print", "normal", 10), rec("print", "bright", 5)]
+    text = report_markdown(records, 60.0, None)
+    section = text.split("## By room light", 1)[1].split("\n## ", 1)[0]
+    rows = {ln.split("|")[1].strip(): [c.strip() for c in ln.split("|")[2:-1]] for ln in section.splitlines() if ln.startswith("| ") and "species" not in ln}
+    assert "| species | bright | dim | normal |" in section
+    assert rows["live-hard"] == ["0/1", "1/2", "-"]  # one dim-room face rejected
+    assert rows["print"] == ["0/1", "1/1", "0/1"]  # the dim-room print accepted
+    assert rows["live"] == ["-", "-", "0/1"]

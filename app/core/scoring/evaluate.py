@@ -362,6 +362,20 @@ def report_markdown(records: list[SessionRecord], threshold: float, det_png: Pat
             rej = sum(1 for r in rs if not accepts(r, threshold))
             lines.append(f"| {name} | {len(rs)} | {rej} | {_pct(rate(rej, len(rs)))} |")
         lines.append("")
+    regimes = sorted({str(label_param(r.labels, "light_regime")) for r in records if label_param(r.labels, "light_regime")})
+    if len(regimes) > 1:
+        lines.append("## By room light (responding sessions: genuine rejected / attacks accepted)")
+        lines.append("")
+        lines.append("| species | " + " | ".join(regimes) + " |")
+        lines.append("|---|" + "---|" * len(regimes))
+        for sp in sorted(by):
+            cells = []
+            for regime in regimes:
+                rs = [r for r in by[sp] if r.responded and label_param(r.labels, "light_regime") == regime]
+                wrong = sum(1 for r in rs if accepts(r, threshold) != (sp in GENUINE))
+                cells.append(f"{wrong}/{len(rs)}" if rs else "-")
+            lines.append(f"| {sp} | " + " | ".join(cells) + " |")
+        lines.append("")
     lines.append("## Stage verdicts by species")
     lines.append("")
     stages = ("quality", "light", "geometry", "texture", "injection")
