@@ -181,3 +181,18 @@ def test_an_over_exposed_face_abstains_and_says_what_to_change() -> None:
     res = LightStage.create().evaluate(inp)
     assert res.verdict == ABSTAIN and res.score is None and not res.hard_fail
     assert "over-exposed" in res.reason and "reduce the light" in res.reason
+
+
+def test_a_recording_matching_this_sequence_in_two_channels_fails_on_the_third() -> None:
+    """A replay whose colours equal this session's in red and green but follow another sequence in blue:
+    overall it follows the sequence well, but its blue channel changes clearly without following it."""
+    stage = LightStage.create()
+    res = stage.evaluate(make_session_input(SynthSpec(kind="channel", seed=12)))
+    ev = res.evidence
+    assert ev["gain_db"] > stage.options.gain_fail_db and ev["margin"] > 0  # the sequence test alone lets it by
+    assert ev["foreign_structure"] < stage.options.foreign_fail and ev["step_mismatch"] < stage.options.step_fail
+    assert ev["channel_gain_db"][2] < 0.0 < min(ev["channel_gain_db"][:2])
+    assert res.verdict == FAIL and res.hard_fail
+    assert "one colour channel" in res.reason
+    live = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=12)))
+    assert live.evidence["weakest_channel_gain_db"] > 3.0 and not live.hard_fail

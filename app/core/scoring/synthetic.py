@@ -12,7 +12,7 @@ duplicated, noiseless frames.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -93,7 +93,8 @@ class SynthSpec:
         sheet filling the area around the face), ``replay`` (emissive screen showing another sequence),
         ``injection`` (noiseless, duplicated frames, another sequence); ``shifted`` (feature level only:
         this session's colours in a shifted order); ``partial`` (feature level only: a replay whose recorded
-        colours equal this session's for the first ``extra["shared"]`` steps, then differ).
+        colours equal this session's for the first ``extra["shared"]`` steps, then differ); ``channel`` (feature
+        level only: a replay whose recorded colours equal this session's in two channels, not in the third).
     shape:
         Landmark template: face, flat or cylinder.
     lag_ms:
@@ -145,6 +146,12 @@ def make_session(spec: SynthSpec, width: int = 640, height: int = 480) -> SynthS
     timeline = DisplayTimeline.from_challenge(challenge)
     other = Challenge.new(width, height, seed=spec.seed + 7919)
     other.shown_ns = [s + 137_000_000 for s in shown]
+    if spec.kind == "channel":
+        # A recording whose own colours equal this session's in two channels; the third (``extra["channel"]``,
+        # default blue) is another sequence's.
+        ch_ = int(spec.extra.get("channel", 2))
+        mixed = [replace(c, rgb=tuple(o.rgb[i] if i == ch_ else c.rgb[i] for i in range(3))) for c, o in zip(challenge.colours, other.colours)]
+        other = Challenge(challenge.type, challenge.oval, mixed, list(shown))
     other_tl = DisplayTimeline.from_challenge(other)
     assert timeline is not None and other_tl is not None
     pts3d = template_points(spec.shape)
@@ -238,6 +245,12 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
         # A recording whose own colours happen to equal this session's for the first ``extra["shared"]`` steps.
         k = int(spec.extra.get("shared", 5))
         other = Challenge(challenge.type, challenge.oval, challenge.colours[:k] + other.colours[k:], list(shown))
+    if spec.kind == "channel":
+        # A recording whose own colours equal this session's in two channels; the third (``extra["channel"]``,
+        # default blue) is another sequence's.
+        ch_ = int(spec.extra.get("channel", 2))
+        mixed = [replace(c, rgb=tuple(o.rgb[i] if i == ch_ else c.rgb[i] for i in range(3))) for c, o in zip(challenge.colours, other.colours)]
+        other = Challenge(challenge.type, challenge.oval, mixed, list(shown))
     other_tl = DisplayTimeline.from_challenge(other)
     assert timeline is not None and other_tl is not None
     pts3d = template_points(spec.shape)

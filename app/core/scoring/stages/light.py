@@ -27,9 +27,11 @@ The stage
 Hard failures: the face does not follow this sequence (another sequence or
 none, e.g. a replay or an injected stream), it follows it too late (a
 forged real-time tint), it carries colour changes of its own (a replay of
-another check whose glass also mirrors this one's colours), or it follows
+another check whose glass also mirrors this one's colours), it follows
 the sequence as a whole but not colour by colour (a recorded sequence that
-happens to resemble this one in a few steps).
+happens to resemble this one in a few steps), or one camera channel that
+changes clearly follows it no better than chance (a recorded sequence that
+matches this one in the other channels).
 
 A face whose skin is clipped white cannot change colour, so an over-exposed
 capture abstains (the session cannot pass; the customer is told to reduce
@@ -108,6 +110,11 @@ class LightOptions:
         :func:`step_mismatch` averages this many worst-matching colours.
     clip_abstain:
         The stage abstains when more than this share of the face is clipped white (median over the colours).
+    channel_gain_fail_db:
+        Hard failure when a camera channel that changes clearly follows this sequence worse than a typical
+        never-shown sequence (gain over the decoys' median below this, dB): a reflection follows the screen in
+        every channel; a replayed check whose colours match this one's in some channels by chance does not.
+        A fixed physical limit (0 dB: no better than chance), not fitted.
     coef, bias:
         Logistic score over the evidence features (fitted on training seeds).
     """
@@ -130,6 +137,7 @@ class LightOptions:
     step_settle: float = 0.6
     step_worst: int = 3
     clip_abstain: float = 0.25
+    channel_gain_fail_db: float = 0.0
     coef: dict[str, float] = field(
         default_factory=lambda: {"shade": 8.0, "surround": -3.0, "response_spread": 0.8, "wipe_lead_ms": 0.03}
     )
@@ -144,6 +152,7 @@ class LagFit:
     r2: np.ndarray  # (L,)
     beta: np.ndarray  # (L, 3, 3): display channel -> camera channel
     sst: float
+    r2_channel: np.ndarray  # (L, 3): share of each camera channel's detrended variance explained
 
 
 def trend_basis(t_ns: np.ndarray) -> np.ndarray:
@@ -182,10 +191,13 @@ def fit_lags(y: np.ndarray, x_all: np.ndarray, q: np.ndarray, lags_ms: np.ndarra
     gram = gram + ridge * np.eye(3)
     cross = np.matmul(xt, yr)
     beta = np.linalg.solve(gram, cross)
-    explained = (cross * beta).sum(axis=(-2, -1))
-    sst = float((yr * yr).sum())
+    per_channel = (cross * beta).sum(axis=-2)
+    explained = per_channel.sum(axis=-1)
+    sst_c = (yr * yr).sum(axis=0)
+    sst = float(sst_c.sum())
     r2 = explained / sst if sst > 0 else np.zeros(explained.shape)
-    return LagFit(lags_ms, np.clip(r2, 0.0, 1.0), beta, sst)
+    r2_c = per_channel / np.maximum(sst_c, 1e-12)
+    return LagFit(lags_ms, np.clip(r2, 0.0, 1.0), beta, sst, np.clip(r2_c, 0.0, 1.0))
 
 
 def region_gain(y: np.ndarray, pred: np.ndarray, t_ns: np.ndarray) -> float:
@@ -295,6 +307,10 @@ def step_mismatch(
 #: Response to a full-white screen, relative to the face's level, from which the screen is the main light on
 #: the face (a dark room): ~0.5-1 in rooms of 8-35 lux, ~0.1-0.45 in lit rooms (simulated; needs real captures).
 SCREEN_LIT_AMPLITUDE = 0.5
+
+#: Share of a camera channel's change that is not frame-to-frame noise from which the channel "changes clearly"
+#: (~0.8-1 for every channel of a face lit by the flashes; ~0 for a channel that only carries noise).
+CHANNEL_STRUCTURED = 0.5
 
 #: Half-step (ms) of the central difference that gives the displayed colour's change per ms of lag.
 WIPE_STEP_MS = 6.0
@@ -423,10 +439,13 @@ class LightStage:
         xd = np.stack([design(dt.sampled(t_lo, t_hi, exposure), t, lags) for dt in decoys])  # (K, L, n, 3)
         dec_w: dict[str, np.ndarray] = {}
         dec_all: dict[str, np.ndarray] = {}
+        dec_channel: dict[str, np.ndarray] = {}
         for m, sig in signals.items():
-            r2d = fit_lags(sig, xd, q, lags).r2  # (K, L)
+            dfit = fit_lags(sig, xd, q, lags)
+            r2d = dfit.r2  # (K, L)
             dec_w[m] = r2d[:, in_window].max(axis=1)
             dec_all[m] = r2d.max(axis=1)
+            dec_channel[m] = np.median(dfit.r2_channel[:, in_window].max(axis=1), axis=0)  # (3,)
 
         def gain_db(value: float, null: np.ndarray) -> float:
             """How much less unexplained variance this sequence leaves than a typical decoy (dB)."""
@@ -462,6 +481,14 @@ class LightStage:
         late_candidates = [m for m in per_mode if per_mode[m]["brightens_all"]] or list(per_mode)
         late_mode = max(late_candidates, key=lambda m: per_mode[m]["gain_all"])
         lm = per_mode[late_mode]
+
+        # Every camera channel that changes clearly must follow this sequence better than chance.
+        r2_c = fit.r2_channel[best_w]
+        channel_gain = [gain_db(float(r), np.array([float(n)])) for r, n in zip(r2_c, dec_channel[mode])]
+        detrended = detrend(y_sig, q)
+        structured = 1.0 - 0.5 * np.var(np.diff(detrended, axis=0), axis=0) / np.maximum(np.var(detrended, axis=0), 1e-12)
+        changing = [g for g, st in zip(channel_gain, structured) if st >= CHANNEL_STRUCTURED]
+        weakest_channel = min(changing) if changing else math.nan
 
         beta = fit.beta[best_w]  # (3 display, 3 camera)
         explained = r2_w * fit.sst
@@ -554,6 +581,8 @@ class LightStage:
                 "white_gain": white_gain,
                 "rel_amplitude": float(np.mean(white_gain)),
                 "screen_lit": bool(float(np.mean(white_gain)) >= SCREEN_LIT_AMPLITUDE),
+                "channel_gain_db": channel_gain,
+                "weakest_channel_gain_db": weakest_channel,
                 "side_centre": side_centre,
                 "around_face": around_face,
                 "ring_face": ring_face,
@@ -619,7 +648,7 @@ class LightStage:
 
     def _hard_failure(self, ev: dict[str, Any]) -> str:
         """The reason of the first hard-failure rule the evidence breaks ('' when none): late, another
-        sequence, colour changes of its own, colour-by-colour mismatch."""
+        sequence, colour changes of its own, colour-by-colour mismatch, a channel that does not follow."""
         o = self.options
         late = (
             ev["best_lag_ms"] > o.lag_window_ms[1]
@@ -646,6 +675,10 @@ class LightStage:
         if reaches("step_mismatch", o.step_fail):
             return ("The face followed some of this session's colours but not the others (as a replayed video of "
                     "another check whose colours partly resemble these does).")
+        weakest = ev.get("weakest_channel_gain_db")
+        if isinstance(weakest, float) and math.isfinite(weakest) and weakest < o.channel_gain_fail_db:
+            return ("In one colour channel the face changed clearly but did not follow this session's colours (as a "
+                    "replayed video of another check whose colours match these in the other channels does).")
         return ""
 
     def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
