@@ -126,9 +126,9 @@ from the physics and hold for real cameras, but every number above was measured 
   follow this sequence better than a typical never-shown one, a fixed 0 dB limit; simulated genuine faces
   reach 0.52 dB at worst) caught one of them (-1.0 dB); the other's weakest channel (0.7 dB) lies inside the
   genuine range, so with this configuration 1 of the 200 screen replays of seeds 19000+ and 23000+ is accepted
-  (0.5 %; 0 of the 100 in the untouched suite above). The remedy is more entropy in the challenge (more flashes, or intermediate intensities),
-  which needs every suite re-simulated. Real replays add moire, glare and refresh flicker that the simulator
-  renders only in part.
+  (0.5 %; 0 of the 100 in the untouched suite above). The remedy is more entropy in the challenge (more
+  flashes, or intermediate intensities), which needs every suite re-simulated. Real replays add moire, glare
+  and refresh flicker that the simulator renders only in part.
 - **Wipe order** (`wipe_lead_ms`, photometric stereo from the top-down colour wipe) depends on the real
   display's wipe rendering, its refresh and the camera's rolling shutter.
 """

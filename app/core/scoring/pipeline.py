@@ -258,7 +258,8 @@ class LiveAnalyzer:
         self._frame_size = (frame.width, frame.height)
         feats = self._extractor.extract(frame, landmarks)
         self._features.append(feats)
-        self._keeper.offer(frame, feats, plain_light=self._colours_from_ns() is None or frame.t_ns < self._colours_from_ns())
+        colours_from = self._colours_from_ns()
+        self._keeper.offer(frame, feats, plain_light=colours_from is None or frame.t_ns < colours_from)
         self._per_frame_ms.append((time.perf_counter() - start) * 1000)
 
     def _colours_from_ns(self) -> int | None:

@@ -146,12 +146,6 @@ def make_session(spec: SynthSpec, width: int = 640, height: int = 480) -> SynthS
     timeline = DisplayTimeline.from_challenge(challenge)
     other = Challenge.new(width, height, seed=spec.seed + 7919)
     other.shown_ns = [s + 137_000_000 for s in shown]
-    if spec.kind == "channel":
-        # A recording whose own colours equal this session's in two channels; the third (``extra["channel"]``,
-        # default blue) is another sequence's.
-        ch_ = int(spec.extra.get("channel", 2))
-        mixed = [replace(c, rgb=tuple(o.rgb[i] if i == ch_ else c.rgb[i] for i in range(3))) for c, o in zip(challenge.colours, other.colours)]
-        other = Challenge(challenge.type, challenge.oval, mixed, list(shown))
     other_tl = DisplayTimeline.from_challenge(other)
     assert timeline is not None and other_tl is not None
     pts3d = template_points(spec.shape)
@@ -216,6 +210,26 @@ def make_session(spec: SynthSpec, width: int = 640, height: int = 480) -> SynthS
     return SynthSession(challenge, frames, lms, source)
 
 
+def _recorded_sequence(spec: SynthSpec, challenge: Challenge, other: Challenge, shown: list[int]) -> Challenge:
+    """The sequence a feature-level replay carries: ``other``, or one built from this session's colours."""
+    colours = challenge.colours
+    if spec.kind == "shifted":
+        # This session's own colours, but each shown one step late (the order is shifted).
+        colours = [colours[0]] + colours[2:] + [colours[1]]
+    elif spec.kind == "partial":
+        # A recording whose own colours happen to equal this session's for the first ``extra["shared"]`` steps.
+        k = int(spec.extra.get("shared", 5))
+        colours = colours[:k] + other.colours[k:]
+    elif spec.kind == "channel":
+        # A recording whose own colours equal this session's in two channels; the third (``extra["channel"]``,
+        # default blue) is another sequence's.
+        c_ = int(spec.extra.get("channel", 2))
+        colours = [replace(c, rgb=tuple(o.rgb[i] if i == c_ else c.rgb[i] for i in range(3))) for c, o in zip(colours, other.colours)]
+    else:
+        return other
+    return Challenge(challenge.type, challenge.oval, colours, list(shown))
+
+
 def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> SessionInput:
     """Hand-made session at the feature level (no pixels): fast input for the stage tests.
 
@@ -238,19 +252,7 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
     timeline = DisplayTimeline.from_challenge(challenge)
     other = Challenge.new(width, height, seed=spec.seed + 7919)
     other.shown_ns = [s_ + 137_000_000 for s_ in shown]
-    if spec.kind == "shifted":
-        # This session's own colours, but each shown one step late (the order is shifted).
-        other = Challenge(challenge.type, challenge.oval, [challenge.colours[0]] + challenge.colours[2:] + [challenge.colours[1]], list(shown))
-    if spec.kind == "partial":
-        # A recording whose own colours happen to equal this session's for the first ``extra["shared"]`` steps.
-        k = int(spec.extra.get("shared", 5))
-        other = Challenge(challenge.type, challenge.oval, challenge.colours[:k] + other.colours[k:], list(shown))
-    if spec.kind == "channel":
-        # A recording whose own colours equal this session's in two channels; the third (``extra["channel"]``,
-        # default blue) is another sequence's.
-        ch_ = int(spec.extra.get("channel", 2))
-        mixed = [replace(c, rgb=tuple(o.rgb[i] if i == ch_ else c.rgb[i] for i in range(3))) for c, o in zip(challenge.colours, other.colours)]
-        other = Challenge(challenge.type, challenge.oval, mixed, list(shown))
+    other = _recorded_sequence(spec, challenge, other, shown)
     other_tl = DisplayTimeline.from_challenge(other)
     assert timeline is not None and other_tl is not None
     pts3d = template_points(spec.shape)

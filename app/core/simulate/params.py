@@ -72,7 +72,7 @@ def sample_params(species: str, seed: int) -> dict[str, Any]:
     else:
         p["light_regime"] = "normal"
         p["ambient_lux"] = _u(rng, 70.0, 350.0, nd=1)
-        if species not in ("live",):
+        if species != "live":
             # An attacker chooses the room too: a share of attacks in dim and very bright rooms, drawn from a
             # stream of its own so the other parameters of a seed stay what they were.
             room = np.random.default_rng([*species_seed(species, seed), ATTACK_ROOM_STREAM])

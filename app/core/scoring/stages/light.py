@@ -237,6 +237,17 @@ def null_zscore(r2: float, decoy_r2: np.ndarray) -> float:
 FOREIGN_TYPICAL = 0.1
 
 
+def structured_variance(values: np.ndarray) -> np.ndarray:
+    """Per column, the variance that is not white frame-to-frame noise: ``var(e) - var(diff(e)) / 2``."""
+    return np.var(values, axis=0) - 0.5 * np.var(np.diff(values, axis=0), axis=0)
+
+
+def _num(evidence: dict[str, Any], key: str) -> float:
+    """An evidence number, NaN when missing or not finite (comparisons with it are then False)."""
+    v = evidence.get(key)
+    return float(v) if isinstance(v, (int, float)) and math.isfinite(float(v)) else math.nan
+
+
 def foreign_structure(residual: np.ndarray, explained: float) -> float:
     """Slow colour change the shown sequence does not explain, relative to what it does explain.
 
@@ -251,8 +262,7 @@ def foreign_structure(residual: np.ndarray, explained: float) -> float:
         e = e[:, None]
     if len(e) < 8 or not explained > 0:
         return math.nan
-    structured = float(np.var(e, axis=0).sum()) - 0.5 * float(np.var(np.diff(e, axis=0), axis=0).sum())
-    return max(structured, 0.0) / explained
+    return max(float(structured_variance(e).sum()), 0.0) / explained
 
 
 def step_mismatch(
@@ -485,8 +495,8 @@ class LightStage:
         # Every camera channel that changes clearly must follow this sequence better than chance.
         r2_c = fit.r2_channel[best_w]
         channel_gain = [gain_db(float(r), np.array([float(n)])) for r, n in zip(r2_c, dec_channel[mode])]
-        detrended = detrend(y_sig, q)
-        structured = 1.0 - 0.5 * np.var(np.diff(detrended, axis=0), axis=0) / np.maximum(np.var(detrended, axis=0), 1e-12)
+        y_detrended = detrend(y_sig, q)
+        structured = structured_variance(y_detrended) / np.maximum(np.var(y_detrended, axis=0), 1e-12)
         changing = [g for g, st in zip(channel_gain, structured) if st >= CHANNEL_STRUCTURED]
         weakest_channel = min(changing) if changing else math.nan
 
@@ -593,7 +603,7 @@ class LightStage:
         )
         fitted = (x_w @ beta_raw) + (y_face - detrend(y_face, q))
         pred_sig = x_w @ beta  # the fitted response in the decision's mode (``pred`` is in raw units)
-        evidence["foreign_structure"] = foreign_structure(detrend(y_sig, q) - pred_sig, float(np.var(pred_sig, axis=0).sum()))
+        evidence["foreign_structure"] = foreign_structure(y_detrended - pred_sig, float(np.var(pred_sig, axis=0).sum()))
         t_ms = (t - timeline.start_ns) / 1e6
         starts = (timeline.starts_ns - timeline.start_ns) / 1e6
         wipes = timeline.wipes_ns / 1e6
@@ -616,8 +626,7 @@ class LightStage:
         """The numbers the score uses, clipped to robust ranges (NaN where missing)."""
 
         def num(key: str) -> float:
-            v = evidence.get(key)
-            return float(v) if isinstance(v, (int, float)) and v is not None and math.isfinite(float(v)) else math.nan
+            return _num(evidence, key)
 
         surround = num("around_face")
         if not math.isfinite(surround):
@@ -664,19 +673,13 @@ class LightStage:
         if ev["gain_db"] < o.gain_fail_db or ev["margin"] <= o.margin_fail or ev["r2"] < o.r2_fail or not ev["brightens"]:
             return ("The face did not change colour with this session's light sequence (a replayed or injected video "
                     "shows another sequence or none).")
-
-        def reaches(key: str, limit: float) -> bool:
-            value = ev.get(key)
-            return isinstance(value, float) and math.isfinite(value) and value >= limit
-
-        if reaches("foreign_structure", o.foreign_fail):
+        if _num(ev, "foreign_structure") >= o.foreign_fail:
             return ("Besides this session's colours, the face changed colour in a pattern of its own (as a screen "
                     "replaying another check does).")
-        if reaches("step_mismatch", o.step_fail):
+        if _num(ev, "step_mismatch") >= o.step_fail:
             return ("The face followed some of this session's colours but not the others (as a replayed video of "
                     "another check whose colours partly resemble these does).")
-        weakest = ev.get("weakest_channel_gain_db")
-        if isinstance(weakest, float) and math.isfinite(weakest) and weakest < o.channel_gain_fail_db:
+        if _num(ev, "weakest_channel_gain_db") < o.channel_gain_fail_db:
             return ("In one colour channel the face changed clearly but did not follow this session's colours (as a "
                     "replayed video of another check whose colours match these in the other channels does).")
         return ""
