@@ -20,14 +20,19 @@ class ApiProblem(ApiError):
         What was expected, what was found, what to do.
     extra:
         More members of the response body (e.g. ``Status`` of an expired session).
+    headers:
+        Response headers (e.g. ``Allow`` of a 405).
     """
 
-    def __init__(self, status: int, code: str, message: str, *, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.extra = extra or {}
+        self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
         """The JSON error body."""

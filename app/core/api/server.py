@@ -1,9 +1,11 @@
 """Running the API: standalone (``livegate serve``) or inside the GUI's event loop.
 
-Uvicorn serves the Starlette app. In the GUI, ``ApiServer.serve()`` is awaited
-as a task on the qasync loop (no second thread, no second event loop); the
-signal handlers uvicorn would install are left to the GUI. Standalone,
-``ApiServer.run()`` runs its own loop and stops on Ctrl+C / SIGTERM.
+Uvicorn serves the Starlette app through ``GuardedH11Protocol`` (connection
+bounds, header/idle timeouts, JSON answers under overload; see ``guard.py``).
+In the GUI, ``ApiServer.serve()`` is awaited as a task on the qasync loop (no
+second thread, no second event loop); the signal handlers uvicorn would install
+are left to the GUI. Standalone, ``ApiServer.run()`` runs its own loop and
+returns normally on SIGINT or SIGTERM, so the caller closes the store cleanly.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import signal
 import socket
 from collections.abc import Generator
 
 import uvicorn
 
-from app.core.api.app import create_app
+from app.core.api.app import HostPolicy, create_app
+from app.core.api.guard import ConnectionGuard, ServerLimits, guarded_protocol
 from app.core.errors import ApiError, ConfigError
 from app.core.sessions.service import SessionService
 
@@ -53,7 +57,11 @@ def check_bind_address(host: str, *, allow_remote: bool = False) -> str:
 
 
 class _EmbeddedServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to its host (the GUI)."""
+    """A uvicorn server that leaves signal handling to its host (the GUI, or ``ApiServer.run``).
+
+    Uvicorn's own handling re-raises the signal after shutting down, which killed
+    ``livegate serve`` with SIGTERM (exit 143) before the store was closed.
+    """
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -73,6 +81,8 @@ class ApiServer:
         Bind address (checked by ``check_bind_address``) and port (0 = any free port).
     allow_remote:
         Permit a non-loopback ``host``.
+    limits:
+        Connection bounds and timeouts (defaults: ``ServerLimits()``).
 
     Raises
     ------
@@ -90,24 +100,30 @@ class ApiServer:
         host: str = "127.0.0.1",
         port: int = 8765,
         allow_remote: bool = False,
+        limits: ServerLimits | None = None,
     ) -> None:
         if not 0 <= int(port) <= 65535:
             raise ConfigError(f"port must be 0-65535; got {port}")
         self.host = check_bind_address(host, allow_remote=allow_remote)
-        self.app = create_app(service, token=token)
+        self.limits = limits or ServerLimits()
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, int(port)))
-            sock.listen(64)
+            sock.listen(min(socket.SOMAXCONN, 1024))
         except OSError as exc:
             sock.close()
             raise ApiError(f"cannot listen on {self.host}:{port} ({exc.strerror or exc}); is another Livegate API running? use --port") from exc
         sock.setblocking(False)
         self._socket = sock
         self.port = int(sock.getsockname()[1])
+        # The Host header must name this server (DNS-rebinding defence), so the app needs the real port.
+        self.app = create_app(service, token=token, hosts=HostPolicy(self.host, self.port), body_timeout_s=self.limits.body_timeout_s)
+        self.guard = ConnectionGuard(self.limits)
         self._server: uvicorn.Server | None = None
+        #: The signal that ended ``run()``, if one did.
+        self.stopped_by: str | None = None
 
     @property
     def url(self) -> str:
@@ -121,12 +137,16 @@ class ApiServer:
             log_config=None,
             access_log=False,  # request lines carry session ids: keep them out of logs by default
             lifespan="off",
-            http="h11",
+            http=guarded_protocol(self.guard),
             ws="none",
             server_header=False,
             proxy_headers=False,
-            limit_concurrency=64,
-            timeout_keep_alive=5,
+            # No uvicorn-level limit: it counts idle sockets and answers in plain text; the guard bounds
+            # connections per client and answers JSON.
+            limit_concurrency=None,
+            timeout_keep_alive=max(1, round(self.limits.idle_timeout_s)),
+            timeout_graceful_shutdown=10,
+            h11_max_incomplete_event_size=16 * 1024,
         )
 
     async def serve(self) -> None:
@@ -138,12 +158,39 @@ class ApiServer:
             self._socket.close()
 
     def run(self) -> None:
-        """Serve in a fresh event loop until interrupted (``livegate serve``)."""
-        self._server = uvicorn.Server(self._config())
+        """Serve in a fresh event loop until SIGINT or SIGTERM (``livegate serve``), then return.
+
+        The first signal lets open requests finish (at most 10 s); a second one ends at once.
+        """
+        self._server = _EmbeddedServer(self._config())
         try:
-            asyncio.run(self._server.serve(sockets=[self._socket]))
+            asyncio.run(self._run_with_signals(self._server))
         finally:
             self._socket.close()
+
+    async def _run_with_signals(self, server: uvicorn.Server) -> None:
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+                continue
+            installed.append(sig)
+        try:
+            await server.serve(sockets=[self._socket])
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self._server is None:
+            return
+        if self._server.should_exit:
+            self._server.force_exit = True
+        self._server.should_exit = True
+        self.stopped_by = sig.name
+        log.info("the API received %s and is stopping", sig.name)
 
     def stop(self) -> None:
         """Ask the server to finish (open requests complete first)."""
