@@ -318,12 +318,15 @@ def _query(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
     return {k: params[k] for k in params.keys()}
 
 
+_INT_RE = re.compile(r"-?[0-9]{1,30}")
+
+
 def _int_param(params: dict[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    # Digits only (int() would also take "+5", " 5" and "5_0", which the contract does not allow).
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+    # Decimal digits only (int() would also take "+5", " 5" and "5_0", which the contract does not allow).
+    if _INT_RE.fullmatch(raw) is None:
         raise bad_request(f"query parameter {name} must be a whole number from {low} to {high}; got {raw[:40]!r}")
     value = int(raw)
     if not low <= value <= high:
@@ -336,7 +339,7 @@ def _int_param(params: dict[str, str], name: str, default: int, low: int, high: 
 POSIX_TIME_PATTERN = r"^-?[0-9]{1,11}(\.[0-9]{1,9})?$"
 _POSIX_RE = re.compile(POSIX_TIME_PATTERN)
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DATETIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_DATETIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 
 
 def parse_query_time(raw: str) -> float:

@@ -12,13 +12,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.core.api.app import MAX_PAGE, POSIX_TIME_PATTERN, SESSION_ID_PATTERN
 from app.core.sessions.model import MAX_REF_LEN, STATUSES
 from app.core.settings import CHALLENGE_TYPES
 
 #: Version of the API contract (not of the app): bump on any change to this document.
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 
 _ERR = {"$ref": "#/components/schemas/Error"}
+#: A reference: text without control characters or lone surrogates.
+REFERENCE_PATTERN = "^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$"
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -30,8 +33,26 @@ def _sid() -> dict[str, Any]:
         "name": "session_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
+        "description": "A well-formed id that names no session is 404, as is a malformed one.",
+        "schema": {"type": "string", "pattern": SESSION_ID_PATTERN},
     }
+
+
+def _responses(success: dict[str, Any], *, secured: bool = True, body: bool = False, **specific: dict[str, Any]) -> dict[str, Any]:
+    """An operation's responses: its own, plus the errors every request can meet, sorted by status."""
+    common: dict[str, Any] = {
+        "400": _error("Malformed request: an unknown or malformed query parameter, a bad body, or invalid HTTP."),
+        "408": _error("The request head or body did not arrive in time (the connection is closed)."),
+        "413": _error("Body larger than 64 KiB."),
+        "421": _error("The Host header does not name this server (DNS-rebinding defence)."),
+        "503": _error("ServerBusy: the connection bounds are reached; retry after Retry-After seconds."),
+    }
+    if secured:
+        common["401"] = _error("No or wrong bearer token.")
+    if body:
+        common["415"] = _error("A body without Content-Type, or not application/json in UTF-8.")
+    merged = {**success, **common, **specific}
+    return dict(sorted(merged.items()))
 
 
 _BOX = {
@@ -53,9 +74,15 @@ _IMAGE = {
     },
 }
 
-_COMMON_ERRORS = {
-    "401": _error("No or wrong bearer token."),
-}
+_TIME_FORMS = (
+    "POSIX seconds (1735689600), an RFC 3339 date (2025-01-01, midnight UTC) or an RFC 3339 date-time "
+    "with its zone (2025-01-01T12:00:00Z, 2025-01-01T12:00:00+01:00); years 1 to 9999, no leap second."
+)
+_TIME_SCHEMA = {"type": "string", "anyOf": [{"pattern": POSIX_TIME_PATTERN}, {"format": "date"}, {"format": "date-time"}]}
+
+
+def _reference_schema() -> dict[str, Any]:
+    return {"type": "string", "maxLength": MAX_REF_LEN, "pattern": REFERENCE_PATTERN}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -70,7 +97,10 @@ def openapi_document() -> dict[str, Any]:
                 "(SessionId, Status, Confidence, ReferenceImage, AuditImages, Challenge) with Livegate's "
                 "Decision, Checks and Reasons added. Listens on 127.0.0.1 only by default. Every path except "
                 "/v1/health and /openapi.json needs 'Authorization: Bearer <token>' (`livegate token`). "
-                "Request bodies are limited to 64 KiB. Errors are JSON: {\"Error\": {\"Code\", \"Message\"}}."
+                "Request bodies are limited to 64 KiB and need 'Content-Type: application/json'. The Host header "
+                "must name this server (127.0.0.1, localhost or [::1] with the port). A method not listed for a "
+                "path is 405 with an Allow header; an unknown path is 404. Errors are JSON: "
+                "{\"Error\": {\"Code\", \"Message\"}}."
             ),
         },
         "servers": [{"url": "http://127.0.0.1:8765"}],
@@ -81,12 +111,15 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Liveness of the API itself (no token, no data).",
                     "operationId": "health",
                     "security": [],
-                    "responses": {
-                        "200": {
-                            "description": "The API is up.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
-                        }
-                    },
+                    "responses": _responses(
+                        {
+                            "200": {
+                                "description": "The API is up.",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+                            }
+                        },
+                        secured=False,
+                    ),
                 }
             },
             "/v1/sessions": {
@@ -97,37 +130,39 @@ def openapi_document() -> dict[str, Any]:
                         "required": False,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateSessionRequest"}}},
                     },
-                    "responses": {
-                        "201": {
-                            "description": "Created; start it before it expires (settings.session_expiry_s, default 180 s).",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateSessionResponse"}}},
+                    "responses": _responses(
+                        {
+                            "201": {
+                                "description": "Created; start it before it expires (settings.session_expiry_s, default 180 s).",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateSessionResponse"}}},
+                            }
                         },
-                        "400": _error("Malformed JSON, a wrong type, an out-of-range value or an unknown field."),
-                        **_COMMON_ERRORS,
-                        "413": _error("Body larger than 64 KiB."),
-                        "415": _error("Body is not application/json."),
-                        "423": _error("The device is locked out after repeated failed checks."),
-                    },
+                        body=True,
+                        **{
+                            "400": _error("Malformed JSON, a wrong type, an out-of-range value, an unknown field or query parameter."),
+                            "423": _error("The device is locked out after repeated failed checks."),
+                        },
+                    ),
                 },
                 "get": {
                     "summary": "List sessions, newest first (no results or images).",
                     "operationId": "listSessions",
                     "parameters": [
                         {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
-                        {"name": "customer_ref", "in": "query", "schema": {"type": "string", "maxLength": MAX_REF_LEN}},
-                        {"name": "since", "in": "query", "description": "Created at or after (ISO 8601, UTC if no zone, or POSIX seconds).", "schema": {"type": "string"}},
-                        {"name": "until", "in": "query", "description": "Created before (ISO 8601 or POSIX seconds).", "schema": {"type": "string"}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
-                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                        {"name": "customer_ref", "in": "query", "schema": _reference_schema()},
+                        {"name": "since", "in": "query", "description": "Created at or after. " + _TIME_FORMS, "schema": _TIME_SCHEMA},
+                        {"name": "until", "in": "query", "description": "Created before. " + _TIME_FORMS, "schema": _TIME_SCHEMA},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100}},
+                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 10**9, "default": 0}},
                     ],
-                    "responses": {
-                        "200": {
-                            "description": "One page of sessions.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionList"}}},
-                        },
-                        "400": _error("Unknown or malformed query parameter."),
-                        **_COMMON_ERRORS,
-                    },
+                    "responses": _responses(
+                        {
+                            "200": {
+                                "description": "One page of sessions.",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionList"}}},
+                            }
+                        }
+                    ),
                 },
             },
             "/v1/sessions/{session_id}": {
@@ -135,7 +170,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Delete a session's record and files for good.",
                     "operationId": "deleteSession",
                     "parameters": [_sid()],
-                    "responses": {"204": {"description": "Deleted."}, **_COMMON_ERRORS, "404": _error("Unknown session.")},
+                    "responses": _responses({"204": {"description": "Deleted."}}, **{"404": _error("Unknown session.")}),
                 }
             },
             "/v1/sessions/{session_id}/start": {
@@ -143,19 +178,27 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Start the check on the kiosk screen for this session.",
                     "operationId": "startSession",
                     "parameters": [_sid()],
-                    "responses": {
-                        "202": {
-                            "description": "The kiosk was told to begin; poll the results.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StartSessionResponse"}}},
-                        },
-                        **_COMMON_ERRORS,
-                        "404": _error("Unknown session."),
-                        "409": _error("The session is not CREATED (sessions are single-use)."),
-                        "410": _error("The session expired before it was started."),
-                        "413": _error("Body larger than 64 KiB."),
-                        "423": _error("The device is locked out after repeated failed checks."),
-                        "503": _error("No kiosk screen is attached to run the check."),
+                    "requestBody": {
+                        "required": False,
+                        "description": "Start takes no settings: no body, or an empty object.",
+                        "content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}},
                     },
+                    "responses": _responses(
+                        {
+                            "202": {
+                                "description": "The kiosk was told to begin; poll the results.",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StartSessionResponse"}}},
+                            }
+                        },
+                        body=True,
+                        **{
+                            "404": _error("Unknown session."),
+                            "409": _error("The session is not CREATED (sessions are single-use)."),
+                            "410": _error("The session expired before it was started."),
+                            "423": _error("The device is locked out after repeated failed checks."),
+                            "503": _error("NoKioskAttached: no kiosk screen is attached to run the check; or ServerBusy."),
+                        },
+                    ),
                 }
             },
             "/v1/sessions/{session_id}/results": {
@@ -171,17 +214,19 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "string", "enum": ["bytes", "reference", "none"], "default": "bytes"},
                         },
                     ],
-                    "responses": {
-                        "200": {
-                            "description": "The session's status, and its signed result when it has one.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionResults"}}},
+                    "responses": _responses(
+                        {
+                            "200": {
+                                "description": "The session's status, and its signed result when it has one.",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionResults"}}},
+                            }
                         },
-                        "400": _error("Unknown or malformed query parameter."),
-                        **_COMMON_ERRORS,
-                        "404": _error("Unknown session."),
-                        "410": _error("The session expired without being started (body also has Status EXPIRED)."),
-                        "500": _error("IntegrityError: the stored result or an image failed its authenticity check."),
-                    },
+                        **{
+                            "404": _error("Unknown session."),
+                            "410": _error("The session expired without being started (body also has Status EXPIRED)."),
+                            "500": _error("IntegrityError: the stored result or an image failed its authenticity check."),
+                        },
+                    ),
                 }
             },
             "/v1/sessions/{session_id}/images/{role}": {
@@ -192,25 +237,27 @@ def openapi_document() -> dict[str, Any]:
                         _sid(),
                         {"name": "role", "in": "path", "required": True, "schema": {"type": "string", "enum": ["reference", "audit-0", "audit-1", "audit-2", "audit-3"]}},
                     ],
-                    "responses": {
-                        "200": {"description": "The JPEG.", "content": {"image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}}},
-                        **_COMMON_ERRORS,
-                        "404": _error("Unknown session or image."),
-                        "500": _error("IntegrityError: the stored image failed its authenticity check."),
-                    },
+                    "responses": _responses(
+                        {"200": {"description": "The JPEG.", "content": {"image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}}}},
+                        **{
+                            "404": _error("Unknown session or image."),
+                            "500": _error("IntegrityError: the stored image failed its authenticity check."),
+                        },
+                    ),
                 }
             },
             "/v1/lockout": {
                 "get": {
                     "summary": "Whether new checks are refused on this device.",
                     "operationId": "getLockout",
-                    "responses": {
-                        "200": {
-                            "description": "Lock-out state.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lockout"}}},
-                        },
-                        **_COMMON_ERRORS,
-                    },
+                    "responses": _responses(
+                        {
+                            "200": {
+                                "description": "Lock-out state.",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lockout"}}},
+                            }
+                        }
+                    ),
                 }
             },
             "/openapi.json": {
@@ -218,7 +265,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "This document.",
                     "operationId": "openapi",
                     "security": [],
-                    "responses": {"200": {"description": "OpenAPI 3.1 document.", "content": {"application/json": {}}}},
+                    "responses": _responses({"200": {"description": "OpenAPI 3.1 document.", "content": {"application/json": {}}}}, secured=False),
                 }
             },
         },
@@ -232,7 +279,10 @@ def openapi_document() -> dict[str, Any]:
                         "Error": {
                             "type": "object",
                             "required": ["Code", "Message"],
-                            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
+                            "properties": {
+                                "Code": {"type": "string", "description": "Stable code: InvalidRequest, InvalidParameter, Unauthorized, SessionNotFound, MethodNotAllowed, RequestTimeout, PayloadTooLarge, UnsupportedMediaType, MisdirectedRequest, ServerBusy..."},
+                                "Message": {"type": "string"},
+                            },
                         }
                     },
                 },
@@ -267,8 +317,8 @@ def openapi_document() -> dict[str, Any]:
                                 },
                                 "Threshold": {"type": "number", "minimum": 0, "maximum": 100, "description": "Livegate: decision threshold."},
                                 "KeepRecording": {"type": "boolean", "description": "Livegate: keep an encrypted recording."},
-                                "OperatorReference": {"type": "string", "maxLength": MAX_REF_LEN},
-                                "CustomerReference": {"type": "string", "maxLength": MAX_REF_LEN},
+                                "OperatorReference": _reference_schema(),
+                                "CustomerReference": _reference_schema(),
                             },
                         }
                     },
