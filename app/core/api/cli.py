@@ -37,8 +37,10 @@ def serve(args: argparse.Namespace) -> int:
     keys = _keys()
     with SessionService.open(settings=settings) as service:
         server = ApiServer(service, token=keys.api_token(), host=args.host, port=port, allow_remote=bool(args.allow_remote))
-        print(f"Livegate API on {server.url} (bearer token: `livegate token`; Ctrl+C stops)", file=sys.stderr)
+        print(f"Livegate API on {server.url} (bearer token: `livegate token`; Ctrl+C or SIGTERM stops)", file=sys.stderr)
         if not service.kiosk_attached:
             print("livegate: no kiosk screen in this process: sessions can be created and read, not started", file=sys.stderr)
         server.run()
+    # Leaving the block closed the store (WAL checkpointed and removed): a service manager's SIGTERM is a clean stop.
+    print(f"livegate: the API stopped{f' on {server.stopped_by}' if server.stopped_by else ''}; the session store is closed", file=sys.stderr)
     return 0

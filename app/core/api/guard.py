@@ -13,8 +13,9 @@ Here every connection is registered with a ``ConnectionGuard`` instead:
   for at least ``eviction_grace_s``. Connections with a request in progress are never closed for
   a newcomer. On loopback every local process is the same client, so this eviction is what lets
   a normal client in while another process holds idle sockets.
-* When nothing can be evicted, the newcomer is still read up to its request head and answered
-  ``503 {"Error": {"Code": "ServerBusy"}}`` with ``Retry-After``, then closed.
+* When nothing can be evicted, the newcomer is still read up to its request head; its request then
+  waits up to ``queue_wait_s`` for a place, and is otherwise answered
+  ``503 {"Error": {"Code": "ServerBusy"}}`` with ``Retry-After``, and the connection closed.
 * A malformed request head is answered with a JSON 400 (not uvicorn's plain text).
 """
 
@@ -53,14 +54,17 @@ class ServerLimits:
     eviction_grace_s:
         A waiting connection is only closed for a newcomer after waiting this long, so a client
         that has just connected gets the time to send its request.
+    queue_wait_s:
+        How long the request of a connection beyond the bounds waits for a place before its 503.
     """
 
-    max_connections_per_client: int = 32
+    max_connections_per_client: int = 64
     max_connections: int = 256
     idle_timeout_s: float = 5.0
     header_timeout_s: float = 10.0
     body_timeout_s: float = 20.0
-    eviction_grace_s: float = 0.25
+    eviction_grace_s: float = 1.0
+    queue_wait_s: float = 2.0
 
     def __post_init__(self) -> None:
         for name in ("max_connections_per_client", "max_connections"):
@@ -69,8 +73,8 @@ class ServerLimits:
         for name in ("idle_timeout_s", "header_timeout_s", "body_timeout_s"):
             if not float(getattr(self, name)) > 0:
                 raise ValueError(f"{name} must be positive")
-        if float(self.eviction_grace_s) < 0:
-            raise ValueError("eviction_grace_s must not be negative")
+        if float(self.eviction_grace_s) < 0 or float(self.queue_wait_s) < 0:
+            raise ValueError("eviction_grace_s and queue_wait_s must not be negative")
 
 
 def raw_problem_response(problem: ApiProblem, *, headers: dict[str, str] | None = None) -> bytes:
@@ -159,14 +163,12 @@ class ConnectionGuard:
         if len(mine) >= self.limits.max_connections_per_client:
             victim = self._oldest_waiting(mine)
             if victim is None:
-                self.refused += 1
                 return False
             self._evict(victim)
         if self._total >= self.limits.max_connections:
             busiest = sorted(self._by_client.values(), key=len, reverse=True)
             victim = next((v for v in (self._oldest_waiting(c) for c in busiest) if v is not None), None)
             if victim is None:
-                self.refused += 1
                 return False
             self._evict(victim)
         self._by_client.setdefault(key, {})[conn] = None
@@ -213,12 +215,15 @@ class GuardedH11Protocol(H11Protocol):
         if self.guard.admit(self):
             self._standing = "admitted"
         elif self.guard.refused_open < self.guard.limits.max_connections:
-            # Read the request head, then answer the JSON 503: closing at once could make the
-            # client see a reset instead of the answer.
+            # Read the request head, then wait for a place or answer the JSON 503: closing at once
+            # could make the client see a reset instead of an answer.
             self._standing = "refused"
+            self.guard.refused += 1
             self.guard.refused_open += 1
-            self.app = _busy_app
+            self._real_app = self.app
+            self.app = self._wait_for_place
         else:
+            self.guard.refused += 1
             transport.abort()  # past a bound on refused connections too: drop without reading
             return
         self._start_waiting()
@@ -232,6 +237,21 @@ class GuardedH11Protocol(H11Protocol):
             self.guard.refused_open -= 1
         self._standing = "closed"
         super().connection_lost(exc)
+
+    async def _wait_for_place(self, scope: Any, receive: Any, send: Any) -> None:
+        """ASGI app of a connection beyond the bounds: serve it once admitted, else the JSON 503."""
+        deadline = self.guard.now() + self.guard.limits.queue_wait_s
+        while self._standing == "refused" and not self.transport.is_closing():
+            if self.guard.admit(self):
+                self.guard.refused_open -= 1
+                self._standing = "admitted"
+                self.app = self._real_app  # later requests on this connection go straight through
+                await self._real_app(scope, receive, send)
+                return
+            if self.guard.now() >= deadline:
+                break
+            await asyncio.sleep(0.05)
+        await _busy_app(scope, receive, send)
 
     def close_quietly(self) -> None:
         """Close without an answer (an idle connection, or one evicted for a newcomer)."""
