@@ -33,6 +33,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from app.core.api.errors import ApiProblem
 
 _REASONS = {400: "Bad Request", 408: "Request Timeout", 503: "Service Unavailable"}
+#: Largest request head (request line and headers) in bytes.
+MAX_HEAD = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -288,10 +290,17 @@ class GuardedH11Protocol(H11Protocol):
         self.close_quietly()
 
     def data_received(self, data: bytes) -> None:
-        if self.waiting_since is not None and not self._got_bytes and data:
-            self._got_bytes = True
-            elapsed = self.guard.now() - self.waiting_since
-            self._arm(self.guard.limits.header_timeout_s - elapsed)
+        if self.waiting_since is not None:
+            if not self._got_bytes and data:
+                self._got_bytes = True
+                elapsed = self.guard.now() - self.waiting_since
+                self._arm(self.guard.limits.header_timeout_s - elapsed)
+            # h11 bounds only an incomplete head; a large one arriving whole would be parsed.
+            pending = self.conn.trailing_data[0] + data
+            end = pending.find(b"\r\n\r\n")
+            if end > MAX_HEAD or (end == -1 and len(pending) > MAX_HEAD):
+                self.send_400_response("request head too large")
+                return
         super().data_received(data)
         if self.waiting_since is not None and self.conn.their_state is not h11.IDLE:
             # The head is complete (or the connection failed): the request's own deadlines apply now.

@@ -21,7 +21,7 @@ from collections.abc import Generator
 import uvicorn
 
 from app.core.api.app import HostPolicy, create_app
-from app.core.api.guard import ConnectionGuard, ServerLimits, guarded_protocol
+from app.core.api.guard import MAX_HEAD, ConnectionGuard, ServerLimits, guarded_protocol
 from app.core.errors import ApiError, ConfigError
 from app.core.sessions.service import SessionService
 
@@ -146,7 +146,7 @@ class ApiServer:
             limit_concurrency=None,
             timeout_keep_alive=max(1, round(self.limits.idle_timeout_s)),
             timeout_graceful_shutdown=10,
-            h11_max_incomplete_event_size=16 * 1024,
+            h11_max_incomplete_event_size=MAX_HEAD,
         )
 
     async def serve(self) -> None:
