@@ -126,7 +126,7 @@ class HostPolicy:
             port_text = port_text_raw if sep else None
         if port_text is None:
             port = 80
-        elif port_text.isdigit() and len(port_text) <= 5:
+        elif port_text.isascii() and port_text.isdigit() and len(port_text) <= 5:
             port = int(port_text)
         else:
             return False
