@@ -65,7 +65,7 @@ class ServerLimits:
     idle_timeout_s: float = 5.0
     header_timeout_s: float = 10.0
     body_timeout_s: float = 20.0
-    eviction_grace_s: float = 1.0
+    eviction_grace_s: float = 0.5
     queue_wait_s: float = 2.0
 
     def __post_init__(self) -> None:
