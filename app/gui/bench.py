@@ -20,7 +20,7 @@ from typing import Any
 
 from app import bench
 from app.core.challenge import MOVEMENT_AND_LIGHT
-from app.core.flow import FlowConfig
+from app.core.check.flow import FlowConfig
 from app.core.settings import Settings
 
 SPEC = "sim:live?seed=7"
