@@ -63,7 +63,8 @@ class _Relay(CheckListener):
 
     def frame_analysed(self, analysis: FrameAnalysis, phase: Phase) -> None:
         if phase in (Phase.GUIDANCE, Phase.LIGHT):
-            self.owner.trace.add(analysis.t_ns, analysis.landmarks, analysis.stats.face_bgr, self.owner.screen, light=phase is Phase.LIGHT)
+            owner = self.owner
+            owner.trace.add(analysis.t_ns, analysis.landmarks, analysis.stats.face_bgr, owner.screen, light=phase is Phase.LIGHT)
 
     def capture_started(self, challenge: Challenge, reason: str) -> None:
         self.owner.trace.clear()

@@ -217,7 +217,9 @@ class CaptureSink:
     analysis thread: building the real one may load models.
     """
 
-    def __init__(self, epoch: int, factory: AnalyzerFactory, context: SessionContext, recorder: RecordingWriter | None = None) -> None:
+    def __init__(
+        self, epoch: int, factory: AnalyzerFactory, context: SessionContext, recorder: RecordingWriter | None = None
+    ) -> None:
         self.epoch = epoch
         self.context = context
         self.driver = AnalyzerDriver(lambda: factory(context), tolerant=True)

@@ -73,7 +73,7 @@ from app.core.guidance import Guidance
 from app.core.recording import RecordingWriter
 from app.core.scoring.contract import SessionContext
 from app.core.screen import ScreenState
-from app.core.sessions import LockoutStatus, SessionEvent, SessionService, SessionSettings
+from app.core.sessions import LockoutStatus, SessionEvent, SessionSettings
 from app.core.sessions import Session as StoredSession
 from app.core.settings import Settings
 
@@ -484,7 +484,8 @@ class LiveCheck(StoredCheckListener):
         if problem is None:
             stored.close(EndKind.ERROR, "the check stopped")
         elif problem.problem is Problem.FACE_FIT_TIMEOUT:
-            stored.close(EndKind.FAIL, f"time-out: {problem.detail}" if problem.detail else "time-out: the face did not fit the oval in time")
+            detail = problem.detail or "the face did not fit the oval in time"
+            stored.close(EndKind.FAIL, f"time-out: {detail}")
         else:
             stored.close(EndKind.ERROR, f"{problem.problem.value}: {problem.detail}" if problem.detail else problem.problem.value)
 
@@ -587,7 +588,9 @@ class LiveCheck(StoredCheckListener):
             )
             keep = record.settings.keep_recording
         else:
-            context = SessionContext(session.id, challenge, info, threshold=self.settings.threshold, audit_images=self.settings.audit_images)
+            context = SessionContext(
+                session.id, challenge, info, threshold=self.settings.threshold, audit_images=self.settings.audit_images
+            )
             keep = self.settings.keep_recordings
         recorder = None
         if keep:

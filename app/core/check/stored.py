@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from app.core.check.flow import Outcome
 from app.core.errors import StoreError
@@ -37,7 +37,6 @@ from app.core.sessions import Session as StoredSession
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
@@ -190,7 +189,12 @@ class StoredCheckListener:
 
 
 def end_session(
-    executor: StoreExecutor, session_id: str, kind: EndKind | str, reason: str, *, done: Callable[[StoredSession | None], None] | None = None
+    executor: StoreExecutor,
+    session_id: str,
+    kind: EndKind | str,
+    reason: str,
+    *,
+    done: Callable[[StoredSession | None], None] | None = None,
 ) -> None:
     """Submit ending ``session_id`` as FAILED (``fail``) or ERROR; ``done`` gets the ended session, or None when it
     had already ended (stored result, storage error, expired)."""
@@ -236,7 +240,9 @@ class StoredCheck:
         The outcome that could not be stored (kept for the caller: shown nowhere as saved).
     """
 
-    def __init__(self, executor: StoreExecutor, listener: StoredCheckListener | None = None, own: OwnSessions | None = None) -> None:
+    def __init__(
+        self, executor: StoreExecutor, listener: StoredCheckListener | None = None, own: OwnSessions | None = None
+    ) -> None:
         self.executor = executor
         self.listener = listener or StoredCheckListener()
         self.own = own if own is not None else OwnSessions()
@@ -272,7 +278,9 @@ class StoredCheck:
             When already asked, or not REQUESTED.
         """
         if self.state is not RecordState.REQUESTED or self._asked:
-            raise ValueError(f"stored session {self.id or '(not created)'}: create() only once, while requested (now {self.state.value})")
+            raise ValueError(
+                f"stored session {self.id or '(not created)'}: create() only once, while requested (now {self.state.value})"
+            )
         self._asked = True
 
         def create(service: SessionService) -> StoredSession | LockoutStatus:
@@ -287,7 +295,11 @@ class StoredCheck:
 
     @classmethod
     def adopt(
-        cls, executor: StoreExecutor, record: StoredSession, listener: StoredCheckListener | None = None, own: OwnSessions | None = None
+        cls,
+        executor: StoreExecutor,
+        record: StoredSession,
+        listener: StoredCheckListener | None = None,
+        own: OwnSessions | None = None,
     ) -> "StoredCheck":
         """Run a session that is already IN_PROGRESS (started through the API): STARTED."""
         stored = cls(executor, listener, own)
@@ -363,7 +375,8 @@ class StoredCheck:
                     return None
                 result = outcome.result
                 if result is None:
-                    return service.fail(sid, f"the check could not be scored: {outcome.unavailable_reason or 'scoring is unavailable'}")
+                    why = outcome.unavailable_reason or "scoring is unavailable"
+                    return service.fail(sid, f"the check could not be scored: {why}")
                 if result.session_id != sid:
                     result = dataclasses.replace(result, session_id=sid)
                 return service.complete(sid, result, recording=recording)
@@ -401,11 +414,19 @@ class StoredCheck:
         end_session(self.executor, self.record.id, kind, reason, done=self._on_ended)
 
     def _on_ended(self, record: StoredSession | None) -> None:
-        if record is None:
+        if record is None:  # it had ended already (a storage failure, another program): show what the store holds
+            if self.record is not None:
+                sid = self.record.id
+                self.executor.submit(
+                    lambda service: service.get(sid, with_result=False), done=self._refresh, what=f"read session {sid}"
+                )
             return
         self.own.discard(record.id)
         self.record = record
         self.listener.finished(record)
+
+    def _refresh(self, record: StoredSession) -> None:
+        self.record = record
 
     def _on_created(self, answer: StoredSession | LockoutStatus) -> None:
         if isinstance(answer, LockoutStatus):

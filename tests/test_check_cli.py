@@ -1,0 +1,87 @@
+"""``livegate check``: a whole live check from the command line, without Qt."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.core.sessions import SessionService
+
+ROOT = Path(__file__).resolve().parents[1]
+QT_MODULES = ("PySide6", "shiboken6", "qasync", "app.gui")
+
+
+def _imported(importtime_log: str) -> set[str]:
+    """Module names from ``python -X importtime`` output."""
+    names = set()
+    for line in importtime_log.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+def _messages(stderr: str) -> str:
+    """What the command said, without the import-time log."""
+    return "\n".join(line for line in stderr.splitlines() if not line.startswith("import time:"))[-2000:]
+
+
+def test_a_simulated_check_runs_without_qt_passes_live_and_fails_a_print(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("QT_QPA_PLATFORM", None)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    command = [sys.executable, "-X", "importtime", "-m", "app", "check", "--json"]
+    # One after the other: the camera-open deadline must not depend on how busy the other one keeps the CPU.
+    live = subprocess.run([*command, "--source", "sim:live"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    printed = subprocess.run(
+        [*command, "--source", "sim:print", "--no-store"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
+    )
+    live_out, live_err = live.stdout, live.stderr
+    print_out, print_err = printed.stdout, printed.stderr
+
+    modules = _imported(live_err)
+    assert "app.core.check.live" in modules and "app.core.scoring.pipeline" in modules  # the log is real
+    assert not [m for m in modules if m.split(".")[0] in QT_MODULES or m.startswith("app.gui")]
+    assert live.returncode == 0, _messages(live_err)
+    document = json.loads(live_out)
+    assert (document["Status"], document["Decision"]) == ("SUCCEEDED", "pass")
+    assert document["Challenge"]["Type"] == "FaceMovementAndLightChallenge"
+
+    assert printed.returncode == 1, _messages(print_err)
+    assert json.loads(print_out)["Decision"] == "fail"
+    assert not [m for m in _imported(print_err) if m.split(".")[0] in QT_MODULES]
+
+    # The live check was stored like the app's; the print was not (--no-store).
+    with SessionService.open(Path(os.environ["LIVEGATE_DATA_DIR"])) as service:
+        (record,) = service.list()
+    assert (record.id, record.status, record.decision) == (document["SessionId"], "SUCCEEDED", "pass")
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "words"),
+    [
+        (["--source", "nonsense"], 2, "bad source"),
+        (["--source", "sim:live", "--threshold", "150"], 2, "between 0 and 100"),
+        (["--source", "camera:0"], 3, "cannot show the colours"),
+        (["--source", "sim:live", "--challenge", "movement"], 3, "not available yet"),
+    ],
+)
+def test_bad_or_unavailable_requests_get_one_line_and_their_exit_code(
+    argv: list[str], code: int, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", *argv]) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and words in err[0] and err[0].startswith("livegate: ")
+
+
+def test_the_help_says_what_is_stored(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    text = capsys.readouterr().out
+    assert "--no-store" in text and "lock-out" in text and "Exit codes" in text
