@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from app.core.capture.devices import CameraDevice
 from app.core.capture.frame import Frame, SourceInfo
 from app.core.challenge import Challenge
-from app.core.check.capture import AnalyzerFactory, CaptureEpoch
+from app.core.check.capture import AnalyzerFactory
 from app.core.check.flow import CheckFlow, FlowConfig, FrameAnalysis, Phase, Session
 from app.core.check.live import CheckListener, LandmarksFactory, LiveCheck, SourceFactory
 from app.core.check.stored import StoreProblem
@@ -294,16 +294,6 @@ class CheckController(QObject):
     def busy(self) -> bool:
         """True while a check is being prepared, captured, scored or stored."""
         return self.core.busy
-
-    @property
-    def last_worker(self) -> CaptureEpoch | None:
-        """The capture epoch of the last check (statistics for the benchmark)."""
-        return self.core.last_epoch
-
-    @property
-    def _retiring(self) -> list[CaptureEpoch]:
-        """Capture epochs asked to stop that have not ended yet (tools wait for them)."""
-        return self.core.retiring
 
     def latest_frame(self) -> Frame | None:
         """The newest captured frame (the preview pulls this)."""

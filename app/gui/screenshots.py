@@ -331,7 +331,7 @@ class Shooter:
         """Close ``window`` and wait until its capture threads have ended."""
         window.allow_close()
         window.close()
-        wait_until(lambda: not window.controller._retiring, 5)
+        wait_until(lambda: not window.controller.core.retiring, 5)
         service = self._owned.pop(id(window), None)
         if service is not None:
             service.close()

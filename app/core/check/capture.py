@@ -362,9 +362,13 @@ class CaptureEpoch:
         return not thread.is_alive()
 
     def close(self, timeout: float = 3.0) -> bool:
-        """Stop and join (the source and its capture thread are closed by the analysis thread's ``finally``)."""
-        self.stop()
-        return self.join(timeout)
+        """Stop and join the analysis thread; its ``finally`` closes the stage and the source, joining the
+        capture thread. Returns True when everything ended within ``timeout``."""
+        try:
+            self.stop()
+        finally:
+            ended = self.join(timeout)
+        return ended
 
     @property
     def running(self) -> bool:

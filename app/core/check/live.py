@@ -146,11 +146,30 @@ class ScoringToken:
     epoch: int
 
 
-def _run_now(fn: Callable[[], None]) -> None:
-    fn()
+class _StoredRelay(StoredCheckListener):
+    """Hands the stored session's answers to the check (kept apart so they are not part of its public API)."""
+
+    def __init__(self, check: "LiveCheck") -> None:
+        self.check = check
+
+    def created(self, stored: StoredCheck) -> None:
+        self.check._on_stored_created(stored)
+
+    def locked_out(self, stored: StoredCheck, status: LockoutStatus) -> None:
+        if stored is self.check.stored:
+            self.check._announce("locked_out", status)
+
+    def store_failed(self, stored: StoredCheck, problem: StoreProblem) -> None:
+        self.check._on_stored_failed(stored, problem)
+
+    def saved(self, stored: StoredCheck, outcome: Outcome) -> None:
+        self.check._on_stored_saved(stored, outcome)
+
+    def finished(self, record: StoredSession) -> None:
+        self.check._announce("record_finished", record)
 
 
-class LiveCheck(StoredCheckListener):
+class LiveCheck:
     """Runs checks, one at a time (see the module docstring).
 
     Parameters
@@ -172,8 +191,8 @@ class LiveCheck(StoredCheckListener):
     store:
         The session store link; None: checks are not recorded (tools, older tests).
     post:
-        Runs a function later in the owner's thread (default: at once, in the calling thread,
-        which suits only owners that drive everything from one thread themselves).
+        Runs a function later in the owner's thread (called from any thread): the GUI emits a queued
+        signal, ``livegate check`` puts it in the queue its loop drains.
     """
 
     def __init__(
@@ -189,7 +208,7 @@ class LiveCheck(StoredCheckListener):
         analyzer_factory: AnalyzerFactory | None = None,
         recordings_dir: Path | None = None,
         store: StoreExecutor | None = None,
-        post: Post | None = None,
+        post: Post,
     ) -> None:
         self.settings = settings
         self.source_spec = source_spec
@@ -200,7 +219,7 @@ class LiveCheck(StoredCheckListener):
         self._landmarks_factory = landmarks_factory or default_landmarks_factory
         self._analyzer_factory = analyzer_factory or default_analyzer_factory
         self._recordings_dir = recordings_dir
-        self._post = post or _run_now
+        self._post = post
         self._listeners: list[CheckListener] = []
         self._next_flow_id: str | None = None
         self.flow = CheckFlow(config=self._config(), session_ids=self._take_flow_id)
@@ -211,6 +230,7 @@ class LiveCheck(StoredCheckListener):
         #: The stored session of the running (or last) check.
         self.stored: StoredCheck | None = None
         self._own = OwnSessions()
+        self._relay = _StoredRelay(self)
         self._scoring_sinks: dict[ScoringToken, CaptureSink] = {}
         self.timing_source = ""
         #: Facts about the screen that shows the flashes (set by the GUI; stored with recordings).
@@ -322,7 +342,7 @@ class LiveCheck(StoredCheckListener):
         settings = SessionSettings.from_settings(self.settings, challenge=challenge_type or self.settings.challenge)
         self._request_spec = spec
         self._announce("preparing")
-        stored = StoredCheck(self.store, self, self._own)
+        stored = StoredCheck(self.store, self._relay, self._own)
         self.stored = stored  # before the answer, which an inline executor gives at once
         stored.create(settings)
         return None
@@ -338,7 +358,7 @@ class LiveCheck(StoredCheckListener):
         log.info("running session %s started through the API", record.id)
         if self.stored is not None:
             self.stored.close(EndKind.ERROR, "a new check was started before this one ended")
-        self.stored = StoredCheck.adopt(self.store, record, self, self._own)
+        self.stored = StoredCheck.adopt(self.store, record, self._relay, self._own)
         return self._start_flow(spec=spec, challenge_type=record.settings.challenge, flow_id=record.id)
 
     def refuse_session(self, record: StoredSession, reason: str) -> None:
@@ -432,9 +452,9 @@ class LiveCheck(StoredCheckListener):
     def _open_source(self, spec: str, screen: ScreenState) -> FrameSource:
         return open_source(spec, screen=screen, devices=self.devices or None)
 
-    # --- the stored session (StoredCheckListener) ----------------------------------------------
+    # --- the stored session's answers ------------------------------------------------------------
 
-    def created(self, stored: StoredCheck) -> None:
+    def _on_stored_created(self, stored: StoredCheck) -> None:
         if stored is not self.stored:
             stored.close(EndKind.ERROR, "cancelled before the check began")
             return
@@ -442,11 +462,7 @@ class LiveCheck(StoredCheckListener):
         spec, self._request_spec = self._request_spec, None
         self._start_flow(spec=spec, challenge_type=stored.record.settings.challenge, flow_id=stored.record.id)
 
-    def locked_out(self, stored: StoredCheck, status: LockoutStatus) -> None:
-        if stored is self.stored:
-            self._announce("locked_out", status)
-
-    def store_failed(self, stored: StoredCheck, problem: StoreProblem) -> None:
+    def _on_stored_failed(self, stored: StoredCheck, problem: StoreProblem) -> None:
         if stored is not self.stored:
             return
         if problem.kind == "create":  # no flow ran yet
@@ -458,13 +474,10 @@ class LiveCheck(StoredCheckListener):
         if problem.kind != "locked_out":  # the lock-out status follows through locked_out()
             self._announce("store_failed", problem)
 
-    def saved(self, stored: StoredCheck, outcome: Outcome) -> None:
+    def _on_stored_saved(self, stored: StoredCheck, outcome: Outcome) -> None:
         if stored is not self.stored or not self._verifying(stored):
             return
         self.flow.result_ready(outcome, monotonic_ns())
-
-    def finished(self, record: StoredSession) -> None:
-        self._announce("record_finished", record)
 
     def _on_other_ended(self, record: StoredSession | None) -> None:
         if record is not None:
