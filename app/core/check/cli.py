@@ -16,7 +16,6 @@ virtual camera); 2 bad input; 3 unavailable (camera, model, scoring or store).
 from __future__ import annotations
 
 import argparse
-import logging
 import queue
 import sys
 import threading
@@ -33,11 +32,11 @@ from app.core.check.stored import InlineStoreExecutor, StoreProblem
 from app.core.errors import ConfigError, LivegateError
 from app.core.guidance import Guidance
 from app.core.scoring.cli import print_result
+from app.core.scoring.contract import LivenessResult
 from app.core.sessions import LockoutStatus, SessionEvent, SessionService
 from app.core.sessions import Session as StoredSession
 from app.core.settings import load_settings, replace
 
-log = logging.getLogger(__name__)
 
 EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
@@ -47,6 +46,7 @@ SOURCE_KINDS = ("sim", "recording", "file")
 HARD_LIMIT_S = 180.0
 #: Problems that mean the check itself failed (exit 1) rather than that it could not be made (exit 3).
 FAILED_PROBLEMS = (Problem.FACE_FIT_TIMEOUT, Problem.CAMERA_VIRTUAL)
+
 
 class _Run(CheckListener):
     """Follows one check: plays its colours, reports progress, and knows when it is over."""
@@ -59,6 +59,8 @@ class _Run(CheckListener):
         self.exit_code = EXIT_UNAVAILABLE
         self.message = ""
         self.session: Session | None = None
+        #: The scored result, when the check reached one (printed as ``verify`` prints it).
+        self.result: LivenessResult | None = None
         self.stopped = False
         self._hint = ""
 
@@ -96,8 +98,8 @@ class _Run(CheckListener):
             self._end(EXIT_UNAVAILABLE, f"scoring unavailable: {reason}")
             return
         self.session = session
+        self.result = outcome.result
         self.done = True
-        self.exit_code = -1  # print the result
 
     def remote_start_requested(self, record: StoredSession) -> None:
         self.check.refuse_session(record, "this device is running a check from the command line")
@@ -213,8 +215,7 @@ def run(args: argparse.Namespace) -> int:
             unsubscribe()
         if service is not None:
             service.close()
-    session = outcome.session
-    if outcome.exit_code == -1 and session is not None and session.outcome is not None and session.outcome.result is not None:
-        return print_result(session.outcome.result, as_json=args.json)
+    if outcome.result is not None:
+        return print_result(outcome.result, as_json=args.json)
     print(f"livegate: {outcome.message or 'the check ended without a result'}", file=sys.stderr)
     return outcome.exit_code
