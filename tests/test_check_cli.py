@@ -37,30 +37,38 @@ def test_a_simulated_check_runs_without_qt_passes_live_and_fails_a_print(tmp_pat
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
     command = [sys.executable, "-X", "importtime", "-m", "app", "check", "--json"]
-    # One after the other: the camera-open deadline must not depend on how busy the other one keeps the CPU.
-    live = subprocess.run([*command, "--source", "sim:live"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
-    printed = subprocess.run(
-        [*command, "--source", "sim:print", "--no-store"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
-    )
-    live_out, live_err = live.stdout, live.stderr
-    print_out, print_err = printed.stdout, printed.stderr
 
-    modules = _imported(live_err)
+    def check(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+
+    # The live participant gets a second attempt only when the first ended without a decision: a CPU starved by
+    # other programs can leave too few analysed frames under the colours (an abstention, correctly not a pass).
+    # A live participant judged an attack ("fail" with a decision) is never retried.
+    live = check("--source", "sim:live")
+    abstained: list[dict] = []
+    if live.returncode == 1:
+        first = json.loads(live.stdout)
+        assert first["Status"] == "FAILED", f"a live participant was rejected: {first['Reasons']}"
+        abstained.append(first)
+        live = check("--source", "sim:live")
+    printed = check("--source", "sim:print", "--no-store")  # one after the other: no run slows the other down
+
+    modules = _imported(live.stderr)
     assert "app.core.check.live" in modules and "app.core.scoring.pipeline" in modules  # the log is real
     assert not [m for m in modules if m.split(".")[0] in QT_MODULES or m.startswith("app.gui")]
-    assert live.returncode == 0, _messages(live_err)
-    document = json.loads(live_out)
+    assert live.returncode == 0, f"{live.stdout[:3000]}\n{_messages(live.stderr)}"
+    document = json.loads(live.stdout)
     assert (document["Status"], document["Decision"]) == ("SUCCEEDED", "pass")
     assert document["Challenge"]["Type"] == "FaceMovementAndLightChallenge"
 
-    assert printed.returncode == 1, _messages(print_err)
-    assert json.loads(print_out)["Decision"] == "fail"
-    assert not [m for m in _imported(print_err) if m.split(".")[0] in QT_MODULES]
+    assert printed.returncode == 1, f"{printed.stdout[:3000]}\n{_messages(printed.stderr)}"
+    assert json.loads(printed.stdout)["Decision"] == "fail"
+    assert not [m for m in _imported(printed.stderr) if m.split(".")[0] in QT_MODULES]
 
-    # The live check was stored like the app's; the print was not (--no-store).
+    # The live checks were stored like the app's; the print was not (--no-store).
     with SessionService.open(Path(os.environ["LIVEGATE_DATA_DIR"])) as service:
-        (record,) = service.list()
-    assert (record.id, record.status, record.decision) == (document["SessionId"], "SUCCEEDED", "pass")
+        stored = {record.id: (record.status, record.decision) for record in service.list()}
+    assert stored == {document["SessionId"]: ("SUCCEEDED", "pass"), **{d["SessionId"]: ("FAILED", d["Decision"]) for d in abstained}}
 
 
 @pytest.mark.parametrize(
