@@ -44,26 +44,30 @@ def test_a_simulated_check_runs_without_qt_passes_live_and_fails_a_print(tmp_pat
     # The live participant gets a second attempt only when the first ended without a decision: a CPU starved by
     # other programs can leave too few analysed frames under the colours (an abstention, correctly not a pass).
     # A live participant judged an attack ("fail" with a decision) is never retried.
-    live = check("--source", "sim:live")
     abstained: list[dict] = []
-    if live.returncode == 1:
-        first = json.loads(live.stdout)
-        assert first["Status"] == "FAILED", f"a live participant was rejected: {first['Reasons']}"
-        abstained.append(first)
+    for _attempt in range(2):
         live = check("--source", "sim:live")
+        if live.returncode != 1:
+            break
+        result = json.loads(live.stdout)
+        assert result["Status"] == "FAILED", f"a live participant was rejected: {result['Reasons']}"
+        abstained.append(result)
     printed = check("--source", "sim:print", "--no-store")  # one after the other: no run slows the other down
 
     modules = _imported(live.stderr)
     assert "app.core.check.live" in modules and "app.core.scoring.pipeline" in modules  # the log is real
     assert not [m for m in modules if m.split(".")[0] in QT_MODULES or m.startswith("app.gui")]
+    assert printed.returncode == 1, f"{printed.stdout[:3000]}\n{_messages(printed.stderr)}"
+    assert json.loads(printed.stdout)["Decision"] == "fail"
+    assert not [m for m in _imported(printed.stderr) if m.split(".")[0] in QT_MODULES]
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if len(abstained) == 2 and load > 4 * (os.cpu_count() or 1):
+        pytest.skip(f"the machine is too busy for a real-time check (load average {load:.1f}): both live checks abstained")
     assert live.returncode == 0, f"{live.stdout[:3000]}\n{_messages(live.stderr)}"
     document = json.loads(live.stdout)
     assert (document["Status"], document["Decision"]) == ("SUCCEEDED", "pass")
     assert document["Challenge"]["Type"] == "FaceMovementAndLightChallenge"
-
-    assert printed.returncode == 1, f"{printed.stdout[:3000]}\n{_messages(printed.stderr)}"
-    assert json.loads(printed.stdout)["Decision"] == "fail"
-    assert not [m for m in _imported(printed.stderr) if m.split(".")[0] in QT_MODULES]
 
     # The live checks were stored like the app's; the print was not (--no-store).
     with SessionService.open(Path(os.environ["LIVEGATE_DATA_DIR"])) as service:
