@@ -8,5 +8,6 @@
   persisting, closed) reaching the store through an injected executor;
 * :mod:`app.core.check.live` - :class:`LiveCheck`, which runs all of it and announces events to listeners
   (the GUI's ``CheckController`` turns them into Qt signals; ``livegate check`` prints them);
+* :mod:`app.core.check.flash` - plays a colour sequence into the shared screen state without a display;
 * :mod:`app.core.check.cli` - ``livegate check``: a complete check from the command line.
 """
