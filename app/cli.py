@@ -158,6 +158,19 @@ def _delegate(module: str, func: str) -> Callable[[argparse.Namespace], int]:
 
 # --- parser -----------------------------------------------------------------------------
 
+CHECK_HELP = """\
+Run one complete live check without the app's window: camera check, guidance until the face fits the oval,
+the hold, the colour sequence, scoring. Colours are shown to a simulated participant (sim:) through the same
+screen state the app uses; recording: and file: sources replay frames (they must not pass). A camera needs
+the app (livegate gui) to show the colours on its screen.
+
+The check is stored as a session in the local store like the app's (same settings, same lock-out: failed
+checks count toward pausing the device). Use --no-store for QA runs on a machine that serves customers, or
+while another Livegate process (the app, livegate serve) owns the store.
+
+Exit codes: 0 pass; 1 fail, no decision, face-fit time-out; 2 bad input; 3 unavailable (source, model,
+scoring, store, lock-out). --json prints the same result document as `livegate verify --json`."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="livegate", description="On-device face-liveness checker.")
@@ -195,6 +208,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--threshold", type=float, default=None)
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser(
+        "check",
+        help="run one complete live check without the app's window (sim:, recording:, file:)",
+        description=CHECK_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--source", required=True, help="sim:<species> (e.g. sim:live, sim:print), recording:<path> or file:<path>")
+    p.add_argument("--json", action="store_true", help="print the result document (as `livegate verify --json`)")
+    p.add_argument("--threshold", type=float, default=None, help="confidence needed to pass, 0-100 (default: the settings')")
+    p.add_argument(
+        "--challenge",
+        choices=["light", "movement"],
+        default="light",
+        help="light: movement and colours (default); movement: movement only (not available yet: exit 3)",
+    )
+    p.add_argument(
+        "--store",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="store the check as a session that counts toward the lock-out, like the app's (default: on)",
+    )
+    p.set_defaults(func=_delegate("app.core.check.cli", "run"))
 
     p = sub.add_parser("bench", help="print performance numbers")
     p.add_argument("--frames", type=int, default=150)

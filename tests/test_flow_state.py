@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.core.challenge import LEFT_EYE, MOUTH, MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, RIGHT_EYE, Box, Oval, fit_state
-from app.core.flow import (
+from app.core.check.flow import (
     CaptureStarted,
     CheckFlow,
     FlowConfig,

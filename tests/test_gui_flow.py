@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY
-from app.core.flow import FlowConfig, Phase, Problem
+from app.core.check.flow import FlowConfig, Phase, Problem
 from app.core.guidance import Hint
 from app.core.settings import Settings
 from app.gui.controller import CheckController

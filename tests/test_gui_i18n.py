@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication
 
-from app.core.flow import Problem, ProblemInfo
+from app.core.check.flow import Problem, ProblemInfo
 from app.core.guidance import Hint
 from app.gui import i18n
 from app.gui.texts import hint_text, problem_text

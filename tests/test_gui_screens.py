@@ -24,7 +24,7 @@ from app.core.capture.devices import CameraDevice
 from app.core.capture.frame import Frame, SourceInfo
 from app.core.challenge import LEFT_EYE, MOUTH, MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, RIGHT_EYE, Box, Oval
 from app.core.errors import CameraBusy
-from app.core.flow import FlowConfig, Problem
+from app.core.check.flow import FlowConfig, Problem
 from app.core.guidance import Hint
 from app.core.landmarks import FaceLandmarks, LandmarkResult
 from app.core.scoring.contract import ImageOut, LivenessResult, SessionContext

@@ -24,7 +24,7 @@ from app.core.api.app import create_app
 from app.core.capture.base import FrameSource
 from app.core.challenge import MOVEMENT_ONLY
 from app.core.errors import CameraBusy, StoreError
-from app.core.flow import FlowConfig
+from app.core.check.flow import FlowConfig
 from app.core.guidance import Hint
 from app.core.scoring.contract import SessionContext
 from app.core.sessions import ManualClock, SessionNotFound, SessionService, hash_pin

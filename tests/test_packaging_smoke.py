@@ -30,7 +30,7 @@ BUILD = ROOT / "dist" / "livegate" / "livegate"
 @pytest.fixture
 def smoke_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., tuple[object, object, io.StringIO, list[int]]]]:
     pytest.importorskip("app.core.simulate.source", reason="the simulator is not built yet")
-    from app.core.flow import FlowConfig
+    from app.core.check.flow import FlowConfig
     from app.core.settings import Settings
     from app.gui.controller import CheckController
     from app.gui.preview import RasterCanvas

@@ -20,7 +20,7 @@ from typing import Any
 
 from app import bench
 from app.core.challenge import MOVEMENT_AND_LIGHT
-from app.core.flow import FlowConfig
+from app.core.check.flow import FlowConfig
 from app.core.settings import Settings
 
 SPEC = "sim:live?seed=7"
@@ -59,7 +59,7 @@ def bench_gui(frames: int) -> dict[str, Any]:
     window.start_check(challenge_type=MOVEMENT_AND_LIGHT)
     wait_until(lambda: window.page_name in ("guidance", "error"), 120)
     window.go_home()
-    wait_until(lambda: not controller._retiring, 10)
+    wait_until(lambda: not controller.core.retiring, 10)
 
     monitor.start()
     t0 = time.monotonic()
@@ -69,7 +69,7 @@ def bench_gui(frames: int) -> dict[str, Any]:
     t_guidance = time.monotonic()
     wait_until(lambda: window.page_name in ("verifying", "result", "error", "timeout"), 120)
     t_capture_end = time.monotonic()
-    worker = controller.last_worker
+    worker = controller.core.last_epoch
     painted = window.canvas.painted_frames
     first_painted, last_painted = window.canvas.first_painted_index, window.canvas.last_painted_index
     wait_until(lambda: window.page_name in ("result", "error", "timeout"), 120)
@@ -112,7 +112,7 @@ def bench_gui(frames: int) -> dict[str, Any]:
     out["load_average_1min"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else "n/a"
     window.allow_close()
     window.close()
-    wait_until(lambda: not controller._retiring, 10)
+    wait_until(lambda: not controller.core.retiring, 10)
     app.processEvents()
     service.close()
     shutil.rmtree(store_dir, ignore_errors=True)

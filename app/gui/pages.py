@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.core.capture.devices import CameraDevice
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY
-from app.core.flow import Phase, ProblemInfo, Session
+from app.core.check.flow import Phase, ProblemInfo, Session
 from app.core.guidance import Guidance, Hint
 from app.core.scoring.contract import ImageOut, LivenessResult
 from app.gui.plots import PlotWidget, SessionTrace, drift_series, light_series
@@ -707,7 +707,7 @@ class ProblemPage(QWidget):
     def show_problem(self, info: ProblemInfo | None, phase: Phase) -> None:
         """Render a TIMEOUT or ERROR."""
         if info is None:
-            from app.core.flow import Problem
+            from app.core.check.flow import Problem
 
             info = ProblemInfo(Problem.RUNTIME, "")
         text = problem_text(info)

@@ -40,14 +40,14 @@ from app.core.capture.frame import Frame
 from app.core.capture.spec import open_source
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Oval
 from app.core.errors import CameraBusy, ConfigError, ModelError, StoreError
-from app.core.flow import FlowConfig
+from app.core.check.flow import FlowConfig
 from app.core.guidance import Hint
 from app.core.scoring.contract import Analyzer, LivenessResult, SessionContext
 from app.core.screen import ScreenState
 from app.core.sessions import ManualClock, SessionService
 from app.core.settings import Settings
 from app.gui.controller import CheckController
-from app.gui.scoring import default_analyzer_factory
+from app.core.check.capture import default_analyzer_factory
 from app.gui.window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -331,7 +331,7 @@ class Shooter:
         """Close ``window`` and wait until its capture threads have ended."""
         window.allow_close()
         window.close()
-        wait_until(lambda: not window.controller._retiring, 5)
+        wait_until(lambda: not window.controller.core.retiring, 5)
         service = self._owned.pop(id(window), None)
         if service is not None:
             service.close()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
-from app.core.flow import Problem, ProblemInfo
+from app.core.check.flow import Problem, ProblemInfo
 from app.core.guidance import Hint
 
 

@@ -16,7 +16,7 @@ from app.core.capture.devices import CameraDevice, list_cameras
 from app.core.capture.spec import parse_spec
 from app.core.challenge import Challenge
 from app.core.errors import ConfigError
-from app.core.flow import Phase, Session
+from app.core.check.flow import Phase, Session
 from app.core.guidance import Guidance
 from app.core.errors import StoreError
 from app.core.sessions import LockoutStatus, PinRejected

@@ -55,7 +55,12 @@ def verify_recording(args: argparse.Namespace) -> int:
         res = score_recording(path, threshold=args.threshold)
     except ValueError as exc:
         raise RecordingError(f"{path}: {exc}") from exc
-    if getattr(args, "json", False):
+    return print_result(res, as_json=getattr(args, "json", False))
+
+
+def print_result(res: LivenessResult, *, as_json: bool) -> int:
+    """Print a result as ``verify`` (and ``check``) do; returns the exit code: 0 pass, 1 anything else."""
+    if as_json:
         sys.stdout.write(json.dumps(result_json(res), indent=2) + "\n")
     else:
         lines = [

@@ -6,7 +6,9 @@ number of full frames (reference/texture candidates and audit candidates).
 ``finish()`` runs the session stages (quality, light, geometry, texture,
 injection) on those numbers and fuses them into a :class:`LivenessResult`.
 ``score_recording(path)`` feeds a recording through the landmark stage and the
-very same analyzer, so a re-scored recording reaches the same decision.
+very same analyzer, so a re-scored recording reaches the same decision. Both
+paths hand frames to the analyzer through one :class:`AnalyzerDriver` (the live
+check in ``app.core.check`` and :func:`analyse_recording` alike).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import heapq
 import json
 import logging
 import statistics
+import threading
 import time
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,7 @@ from app.core.capture.frame import Frame, SourceInfo
 from app.core.challenge import Box, Challenge
 from app.core.landmarks import LandmarkResult
 from app.core.scoring.config import ScoringConfig
-from app.core.scoring.contract import ABSTAIN, CheckResult, ImageOut, LivenessResult, SessionContext
+from app.core.scoring.contract import ABSTAIN, Analyzer, CheckResult, ImageOut, LivenessResult, SessionContext
 from app.core.scoring.features import FeatureExtractor, FrameFeatures, SessionData
 from app.core.scoring.fusion import combine
 from app.core.scoring.stages.base import KeptFrame, SessionInput, result
@@ -344,6 +348,97 @@ class LiveAnalyzer:
         self.close()
 
 
+class AnalyzerDriver:
+    """The one way frames and landmarks reach an analyzer, live or recorded.
+
+    The live check's analysis thread calls :meth:`add` for every analysed frame
+    and its scoring thread calls :meth:`finish`; a recording is fed the same way
+    in one thread. ``add`` and ``finish`` never overlap (``finish`` seals first).
+
+    Parameters
+    ----------
+    build:
+        Makes the analyzer; called on the first frame (in the feeding thread: building may load models)
+        or at ``finish`` when no frame came.
+    tolerant:
+        Live capture (True): an analyzer that cannot be built or fails on a frame is dropped with a reason
+        (the check then ends "scoring unavailable", never a pass) while the capture goes on. Recordings (False):
+        the error propagates to the caller.
+    """
+
+    def __init__(self, build: Callable[[], Analyzer], *, tolerant: bool) -> None:
+        self._build = build
+        self.tolerant = tolerant
+        self.analyzer: Analyzer | None = None
+        #: Why the analyzer is missing or was dropped ("" while it works).
+        self.unavailable_reason = ""
+        #: Frames accepted (fed, or offered to an analyzer that was dropped).
+        self.frames = 0
+        self.sealed = False
+        self.lock = threading.Lock()
+        self._built = False
+
+    def _ensure(self) -> None:
+        """Build the analyzer once (caller holds the lock)."""
+        if self._built:
+            return
+        self._built = True
+        if not self.tolerant:
+            self.analyzer = self._build()
+            return
+        try:
+            self.analyzer = self._build()
+        except ImportError as exc:
+            log.warning("scoring pipeline not available: %s", exc)
+            self.unavailable_reason = "the scoring module is not installed in this build"
+        except Exception as exc:  # noqa: BLE001 - any failure means "unavailable", never a pass
+            log.exception("the analyzer could not be created")
+            self.unavailable_reason = f"the scoring module could not start ({type(exc).__name__}: {exc})"
+
+    def add(self, frame: Frame, landmarks: LandmarkResult) -> bool:
+        """Feed one frame; False once sealed (the frame is ignored)."""
+        with self.lock:
+            if self.sealed:
+                return False
+            self._ensure()
+            self.frames += 1
+            if self.analyzer is None:
+                return True
+            try:
+                self.analyzer.add(frame, landmarks)
+            except Exception as exc:
+                if not self.tolerant:
+                    raise
+                log.exception("analyzer.add failed; scoring disabled for this session")
+                self.analyzer = None
+                self.unavailable_reason = f"scoring failed while analysing a frame ({type(exc).__name__}: {exc})"
+            return True
+
+    def feed(self, frames: Iterable[Frame], stage: Any) -> None:
+        """Run ``stage.process`` (landmarks) on every frame and feed both in (the recording path)."""
+        for frame in frames:
+            self.add(frame, stage.process(frame))
+
+    def seal(self) -> None:
+        """Refuse further frames (waits for an ``add`` in progress)."""
+        with self.lock:
+            self.sealed = True
+
+    def finish(self) -> LivenessResult | None:
+        """Seal and score. ``None`` (tolerant only, with :attr:`unavailable_reason` set) when there is nothing to score."""
+        self.seal()
+        with self.lock:
+            self._ensure()
+            analyzer = self.analyzer
+        if analyzer is None:
+            self.unavailable_reason = self.unavailable_reason or "scoring is unavailable"
+            return None
+        if self.frames == 0 and self.tolerant:  # a live check that saw no frame has nothing to score
+            self.unavailable_reason = "no frame was analysed"
+            return None
+        return analyzer.finish()
+
+
 def _box_of(points: np.ndarray | None) -> Box | None:
     if points is None:
         return None
@@ -406,13 +501,14 @@ def analyse_recording(
         # unless the caller passes one (tests pass a double).
         stage = landmark_stage or LandmarkStage.create()
         analyzer = LiveAnalyzer(ctx, scorer=scorer)
+        driver = AnalyzerDriver(lambda: analyzer, tolerant=False)
         try:
-            for frame in rec.frames():
-                analyzer.add(frame, stage.process(frame))
+            driver.feed(rec.frames(), stage)
         finally:
             if own_stage:
                 stage.close()
-        res = analyzer.finish()
+        res = driver.finish()
+    assert res is not None  # a strict driver raises instead of dropping its analyzer
     return analyzer, res
 
 

@@ -1,17 +1,22 @@
-"""The analysis worker: one thread that pulls the newest frame, finds landmarks and measures it.
+"""One capture epoch: the source's capture thread, the newest-frame slot, the analysis thread and the sink.
 
 Thread model (see ``docs/screenshots/README.md``):
 
 * capture runs in its own thread: :class:`ThreadedSource` pumps any
   :class:`~app.core.capture.base.FrameSource` (camera, simulator, file) and
-  keeps only the newest frame, which the preview pulls;
-* this worker's single analysis thread takes the newest frame it has not seen,
+  keeps only the newest frame, which a preview pulls;
+* the epoch's single analysis thread takes the newest frame it has not seen,
   runs the landmark stage and the image statistics, feeds the session's
-  analyzer/recorder, and publishes the :class:`~app.core.flow.FrameAnalysis`;
-* the GUI thread *pulls* both through :class:`LatestSlot` mailboxes that hold
-  one item each: a slow consumer skips items, nothing queues without bound.
+  :class:`CaptureSink` (analyzer and recording), and publishes the
+  :class:`~app.core.check.flow.FrameAnalysis`;
+* the owner (the GUI thread, or ``livegate check``'s main loop) *pulls* both
+  through :class:`LatestSlot` mailboxes that hold one item each: a slow
+  consumer skips items, nothing queues without bound.
 
-The worker never touches a widget; it talks to the GUI through queued signals.
+An epoch lives from opening the source to closing it. The flow may restart its
+analysis within it (a face that left the oval): the owner then swaps the sink.
+The epoch tells its owner what happens through plain callbacks, called in the
+analysis thread; the owner hands them over to its own thread.
 """
 
 from __future__ import annotations
@@ -19,13 +24,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
-
-from PySide6.QtCore import QObject, Signal
 
 from app.core.capture.base import FrameSource, monotonic_ns
 from app.core.capture.frame import Frame, SourceInfo
+from app.core.check.flow import FrameAnalysis, Outcome, Problem
 from app.core.errors import (
     CameraBusy,
     CameraError,
@@ -36,15 +40,40 @@ from app.core.errors import (
     ModelError,
     SourceEnded,
 )
-from app.core.flow import FrameAnalysis, Problem
 from app.core.guidance import measure_image
-from app.core.landmarks import LandmarkResult
+from app.core.landmarks import LandmarkResult, LandmarkStage
 from app.core.recording import RecordingWriter
-from app.core.scoring.contract import Analyzer
+from app.core.scoring.contract import Analyzer, SessionContext
+from app.core.scoring.pipeline import AnalyzerDriver, LiveAnalyzer
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Builds the analyzer of one session epoch (tests inject fakes).
+AnalyzerFactory = Callable[[SessionContext], Analyzer]
+
+
+def default_analyzer_factory(context: SessionContext) -> Analyzer:
+    """The real analyzer (:class:`~app.core.scoring.pipeline.LiveAnalyzer`)."""
+    return LiveAnalyzer(context)
+
+
+class LandmarkStageLike(Protocol):
+    """What the analysis needs of :class:`app.core.landmarks.LandmarkStage` (tests may inject fakes)."""
+
+    def process(self, frame: Frame) -> LandmarkResult:
+        """Landmarks of one frame."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...
+
+
+def default_landmarks_factory() -> LandmarkStageLike:
+    """The real MediaPipe landmark stage (video mode, up to three faces)."""
+    return LandmarkStage.create()
 
 
 class LatestSlot(Generic[T]):
@@ -167,57 +196,54 @@ class ThreadedSource(FrameSource):
             raise CameraStalled("no frame")  # pragma: no cover - wait_for returned True without a frame
 
     def close(self) -> None:
-        """Stop the capture thread, then close the inner source."""
+        """Stop the capture thread (joined), then close the inner source."""
         self._stop.set()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=3.0)
-        self._thread = None
-        self.inner.close()
+        try:
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=3.0)
+        finally:
+            self._thread = None
+            self.inner.close()
 
 
-class LandmarkStageLike(Protocol):
-    """What the worker needs of :class:`app.core.landmarks.LandmarkStage` (tests may inject fakes)."""
-
-    def process(self, frame: Frame) -> LandmarkResult:
-        """Landmarks of one frame."""
-        ...
-
-    def close(self) -> None:
-        """Release the model."""
-        ...
-
-
-@dataclass
 class CaptureSink:
-    """Where one capture epoch's frames go: the session's analyzer and (optionally) a recording.
+    """Where one flow epoch's frames go: the session's analyzer (through an :class:`AnalyzerDriver`) and
+    optionally a recording.
 
-    The worker calls :meth:`add` for every analysed frame; the scoring thread
-    calls :meth:`seal` before ``finish()`` so no ``add`` can overlap it.
+    The analysis thread calls :meth:`add` for every analysed frame; the
+    scoring thread calls :meth:`finish`, which seals the sink first so no
+    ``add`` can overlap it. The analyzer is built on the first frame, in the
+    analysis thread: building the real one may load models.
     """
 
-    epoch: int
-    analyzer: Analyzer | None
-    recorder: RecordingWriter | None = None
-    #: Why the analyzer is missing or was dropped ("" while it works).
-    unavailable_reason: str = ""
-    frames: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    sealed: bool = False
+    def __init__(
+        self, epoch: int, factory: AnalyzerFactory, context: SessionContext, recorder: RecordingWriter | None = None
+    ) -> None:
+        self.epoch = epoch
+        self.context = context
+        self.driver = AnalyzerDriver(lambda: factory(context), tolerant=True)
+        self.recorder = recorder
+        self.lock = threading.Lock()
+        self.sealed = False
+        #: The finished recording (set by the thread that finished it), handed to the store.
+        self.recording_path: Path | None = None
+
+    @property
+    def frames(self) -> int:
+        """Frames fed so far."""
+        return self.driver.frames
+
+    @property
+    def unavailable_reason(self) -> str:
+        """Why the analyzer is missing or was dropped ("" while it works)."""
+        return self.driver.unavailable_reason
 
     def add(self, frame: Frame, landmarks: LandmarkResult) -> None:
-        """Feed one frame (worker thread). Analyzer failures disable the analyzer, never the capture."""
+        """Feed one frame (analysis thread). Analyzer failures disable the analyzer, never the capture."""
         with self.lock:
-            if self.sealed:
+            if self.sealed or not self.driver.add(frame, landmarks):
                 return
-            self.frames += 1
-            if self.analyzer is not None:
-                try:
-                    self.analyzer.add(frame, landmarks)
-                except Exception as exc:  # noqa: BLE001 - a scoring bug must not stop the check
-                    log.exception("analyzer.add failed; scoring disabled for this session")
-                    self.analyzer = None
-                    self.unavailable_reason = f"scoring failed while analysing a frame ({type(exc).__name__}: {exc})"
             if self.recorder is not None:
                 try:
                     self.recorder.add_frame(frame)
@@ -230,6 +256,15 @@ class CaptureSink:
         """Refuse further frames (waits for an ``add`` in progress)."""
         with self.lock:
             self.sealed = True
+            self.driver.seal()
+
+    def finish(self) -> Outcome:
+        """Seal and score (scoring thread). Never a pass without a result."""
+        self.seal()
+        result = self.driver.finish()
+        if result is None:
+            return Outcome(None, self.driver.unavailable_reason or "scoring is unavailable")
+        return Outcome(result)
 
 
 def problem_of(exc: BaseException) -> Problem:
@@ -249,35 +284,27 @@ def problem_of(exc: BaseException) -> Problem:
     return Problem.RUNTIME
 
 
-class AnalysisWorker(QObject):
-    """Opens the source and runs the per-frame analysis in one Python thread.
+def _ignore(*_args: Any) -> None:
+    return None
+
+
+class CaptureEpoch:
+    """Opens the source and runs the per-frame analysis in one thread, from ``start`` to ``close``.
 
     Parameters
     ----------
     source_factory:
-        Builds (does not open) the frame source; called in the worker thread.
+        Builds (does not open) the frame source; called in the analysis thread.
     landmarks_factory:
-        Builds the landmark stage; called in the worker thread.
+        Builds the landmark stage; called in the analysis thread.
     read_timeout_s:
         Longest wait for one frame before the source counts as stalled.
-
-    Signals
-    -------
-    opened(SourceInfo):
-        The source is open.
-    analysed():
-        A new :class:`FrameAnalysis` is in :attr:`analyses` (emitted again only
-        after the GUI took the previous one).
-    failed(Problem, str):
-        The source or the model failed; the thread ends.
-    stopped():
-        The thread has closed the source and the stage and is about to end.
+    on_opened(SourceInfo), on_analysed(), on_failed(Problem, str), on_stopped():
+        Called in the analysis thread: the source is open; a new :class:`FrameAnalysis` is in
+        :attr:`analyses` (called again only after the owner took the previous one with
+        :meth:`take_analysis`); the source or the model failed (the thread ends); the thread has
+        closed the source and the stage and is about to end (always, last).
     """
-
-    opened = Signal(object)
-    analysed = Signal()
-    failed = Signal(object, str)
-    stopped = Signal()
 
     def __init__(
         self,
@@ -285,12 +312,18 @@ class AnalysisWorker(QObject):
         source_factory: Callable[[], FrameSource],
         landmarks_factory: Callable[[], LandmarkStageLike],
         read_timeout_s: float = 0.5,
-        parent: QObject | None = None,
+        on_opened: Callable[[SourceInfo], None] = _ignore,
+        on_analysed: Callable[[], None] = _ignore,
+        on_failed: Callable[[Problem, str], None] = _ignore,
+        on_stopped: Callable[[], None] = _ignore,
     ) -> None:
-        super().__init__(parent)
         self._source_factory = source_factory
         self._landmarks_factory = landmarks_factory
         self._read_timeout_s = read_timeout_s
+        self._on_opened = on_opened
+        self._on_analysed = on_analysed
+        self._on_failed = on_failed
+        self._on_stopped = on_stopped
         self.frames: LatestSlot[Frame] = LatestSlot()
         self.analyses: LatestSlot[FrameAnalysis] = LatestSlot()
         self._sink_lock = threading.Lock()
@@ -307,25 +340,35 @@ class AnalysisWorker(QObject):
         self.last_index: int | None = None
         self.analysis_ms: list[float] = []
 
-    # --- control (GUI thread) ---------------------------------------------------------------
+    # --- control (owner thread) ----------------------------------------------------------
 
     def start(self) -> None:
-        """Start the thread (once)."""
+        """Start the analysis thread (once)."""
         if self._thread is not None:
-            raise RuntimeError("AnalysisWorker.start() called twice; create a new worker per capture")
+            raise RuntimeError("CaptureEpoch.start() called twice; create a new epoch per capture")
         self._thread = threading.Thread(target=self._run, name="livegate-analysis", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        """Ask the thread to end; returns at once (``stopped`` follows)."""
+        """Ask the thread to end; returns at once (``on_stopped`` follows)."""
         self._stop.set()
 
     def join(self, timeout: float = 3.0) -> bool:
-        """Wait for the thread (only at shutdown). Returns True when it ended."""
-        if self._thread is None:
+        """Wait for the thread. Returns True when it ended."""
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
             return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def close(self, timeout: float = 3.0) -> bool:
+        """Stop and join the analysis thread; its ``finally`` closes the stage and the source, joining the
+        capture thread. Returns True when everything ended within ``timeout``."""
+        try:
+            self.stop()
+        finally:
+            ended = self.join(timeout)
+        return ended
 
     @property
     def running(self) -> bool:
@@ -346,7 +389,7 @@ class AnalysisWorker(QObject):
             source.set_oval(oval)
 
     def take_analysis(self) -> FrameAnalysis | None:
-        """The newest analysis (GUI thread); re-arms the ``analysed`` signal."""
+        """The newest analysis; re-arms ``on_analysed``."""
         self._signal_pending.clear()
         return self.analyses.take()
 
@@ -365,26 +408,28 @@ class AnalysisWorker(QObject):
                 self._source = source
                 if self._stop.is_set():
                     return
-                self.opened.emit(source.info)
+                self._on_opened(source.info)
                 stage = self._landmarks_factory()
             except (LivegateError, OSError) as exc:
                 log.warning("capture could not start: %s", exc)
-                self.failed.emit(problem_of(exc), str(exc))
+                self._on_failed(problem_of(exc), str(exc))
                 return
             self._loop(source, stage)
-        except Exception as exc:  # noqa: BLE001 - reported to the GUI, which shows an error screen
-            log.exception("analysis worker crashed")
-            self.failed.emit(Problem.RUNTIME, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - reported to the owner, which shows an error screen
+            log.exception("analysis thread crashed")
+            self._on_failed(Problem.RUNTIME, f"{type(exc).__name__}: {exc}")
         finally:
             self._source = None
-            if stage is not None:
-                stage.close()
-            if source is not None:
-                try:
-                    source.close()
-                except Exception:  # noqa: BLE001 - closing must not hide the original problem
-                    log.exception("closing the source failed")
-            self.stopped.emit()
+            try:
+                if stage is not None:
+                    stage.close()
+            finally:
+                if source is not None:
+                    try:
+                        source.close()  # joins the capture thread
+                    except Exception:  # noqa: BLE001 - closing must not hide the original problem
+                        log.exception("closing the source failed")
+                self._on_stopped()
 
     def _loop(self, source: FrameSource, stage: LandmarkStageLike) -> None:
         while not self._stop.is_set():
@@ -392,7 +437,7 @@ class AnalysisWorker(QObject):
                 frame = source.read(timeout=self._read_timeout_s)
             except (CameraError, SourceEnded) as exc:
                 if not self._stop.is_set():
-                    self.failed.emit(problem_of(exc), str(exc))
+                    self._on_failed(problem_of(exc), str(exc))
                 return
             self.frames_read += 1
             if self.first_index is None:
@@ -412,12 +457,4 @@ class AnalysisWorker(QObject):
             self.analyses.put(FrameAnalysis(frame.index, frame.t_ns, frame.width, frame.height, result, stats))
             if not self._signal_pending.is_set():
                 self._signal_pending.set()
-                self.analysed.emit()
-
-
-SourceFactory = Callable[[], FrameSource]
-
-
-def describe_source(info: SourceInfo | None) -> dict[str, Any]:
-    """The source facts stored with a recording."""
-    return info.to_dict() if info is not None else {}
+                self._on_analysed()

@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 NS = 1_000_000_000
 
 
-class Phase(str, enum.Enum):
-    """The screens of a check."""
+class Phase(enum.StrEnum):
+    """The screens of a check (their values are the screen names the GUI and logs use)."""
 
     START = "start"
     CAMERA_CHECK = "camera_check"
@@ -60,7 +60,7 @@ class Phase(str, enum.Enum):
         return self in (Phase.RESULT, Phase.TIMEOUT, Phase.ERROR)
 
 
-class Problem(str, enum.Enum):
+class Problem(enum.StrEnum):
     """Why a session ended in TIMEOUT or ERROR. The GUI owns the wording."""
 
     CAMERA_NOT_FOUND = "camera_not_found"
