@@ -143,10 +143,13 @@ class PostgresCluster:
         finally:
             pwfile.unlink(missing_ok=True)
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as fh:
-            # Throw-away cluster: loopback only, socket in its own folder, no durability cost.
+            # Throw-away cluster: loopback only, socket in its own folder, no fsync (a server crash,
+            # not an OS crash, loses nothing). synchronous_commit stays on: with it off, a commit
+            # the client was told about can vanish in an immediate shutdown - the very case the
+            # outbox relies on never happening.
             fh.write(
                 f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.base}'\n"
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n"
+                "fsync = off\nfull_page_writes = off\nmax_connections = 100\n"
                 "shared_buffers = 32MB\nlog_min_messages = warning\n"
             )
 
