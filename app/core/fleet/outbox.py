@@ -193,6 +193,8 @@ class Sender:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.sent = 0
+        #: Set by ``background.attach_sender``: detaches the sender from the session events.
+        self.unsubscribe: Callable[[], None] = lambda: None
 
     # --- one pass --------------------------------------------------------------------------
 
