@@ -257,7 +257,7 @@ def cmd_fetch(args: argparse.Namespace, config: FleetConfig) -> int:
         return EXIT_FAILED
     import hashlib
 
-    if hashlib.sha256(plain).hexdigest() != entry.get("sha256"):
+    if hashlib.sha256(plain).hexdigest() != _signed_sha256(row["document"], args.role):
         print(f"livegate: the {args.role} image does not match the SHA-256 in the signed result", file=sys.stderr)
         return EXIT_FAILED
     out = Path(args.out)
@@ -266,6 +266,22 @@ def cmd_fetch(args: argparse.Namespace, config: FleetConfig) -> int:
         fh.write(plain)
     print(f"{args.role} of {args.session}: {len(plain)} bytes ({entry.get('media_type', '?')}) -> {out}")
     return EXIT_OK
+
+
+def _signed_sha256(document: Any, role: str) -> str | None:
+    """The SHA-256 the signed result gives for an image or recording (checked at ingest with the signature)."""
+    if not isinstance(document, dict):
+        return None
+    entry: Any = None
+    if role == "reference":
+        entry = document.get("ReferenceImage")
+    elif role == "recording":
+        entry = document.get("Recording")
+    elif role.startswith("audit-") and role[6:].isdigit():
+        audits = document.get("AuditImages") or []
+        index = int(role[6:])
+        entry = audits[index] if index < len(audits) else None
+    return entry.get("Sha256") if isinstance(entry, dict) else None
 
 
 def cmd_secret(args: argparse.Namespace, config: FleetConfig) -> int:
