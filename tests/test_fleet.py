@@ -490,3 +490,52 @@ def test_bad_fleet_settings_are_one_line_errors(tmp_path: Path, monkeypatch: pyt
     monkeypatch.delenv("LIVEGATE_FLEET_DSN", raising=False)
     code, _, err = run_cli("fleet", "migrate")
     assert code == 2 and "LIVEGATE_FLEET_DSN" in err
+
+
+# --- local pieces (no servers) ----------------------------------------------------------------
+
+
+def test_outbox_is_filled_by_the_store_only_after_enrolment(tmp_path: Path) -> None:
+    from app.core.fleet.outbox import Outbox
+    from app.core.settings import Settings
+    from app.core.store.synthetic import make_service
+
+    service = make_service(tmp_path, settings=Settings(lockout_enabled=False))
+    outbox = Outbox(service.store)
+    try:
+        before = finish_sessions(service, 2)
+        assert outbox.status().pending == 0 and not outbox.enabled()
+        service.error(service.create().id, "camera lost")  # no signed result: nothing to deliver
+        outbox.enable()
+        (after,) = finish_sessions(service, 1, seed=7)
+        rows = outbox.due(time.time())
+        assert [(r.kind, r.session_id) for r in rows] == [("session", after)]
+        service.delete(after)  # the queued delivery becomes a deletion notice
+        service.delete(before[0])
+        rows = outbox.due(time.time())
+        assert [(r.kind, r.session_id) for r in rows] == [("delete", after), ("delete", before[0])]
+        assert all(r.finished_at is not None for r in rows)
+        assert outbox.enqueue_all() == 1  # `push --all`: the one remaining earlier session
+    finally:
+        outbox.close()
+        service.close()
+
+
+def test_secrets_stay_out_of_fleet_json_and_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from app.core.fleet import config as fleet_config
+
+    monkeypatch.setattr(fleet_config, "_keyring", lambda: None)  # never touch a developer's real keyring
+    monkeypatch.delenv("LIVEGATE_FLEET_DSN", raising=False)
+    dsn = "host=db.example port=5433 dbname=hq user=kiosk password=s3cr3t-pw sslmode=verify-full"
+    monkeypatch.setattr("sys.stdin", io.StringIO(dsn + "\n"))
+    code, out, _ = run_cli("fleet", "secret", "set", "dsn")
+    assert code == 0 and "s3cr3t" not in out
+    stored = Path(os.environ["LIVEGATE_DATA_DIR"]) / "keys" / "fleet-dsn.secret"
+    assert stored.exists() and oct(stored.stat().st_mode & 0o777) == "0o600"
+    assert fleet_config.get_secret("dsn") == dsn
+    monkeypatch.setenv("LIVEGATE_FLEET_DSN", "host=other")
+    assert fleet_config.get_secret("dsn") == "host=other"  # the environment wins
+    assert fleet_config.redact_dsn(dsn) == "host=db.example port=5433 dbname=hq user=kiosk"
+    assert "s3cr3t" not in fleet_config.redact_dsn("postgresql://kiosk:s3cr3t-pw@db.example/hq")
