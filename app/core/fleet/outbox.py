@@ -302,7 +302,8 @@ class Sender:
         """Look at the outbox now (a session just finished)."""
         self._wake.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
+        """Stop the thread (waiting at most ``timeout`` s for a network call in flight) and close the outbox."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
