@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.errors import LivegateError
+from app.core.errors import ConfigError, LivegateError
 from app.core.fleet import envelope
 from app.core.fleet.central import DELETE_TYPE, CentralStore, CentralUnavailable
 from app.core.fleet.config import FleetConfig
@@ -121,9 +121,11 @@ class Outbox:
         """Keep the row but stop trying (a local integrity failure: a person must look)."""
         self._write("UPDATE outbox SET attempts = attempts + 1, dead = 1, last_error = ? WHERE seq = ?", (error[:500], row.seq))
 
-    def revive(self) -> int:
-        """Make every waiting or given-up row due now (``fleet push``)."""
-        return self._write("UPDATE outbox SET dead = 0, next_attempt_at = 0")
+    def revive(self, *, given_up: bool = True) -> int:
+        """Make every waiting row due now (``fleet push``), and the given-up ones too unless ``given_up`` is false."""
+        if given_up:
+            return self._write("UPDATE outbox SET dead = 0, next_attempt_at = 0")
+        return self._write("UPDATE outbox SET next_attempt_at = 0 WHERE dead = 0 AND next_attempt_at > 0")
 
     def record(self, *, success: bool, message: str) -> None:
         self._state(STATE_LAST_SUCCESS if success else STATE_LAST_ERROR, f"{iso_utc(time.time())} {message}"[:600])
@@ -182,7 +184,10 @@ class Sender:
             raise LivegateError("head office's public key is not set: `livegate fleet enroll --head-office-key FILE`")
         self.store = store
         self.config = config
-        self.recipient = envelope.load_public(config.head_office_key)
+        try:
+            self.recipient = envelope.load_public(config.head_office_key)
+        except ValueError as exc:
+            raise ConfigError(f"head office's public key in the fleet settings is unusable: {exc}") from exc
         self.outbox = Outbox(store)
         self._central_factory = central_factory or (lambda: CentralStore(dsn, tls=config.tls_kwargs(), application="livegate-kiosk"))
         self._objects_factory = objects_factory or (lambda: ObjectStore(config))
@@ -224,7 +229,10 @@ class Sender:
             self.outbox.done(row)
             pushed += 1
             self.sent += 1
-            self._failures = 0
+            if self._failures:
+                # The way to the centre is back: rows still waiting out their back-off go now, too.
+                self._failures = 0
+                self.outbox.revive(given_up=False)
         if pushed:
             self.outbox.record(success=True, message=f"{pushed} delivered")
         return pushed, None
@@ -322,8 +330,11 @@ class Sender:
                 self._failures += 1
             if pushed and error is None:
                 continue  # more may be due right away
-            wait = self.backoff(self._failures) if error else self.config.poll_s
-            self._wake.wait(wait)
+            if error:
+                # Back off for real: a session finishing meanwhile must not trigger a retry against a dead server.
+                self._stop.wait(self.backoff(self._failures))
+            else:
+                self._wake.wait(self.config.poll_s)
             self._wake.clear()
 
 
