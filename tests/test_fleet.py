@@ -248,9 +248,9 @@ def test_ten_kiosks_fifty_sessions_each_concurrently_nothing_lost_or_duplicated(
 
 def test_database_stopped_mid_push_and_restarted(centre: Centre) -> None:
     service, sender = centre.kiosk("north", "k1")
-    ids = finish_sessions(service, 40)
+    ids = finish_sessions(service, 30)
     sender.start()
-    assert wait_for(lambda: sender.outbox.pending() < 35, 20)
+    assert wait_for(lambda: sender.outbox.pending() < 26, 20)
     centre.cluster.stop("immediate")  # like a crash: clients are cut off
     try:
         assert wait_for(lambda: (sender.outbox.status().last_error or "").find("database") >= 0, 15)
@@ -306,7 +306,7 @@ def test_kill_9_of_the_sender_mid_upload_then_resume(centre: Centre) -> None:
     import dataclasses
 
     service, sender = centre.kiosk("east", "k3")
-    ids = finish_sessions(service, 30, audit=4)
+    ids = finish_sessions(service, 24, audit=2)
     root = service.store.root.parent
     config = dataclasses.asdict(centre.config("east", "k3"))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
@@ -315,7 +315,7 @@ def test_kill_9_of_the_sender_mid_upload_then_resume(centre: Centre) -> None:
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         uploads = lambda: len(centre.objects().keys())  # noqa: E731
-        assert wait_for(lambda: uploads() >= 12, 30)  # some sessions fully sent, one likely half-way
+        assert wait_for(lambda: uploads() >= 10, 30)  # some sessions fully sent, one likely half-way
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -328,13 +328,13 @@ def test_kill_9_of_the_sender_mid_upload_then_resume(centre: Centre) -> None:
                 stream.close()
     assert proc.returncode == -signal.SIGKILL, stderr
     left = sender.outbox.pending()
-    assert 0 < left < 30
+    assert 0 < left < 24
     assert sender.push_all()[1] is None and sender.outbox.pending() == 0
     centre.central.ingest_all()
     with centre.central.conn.transaction():
         rows = centre.central.conn.execute("SELECT session_id FROM sessions").fetchall()
     assert sorted(r[0] for r in rows) == sorted(ids)
-    assert len(centre.objects().keys()) == 30 * 5  # re-uploads overwrote, nothing doubled
+    assert len(centre.objects().keys()) == 24 * 3  # re-uploads overwrote, nothing doubled
 
 
 # --- verification at the centre --------------------------------------------------------------
