@@ -494,6 +494,17 @@ def test_commands_from_enrolment_to_a_decrypted_image(centre: Centre, tmp_path: 
     assert code == 1 and "not for this private key" in err and not (tmp_path / "x.jpg").exists()
     code, _, err = run_cli("fleet", "fetch", sid, "reference", "--key", str(tmp_path / "missing.pem"), "--out", str(tmp_path / "y"))
     assert code == 2 and err.startswith("livegate: --key")
+    # A revoked device's deliveries are refused and logged.
+    code, out, _ = run_cli("fleet", "revoke", "desk-1")
+    assert code == 0 and "revoked" in out
+    assert run_cli("fleet", "revoke", "desk-9")[0] == 2
+    with SessionService.open(settings=Settings(lockout_enabled=False)) as service:
+        service.subscribe(lambda event: None, kiosk=True)
+        (late,) = finish_sessions(service, 1, seed=5)
+        assert wait_for(lambda: service._fleet_sender.outbox.pending() == 0, 15)
+    code, out, _ = run_cli("fleet", "ingest")
+    assert code == 0 and "accepted 0" in out and "refused 1" in out
+    assert centre.central.audit_events(kind="refused", session_id=late)[0]["detail"]["reason"] == "the device was revoked"
     # A dead database is one line, exit 3, and never shows the password.
     monkeypatch.setenv("LIVEGATE_FLEET_DSN", centre.dsn.replace(f"port={centre.cluster.port}", "port=1"))
     code, _, err = run_cli("fleet", "sessions", "list")

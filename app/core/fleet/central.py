@@ -202,8 +202,24 @@ class CentralStore:
 
     # --- ingest (head-office side) --------------------------------------------------------
 
+    def ensure_partitions(self) -> None:
+        """Create this month's and next month's partitions in a transaction of their own.
+
+        Creating a partition locks its parent table exclusively; done here, before any
+        row is filed, two ingest workers cannot deadlock over it at a month's turn.
+        """
+        with self.conn.transaction():
+            for table in ("sessions", "audit_events"):
+                self.conn.execute("SELECT livegate_month_partition(%s, now())", (table,))
+                self.conn.execute("SELECT livegate_month_partition(%s, now() + interval '1 month')", (table,))
+
     def ingest(self, *, batch: int = 200) -> IngestReport:
-        """Verify and file up to ``batch`` deliveries (safe to run in several processes at once)."""
+        """Verify and file up to ``batch`` deliveries (safe to run in several processes at once).
+
+        A late delivery from a month without a partition yet creates it on the way; should
+        that deadlock with another worker, PostgreSQL rolls this batch back whole and
+        ``ingest_all`` runs it again.
+        """
         accepted = duplicates = refused = purged = 0
         with self.conn.transaction():
             rows = self.conn.execute(
@@ -237,9 +253,20 @@ class CentralStore:
 
     def ingest_all(self, *, batch: int = 200) -> IngestReport:
         """Run ``ingest`` until the inbox is empty; the reports added up."""
+        from psycopg import errors
+
+        self.ensure_partitions()
         total = IngestReport()
+        retries = 0
         while True:
-            r = self.ingest(batch=batch)
+            try:
+                r = self.ingest(batch=batch)
+            except (errors.DeadlockDetected, errors.SerializationFailure, errors.LockNotAvailable):
+                retries += 1
+                if retries > 5:
+                    raise
+                log.info("ingest batch rolled back by a lock conflict with another worker; running it again")
+                continue
             total = IngestReport(*(a + b for a, b in zip(
                 (total.accepted, total.duplicates, total.refused, total.purged), (r.accepted, r.duplicates, r.refused, r.purged))))
             if r == IngestReport():

@@ -210,6 +210,14 @@ def cmd_sessions(args: argparse.Namespace, config: FleetConfig) -> int:
     return EXIT_OK
 
 
+def cmd_revoke(args: argparse.Namespace, config: FleetConfig) -> int:
+    with _central(config, application="livegate-revoke") as central:
+        if not central.revoke(args.device):
+            raise ConfigError(f"no device {args.device} is enrolled")
+    print(f"device {args.device} revoked: its deliveries are refused from now on")
+    return EXIT_OK
+
+
 def cmd_keygen(args: argparse.Namespace, config: FleetConfig) -> int:
     from app.core.fleet import envelope
 
@@ -298,6 +306,7 @@ COMMANDS = {
     "push": cmd_push,
     "ingest": cmd_ingest,
     "sessions": cmd_sessions,
+    "revoke": cmd_revoke,
     "keygen": cmd_keygen,
     "fetch": cmd_fetch,
     "secret": cmd_secret,
@@ -332,6 +341,8 @@ def add_parser(sub: Any, parser_class: Any) -> None:
     p.add_argument("--status", default=None)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
+    p = fsub.add_parser("revoke", help="head office: refuse a device's deliveries from now on (lost or replaced kiosk)")
+    p.add_argument("device")
     p = fsub.add_parser("keygen", help="head office: make the key pair images are encrypted for")
     p.add_argument("--out", required=True, metavar="FILE", help="private key file (the public key goes beside it)")
     p = fsub.add_parser("fetch", help="head office: download and decrypt a session's image")
