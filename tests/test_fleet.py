@@ -220,12 +220,25 @@ def test_ten_kiosks_fifty_sessions_each_concurrently_nothing_lost_or_duplicated(
     threads = [threading.Thread(target=counter, args=(i,)) for i in range(10)]
     for t in threads:
         t.start()
-    ingested = []
+    from app.core.fleet.central import CentralStore
+
+    ingested: list[IngestReport] = []
+    second = CentralStore(centre.dsn)
+
+    def second_worker() -> None:  # a second ingest worker shares the inbox (SKIP LOCKED)
+        while any(t.is_alive() for t in threads):
+            ingested.append(second.ingest(batch=20))
+            time.sleep(0.03)
+
+    worker = threading.Thread(target=second_worker)
+    worker.start()
     while any(t.is_alive() for t in threads):  # head office ingests concurrently, too
-        ingested.append(centre.central.ingest())
+        ingested.append(centre.central.ingest(batch=20))
         time.sleep(0.05)
     for t in threads:
         t.join()
+    worker.join()
+    second.close()
     assert not errors
     assert wait_for(lambda: all(s.outbox.pending() == 0 for _, s in kiosks), 60), [s.outbox.status() for _, s in kiosks]
     ingested.append(centre.central.ingest_all())
@@ -505,6 +518,11 @@ def test_commands_from_enrolment_to_a_decrypted_image(centre: Centre, tmp_path: 
     code, out, _ = run_cli("fleet", "ingest")
     assert code == 0 and "accepted 0" in out and "refused 1" in out
     assert centre.central.audit_events(kind="refused", session_id=late)[0]["detail"]["reason"] == "the device was revoked"
+    # TLS settings reach libpq: this test server has no TLS, so requiring it fails, in one line.
+    monkeypatch.setenv("LIVEGATE_FLEET_SSLMODE", "require")
+    code, _, err = run_cli("fleet", "sessions", "list")
+    assert code == 3 and "SSL" in err and len(err.strip().splitlines()) == 1
+    monkeypatch.delenv("LIVEGATE_FLEET_SSLMODE")
     # A dead database is one line, exit 3, and never shows the password.
     monkeypatch.setenv("LIVEGATE_FLEET_DSN", centre.dsn.replace(f"port={centre.cluster.port}", "port=1"))
     code, _, err = run_cli("fleet", "sessions", "list")
