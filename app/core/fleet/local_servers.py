@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import secrets
 import shutil
 import socket
@@ -53,8 +52,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _unprivileged_user() -> pwd.struct_passwd | None:
-    """The account to run PostgreSQL as when we are root (``postgres``, else ``nobody``)."""
+def _unprivileged_user() -> Any:
+    """The account to run PostgreSQL as when we are root (``postgres``, else ``nobody``): a ``pwd`` entry or ``None``."""
+    import pwd  # POSIX only; the servers here are for Linux tests and benchmarks
+
     for name in ("postgres", "nobody"):
         try:
             return pwd.getpwnam(name)
@@ -84,8 +85,8 @@ class PostgresCluster:
         self.user = user
         self.password = password or secrets.token_urlsafe(16)
         self.port = free_port()
-        self._run_as: pwd.struct_passwd | None = None
-        if os.geteuid() == 0:
+        self._run_as: Any = None
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
             self._run_as = _unprivileged_user()
             if self._run_as is None:
                 raise RuntimeError("running as root and no unprivileged account (postgres, nobody) exists for PostgreSQL")

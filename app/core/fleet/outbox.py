@@ -24,9 +24,9 @@ from typing import Any
 
 from app.core.errors import ConfigError, LivegateError
 from app.core.fleet import envelope
-from app.core.fleet.central import DELETE_TYPE, CentralStore, CentralUnavailable
+from app.core.fleet.central import DELETE_TYPE, CentralStore
 from app.core.fleet.config import FleetConfig
-from app.core.fleet.objects import SUFFIX, BucketUnavailable, ObjectStore, object_prefix
+from app.core.fleet.objects import SUFFIX, ObjectStore, object_prefix
 from app.core.sessions.clock import iso_utc
 from app.core.store.crypto import IntegrityError
 from app.core.store.db import DB_NAME, SessionStore
@@ -148,10 +148,6 @@ class Outbox:
 
     def pending(self) -> int:
         return self.status().pending
-
-
-#: Failures that say "the other side is away": back off and try the same row again later.
-TRANSIENT = (CentralUnavailable, BucketUnavailable, ConnectionError, TimeoutError, OSError)
 
 
 class Sender:
