@@ -68,7 +68,7 @@ def _load_optional() -> None:
     """Import the modules that register more benchmarks (simulator, scoring, GUI)."""
     import importlib
 
-    for module in ("app.core.simulate.bench", "app.core.scoring.bench", "app.gui.bench"):
+    for module in ("app.core.simulate.bench", "app.core.scoring.bench", "app.core.fleet.bench", "app.gui.bench"):
         try:
             importlib.import_module(module)
         except ImportError:

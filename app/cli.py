@@ -290,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export-key", action="store_true", help="print this device's public key (PEM) instead")
     p.add_argument("--key", action="append", metavar="PEM", help="also trust this public key (repeatable)")
     p.set_defaults(func=_delegate("app.core.store.cli", "verify_result"))
+
+    from app.core.fleet.cli import add_parser as add_fleet_parser
+
+    add_fleet_parser(sub, _Parser)
     return parser
 
 

@@ -53,6 +53,22 @@ if [ "$(uname -s)" = Linux ]; then
   fi
 fi
 
+# 2b. PostgreSQL server binaries: the fleet tests start a throw-away cluster with initdb/pg_ctl -------
+# (Debian's package also creates a "main" cluster; Livegate never uses it.)
+if [ "$(uname -s)" = Linux ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "installing the PostgreSQL server (for the fleet tests)"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >/dev/null
+      apt-get install -y -qq postgresql >/dev/null
+    else
+      say "the fleet tests need the PostgreSQL server; install it with:"
+      say "  sudo apt-get install postgresql"
+    fi
+  fi
+fi
+
 # 3. Virtual environment and pinned packages -----------------------------------------
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating the virtual environment in .venv"

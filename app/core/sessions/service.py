@@ -157,10 +157,21 @@ class SessionService:
         from app.core.store.db import open_store
 
         store = open_store(data_dir, clock=clock, owner=owner, key_backend=key_backend)
-        return cls(store, settings=settings or load_settings(), clock=clock)
+        service = cls(store, settings=settings or load_settings(), clock=clock)
+        if owner:
+            # Fleet delivery (docs/fleet.md): a background sender when this device is enrolled.
+            from app.core.fleet.background import attach_sender
+
+            service._fleet_sender = attach_sender(service)
+        return service
 
     def close(self) -> None:
-        """Close the store."""
+        """Stop the fleet sender (if any), then close the store."""
+        sender = getattr(self, "_fleet_sender", None)
+        if sender is not None:
+            sender.unsubscribe()
+            sender.stop()
+            self._fleet_sender = None
         self.store.close()
 
     def __enter__(self) -> "SessionService":

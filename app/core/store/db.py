@@ -72,6 +72,42 @@ MIGRATIONS: list[tuple[int, str, tuple[str, ...]]] = [
             "CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ),
     ),
+    # --- fleet outbox (app.core.fleet.outbox reads and empties it) ---------------------------
+    # Filled by triggers, so a finished session is queued in the very transaction that stores
+    # its signed result, and a deletion in the one that removes the record. Only while the
+    # state key 'fleet.outbox' is 'on' (set by `livegate fleet enroll`).
+    (
+        2,
+        "fleet outbox",
+        (
+            """CREATE TABLE outbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL CHECK (kind IN ('session', 'delete')),
+                session_id TEXT NOT NULL,
+                finished_at REAL,
+                created_at REAL NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL DEFAULT 0,
+                last_error TEXT NOT NULL DEFAULT '',
+                dead INTEGER NOT NULL DEFAULT 0,
+                UNIQUE (kind, session_id)
+            )""",
+            """CREATE TRIGGER outbox_session_finished AFTER UPDATE OF result ON sessions
+               WHEN OLD.result IS NULL AND NEW.result IS NOT NULL
+                    AND EXISTS (SELECT 1 FROM state WHERE key = 'fleet.outbox' AND value = 'on')
+               BEGIN
+                   INSERT OR IGNORE INTO outbox(kind, session_id, finished_at, created_at)
+                   VALUES ('session', NEW.id, NEW.finished_at, (julianday('now') - 2440587.5) * 86400.0);
+               END""",
+            """CREATE TRIGGER outbox_session_deleted AFTER DELETE ON sessions
+               WHEN OLD.result IS NOT NULL AND EXISTS (SELECT 1 FROM state WHERE key = 'fleet.outbox' AND value = 'on')
+               BEGIN
+                   DELETE FROM outbox WHERE kind = 'session' AND session_id = OLD.id;
+                   INSERT OR IGNORE INTO outbox(kind, session_id, finished_at, created_at)
+                   VALUES ('delete', OLD.id, OLD.finished_at, (julianday('now') - 2440587.5) * 86400.0);
+               END""",
+        ),
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
