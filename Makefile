@@ -12,7 +12,8 @@ setup:
 run: setup
 	@$(VENV)/bin/livegate gui $(ARGS)
 
-test: setup
+test:
+	@bash scripts/setup.sh --tests
 	@QT_QPA_PLATFORM=offscreen $(VENV)/bin/lint-imports --no-cache
 	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(ARGS)
 

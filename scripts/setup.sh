@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Livegate set-up: system libraries, virtual environment, pinned packages, models.
 # Idempotent: a second run checks stamps and hashes only and takes a few seconds.
-#   scripts/setup.sh            everything the app and the tests need
+#   scripts/setup.sh            everything the app needs
+#   scripts/setup.sh --tests    also what the tests need (the PostgreSQL server for the fleet tests)
 # Environment: LIVEGATE_MODEL_MIRROR=DIR  fetch models from a local mirror first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +56,7 @@ fi
 
 # 2b. PostgreSQL server binaries: the fleet tests start a throw-away cluster with initdb/pg_ctl -------
 # (Debian's package also creates a "main" cluster; Livegate never uses it.)
-if [ "$(uname -s)" = Linux ]; then
+if [ "${1:-}" = --tests ] && [ "$(uname -s)" = Linux ]; then
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       say "installing the PostgreSQL server (for the fleet tests)"
