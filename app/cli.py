@@ -82,6 +82,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from app.core.recording import Recording
+
+    # Check the whole file (container, manifest, every frame header) before scoring and its models
+    # load: a bad recording is refused in a fraction of a second, with nothing else on stderr.
+    Recording(args.recording).close()
     try:
         from app.core.scoring.cli import verify_recording
     except ImportError:

@@ -20,15 +20,17 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.core import strictjson
-from app.core.capture.frame import Frame
 from app.core.errors import RecordingError
+
+if TYPE_CHECKING:
+    from app.core.capture.frame import Frame
+
+# OpenCV, numpy and the capture package are imported where frames are encoded or decoded, so that
+# checking a file (``livegate verify`` refuses a bad one before anything else loads) stays light.
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,8 @@ class RecordingWriter:
             raise RecordingError(f"frame {frame.index} is {w}x{h}; the recording is {self._size[0]}x{self._size[1]}")
         if self._timestamps and frame.t_ns < self._timestamps[-1]:
             raise RecordingError(f"frame {frame.index} goes back in time")
+        import cv2
+
         ok, buf = cv2.imencode(
             ".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, self._quality, cv2.IMWRITE_JPEG_OPTIMIZE, 1]
         )
@@ -697,6 +701,11 @@ class Recording:
         member = frame_member(index)
         raw = self._box.read(member, self._frame_limit)
         self._header_of(member, raw[:MAX_JPEG_HEADER])
+        import cv2
+        import numpy as np
+
+        from app.core.capture.frame import Frame
+
         image = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             raise RecordingError(f"{self.path}: {member} is not a decodable JPEG")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 #: Deepest nesting of arrays and objects accepted (our files use at most 4 levels).
@@ -25,6 +26,16 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 
 class StrictJSONError(ValueError):
     """The text is not JSON, or uses something strict JSON refuses."""
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """In lenient mode: a value strict JSON refuses, kept in place so the caller can report that one field."""
+
+    reason: str
+
+    def __repr__(self) -> str:
+        return self.reason
 
 
 def nesting_depth(text: str) -> int:
@@ -68,23 +79,48 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def loads(text: str, *, max_depth: int = MAX_DEPTH) -> Any:
+def _lenient(strict: Any) -> Any:
+    def hook(text: Any) -> Any:
+        try:
+            return strict(text)
+        except StrictJSONError as exc:
+            return Invalid(str(exc))
+
+    return hook
+
+
+def _lenient_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        out[key] = Invalid(f"duplicate key {key[:60]!r}") if key in out else value
+    return out
+
+
+def loads(text: str, *, max_depth: int = MAX_DEPTH, lenient: bool = False) -> Any:
     """Parse ``text`` strictly.
+
+    With ``lenient``, a refused number or constant, and the value of a duplicate key, become an
+    ``Invalid`` in place instead of failing the whole text (settings: one bad value costs only
+    that setting). Nesting and syntax errors always fail.
 
     Raises
     ------
     StrictJSONError
-        Not JSON; nested deeper than ``max_depth``; ``NaN``/``Infinity``; a
-        number outside the float range or an integer longer than
-        ``MAX_INT_DIGITS`` digits; a duplicate key in an object.
+        Not JSON; nested deeper than ``max_depth``; and unless ``lenient``: ``NaN``/``Infinity``;
+        a number outside the float range or an integer longer than ``MAX_INT_DIGITS`` digits; a
+        duplicate key in an object.
     """
     depth = nesting_depth(text)
     if depth > max_depth:
         raise StrictJSONError(f"nested {depth} levels deep (at most {max_depth} allowed)")
+    hooks: dict[str, Any] = {
+        "parse_constant": _constant, "parse_float": _float, "parse_int": _int, "object_pairs_hook": _pairs,
+    }
+    if lenient:
+        hooks = {name: _lenient(hook) for name, hook in hooks.items() if name != "object_pairs_hook"}
+        hooks["object_pairs_hook"] = _lenient_pairs
     try:
-        return json.loads(
-            text, parse_constant=_constant, parse_float=_float, parse_int=_int, object_pairs_hook=_pairs
-        )
+        return json.loads(text, **hooks)
     except StrictJSONError:
         raise
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError; its message is one line

@@ -1,0 +1,127 @@
+"""Hostile recordings (tests/hostile_corpus.py): refused with exit 2 and one line, in bounded memory.
+
+Every case is first opened in-process (the message must name what is wrong), then given to
+``livegate verify`` in a child process whose peak resident memory is read from the kernel's
+per-child accounting (``os.wait4``). The wall-time bound is the issue's 10 s ceiling, a guard
+against a hang or a runaway decompression, not a performance measurement.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import hostile_corpus as corpus
+from app.core.errors import RecordingError
+from app.core.recording import Recording, read_labels
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The issue's ceilings for one `livegate verify` of a hostile file.
+PEAK_RSS_LIMIT_MB = 600
+WALL_LIMIT_S = 10.0
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return corpus.write_corpus(tmp_path_factory.mktemp("hostile"))
+
+
+def test_corpus_base_is_a_valid_recording(corpus_dir: dict[str, Path]) -> None:
+    # Each case differs from this one in one respect, so each refusal is for that respect.
+    with Recording(corpus_dir["good"]) as rec:
+        assert rec.meta.frame_count == corpus.FRAMES
+        frame = rec.read_frame(corpus.FRAMES - 1)
+        assert frame.image.shape == (corpus.HEIGHT, corpus.WIDTH, 3)
+    assert read_labels(corpus_dir["good"]) is None
+
+
+def test_bombs_stay_small_on_disk(corpus_dir: dict[str, Path]) -> None:
+    assert corpus_dir["bomb-frame-2gib"].stat().st_size < 4 * corpus.MIB
+    with open(corpus_dir["bomb-frame-2gib"], "rb") as fh:
+        assert b"frames/000000.jpg" in fh.read(64)
+
+
+@pytest.mark.parametrize("case", corpus.CASES, ids=[c.name for c in corpus.CASES])
+def test_reader_refuses_and_names_the_problem(case: corpus.Case, corpus_dir: dict[str, Path]) -> None:
+    with pytest.raises(RecordingError) as err:
+        Recording(corpus_dir[case.name]).close()
+    message = str(err.value)
+    assert case.expect in message
+    assert "\n" not in message and "\r" not in message
+
+
+@dataclass
+class Run:
+    name: str
+    code: int
+    stderr: str
+    stdout: str
+    peak_rss_mb: float
+    wall_s: float
+
+
+# Linux keeps a process's peak RSS across fork and exec, so a child started straight from this
+# (possibly large) test process would report this process's size. A small launcher starts the
+# real command and reports that grandchild's own peak from ``os.wait4``.
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "proc = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(proc.pid, 0)\n"
+    "open(sys.argv[1], 'w').write(f'{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}')\n"
+)
+
+
+def _verify(name: str, path: Path, workdir: Path) -> Run:
+    """`livegate verify PATH` in a child process; its peak RSS from its own rusage (kilobytes on Linux)."""
+    out, err, report = workdir / f"{name}.out", workdir / f"{name}.err", workdir / f"{name}.rusage"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", _LAUNCHER, str(report), sys.executable, "-m", "app", "verify", str(path)]
+    start = time.monotonic()
+    with open(out, "wb") as fo, open(err, "wb") as fe:
+        subprocess.run(command, stdout=fo, stderr=fe, env=env, cwd=ROOT, check=True, timeout=120)
+    wall = time.monotonic() - start
+    code, maxrss_kb = (int(v) for v in report.read_text().split())
+    return Run(name, code, err.read_text(errors="replace"), out.read_text(errors="replace"), maxrss_kb / 1024.0, wall)
+
+
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="per-child peak memory needs os.wait4 (POSIX)")
+def test_livegate_verify_refuses_every_case(corpus_dir: dict[str, Path], tmp_path: Path) -> None:
+    names = [c.name for c in corpus.CASES]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two children at a time: the machine has two cores
+        runs = list(pool.map(lambda n: _verify(n, corpus_dir[n], tmp_path), names))
+    problems = []
+    for run in runs:
+        lines = run.stderr.splitlines()
+        if run.code != 2:
+            problems.append(f"{run.name}: exit {run.code}")
+        if len(lines) != 1 or not lines[0].startswith("livegate: "):
+            problems.append(f"{run.name}: stderr is {len(lines)} lines: {run.stderr[:300]!r}")
+        if "Traceback" in run.stderr or "Traceback" in run.stdout:
+            problems.append(f"{run.name}: traceback")
+        if run.peak_rss_mb >= PEAK_RSS_LIMIT_MB:
+            problems.append(f"{run.name}: peak RSS {run.peak_rss_mb:.0f} MB")
+        if run.wall_s >= WALL_LIMIT_S:
+            problems.append(f"{run.name}: {run.wall_s:.1f} s")
+    worst = max(runs, key=lambda r: r.peak_rss_mb)
+    print(f"{len(runs)} hostile recordings; highest peak RSS {worst.peak_rss_mb:.0f} MB ({worst.name}); "
+          f"slowest {max(r.wall_s for r in runs):.2f} s")
+    assert not problems, "\n".join(problems)
+
+
+def test_peak_memory_measurement_sees_a_large_child(tmp_path: Path) -> None:
+    # The instrument itself: a child that touches 300 MB must be reported above 300 MB.
+    report = tmp_path / "rusage"
+    subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, str(report), sys.executable, "-c", "b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096])"],
+        check=True,
+        timeout=60,
+    )
+    code, maxrss_kb = (int(v) for v in report.read_text().split())
+    assert code == 0 and maxrss_kb / 1024 > 300
