@@ -266,8 +266,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from app.core.logs import setup_logging
+    from app.core.paths import repair_permissions
 
     setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    repair_permissions()  # data and settings private again (0700/0600) whatever an earlier run or umask left
     if args.command is None:
         args = parser.parse_args([*(["--debug"] if args.debug else []), "gui"])
     try:

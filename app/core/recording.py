@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
-from app.core import strictjson
+from app.core import paths, strictjson
 from app.core.errors import RecordingError
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class RecordingWriter:
 
     def __init__(self, path: str | Path, *, quality: int = JPEG_QUALITY) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(self.path.parent)  # new folders 0700; the file itself is 0600 (mkstemp)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
         os.close(fd)
         self._tmp = Path(tmp)

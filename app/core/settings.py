@@ -262,7 +262,7 @@ def _load(path: Path, env: Any, problems: list[str]) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write settings atomically (temp file + rename). Returns the path written."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.make_private_dir(path.parent)
     payload = json.dumps(settings.to_dict(), indent=2, sort_keys=True)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     try:
