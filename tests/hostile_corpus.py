@@ -306,6 +306,7 @@ def _cases() -> list[Case]:
         Case("frame-encoding-png", lambda: recording(with_field("frame_encoding", "png")), "frame_encoding"),
         Case("png-frames", lambda: recording(members=frames(png_frame())), "PNG"),
         Case("text-frames", lambda: recording(members=frames(b"hello, not an image")), "not a JPEG"),
+        Case("jpeg-cut-in-scan-data", lambda: recording(members=frames(j()[:-300])), "end-of-image"),
         Case("jpeg-cut-before-header", lambda: recording(members=frames(j()[:40])), "frame header"),
         Case("manifest-utf16", lambda: recording(json.dumps(m()).encode("utf-16")), "byte-order mark"),
         Case("manifest-utf16-no-bom", lambda: recording(json.dumps(m()).encode("utf-16-le")), "manifest.json"),

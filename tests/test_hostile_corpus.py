@@ -57,6 +57,17 @@ def test_reader_refuses_and_names_the_problem(case: corpus.Case, corpus_dir: dic
     assert "\n" not in message and "\r" not in message
 
 
+def test_recording_source_and_labels_use_the_same_checks(corpus_dir: dict[str, Path]) -> None:
+    from app.core.capture.files import RecordingSource
+
+    with pytest.raises(RecordingError, match="camera"):
+        RecordingSource(corpus_dir["camera-as-list"]).open()
+    with pytest.raises(RecordingError, match="labels.json declares"):
+        read_labels(corpus_dir["bomb-labels-2gib"])  # evaluation reads labels: bounded like the rest
+    with pytest.raises(RecordingError, match="encrypted"):
+        read_labels(corpus_dir["encrypted-manifest"])
+
+
 @dataclass
 class Run:
     name: str

@@ -429,12 +429,17 @@ class _Container:
 
         ``zipfile`` checks the CRC-32 when the member ends, so reading it to the end proves it intact.
         """
+        return self.scan(name, limit, keep=keep)[0]
+
+    def scan(self, name: str, limit: int, *, keep: int | None = None) -> tuple[bytes, bytes]:
+        """Like ``read``, also returning the member's last 64 bytes."""
         info = self.members[name]
         if info.file_size > limit:
             raise RecordingError(f"{self.path}: member {name} declares {info.file_size} bytes; at most {limit} allowed")
         kept = bytearray()
         want = limit if keep is None else keep
         seen = 0
+        tail = b""
         try:
             with self.zip.open(info) as fh:
                 while chunk := fh.read(_CHUNK):
@@ -443,6 +448,7 @@ class _Container:
                         raise RecordingError(f"{self.path}: member {name} holds more than {limit} bytes")
                     if len(kept) < want:
                         kept += chunk[: want - len(kept)]
+                    tail = (tail + chunk)[-64:]
         except RecordingError:
             raise
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
@@ -453,7 +459,7 @@ class _Container:
             raise RecordingError(f"{self.path}: {name} cannot be read ({exc.strerror or exc})") from exc
         if seen != info.file_size:
             raise RecordingError(f"{self.path}: {name} holds {seen} bytes, its header says {info.file_size}")
-        return bytes(kept)
+        return bytes(kept), tail
 
     def read_json(self, name: str, limit: int) -> Any:
         """A member that must be strict UTF-8 JSON."""
@@ -691,8 +697,11 @@ class Recording:
             )
 
     def _check_frame(self, member: str) -> None:
-        head = self._box.read(member, self._frame_limit, keep=MAX_JPEG_HEADER)
+        head, tail = self._box.scan(member, self._frame_limit, keep=MAX_JPEG_HEADER)
         self._header_of(member, head)
+        # A cut JPEG decodes to a partly grey image with warnings on stderr; refuse it here instead.
+        if not tail.rstrip(b"\x00").endswith(b"\xff\xd9"):
+            raise RecordingError(f"{self.path}: {member} has no JPEG end-of-image marker (cut short)")
 
     def read_frame(self, index: int) -> Frame:
         """Decode frame ``index`` (its size checked against the cap and its JPEG header before decoding)."""
