@@ -92,3 +92,28 @@ def test_strict_json_parser() -> None:
     assert isinstance(lenient["a"], strictjson.Invalid) and isinstance(lenient["b"], strictjson.Invalid)
     with pytest.raises(strictjson.StrictJSONError, match="byte-order mark"):
         strictjson.decode_utf8("{}".encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    ("env", "code"),
+    [
+        ({"LIVEGATE_KEY_BACKEND": "bogus"}, 2),
+        ({"LIVEGATE_KEY_BACKEND": "k" * 5000}, 2),
+        ({"LIVEGATE_DATA_DIR": "{file}"}, 3),
+        ({"LIVEGATE_DATA_DIR": "{file}/below"}, 3),
+    ],
+)
+def test_hostile_environment_paths_give_one_error_line(env: dict[str, str], code: int, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    afile = tmp_path / "a-file"
+    afile.write_text("x")
+    full = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    full.update({k: v.replace("{file}", str(afile)) for k, v in env.items()})
+    out = subprocess.run([sys.executable, "-m", "app", "token"], env=full, capture_output=True, text=True, timeout=60)
+    assert out.returncode == code
+    assert "Traceback" not in out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("livegate: ") and len(last) < 300
