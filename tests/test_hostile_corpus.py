@@ -8,6 +8,7 @@ against a hang or a runaway decompression, not a performance measurement.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -79,34 +80,65 @@ class Run:
 
 
 # Linux keeps a process's peak RSS across fork and exec, so a child started straight from this
-# (possibly large) test process would report this process's size. A small launcher starts the
-# real command and reports that grandchild's own peak from ``os.wait4``.
-_LAUNCHER = (
-    "import os, subprocess, sys\n"
-    "proc = subprocess.Popen(sys.argv[2:])\n"
-    "_, status, usage = os.wait4(proc.pid, 0)\n"
-    "open(sys.argv[1], 'w').write(f'{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}')\n"
-)
+# (possibly large) test process would report this process's size. A small spawner process starts
+# each command instead and reports that child's own peak from ``os.wait4``; one spawner serves a
+# whole series of commands (one JSON line in, one out), so each case costs one interpreter start.
+_SPAWNER = """
+import json, os, subprocess, sys
+for line in sys.stdin:
+    job = json.loads(line)
+    with open(job["out"], "wb") as fo, open(job["err"], "wb") as fe:
+        proc = subprocess.Popen(job["argv"], stdout=fo, stderr=fe, env=job["env"], cwd=job["cwd"])
+        start = os.times().elapsed
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = os.times().elapsed - start
+    print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_maxrss, wall]), flush=True)
+"""
 
 
-def _verify(name: str, path: Path, workdir: Path) -> Run:
+class Spawner:
+    """A small process that runs commands one at a time and reports exit code, peak RSS (kB) and wall time."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SPAWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def run(self, argv: list[str], out: Path, err: Path, env: dict[str, str]) -> tuple[int, int, float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        job = {"argv": argv, "out": str(out), "err": str(err), "env": env, "cwd": str(ROOT)}
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        code, maxrss_kb, wall = json.loads(self.proc.stdout.readline())
+        return int(code), int(maxrss_kb), float(wall)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+
+
+def _verify(spawner: Spawner, name: str, path: Path, workdir: Path) -> Run:
     """`livegate verify PATH` in a child process; its peak RSS from its own rusage (kilobytes on Linux)."""
-    out, err, report = workdir / f"{name}.out", workdir / f"{name}.err", workdir / f"{name}.rusage"
+    out, err = workdir / f"{name}.out", workdir / f"{name}.err"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-c", _LAUNCHER, str(report), sys.executable, "-m", "app", "verify", str(path)]
-    start = time.monotonic()
-    with open(out, "wb") as fo, open(err, "wb") as fe:
-        subprocess.run(command, stdout=fo, stderr=fe, env=env, cwd=ROOT, check=True, timeout=120)
-    wall = time.monotonic() - start
-    code, maxrss_kb = (int(v) for v in report.read_text().split())
+    code, maxrss_kb, wall = spawner.run([sys.executable, "-m", "app", "verify", str(path)], out, err, env)
     return Run(name, code, err.read_text(errors="replace"), out.read_text(errors="replace"), maxrss_kb / 1024.0, wall)
 
 
 @pytest.mark.skipif(not hasattr(os, "wait4"), reason="per-child peak memory needs os.wait4 (POSIX)")
 def test_livegate_verify_refuses_every_case(corpus_dir: dict[str, Path], tmp_path: Path) -> None:
     names = [c.name for c in corpus.CASES]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two children at a time: the machine has two cores
-        runs = list(pool.map(lambda n: _verify(n, corpus_dir[n], tmp_path), names))
+    halves = [names[0::2], names[1::2]]  # two children at a time: the machine has two cores
+    spawners = [Spawner(), Spawner()]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = pool.map(lambda i: [_verify(spawners[i], n, corpus_dir[n], tmp_path) for n in halves[i]], [0, 1])
+            runs = [run for part in parts for run in part]
+    finally:
+        for spawner in spawners:
+            spawner.close()
     problems = []
     for run in runs:
         lines = run.stderr.splitlines()
@@ -120,6 +152,7 @@ def test_livegate_verify_refuses_every_case(corpus_dir: dict[str, Path], tmp_pat
             problems.append(f"{run.name}: peak RSS {run.peak_rss_mb:.0f} MB")
         if run.wall_s >= WALL_LIMIT_S:
             problems.append(f"{run.name}: {run.wall_s:.1f} s")
+    assert len(runs) == len(names)
     worst = max(runs, key=lambda r: r.peak_rss_mb)
     print(f"{len(runs)} hostile recordings; highest peak RSS {worst.peak_rss_mb:.0f} MB ({worst.name}); "
           f"slowest {max(r.wall_s for r in runs):.2f} s")
@@ -127,12 +160,14 @@ def test_livegate_verify_refuses_every_case(corpus_dir: dict[str, Path], tmp_pat
 
 
 def test_peak_memory_measurement_sees_a_large_child(tmp_path: Path) -> None:
-    # The instrument itself: a child that touches 300 MB must be reported above 300 MB.
-    report = tmp_path / "rusage"
-    subprocess.run(
-        [sys.executable, "-c", _LAUNCHER, str(report), sys.executable, "-c", "b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096])"],
-        check=True,
-        timeout=60,
-    )
-    code, maxrss_kb = (int(v) for v in report.read_text().split())
-    assert code == 0 and maxrss_kb / 1024 > 300
+    # The instrument itself: a child that touches 300 MB must be reported above 300 MB, and a small
+    # one far below (so the spawner's own size does not leak into the figures).
+    spawner = Spawner()
+    try:
+        big = spawner.run([sys.executable, "-c", "b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096])"],
+                          tmp_path / "o", tmp_path / "e", dict(os.environ))
+        small = spawner.run([sys.executable, "-c", "pass"], tmp_path / "o", tmp_path / "e", dict(os.environ))
+    finally:
+        spawner.close()
+    assert big[0] == 0 and big[1] / 1024 > 300
+    assert small[0] == 0 and small[1] / 1024 < 100

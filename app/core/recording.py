@@ -204,6 +204,9 @@ MAX_DIRECTORY_BYTES = 2 << 20
 #: Longest text in a manifest field, and most flash colours in a challenge.
 MAX_TEXT = 4096
 MAX_COLOURS = 64
+#: Highest frame or refresh rate accepted: generous, since some camera drivers report odd rates and
+#: the app must read back what it wrote; the check is that the number is a number.
+MAX_RATE = 100_000.0
 #: JPEG header bytes searched for the frame header (SOF) before giving up.
 MAX_JPEG_HEADER = 1 << 20
 #: ZIP compression methods a recording may use: stored (what Livegate writes) and deflate.
@@ -577,7 +580,7 @@ def _validate_manifest(path: Path, data: Any) -> RecordingMeta:
     _optional(f, camera, "camera", {
         "name": f.text, "kind": f.text,
         "width": lambda v, n: f.integer(v, n, 0, side), "height": lambda v, n: f.integer(v, n, 0, side),
-        "fps": lambda v, n: f.number(v, n, 0.0, 1000.0), "device": f.obj, "controls": f.obj,
+        "fps": lambda v, n: f.number(v, n, 0.0, MAX_RATE), "device": f.obj, "controls": f.obj,
     })
     _optional(f, camera.get("device") or {}, "camera.device", {
         "name": f.text, "driver": f.text, "bus_info": f.text, "path": f.text,
@@ -585,7 +588,7 @@ def _validate_manifest(path: Path, data: Any) -> RecordingMeta:
     })
     _optional(f, display, "display", {
         "width": lambda v, n: f.integer(v, n, 0, 65535), "height": lambda v, n: f.integer(v, n, 0, 65535),
-        "refresh_hz": lambda v, n: f.number(v, n, 0.0, 1000.0),
+        "refresh_hz": lambda v, n: f.number(v, n, 0.0, MAX_RATE),
         "flash_attenuation": lambda v, n: f.number(v, n, 0.0, 0.8),
     })
     _optional(f, extra, "extra", {"session_id": lambda v, n: f.text(v, n, 128)})
