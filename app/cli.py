@@ -277,7 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LivegateError as exc:
         if args.debug:
             raise
-        print(f"livegate: {exc}", file=sys.stderr)
+        # One line even when the message quotes a file name or value holding line breaks.
+        print(f"livegate: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return exc.exit_code if exc.exit_code else EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("livegate: interrupted", file=sys.stderr)

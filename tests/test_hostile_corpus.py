@@ -171,3 +171,12 @@ def test_peak_memory_measurement_sees_a_large_child(tmp_path: Path) -> None:
         spawner.close()
     assert big[0] == 0 and big[1] / 1024 > 300
     assert small[0] == 0 and small[1] / 1024 < 100
+
+
+def test_file_name_with_line_breaks_still_gives_one_line(corpus_dir: dict[str, Path], tmp_path: Path) -> None:
+    odd = tmp_path / "evil\nlivegate: ok\r.lgrec"
+    odd.write_bytes(corpus_dir["camera-as-list"].read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "app", "verify", str(odd)], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert len(out.stderr.splitlines()) == 1 and "camera" in out.stderr
