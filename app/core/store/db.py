@@ -15,6 +15,7 @@ files and any temporary file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -184,7 +185,8 @@ class SessionStore:
         try:
             # SQLite creates the database 0644 and gives its -wal/-shm files the database's mode: create it 0600 first.
             if not (self.root / DB_NAME).exists():
-                paths.make_private_file(self.root / DB_NAME)
+                with contextlib.suppress(OSError):  # if it cannot be created, SQLite says why just below
+                    paths.make_private_file(self.root / DB_NAME)
             self._db = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False, timeout=10.0)
             self._db.row_factory = sqlite3.Row
             mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
