@@ -82,6 +82,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from app.core.recording import Recording
+
+    # Check the whole file (container, manifest, every frame header) before scoring and its models
+    # load: a bad recording is refused in a fraction of a second, with nothing else on stderr.
+    Recording(args.recording).close()
     try:
         from app.core.scoring.cli import verify_recording
     except ImportError:
@@ -301,8 +306,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from app.core.logs import setup_logging
+    from app.core.paths import repair_permissions
 
     setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    repair_permissions()  # data and settings private again (0700/0600) whatever an earlier run or umask left
     if args.command is None:
         args = parser.parse_args([*(["--debug"] if args.debug else []), "gui"])
     try:
@@ -310,7 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LivegateError as exc:
         if args.debug:
             raise
-        print(f"livegate: {exc}", file=sys.stderr)
+        # One line even when the message quotes a file name or value holding line breaks.
+        print(f"livegate: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return exc.exit_code if exc.exit_code else EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("livegate: interrupted", file=sys.stderr)

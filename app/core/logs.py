@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 
 from app.core import paths
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Rotating log whose every file (the first and each one after a rotation) is created 0600."""
+
+    def _open(self):  # type: ignore[no-untyped-def]  # signature of the standard library's handler
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, paths.PRIVATE_FILE_MODE)
+        if os.name == "posix":
+            os.fchmod(fd, paths.PRIVATE_FILE_MODE)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
 
 def setup_logging(level: int = logging.INFO, *, console: bool = True) -> None:
@@ -22,8 +33,8 @@ def setup_logging(level: int = logging.INFO, *, console: bool = True) -> None:
     root.setLevel(level)
     try:
         log_dir = paths.log_dir()
-        log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        paths.make_private_dir(log_dir)
+        file_handler = _PrivateRotatingFileHandler(
             log_dir / "livegate.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
         file_handler.setFormatter(logging.Formatter(_FORMAT))

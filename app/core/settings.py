@@ -2,8 +2,10 @@
 
 Stored as JSON under the user's config folder; every field can be overridden
 with a ``LIVEGATE_<FIELD>`` environment variable (upper-case field name). A bad
-settings file, or a bad value in it, is reported through ``Settings.problems``
-and the logs and replaced by the default: it never stops the app.
+settings file, or a bad value in it (wrong type, out of range, NaN, a
+400-digit number, nesting that breaks parsers), is reported through
+``Settings.problems`` and the logs and replaced by the default: it never stops
+the app.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from app.core import paths
+from app.core import paths, strictjson
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +100,7 @@ class Settings:
         }
         for name, ok in checks.items():
             if not ok:
-                self.problems.append(f"setting {name}={getattr(self, name)!r} is out of range; using {getattr(defaults, name)!r}")
+                self.problems.append(f"setting {name}={_short(getattr(self, name))} is out of range; using {getattr(defaults, name)!r}")
                 setattr(self, name, getattr(defaults, name))
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,26 +113,65 @@ def settings_path() -> Path:
     return paths.config_dir() / "settings.json"
 
 
+#: Largest settings file read (ours is under 1 kB); a bigger one is reported and ignored unread.
+MAX_FILE_BYTES = 256 * 1024
+#: Longest text setting (and environment value) accepted.
+MAX_TEXT = 4096
+#: Largest magnitude accepted for a number setting before its range is checked (keeps float() exact and finite).
+MAX_MAGNITUDE = 10**12
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,13}")
+_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,13}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})(?:[eE][+-]?[0-9]{1,2})?")
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _coerce(name: str, kind: type, raw: Any) -> Any:
-    """Convert a JSON or environment value to the field's type, or raise ValueError."""
+    """Convert a settings-file (JSON) value to the field's type, exactly, or raise ValueError.
+
+    JSON values must already have the field's type (``"70"`` is not a number, ``2.5`` is not a count).
+    """
+    if isinstance(raw, strictjson.Invalid):
+        raise ValueError(f"{name}: {raw.reason}")
     if kind is bool:
         if isinstance(raw, bool):
             return raw
-        if isinstance(raw, str) and raw.strip().lower() in ("1", "true", "yes", "on"):
-            return True
-        if isinstance(raw, str) and raw.strip().lower() in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"{name} must be true or false")
+        raise ValueError(f"{name} must be true or false, got {_short(raw)}")
     if kind is int:
-        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-            raise ValueError(f"{name} must be a whole number")
-        return int(raw)
+        if type(raw) is not int or abs(raw) > MAX_MAGNITUDE:
+            raise ValueError(f"{name} must be a whole number, got {_short(raw)}")
+        return raw
     if kind is float:
-        if isinstance(raw, bool):
-            raise ValueError(f"{name} must be a number")
+        if type(raw) not in (int, float) or abs(raw) > MAX_MAGNITUDE or not math.isfinite(raw):
+            raise ValueError(f"{name} must be a number, got {_short(raw)}")
         return float(raw)
-    if not isinstance(raw, str):
-        raise ValueError(f"{name} must be text")
+    if not isinstance(raw, str) or len(raw) > MAX_TEXT:
+        raise ValueError(f"{name} must be text of at most {MAX_TEXT} characters, got {_short(raw)}")
+    return raw
+
+
+def _coerce_env(name: str, kind: type, raw: str) -> Any:
+    """Convert a ``LIVEGATE_*`` string to the field's type, or raise ValueError."""
+    if len(raw) > MAX_TEXT:
+        raise ValueError(f"{name} is {len(raw)} characters long; at most {MAX_TEXT}")
+    text = raw.strip()
+    if kind is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{name} must be true or false, got {_short(raw)}")
+    if kind is int:
+        if not _INT_TEXT.fullmatch(text) or abs(int(text)) > MAX_MAGNITUDE:
+            raise ValueError(f"{name} must be a whole number, got {_short(raw)}")
+        return int(text)
+    if kind is float:
+        # A plain decimal only: "nan", "inf", "1e400" and 400 digits are refused before float() sees them.
+        if not _FLOAT_TEXT.fullmatch(text) or not math.isfinite(float(text)) or abs(float(text)) > MAX_MAGNITUDE:
+            raise ValueError(f"{name} must be a number, got {_short(raw)}")
+        return float(text)
     return raw
 
 
@@ -142,59 +185,84 @@ def _field_types() -> dict[str, type]:
 def _migrate(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     """Bring an older settings dict to the current schema (none older than v1 exists yet)."""
     version = data.get("schema_version", SCHEMA_VERSION)
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        problems.append(f"settings schema_version {version!r} is newer than this app understands; unknown keys ignored")
+    if type(version) is not int:
+        problems.append(f"settings schema_version {_short(version)} is not a version number; read as version {SCHEMA_VERSION}")
+    elif version > SCHEMA_VERSION:
+        problems.append(f"settings schema_version {version} is newer than this app understands; unknown keys ignored")
     data["schema_version"] = SCHEMA_VERSION
     return data
+
+
+def _read_file(path: Path, problems: list[str]) -> dict[str, Any]:
+    """The settings file's object, or ``{}`` with a problem recorded: never raises."""
+    try:
+        if not path.exists():
+            return {}
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ValueError(f"larger than {MAX_FILE_BYTES} bytes")
+        loaded = strictjson.loads(strictjson.decode_utf8(raw), lenient=True)
+        if not isinstance(loaded, dict):
+            raise ValueError("top level is not an object")
+        return _migrate(loaded, problems)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problems.append(f"settings file {path} is unreadable ({reason}); using defaults")
+        return {}
 
 
 def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Settings:
     """Load settings from ``path`` (default: the user's settings file) and the environment.
 
-    Never raises for bad content: problems are collected in ``Settings.problems``.
+    Never raises for bad content, whatever it is: the file is read strictly (UTF-8, strict JSON
+    with a nesting limit, at most ``MAX_FILE_BYTES``), every value must have its field's exact
+    type and range, and each problem is collected in ``Settings.problems`` (and logged) while
+    the default is used.
     """
     path = path or settings_path()
     env = os.environ if environ is None else environ
     problems: list[str] = []
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(loaded, dict):
-                raise ValueError("top level is not an object")
-            data = _migrate(loaded, problems)
-        except (OSError, ValueError) as exc:
-            problems.append(f"settings file {path} is unreadable ({exc}); using defaults")
+    try:
+        settings = _load(path, env, problems)
+    except Exception as exc:  # noqa: BLE001 - a last guard: settings must never stop the app
+        settings = Settings()
+        settings.problems.extend([*problems, f"settings could not be applied ({type(exc).__name__}); using defaults"])
+    for problem in settings.problems:
+        log.warning("settings: %s", problem)
+    return settings
+
+
+def _load(path: Path, env: Any, problems: list[str]) -> Settings:
+    data = _read_file(path, problems)
     types = _field_types()
     values: dict[str, Any] = {}
     for key, raw in data.items():
         if key not in types:
-            problems.append(f"unknown setting {key!r} ignored")
+            problems.append(f"unknown setting {_short(key)} ignored")
             continue
         try:
             values[key] = _coerce(key, types[key], raw)
-        except (TypeError, ValueError) as exc:
+        except ValueError as exc:
             problems.append(f"bad setting in {path.name}: {exc}; using the default")
     for key, kind in types.items():
         env_name = f"LIVEGATE_{key.upper()}"
         if env_name in env and key != "schema_version":
             try:
-                values[key] = _coerce(key, kind, env[env_name])
-            except (TypeError, ValueError) as exc:
+                values[key] = _coerce_env(key, kind, str(env[env_name]))
+            except ValueError as exc:
                 problems.append(f"bad environment value {env_name}: {exc}; ignored")
     values["schema_version"] = SCHEMA_VERSION
     settings = Settings(**values)
     settings.problems.extend(problems)
     settings.validate()
-    for problem in settings.problems:
-        log.warning("settings: %s", problem)
     return settings
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write settings atomically (temp file + rename). Returns the path written."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.make_private_dir(path.parent)
     payload = json.dumps(settings.to_dict(), indent=2, sort_keys=True)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     try:

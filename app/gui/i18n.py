@@ -50,11 +50,12 @@ def compile_ts(ts: Path, qm: Path) -> bool:
     if tool is None:
         log.warning("lrelease not found; %s cannot be compiled", ts.name)
         return False
-    qm.parent.mkdir(parents=True, exist_ok=True)
+    paths.make_private_dir(qm.parent)
     proc = subprocess.run([tool, "-silent", str(ts), "-qm", str(qm)], capture_output=True, text=True, check=False)
     if proc.returncode != 0 or not qm.is_file():
         log.warning("lrelease failed for %s: %s", ts.name, proc.stderr.strip())
         return False
+    paths.set_private(qm)  # lrelease creates it with the umask's mode; the data folder is owner-only
     return True
 
 

@@ -165,8 +165,12 @@ def score_all(paths: list[Path], threshold: float | None, *, write_cache: bool =
             rec, slim = score_one(path, scorer, threshold)
             if write_cache and slim is not None:
                 try:
-                    cdir.mkdir(parents=True, exist_ok=True)
-                    with open(cdir / f"{cache_key(path)}.pkl", "wb") as fh:
+                    from app.core import paths as _paths
+
+                    _paths.make_private_dir(cdir)  # stage inputs are face-derived: owner-only (0700/0600)
+                    fd = os.open(cdir / f"{cache_key(path)}.pkl", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _paths.PRIVATE_FILE_MODE)
+                    with open(fd, "wb") as fh:
+                        _paths.set_private(cdir / f"{cache_key(path)}.pkl")
                         pickle.dump({"record": asdict(rec), "input": slim}, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 except OSError as exc:
                     log.warning("cannot cache %s: %s", path, exc)

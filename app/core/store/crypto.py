@@ -29,7 +29,8 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.core.errors import StoreError
+from app.core import paths
+from app.core.errors import ConfigError, StoreError
 from app.core.store.files import TEMP_PREFIX, atomic_writer, fsync_dir
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,8 @@ class KeyStore:
 
     def __init__(self, directory: Path, *, backend: str = "auto", keyring_module: ModuleType | None = None) -> None:
         if backend not in ("auto", "file", "keyring"):
-            raise ValueError(f"key backend must be auto, file or keyring; got {backend!r}")
+            shown = backend if len(backend) <= 40 else backend[:37] + "..."
+            raise ConfigError(f"key backend (LIVEGATE_KEY_BACKEND) must be auto, file or keyring; got {shown!r}")
         self.directory = Path(directory)
         self._requested = backend
         self._keyring_module = keyring_module
@@ -213,9 +215,11 @@ class KeyStore:
         return self._backend
 
     def _ensure_dir(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if os.name == "posix":
-            os.chmod(self.directory, 0o700)
+        try:
+            paths.make_private_dir(self.directory)
+            paths.set_private(self.directory)
+        except OSError as exc:
+            raise StoreError(f"cannot create the key folder {self.directory}: {exc.strerror or exc}") from exc
 
     def _choose_backend(self) -> str:
         self._ensure_dir()

@@ -15,6 +15,7 @@ files and any temporary file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from app.core import paths
 from app.core.errors import StoreError
 from app.core.sessions.clock import Clock, SystemClock
 from app.core.sessions.model import IN_PROGRESS, Session, SessionSettings, StoredFile
@@ -134,6 +136,7 @@ class _ProcessLock:
         self._fh: IO[str] | None = None
 
     def acquire(self) -> bool:
+        paths.make_private_file(self.path)
         fh = open(self.path, "a+", encoding="utf-8")
         try:
             if os.name == "posix":
@@ -203,9 +206,8 @@ class SessionStore:
         self._lock = threading.RLock()
         self._process_lock: _ProcessLock | None = None
         try:
-            self.files_root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if os.name == "posix":
-                os.chmod(self.root, 0o700)
+            paths.make_private_dir(self.files_root)
+            paths.set_private(self.root)
         except OSError as exc:
             raise StoreError(f"cannot create the store folder {self.root}: {exc}") from exc
         if owner:
@@ -217,6 +219,10 @@ class SessionStore:
                 )
             self._process_lock = lock
         try:
+            # SQLite creates the database 0644 and gives its -wal/-shm files the database's mode: create it 0600 first.
+            if not (self.root / DB_NAME).exists():
+                with contextlib.suppress(OSError):  # if it cannot be created, SQLite says why just below
+                    paths.make_private_file(self.root / DB_NAME)
             self._db = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False, timeout=10.0)
             self._db.row_factory = sqlite3.Row
             mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
