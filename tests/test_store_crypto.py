@@ -241,8 +241,11 @@ def test_signature_covers_everything_but_image_payloads() -> None:
     trusted = {signer.key_id: signer.public_key}
     assert verify_document(doc, trusted).valid
     with_location = json.loads(json.dumps(doc))
-    with_location["ReferenceImage"]["Location"] = {"Url": "/x"}
+    # A Location is not signed; only the address derived from the signed SessionId is accepted.
+    with_location["ReferenceImage"]["Location"] = {"Url": "/v1/sessions/s/images/reference", "MediaType": "image/jpeg"}
     assert verify_document(with_location, trusted).valid
+    with_location["ReferenceImage"]["Location"] = {"Url": "/x"}
+    assert not verify_document(with_location, trusted).valid
     changed = json.loads(json.dumps(doc))
     changed["Confidence"] = 90.6
     assert not verify_document(changed, trusted).valid

@@ -125,7 +125,7 @@ def verify_result(args: argparse.Namespace) -> int:
     """Run ``livegate verify-result FILE`` (0 valid, 1 invalid, 2 unreadable) or ``--export-key``."""
     from app.core import paths
     from app.core.store.crypto import KeyStore, default_key_dir
-    from app.core.store.signing import ResultSigner, key_id, load_public_pem, verify_document
+    from app.core.store.signing import ResultSigner, key_id, load_public_pem, parse_strict, verify_document
 
     keys = KeyStore(default_key_dir(paths.data_dir()), backend=os.environ.get("LIVEGATE_KEY_BACKEND", "").strip() or "auto")
     if getattr(args, "export_key", False):
@@ -136,8 +136,8 @@ def verify_result(args: argparse.Namespace) -> int:
     if args.file is None:
         raise ConfigError("verify-result needs a FILE (or --export-key)")
     try:
-        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        document = parse_strict(Path(args.file).read_bytes())
+    except (OSError, ValueError) as exc:
         print(f"livegate: cannot read {args.file} as JSON: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     trusted: dict[str, Any] = {}
