@@ -275,6 +275,26 @@ class ResultSigner:
         """This device's public key as PEM."""
         return public_pem(self.public_key)
 
+    def sign_record(self, payload: dict[str, Any]) -> str:
+        """Base64 signature of a record's listed values (see ``verify_record``)."""
+        return base64.b64encode(self._private.sign(_RECORD_DOMAIN + canonical_json(payload))).decode("ascii")
+
+
+#: Prefix of the bytes a record signature covers: such a signature can never pass for a result's
+#: (whose signed bytes are a JSON object, starting with "{").
+_RECORD_DOMAIN = b"livegate-record-v1\n"
+
+
+def verify_record(public_key: Ed25519PublicKey, payload: dict[str, Any], signature: str | None) -> bool:
+    """Whether ``signature`` (from ``ResultSigner.sign_record``) covers exactly ``payload``."""
+    if not isinstance(signature, str):
+        return False
+    try:
+        public_key.verify(base64.b64decode(signature, validate=True), _RECORD_DOMAIN + canonical_json(payload))
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
 
 @dataclass(frozen=True)
 class Verification:
