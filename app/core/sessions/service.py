@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from app.core.sessions.model import (
     is_session_id,
     new_session_id,
 )
-from app.core.sessions.pin import verify_pin
+from app.core.sessions.pin import ATTEMPTS_FILE, PinThrottle
 from app.core.settings import Settings
 from app.core.store.signing import canonical_json, to_jsonable
 
@@ -134,6 +135,9 @@ class SessionService:
         self._listeners: list[tuple[Listener, bool]] = []
         self._listeners_lock = threading.Lock()
         self._lockout_lock = threading.Lock()
+        store_dir = getattr(store, "data_dir", None) or store.root
+        #: Wrong operator PINs wait longer and longer, across restarts.
+        self.pin_throttle = PinThrottle(Path(store_dir) / ATTEMPTS_FILE, clock=self.clock.now)
         if store.owner:
             # Only the store's owner repairs and purges on opening; a reader or a one-off command never does.
             self.maintain(force_purge=True)
@@ -689,14 +693,17 @@ class SessionService:
         Raises
         ------
         PinRejected
-            When no PIN is set or the PIN is wrong.
+            When no PIN is set, the PIN is wrong, or too many wrong PINs were
+            tried lately (the message says how long to wait).
         """
         stored = self._settings.kiosk_pin_hash
         if not stored:
             raise PinRejected("no operator PIN is set; set one in the settings to allow overriding a lock-out")
-        if not verify_pin(pin, stored):
-            log.warning("lock-out override refused: wrong PIN")
-            raise PinRejected("the PIN is wrong")
+        check = self.pin_throttle.check(pin, stored)
+        if not check.ok:
+            log.warning("lock-out override refused: wrong PIN or too many attempts")
+            wait = f"; the next attempt is possible in {math.ceil(check.wait_s)} s" if check.wait_s > 0 else ""
+            raise PinRejected(f"the PIN is wrong or was tried too often{wait}")
         now = self.clock.now()
         with self._lockout_lock:
             self.store.set_state("lockout_until", "0")
