@@ -88,7 +88,7 @@ def test_purge_leaves_no_copy_in_the_log(tmp_path: Path) -> None:
 
 
 def _populate(data: Path) -> dict[str, str]:
-    # Made on 2025-01-01 (the manual clock): older than the default retention of 365 days today, so
+    # Made on 2025-01-01 (the manual clock): older than the default retention (30 days) today, so
     # an owner opening the store would purge them, and "waiting" is long past its expiry.
     service = make_service(data, clock=ManualClock())
     try:
@@ -120,7 +120,7 @@ def test_readers_change_no_byte_of_a_closed_store_or_a_backup(data_env: Path, tm
             assert cli_main(command) == 0, command
         assert _hashes(folder) == before  # not one byte, no file created (-wal, -shm) or removed
     out = capsys.readouterr().out
-    assert ids["old"] in out and "OLD" in out  # retention (default 365 days) would have purged it
+    assert ids["old"] in out and "OLD" in out  # an owner's retention purge would have deleted it
 
 
 def test_list_on_a_store_owned_by_another_process_changes_no_byte(data_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
