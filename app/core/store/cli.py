@@ -90,7 +90,7 @@ def sessions(args: argparse.Namespace) -> int:
                 for key, value in session.summary().items():
                     print(f"{key:18} {value if value is not None else '-'}")
                 if not session.verified:
-                    print(f"{'Record':18} UNVERIFIED: its values do not match their signature (altered outside Livegate)")
+                    print(f"{'Record':18} UNVERIFIED: its values do not match their tag (altered outside Livegate)")
                 print(f"{'Files':18} {', '.join(f.role for f in session.files) or '-'}")
                 if session.result:
                     for reason in session.result.get("Reasons", []):

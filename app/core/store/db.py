@@ -12,8 +12,8 @@ settings (with the customer and operator references) and the signed result
 (with its per-frame colour series, geometry and boxes) are encrypted with the
 data key like the images (``seal_value``, bound to the session id and field);
 a customer reference is searchable through a keyed HMAC only. Every record
-carries a signature over its listed values, so a list never shows an edited
-decision as if it were the device's (``Session.verified``).
+carries a tag over its listed values (a MAC keyed from the signing key), so a
+list never shows an edited decision as if it were the device's (``Session.verified``).
 
 Deleting is for good: ``secure_delete`` zeroes freed database space, and every
 delete or purge ends with a ``TRUNCATE`` checkpoint so no copy of the record
@@ -55,7 +55,7 @@ from app.core.store.crypto import (
     write_sealed,
 )
 from app.core.store.files import PART_SUFFIX, clean_partial_files, clean_temp_files, fsync_dir
-from app.core.store.signing import ResultSigner, canonical_json, parse_strict, verify_document, verify_record
+from app.core.store.signing import ResultSigner, canonical_json, parse_strict, verify_document
 
 log = logging.getLogger(__name__)
 
@@ -489,7 +489,7 @@ class SessionStore:
 
     def _record_verified(self, row: sqlite3.Row) -> bool:
         if self._schema >= 2:
-            return verify_record(self.signer.public_key, self._record_payload(row), row["record_sig"])
+            return self.signer.verify_record(self._record_payload(row), row["record_sig"])
         if row["result"] is None:
             return False  # a schema-1 record without a result has nothing signed
         try:
