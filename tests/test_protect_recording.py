@@ -186,3 +186,40 @@ def test_seal_writer_matches_the_sealed_file_format(tmp_path: Path, size: int) -
 
     with pytest.raises(IntegrityError):  # without its final chunk (a crash) the stream is refused
         b"".join(open_sealed(io.BytesIO(buf.getvalue()[: -(size % 65536 + 16)] if size else b""), key, context=b"ctx"))
+
+
+@pytest.mark.slow
+def test_a_gui_check_killed_mid_capture_leaves_no_plain_jpeg(tmp_path: Path) -> None:
+    """The real app, keeping recordings, killed with SIGKILL while it records a simulated participant."""
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "offscreen",
+        "LIVEGATE_DATA_DIR": str(data),
+        "LIVEGATE_CONFIG_DIR": str(tmp_path / "config"),
+        "LIVEGATE_KEY_BACKEND": "file",
+        "LIVEGATE_KEEP_RECORDINGS": "1",
+        "LIVEGATE_SMOKE_CHECK": "1",  # starts one check by itself
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "gui", "--source", "sim:live"], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        spool: list[Path] = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            spool = [p for p in (data / "recordings").glob(".*.part") if p.stat().st_size > 200_000]
+            if spool:
+                break
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert spool, "the app never began recording"
+    for path in _files(data):
+        assert JFIF not in path.read_bytes(), path
+    make_service(data, clock=ManualClock()).close()  # the next start
+    for path in _files(data):
+        assert SOI not in path.read_bytes(), path
