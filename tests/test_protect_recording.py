@@ -121,6 +121,8 @@ def test_recovery_removes_partial_files_and_plain_recordings_of_known_sessions(t
     try:
         assert service.store.recovery.interrupted == [session.id]
         assert service.store.recovery.removed_temp_files == len(leftovers)
+        recovered = service.get(session.id)
+        assert (recovered.status, recovered.reason, recovered.verified) == ("ERROR", "interrupted", True)
     finally:
         service.close()
     assert not any(p.exists() for p in leftovers)

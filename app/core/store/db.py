@@ -382,6 +382,8 @@ class SessionStore:
                 "UPDATE sessions SET status = 'ERROR', reason = 'interrupted', finished_at = ?, files = '[]' WHERE status = ?",
                 (now, IN_PROGRESS),
             )
+            for sid in ids:
+                self._sign_record(db, sid)
         self.recovery.interrupted = ids
         removed = len(clean_temp_files(self.root))
         if self.data_dir is not None:
