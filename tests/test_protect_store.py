@@ -273,3 +273,15 @@ def test_a_schema_1_store_is_readable_read_only_and_encrypted_on_first_open(tmp_
             assert b"lag_frames" not in path.read_bytes(), path
     finally:
         service.close()
+
+
+def test_a_one_off_delete_does_not_purge_or_expire_anything_else(data_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = _populate(data_env)
+    assert cli_main(["sessions", "delete", ids["fresh"]]) == 0
+    store = open_store(data_env, read_only=True)
+    try:
+        assert {s.id: s.status for s in store.query()} == {ids["old"]: "SUCCEEDED", ids["waiting"]: "CREATED"}
+    finally:
+        store.close()
+    for path in _store_files(data_env):
+        assert ids["fresh"].encode() not in path.read_bytes(), path
