@@ -285,3 +285,20 @@ def test_a_one_off_delete_does_not_purge_or_expire_anything_else(data_env: Path,
         store.close()
     for path in _store_files(data_env):
         assert ids["fresh"].encode() not in path.read_bytes(), path
+
+
+def test_history_marks_an_unverified_record(qtbot) -> None:
+    from app.core.sessions import Session, SessionSettings
+    from app.gui.history import HistoryPage
+
+    page = HistoryPage()
+    qtbot.addWidget(page)
+    rows = [
+        Session("A" * 32, "SUCCEEDED", SessionSettings(), 1_735_689_600.0, 1_735_689_780.0, decision="pass", confidence=90.0),
+        Session("B" * 32, "SUCCEEDED", SessionSettings(), 1_735_689_500.0, 1_735_689_680.0, verified=False),
+    ]
+    page._on_found(page._search_generation, rows)
+    from app.gui.history import _ID_ROLE
+
+    shown = {page.table.item(r, 2).data(_ID_ROLE): page.table.item(r, 2).text() for r in range(2)}
+    assert shown == {"A" * 32: "Pass", "B" * 32: "Unverified"}

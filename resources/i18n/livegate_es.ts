@@ -297,6 +297,10 @@
         <translation>No se han podido leer las sesiones.</translation>
     </message>
     <message>
+        <source>Unverified</source>
+        <translation>Sin verificar</translation>
+    </message>
+    <message>
         <source>1 session found.</source>
         <translation>Se ha encontrado 1 sesión.</translation>
     </message>
