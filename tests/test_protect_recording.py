@@ -225,3 +225,41 @@ def test_a_gui_check_killed_mid_capture_leaves_no_plain_jpeg(tmp_path: Path) -> 
     make_service(data, clock=ManualClock()).close()  # the next start
     for path in _files(data):
         assert SOI not in path.read_bytes(), path
+
+
+def test_an_export_is_spooled_encrypted_until_its_final_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    service = make_service(tmp_path / "data", clock=ManualClock())
+    try:
+        session = service.create(keep_recording=True)
+        service.start(session.id)
+        path = tmp_path / "rec.lgrec"
+        with RecordingWriter(path) as writer:
+            for i in range(8):
+                writer.add_frame(Frame(np.random.default_rng(i).integers(0, 256, (480, 640, 3), dtype=np.uint8), i * 33_000_000, i))
+        service.complete(session.id, synthetic_result(session.id), recording=path)
+        out = tmp_path / "out"
+        seen: list[int] = []
+        real_pem = service.public_key_pem
+
+        def pem_then_crash() -> str:  # called after every session went into the ZIP
+            [spool] = list(out.glob(".e.zip.*.part"))
+            data = spool.read_bytes()
+            seen.append(len(data))
+            assert JFIF not in data and b"frames/" not in data and session.id.encode() not in data
+            raise OSError("simulated crash while exporting")
+
+        monkeypatch.setattr(service, "public_key_pem", pem_then_crash)
+        with pytest.raises(OSError, match="simulated crash"):
+            service.export([session.id], out / "e.zip", include_recordings=True)
+        assert seen and seen[0] > 1_000_000  # megabytes of faces were on disk, encrypted
+        assert list(out.iterdir()) == []  # and a failed export leaves nothing
+        monkeypatch.setattr(service, "public_key_pem", real_pem)
+        service.export([session.id], out / "e.zip", include_recordings=True)
+        assert sorted(p.name for p in out.iterdir()) == ["e.zip"]
+        with zipfile.ZipFile(out / "e.zip") as zf:
+            assert zf.testzip() is None
+            assert f"{session.id}/recording.lgrec" in zf.namelist()
+    finally:
+        service.close()
