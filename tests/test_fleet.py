@@ -391,12 +391,15 @@ def test_locally_altered_result_is_never_sent(centre: Centre) -> None:
     service, sender = centre.kiosk("west", "k5")
     good, bad = finish_sessions(service, 2, seed=1)
     db = sqlite3.connect(service.store.root / "sessions.sqlite3")
-    db.execute("UPDATE sessions SET result = replace(result, '\"Decision\":\"pass\"', '\"Decision\":\"fail\"') WHERE id = ?", (bad,))
+    # The result is sealed at rest: alter one byte of its ciphertext, as an edit of the file would.
+    sealed = bytearray(db.execute("SELECT result FROM sessions WHERE id = ?", (bad,)).fetchone()[0])
+    sealed[len(sealed) // 2] ^= 0x01
+    db.execute("UPDATE sessions SET result = ? WHERE id = ?", (bytes(sealed), bad))
     db.commit()
     db.close()
     assert sender.push_all() == (1, None)
     status = sender.outbox.status()
-    assert status.pending == 0 and status.dead == 1 and "signature" in (status.last_error or "")
+    assert status.pending == 0 and status.dead == 1 and "authenticity check" in (status.last_error or "")
     centre.central.ingest_all()
     assert [r["session_id"] for r in centre.central.sessions()] == [good]
 

@@ -509,8 +509,8 @@ def test_settings_dialog_saves_every_field(qtbot, build, tmp_path: Path) -> None
     dialog.recordings.setChecked(True)
     dialog.mode.setCurrentIndex(dialog.mode.findData("demo"))
     dialog.kiosk_reset.setValue(20)
-    dialog.pin.setText("2468")
-    dialog.pin_again.setText("2468")
+    dialog.pin.setText("246802")
+    dialog.pin_again.setText("246802")
     with qtbot.waitSignal(dialog.saved, timeout=20000):
         dialog._on_save()
     saved = load_settings(path)
@@ -518,7 +518,18 @@ def test_settings_dialog_saves_every_field(qtbot, build, tmp_path: Path) -> None
     assert (saved.camera, saved.keep_recordings, saved.mode, saved.kiosk_reset_s) == ("camera:2", True, "demo", 20)
     from app.gui.pin import verify_pin
 
-    assert saved.kiosk_pin_hash and verify_pin("2468", saved.kiosk_pin_hash)
+    assert saved.kiosk_pin_hash and verify_pin("246802", saved.kiosk_pin_hash)
+
+
+@pytest.mark.parametrize("pin", ["2468", "24680", "abcdef", "１２３４５６"])
+def test_a_new_pin_needs_six_digits(qtbot, build, tmp_path: Path, pin: str) -> None:
+    window = build(Puppet())
+    dialog = SettingsDialog(Settings(), devices=[], path=tmp_path / "x.json", parent=window)
+    qtbot.addWidget(dialog)
+    dialog.pin.setText(pin)
+    dialog.pin_again.setText(pin)
+    dialog._on_save()
+    assert "6 to 64 digits" in dialog.message.text() and not (tmp_path / "x.json").exists()
 
 
 def test_mismatched_pins_are_refused(qtbot, build, tmp_path: Path) -> None:

@@ -89,10 +89,19 @@ def test_truncated_and_swapped_images_are_detected(service) -> None:
 def test_one_changed_byte_in_a_stored_result_is_detected(service) -> None:
     done = _finished(service)
     db = sqlite3.connect(service.store.root / "sessions.sqlite3")
-    text = db.execute("SELECT result FROM sessions WHERE id = ?", (done.id,)).fetchone()[0]
-    tampered = text.replace('"Confidence":87.5', '"Confidence":97.5')
+    blob = db.execute("SELECT result FROM sessions WHERE id = ?", (done.id,)).fetchone()[0]
+    # The result is encrypted at rest: one flipped byte fails its authenticity check.
+    flipped = bytearray(blob)
+    flipped[len(flipped) // 2] ^= 1
+    db.execute("UPDATE sessions SET result = ? WHERE id = ?", (bytes(flipped), done.id))
+    db.commit()
+    with pytest.raises(IntegrityError, match="authenticity"):
+        service.get(done.id)
+    # Someone holding the data key (not the signing key) re-encrypts an edited result: the signature fails.
+    text = service.store._unseal(done.id, "result", blob)
+    tampered = text.replace(b'"Confidence":87.5', b'"Confidence":97.5')
     assert tampered != text
-    db.execute("UPDATE sessions SET result = ? WHERE id = ?", (tampered, done.id))
+    db.execute("UPDATE sessions SET result = ? WHERE id = ?", (service.store._seal(done.id, "result", tampered), done.id))
     db.commit()
     db.close()
     with pytest.raises(IntegrityError, match="signature"):
@@ -241,8 +250,11 @@ def test_signature_covers_everything_but_image_payloads() -> None:
     trusted = {signer.key_id: signer.public_key}
     assert verify_document(doc, trusted).valid
     with_location = json.loads(json.dumps(doc))
-    with_location["ReferenceImage"]["Location"] = {"Url": "/x"}
+    # A Location is not signed; only the address derived from the signed SessionId is accepted.
+    with_location["ReferenceImage"]["Location"] = {"Url": "/v1/sessions/s/images/reference", "MediaType": "image/jpeg"}
     assert verify_document(with_location, trusted).valid
+    with_location["ReferenceImage"]["Location"] = {"Url": "/x"}
+    assert not verify_document(with_location, trusted).valid
     changed = json.loads(json.dumps(doc))
     changed["Confidence"] = 90.6
     assert not verify_document(changed, trusted).valid

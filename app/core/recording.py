@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from app import __version__
 from app.core import paths, strictjson
 from app.core.errors import RecordingError
+from app.core.store.files import PART_SUFFIX
 
 if TYPE_CHECKING:
     from app.core.capture.frame import Frame
@@ -82,25 +83,62 @@ class RecordingMeta:
         }
 
 
+#: Plaintext bytes per encrypted spool chunk: at most this much of a face waits in memory.
+_SPOOL_CHUNK = 1 << 16
+_SPOOL_RECORD = struct.Struct(">HQ")
+
+
+def _spool_records(chunks: Iterator[bytes]) -> Iterator[tuple[str, bytes]]:
+    """(member name, bytes) records from a decrypted spool stream."""
+    buf = bytearray()
+    for chunk in chunks:
+        buf += chunk
+        while len(buf) >= _SPOOL_RECORD.size:
+            name_len, data_len = _SPOOL_RECORD.unpack_from(buf)
+            end = _SPOOL_RECORD.size + name_len + data_len
+            if len(buf) < end:
+                break
+            name = bytes(buf[_SPOOL_RECORD.size : _SPOOL_RECORD.size + name_len]).decode("utf-8")
+            yield name, bytes(buf[_SPOOL_RECORD.size + name_len : end])
+            del buf[:end]
+    if buf:
+        raise RecordingError("the recording spool ends inside a frame")
+
+
 class RecordingWriter:
     """Write a recording frame by frame; the file appears only when ``close()`` succeeds.
 
-    Frames go to a temporary file beside the target, which is renamed into
-    place after the manifest is written and flushed, so a crash never leaves a
-    half-written recording under the final name.
+    While the recording grows, frames go to a spool beside the target
+    (``.<name>.<random>.part``) encrypted from its first byte with a key that
+    exists only in this object's memory (AES-256-GCM, ``app.core.store.crypto``
+    format ``LGE1``), so a crash or ``kill -9`` leaves only ciphertext nobody
+    can read, which the next start removes. ``close()`` writes the finished
+    recording (format v1, a plain ZIP) atomically under its final name; the
+    session store then encrypts it with the store's key and removes it.
     """
 
     def __init__(self, path: str | Path, *, quality: int = JPEG_QUALITY) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        from app.core.store.crypto import SealWriter
+
         self.path = Path(path)
         paths.make_private_dir(self.path.parent)  # new folders 0700; the file itself is 0600 (mkstemp)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
-        os.close(fd)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX, dir=self.path.parent)
         self._tmp = Path(tmp)
-        self._zip = zipfile.ZipFile(self._tmp, "w", compression=zipfile.ZIP_STORED)
+        self._fh = os.fdopen(fd, "wb")
+        self._key = AESGCM.generate_key(bit_length=256)
+        self._context = f"livegate/recording-spool/{self._tmp.name}".encode()
+        self._spool = SealWriter(self._fh, self._key, context=self._context, chunk_size=_SPOOL_CHUNK)
         self._quality = quality
         self._timestamps: list[int] = []
         self._size: tuple[int, int] | None = None
         self._closed = False
+
+    def _append(self, name: str, data: bytes) -> None:
+        raw = name.encode("utf-8")
+        self._spool.write(_SPOOL_RECORD.pack(len(raw), len(data)) + raw)
+        self._spool.write(data)
 
     def add_frame(self, frame: Frame) -> None:
         """Append one frame (frames must share one size and come in time order)."""
@@ -120,7 +158,11 @@ class RecordingWriter:
         )
         if not ok:
             raise RecordingError(f"frame {frame.index} could not be JPEG-encoded")
-        self._zip.writestr(frame_member(len(self._timestamps)), buf.tobytes())
+        try:
+            self._append(frame_member(len(self._timestamps)), buf.tobytes())
+        except OSError as exc:
+            self.abort()
+            raise RecordingError(f"could not write recording {self.path}: {exc}") from exc
         self._timestamps.append(int(frame.t_ns))
 
     def close(
@@ -150,26 +192,35 @@ class RecordingWriter:
             created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             extra=extra or {},
         )
+        from app.core.errors import StoreError
+        from app.core.store.crypto import open_sealed
+        from app.core.store.files import atomic_writer
+
         try:
-            self._zip.writestr(MANIFEST, json.dumps(meta.to_manifest(), indent=1))
-            if labels is not None:
-                self._zip.writestr(LABELS, json.dumps(labels, indent=1, sort_keys=True))
-            self._zip.close()
-            with open(self._tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(self._tmp, self.path)
-        except OSError as exc:
+            self._spool.finish()
+            self._fh.close()
+            with open(self._tmp, "rb") as spool, atomic_writer(self.path) as out:
+                with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+                    for name, data in _spool_records(open_sealed(spool, self._key, context=self._context, name=self._tmp.name)):
+                        zf.writestr(name, data)
+                    zf.writestr(MANIFEST, json.dumps(meta.to_manifest(), indent=1))
+                    if labels is not None:
+                        zf.writestr(LABELS, json.dumps(labels, indent=1, sort_keys=True))
+        except (OSError, StoreError, RecordingError) as exc:
             self.abort()
             raise RecordingError(f"could not write recording {self.path}: {exc}") from exc
+        self.abort()  # the spool and its key are no longer needed
         self._closed = True
         return self.path
 
     def abort(self) -> None:
-        """Drop the partial file."""
+        """Drop the partial file and forget its key."""
         self._closed = True
+        self._spool.discard()
+        self._key = b""
         try:
-            self._zip.close()
-        except (OSError, ValueError):
+            self._fh.close()
+        except OSError:
             pass
         self._tmp.unlink(missing_ok=True)
 

@@ -352,7 +352,7 @@ class HistoryPage(QWidget):
             values = [
                 _local(session.created_at),
                 self.status_name(session.status),
-                self.decision_name(session.decision),
+                self.decision_name(session.decision) if session.verified else self.tr("Unverified"),
                 session.settings.customer_ref,
                 session.settings.operator_ref,
                 session.reason,
@@ -468,7 +468,8 @@ class HistoryPage(QWidget):
             self.reasons_title.setVisible(False)
             return
         verdict = self.status_name(session.status)
-        decision = self.decision_name(session.decision)
+        # A record whose listed values do not match their tag was edited outside Livegate: no decision is shown.
+        decision = self.decision_name(session.decision) if session.verified else self.tr("Unverified")
         self.detail_title.setText(f"{verdict} · {decision}" if decision else verdict)
         lines = [self.tr("Session: %1").replace("%1", session.id)]
         if session.confidence is not None:

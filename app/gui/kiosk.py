@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -111,7 +112,10 @@ class PinDialog(QDialog):
     """Asks for the operator PIN; checks it off the GUI thread.
 
     Without a stored PIN the dialog says so and lets the operator in (the
-    settings dialog is where a PIN is set); three wrong PINs close it.
+    settings dialog is where a PIN is set); three wrong PINs close it. Wrong
+    PINs are also limited across dialogs and restarts (``PinThrottle``): the
+    dialog then says how long to wait. ``change_advised`` is set when the right
+    PIN is shorter than a new PIN may be.
 
     Parameters
     ----------
@@ -145,7 +149,12 @@ class PinDialog(QDialog):
         self._stored = stored_hash
         self._verifier = verifier
         self._failures = 0
+        self._wait_s = 0.0
+        # The right PIN was given but is shorter than a new PIN may be (the operator should change it).
+        self.change_advised = False
         self._checker = PinChecker(self)
+        self._checker.waitRequired.connect(self._on_wait_required, Qt.ConnectionType.QueuedConnection)
+        self._checker.changeAdvised.connect(self._on_change_advised, Qt.ConnectionType.QueuedConnection)
         self._checker.checked.connect(self._on_checked, Qt.ConnectionType.QueuedConnection)
         layout = QVBoxLayout(self)
         self.message = QLabel(self)
@@ -183,6 +192,12 @@ class PinDialog(QDialog):
         self.message.setText(self.tr("Checking…"))
         self._checker.check(self.pin.text(), self._stored, verifier=self._verifier)
 
+    def _on_wait_required(self, seconds: float) -> None:
+        self._wait_s = seconds
+
+    def _on_change_advised(self) -> None:
+        self.change_advised = True
+
     def _on_checked(self, ok: bool) -> None:
         self.setEnabled(True)
         if ok:
@@ -196,7 +211,11 @@ class PinDialog(QDialog):
             return
         self.pin.clear()
         self.pin.setFocus()
-        self.message.setText(self.tr("Wrong PIN. Try again."))
+        wait, self._wait_s = self._wait_s, 0.0
+        if wait > 0:
+            self.message.setText(self.tr("Too many wrong PINs. Try again in %1 s.").replace("%1", str(math.ceil(wait))))
+        else:
+            self.message.setText(self.tr("Wrong PIN. Try again."))
 
 
 class OperatorMenu(QDialog):
@@ -206,6 +225,8 @@ class OperatorMenu(QDialog):
     ----------
     history:
         Offer the session history (a session store is attached).
+    change_pin:
+        Ask the operator to set a longer PIN (the one given is from before the 6-digit minimum).
 
     Signals
     -------
@@ -216,11 +237,16 @@ class OperatorMenu(QDialog):
     historyRequested = Signal()
     exitRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, history: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, *, history: bool = False, change_pin: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Operator menu"))
         self.setAccessibleName(self.tr("Operator menu"))
         layout = QVBoxLayout(self)
+        self.notice = QLabel(self.tr("The operator PIN is shorter than 6 digits. Please set a new PIN in the settings."), self)
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName(self.tr("Operator notice"))
+        self.notice.setVisible(change_pin)
+        layout.addWidget(self.notice)
         self.settings_button = QPushButton(self.tr("&Settings…"), self)
         self.settings_button.setAccessibleName(self.tr("Settings"))
         self.history_button = QPushButton(self.tr("Session &history…"), self)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.core.capture.devices import CameraDevice
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY
 from app.core.settings import Settings, replace, save_settings
-from app.gui.pin import hash_pin
+from app.gui.pin import hash_new_pin, new_pin_problem
 
 log = logging.getLogger(__name__)
 
@@ -209,15 +209,15 @@ class SettingsDialog(QDialog):
             self.message.setText(self.tr("The two PINs differ. Type the same PIN twice."))
             self.pin_again.setFocus()
             return
-        if not 4 <= len(pin) <= 64:
-            self.message.setText(self.tr("A PIN needs 4 to 64 characters."))
+        if new_pin_problem(pin) is not None:
+            self.message.setText(self.tr("A PIN needs 6 to 64 digits."))
             self.pin.setFocus()
             return
         self.message.setText(self.tr("Saving…"))
         self.setEnabled(False)
 
         def work() -> None:
-            self._hashed.emit(hash_pin(pin))
+            self._hashed.emit(hash_new_pin(pin))
 
         threading.Thread(target=work, name="livegate-pin-hash", daemon=True).start()
 

@@ -285,7 +285,8 @@ class MainWindow(QMainWindow):
         self._pin_dialog = pin
 
     def _show_operator_menu(self) -> None:
-        menu = OperatorMenu(self, history=self.controller.store is not None)
+        change_pin = bool(getattr(getattr(self, "_pin_dialog", None), "change_advised", False))
+        menu = OperatorMenu(self, history=self.controller.store is not None, change_pin=change_pin)
         menu.settingsRequested.connect(self.open_settings)
         menu.historyRequested.connect(self.show_history)
         menu.exitRequested.connect(self._operator_quit)

@@ -297,6 +297,10 @@
         <translation>No se han podido leer las sesiones.</translation>
     </message>
     <message>
+        <source>Unverified</source>
+        <translation>Sin verificar</translation>
+    </message>
+    <message>
         <source>1 session found.</source>
         <translation>Se ha encontrado 1 sesión.</translation>
     </message>
@@ -523,6 +527,14 @@
         <translation>Menú del operador</translation>
     </message>
     <message>
+        <source>The operator PIN is shorter than 6 digits. Please set a new PIN in the settings.</source>
+        <translation>El PIN de operador tiene menos de 6 dígitos. Defina un PIN nuevo en los ajustes.</translation>
+    </message>
+    <message>
+        <source>Operator notice</source>
+        <translation>Aviso para el operador</translation>
+    </message>
+    <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Ajustes…</translation>
     </message>
@@ -593,6 +605,10 @@
     <message>
         <source>Checking…</source>
         <translation>Comprobando…</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs. Try again in %1 s.</source>
+        <translation>Demasiados PIN incorrectos. Vuelva a intentarlo en %1 s.</translation>
     </message>
     <message>
         <source>Wrong PIN. Try again.</source>
@@ -1091,8 +1107,8 @@
         <translation>Los dos PIN no coinciden. Escriba el mismo PIN dos veces.</translation>
     </message>
     <message>
-        <source>A PIN needs 4 to 64 characters.</source>
-        <translation>Un PIN debe tener entre 4 y 64 caracteres.</translation>
+        <source>A PIN needs 6 to 64 digits.</source>
+        <translation>Un PIN necesita de 6 a 64 dígitos.</translation>
     </message>
     <message>
         <source>Saving…</source>

@@ -134,9 +134,14 @@ def score_one(path: Path, scorer: Any, threshold: float | None) -> tuple[Session
     start = time.perf_counter()
     try:
         analyzer, res = analyse_recording(path, threshold=threshold, scorer=scorer)
-    except (LivegateError, ValueError) as exc:
-        labels = read_labels(path) or {}
-        rec = SessionRecord(str(path), species_of(labels), 0.0, "fail", "FAILED", {}, {}, labels, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one unreadable or malformed file is an error row, never the end of the run
+        try:
+            labels = read_labels(path) or {}
+        except Exception:  # noqa: BLE001 - the labels of a broken file are as broken as its frames
+            labels = {}
+        kind = "" if isinstance(exc, (LivegateError, ValueError)) else f"{type(exc).__name__}: "
+        rec = SessionRecord(str(path), species_of(labels), 0.0, "fail", "FAILED", {}, {}, labels, error=f"{kind}{exc}"[:500])
+        log.warning("%s could not be scored: %s", path, rec.error)
         return rec, None
     total_ms = (time.perf_counter() - start) * 1000
     checks = {
@@ -322,7 +327,9 @@ def report_markdown(records: list[SessionRecord], threshold: float, det_png: Pat
     """The Markdown report."""
     m = metrics(records, threshold)
     lines = [f"# {title}", ""]
-    lines.append(f"Recordings: {len(records)}; default threshold: {threshold:g}. Labels were read only after scoring.")
+    failed = sum(1 for r in records if r.error)
+    lines.append(f"Recordings: {len(records)} ({len(records) - failed} scored, {failed} could not be scored); "
+                 f"default threshold: {threshold:g}. Labels were read only after scoring.")
     lines.append("")
     lines.append("## Per species (at the threshold)")
     lines.append("")
@@ -406,7 +413,7 @@ def report_markdown(records: list[SessionRecord], threshold: float, det_png: Pat
     if errors:
         lines.append("## Recordings that could not be scored")
         lines.append("")
-        for r in errors[:20]:
+        for r in errors:
             lines.append(f"- {Path(r.path).name}: {r.error}")
         lines.append("")
     if det_png is not None:

@@ -26,7 +26,7 @@ from app.core.sessions.model import (
     SessionSettings,
     StoredFile,
 )
-from app.core.sessions.pin import hash_pin, verify_pin
+from app.core.sessions.pin import PinCheck, PinThrottle, hash_new_pin, hash_pin, new_pin_problem, verify_pin
 from app.core.sessions.service import SessionEvent, SessionService
 
 __all__ = [
@@ -43,7 +43,9 @@ __all__ = [
     "LockoutStatus",
     "ManualClock",
     "NoKioskAttached",
+    "PinCheck",
     "PinRejected",
+    "PinThrottle",
     "Session",
     "SessionError",
     "SessionEvent",
@@ -54,6 +56,8 @@ __all__ = [
     "SessionStateError",
     "StoredFile",
     "SystemClock",
+    "hash_new_pin",
     "hash_pin",
+    "new_pin_problem",
     "verify_pin",
 ]

@@ -154,6 +154,9 @@ class Session:
     versions: dict[str, str] = field(default_factory=dict)
     files: tuple[StoredFile, ...] = ()
     result: dict[str, Any] | None = None
+    #: Whether the record's listed values (status, decision, confidence, times) match their tag (keyed from the signing key).
+    #: ``False``: the record was altered outside Livegate; ``decision`` and ``confidence`` are then withheld.
+    verified: bool = True
 
     @property
     def finished(self) -> bool:

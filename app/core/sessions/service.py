@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from app.core.sessions.model import (
     is_session_id,
     new_session_id,
 )
-from app.core.sessions.pin import verify_pin
+from app.core.sessions.pin import ATTEMPTS_FILE, PinThrottle
 from app.core.settings import Settings
 from app.core.store.signing import canonical_json, to_jsonable
 
@@ -134,7 +135,12 @@ class SessionService:
         self._listeners: list[tuple[Listener, bool]] = []
         self._listeners_lock = threading.Lock()
         self._lockout_lock = threading.Lock()
-        self.maintain(force_purge=True)
+        store_dir = getattr(store, "data_dir", None) or store.root
+        #: Wrong operator PINs wait longer and longer, across restarts.
+        self.pin_throttle = PinThrottle(Path(store_dir) / ATTEMPTS_FILE, clock=self.clock.now)
+        if store.owner:
+            # Only the store's owner repairs and purges on opening; a reader or a one-off command never does.
+            self.maintain(force_purge=True)
 
     @classmethod
     def open(
@@ -145,8 +151,12 @@ class SessionService:
         clock: Clock | None = None,
         owner: bool = True,
         key_backend: str = "auto",
+        read_only: bool = False,
     ) -> "SessionService":
         """Open the store of ``data_dir`` (default: the user's data folder) and wrap it.
+
+        ``read_only``: list, show and export without changing a byte of the
+        store (no expiry marking, no purge); changing calls raise ``StoreError``.
 
         Raises
         ------
@@ -156,9 +166,9 @@ class SessionService:
         from app.core.settings import load_settings
         from app.core.store.db import open_store
 
-        store = open_store(data_dir, clock=clock, owner=owner, key_backend=key_backend)
+        store = open_store(data_dir, clock=clock, owner=owner, key_backend=key_backend, read_only=read_only)
         service = cls(store, settings=settings or load_settings(), clock=clock)
-        if owner:
+        if owner and not read_only:
             # Fleet delivery (docs/fleet.md): a background sender when this device is enrolled.
             from app.core.fleet.background import attach_sender
 
@@ -570,6 +580,8 @@ class SessionService:
 
     def expire_due(self) -> list[str]:
         """Expire CREATED sessions past their validity; time out stuck IN_PROGRESS ones. Returns changed ids."""
+        if self.store.read_only:
+            return []
         now = self.clock.now()
         changed: list[str] = []
         for sid in self.store.ids_where("status = ? AND expires_at <= ?", (CREATED, now)):
@@ -585,13 +597,17 @@ class SessionService:
         return changed
 
     def _expire_if_due(self, session_id: str) -> None:
+        if self.store.read_only:
+            return
         now = self.clock.now()
         if self.store.ids_where("id = ? AND status = ? AND expires_at <= ?", (session_id, CREATED, now)):
             if self.store.transition(session_id, expected=(CREATED,), status=EXPIRED, finished_at=now, reason="not started in time"):
                 self._notify("finished", session_id, self.store.load(session_id, with_result=False))
 
     def purge(self, *, older_than_days: float | None = None) -> list[str]:
-        """Delete finished sessions (records and files) older than the retention period.
+        """Delete finished sessions (records and files) and plaintext recordings older than the retention period.
+
+        Ends with a WAL checkpoint, so no deleted record stays in the log.
 
         Parameters
         ----------
@@ -615,17 +631,21 @@ class SessionService:
             "status IN ('SUCCEEDED', 'FAILED', 'EXPIRED', 'ERROR') AND COALESCE(finished_at, created_at) <= ?", (cutoff,)
         )
         for sid in ids:
-            self.store.delete(sid)
+            self.store.delete(sid, checkpoint=False)
             self._notify("deleted", sid, None)
+        recordings = self.store.purge_recordings(cutoff)
         self.store.prune_failures(now - max(self.policy.window_s, 7 * _DAY))
         if ids:
             self.store.checkpoint()
-            log.info("retention purge deleted %d session(s) older than %g days", len(ids), days)
+        if ids or recordings:
+            log.info("retention purge deleted %d session(s) and %d recording file(s) older than %g days", len(ids), recordings, days)
         self.store.set_state("last_purge", repr(now))
         return ids
 
     def maintain(self, *, force_purge: bool = False) -> None:
-        """Expire due sessions and run the retention purge when it is due (hourly)."""
+        """Expire due sessions and run the retention purge when it is due (hourly); nothing for a reader."""
+        if self.store.read_only:
+            return
         self.expire_due()
         last = self.store.get_state("last_purge")
         now = self.clock.now()
@@ -684,14 +704,17 @@ class SessionService:
         Raises
         ------
         PinRejected
-            When no PIN is set or the PIN is wrong.
+            When no PIN is set, the PIN is wrong, or too many wrong PINs were
+            tried lately (the message says how long to wait).
         """
         stored = self._settings.kiosk_pin_hash
         if not stored:
             raise PinRejected("no operator PIN is set; set one in the settings to allow overriding a lock-out")
-        if not verify_pin(pin, stored):
-            log.warning("lock-out override refused: wrong PIN")
-            raise PinRejected("the PIN is wrong")
+        check = self.pin_throttle.check(pin, stored)
+        if not check.ok:
+            log.warning("lock-out override refused: wrong PIN or too many attempts")
+            wait = f"; the next attempt is possible in {math.ceil(check.wait_s)} s" if check.wait_s > 0 else ""
+            raise PinRejected(f"the PIN is wrong or was tried too often{wait}")
         now = self.clock.now()
         with self._lockout_lock:
             self.store.set_state("lockout_until", "0")

@@ -29,9 +29,10 @@ def _time_arg(args: argparse.Namespace, name: str) -> float | None:
 def _open_service(args: argparse.Namespace) -> Any:
     from app.core.sessions.service import SessionService
 
-    # Not the owner: a running kiosk or API keeps ownership, and this command must never
-    # mark that process's running session as interrupted.
-    return SessionService.open(owner=False)
+    # Never the owner: a running kiosk or API keeps ownership, and this command must never
+    # mark that process's running session as interrupted. Listing, showing and exporting
+    # read only: they change no byte of the store (or of a backup folder).
+    return SessionService.open(owner=False, read_only=args.action in ("list", "show", "export"))
 
 
 def _select(service: Any, args: argparse.Namespace) -> list[Session]:
@@ -56,7 +57,7 @@ def _select(service: Any, args: argparse.Namespace) -> list[Session]:
 
 
 def _line(session: Session) -> str:
-    decision = session.decision or "-"
+    decision = (session.decision or "-") if session.verified else "UNVERIFIED"
     created = iso_utc(session.created_at) or "-"
     ref = session.settings.customer_ref or "-"
     reason = f"  ({session.reason})" if session.reason else ""
@@ -88,6 +89,8 @@ def sessions(args: argparse.Namespace) -> int:
                     continue
                 for key, value in session.summary().items():
                     print(f"{key:18} {value if value is not None else '-'}")
+                if not session.verified:
+                    print(f"{'Record':18} UNVERIFIED: its values do not match their tag (altered outside Livegate)")
                 print(f"{'Files':18} {', '.join(f.role for f in session.files) or '-'}")
                 if session.result:
                     for reason in session.result.get("Reasons", []):
@@ -125,7 +128,7 @@ def verify_result(args: argparse.Namespace) -> int:
     """Run ``livegate verify-result FILE`` (0 valid, 1 invalid, 2 unreadable) or ``--export-key``."""
     from app.core import paths
     from app.core.store.crypto import KeyStore, default_key_dir
-    from app.core.store.signing import ResultSigner, key_id, load_public_pem, verify_document
+    from app.core.store.signing import ResultSigner, key_id, load_public_pem, parse_strict, verify_document
 
     keys = KeyStore(default_key_dir(paths.data_dir()), backend=os.environ.get("LIVEGATE_KEY_BACKEND", "").strip() or "auto")
     if getattr(args, "export_key", False):
@@ -136,8 +139,8 @@ def verify_result(args: argparse.Namespace) -> int:
     if args.file is None:
         raise ConfigError("verify-result needs a FILE (or --export-key)")
     try:
-        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        document = parse_strict(Path(args.file).read_bytes())
+    except (OSError, ValueError) as exc:
         print(f"livegate: cannot read {args.file} as JSON: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     trusted: dict[str, Any] = {}

@@ -17,6 +17,8 @@ data folder (see ``docs/api.md``, "Data protection", for the trade-off).
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -75,6 +77,68 @@ def seal_chunks(key: bytes, chunks: Iterable[bytes], *, context: bytes) -> Itera
             yield aead.encrypt(prefix + struct.pack(">I", counter), block, header + context + b"\x00")
             counter += 1
     yield aead.encrypt(prefix + struct.pack(">I", counter), bytes(buf), header + context + b"\x01")
+
+
+class SealWriter:
+    """Encrypt into an open file incrementally, in the ``LGE1`` format of ``seal_chunks``.
+
+    Nothing reaches the file in the clear: bytes are buffered in memory until
+    a chunk is full, then written encrypted. Until ``finish`` the file lacks
+    its final chunk, so a crash leaves an unreadable, truncated ciphertext.
+
+    Parameters
+    ----------
+    fh:
+        A file opened for binary writing (the header is written at once).
+    key:
+        32-byte AES key (for a spool: a fresh key kept only in memory).
+    context:
+        Bytes binding the file to its place.
+    chunk_size:
+        Plaintext bytes per chunk (smaller: less plaintext buffered in memory).
+    """
+
+    def __init__(self, fh: BinaryIO, key: bytes, *, context: bytes, chunk_size: int = CHUNK_SIZE) -> None:
+        if not 1 <= chunk_size <= 64 * CHUNK_SIZE:
+            raise ValueError(f"chunk size {chunk_size} is out of range")
+        self._fh = fh
+        self._aead = AESGCM(key)
+        self._prefix = secrets.token_bytes(8)
+        self._header = _HEADER.pack(MAGIC, chunk_size, self._prefix)
+        self._context = context
+        self._chunk = chunk_size
+        self._counter = 0
+        self._buf = bytearray()
+        self._done = False
+        fh.write(self._header)
+
+    def _emit(self, block: bytes, final: bool) -> None:
+        nonce = self._prefix + struct.pack(">I", self._counter)
+        self._fh.write(self._aead.encrypt(nonce, block, self._header + self._context + (b"\x01" if final else b"\x00")))
+        self._counter += 1
+
+    def write(self, data: bytes) -> None:
+        """Append plaintext (encrypted and written whenever a chunk is complete)."""
+        if self._done:
+            raise ValueError("the sealed stream is finished")
+        self._buf += data
+        while len(self._buf) > self._chunk:  # strictly more: the last full chunk may be the final one
+            block = bytes(self._buf[: self._chunk])
+            del self._buf[: self._chunk]
+            self._emit(block, False)
+
+    def finish(self) -> None:
+        """Write the final chunk (the stream is complete and authenticated from now on)."""
+        if not self._done:
+            self._emit(bytes(self._buf), True)
+            self._buf.clear()
+            self._done = True
+
+    def discard(self) -> None:
+        """Forget buffered plaintext without writing it."""
+        self._buf = bytearray(len(self._buf))
+        self._buf.clear()
+        self._done = True
 
 
 def open_sealed(fh: BinaryIO, key: bytes, *, context: bytes, name: str = "file") -> Iterator[bytes]:
@@ -151,6 +215,45 @@ def read_sealed(path: Path, key: bytes, *, context: bytes) -> bytes:
         raise StoreError(f"cannot read stored file {path.name}: {exc}") from exc
 
 
+# --- sealed values (database fields) -----------------------------------------------------
+
+VALUE_MAGIC = b"LGV1"
+_NONCE = 12
+
+
+def seal_value(key: bytes, plaintext: bytes, *, context: bytes) -> bytes:
+    """Encrypt one database value: ``b"LGV1" | 12-byte random nonce | AES-256-GCM ciphertext``.
+
+    ``context`` (session id and field name) is authenticated, so a value
+    cannot be moved to another row or field unnoticed.
+    """
+    nonce = secrets.token_bytes(_NONCE)
+    return VALUE_MAGIC + nonce + AESGCM(key).encrypt(nonce, plaintext, VALUE_MAGIC + context)
+
+
+def open_value(key: bytes, blob: bytes, *, context: bytes, name: str = "value") -> bytes:
+    """Decrypt a ``seal_value`` blob.
+
+    Raises
+    ------
+    IntegrityError
+        When the blob is malformed, altered, moved or the key changed.
+    """
+    if not isinstance(blob, bytes) or len(blob) < len(VALUE_MAGIC) + _NONCE + _TAG or not blob.startswith(VALUE_MAGIC):
+        raise IntegrityError(f"{name} is not an encrypted Livegate value: the database was altered")
+    nonce = blob[len(VALUE_MAGIC) : len(VALUE_MAGIC) + _NONCE]
+    try:
+        return AESGCM(key).decrypt(nonce, blob[len(VALUE_MAGIC) + _NONCE :], VALUE_MAGIC + context)
+    except InvalidTag as exc:
+        raise IntegrityError(f"{name} failed its authenticity check: the database was altered or the key changed") from exc
+
+
+def lookup_tag(key: bytes, value: str) -> str:
+    """Keyed HMAC-SHA256 of a searchable value (customer reference): equality search without the clear text."""
+    sub = hmac.new(key, b"livegate/lookup/v1", hashlib.sha256).digest()
+    return hmac.new(sub, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 # --- keys -----------------------------------------------------------------------------
 
 
@@ -196,11 +299,15 @@ class KeyStore:
         A stand-in for the ``keyring`` module (tests).
     """
 
-    def __init__(self, directory: Path, *, backend: str = "auto", keyring_module: ModuleType | None = None) -> None:
+    def __init__(
+        self, directory: Path, *, backend: str = "auto", keyring_module: ModuleType | None = None, read_only: bool = False
+    ) -> None:
         if backend not in ("auto", "file", "keyring"):
             shown = backend if len(backend) <= 40 else backend[:37] + "..."
             raise ConfigError(f"key backend (LIVEGATE_KEY_BACKEND) must be auto, file or keyring; got {shown!r}")
         self.directory = Path(directory)
+        #: Never create, write or re-permission anything (readers of a store or a backup).
+        self.read_only = read_only
         self._requested = backend
         self._keyring_module = keyring_module
         self._keyring: ModuleType | None = None
@@ -222,8 +329,12 @@ class KeyStore:
             raise StoreError(f"cannot create the key folder {self.directory}: {exc.strerror or exc}") from exc
 
     def _choose_backend(self) -> str:
-        self._ensure_dir()
         marker = self.directory / "backend"
+        if self.read_only:
+            if not marker.exists():
+                raise StoreError(f"{self.directory} holds no Livegate keys: the store cannot be read without them")
+        else:
+            self._ensure_dir()
         recorded = marker.read_text(encoding="utf-8").strip() if marker.exists() else ""
         if recorded not in ("", "file", "keyring"):
             raise StoreError(f"{marker} names an unknown key backend {recorded!r}; expected file or keyring")
@@ -259,6 +370,9 @@ class KeyStore:
         """
         if name in self._cache:
             return self._cache[name]
+        if self.read_only:
+            def create() -> bytes:
+                raise StoreError(f"the key {name!r} of this store is missing; a reader never creates keys")
         value = self._read_keyring(name, create) if self.backend == "keyring" else self._read_file(name, create)
         self._cache[name] = value
         return value
@@ -280,6 +394,8 @@ class KeyStore:
 
     def _read_file(self, name: str, create: Callable[[], bytes]) -> bytes:
         path = self.directory / f"{name}.key"
+        if not path.exists() and self.read_only:
+            create()  # raises: a reader never creates a key
         if not path.exists():
             # Write under a temp name, then hard-link into place: if two processes race,
             # exactly one link succeeds and both read the winner's key.
@@ -300,7 +416,7 @@ class KeyStore:
             finally:
                 tmp.unlink(missing_ok=True)
         try:
-            if os.name == "posix" and path.stat().st_mode & 0o077:
+            if os.name == "posix" and path.stat().st_mode & 0o077 and not self.read_only:
                 log.warning("key file %s was readable by others; restricting it to the owner", path.name)
                 os.chmod(path, 0o600)
             return base64.b64decode(path.read_bytes().strip(), validate=True)

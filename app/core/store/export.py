@@ -9,7 +9,10 @@ Layout::
     <session id>/reference.jpg, audit-N.jpg, recording.lgrec (optional)
 
 The ZIP holds biometric data in the clear: it is written owner-only (0600)
-and atomically, and every export is logged by session id.
+and atomically, and every export is logged by session id. While it is being
+built it is spooled beside the target encrypted with a key held only in
+memory (``.<name>.<random>.part``, like a recording), so an export killed
+half-way leaves ciphertext; only the final copy into place writes clear bytes.
 """
 
 from __future__ import annotations
@@ -18,13 +21,18 @@ import datetime as _dt
 import hashlib
 import json
 import logging
+import os
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from app import __version__
-from app.core.store.files import atomic_writer
+from app.core.store.crypto import SealWriter, open_sealed
+from app.core.store.files import PART_SUFFIX, atomic_writer
 
 if TYPE_CHECKING:
     from app.core.sessions.service import SessionService
@@ -34,6 +42,20 @@ log = logging.getLogger(__name__)
 EXPORT_FORMAT = "livegate-export"
 EXPORT_VERSION = 1
 _EXTENSIONS = {"image/jpeg": ".jpg", "application/zip": ".lgrec"}
+
+
+class _SealedSink:
+    """The minimal file interface ``zipfile`` needs to stream into a ``SealWriter``."""
+
+    def __init__(self, sealer: SealWriter) -> None:
+        self._sealer = sealer
+
+    def write(self, data: bytes) -> int:
+        self._sealer.write(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to do: chunks are written when full, the rest at ``finish``."""
 
 
 class _HashingWriter:
@@ -72,7 +94,28 @@ def export_sessions(service: "SessionService", session_ids: Sequence[str], dest:
         "KeyId": service.key_id,
         "Sessions": [],
     }
-    with atomic_writer(dest) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    key = AESGCM.generate_key(bit_length=256)
+    fd, spool_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=PART_SUFFIX, dir=dest.parent)
+    spool = Path(spool_name)
+    context = f"livegate/export-spool/{spool.name}".encode()
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            sealer = SealWriter(raw, key, context=context)
+            _write_zip(service, sessions, manifest, _SealedSink(sealer), include_recordings)
+            sealer.finish()
+        with open(spool, "rb") as src, atomic_writer(dest) as out:
+            for block in open_sealed(src, key, context=context, name=spool.name):
+                out.write(block)
+    finally:
+        spool.unlink(missing_ok=True)
+    log.info("exported %d session(s) with decrypted images to %s: %s", len(sessions), dest, ", ".join(s.id for s in sessions))
+    return dest
+
+
+def _write_zip(
+    service: "SessionService", sessions: list[Any], manifest: dict[str, Any], sink: _SealedSink, include_recordings: bool
+) -> None:
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as zf:  # type: ignore[arg-type]
         for session in sessions:
             entry: dict[str, Any] = {"SessionId": session.id, "Status": session.status, "Files": []}
 
@@ -97,5 +140,3 @@ def export_sessions(service: "SessionService", session_ids: Sequence[str], dest:
             manifest["Sessions"].append(entry)
         zf.writestr("public-key.pem", service.public_key_pem())
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-    log.info("exported %d session(s) with decrypted images to %s: %s", len(sessions), dest, ", ".join(s.id for s in sessions))
-    return dest

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: Prefix of every temporary file; nothing else in the store starts with it.
 TEMP_PREFIX = ".tmp-"
+#: Suffix of a recording's encrypted spool (``.<name>.<random>.part``, see ``app.core.recording``).
+PART_SUFFIX = ".part"
 
 
 def fsync_file(fh: BinaryIO) -> None:
@@ -85,4 +87,24 @@ def clean_temp_files(root: Path) -> list[Path]:
                 removed.append(tmp)
         except OSError as exc:
             log.warning("could not remove leftover temporary file %s: %s", tmp, exc)
+    return removed
+
+
+def clean_partial_files(data_dir: Path) -> list[Path]:
+    """Remove what interrupted writes left anywhere under the data folder; returns what was removed.
+
+    That is every temporary file (``TEMP_PREFIX``) and every recording spool
+    (a hidden ``*.part`` file). Call it only while no other process writes
+    there (the store's owner does, at start-up).
+    """
+    removed = clean_temp_files(data_dir)
+    if not data_dir.is_dir():
+        return removed
+    for part in data_dir.rglob(f".*{PART_SUFFIX}"):
+        try:
+            if part.is_file():
+                part.unlink()
+                removed.append(part)
+        except OSError as exc:
+            log.warning("could not remove leftover partial file %s: %s", part, exc)
     return removed

@@ -9,12 +9,22 @@ The signed bytes are the RFC 8785 canonical JSON of the document without
 ``Location`` of ``ReferenceImage`` and ``AuditImages[*]`` (those are added per
 request by the API; the images are covered through their ``Sha256`` members,
 which are signed). ``KeyId`` is the SHA-256 of the raw 32-byte public key.
+
+Verification is strict, so that what a reader sees is what was signed:
+documents are parsed with ``parse_strict`` (a duplicate member name, NaN or
+infinity, or nesting deeper than ``MAX_DEPTH`` is refused: two parsers could
+otherwise read two different documents from one file), the signature is
+checked over the canonical form of the parsed document only, a ``Bytes``
+payload must match its signed ``Sha256``, and a ``Location`` is accepted only
+when it is exactly the address derived from the signed ``SessionId`` and the
+image's place (anything else could point a reader anywhere).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import math
 from dataclasses import dataclass
@@ -27,6 +37,66 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 ALGORITHM = "Ed25519"
 IMAGE_PAYLOAD_KEYS = ("Bytes", "Location")
+#: Deepest nesting of objects and arrays a signed document may have (results use 6).
+MAX_DEPTH = 64
+_SIGNATURE_KEYS = frozenset(("Algorithm", "KeyId", "Value"))
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"member {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of plain JSON values (iterative: a hostile document cannot exhaust the stack)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_strict(text: str | bytes) -> Any:
+    """Parse a signed document's JSON, refusing what could be read two ways.
+
+    Raises
+    ------
+    ValueError
+        For invalid JSON or UTF-8, a duplicate member name, NaN/Infinity, or
+        nesting deeper than ``MAX_DEPTH``; the message says which.
+    """
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise ValueError(f"the JSON is nested more than {MAX_DEPTH} levels deep") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the file is not UTF-8 text ({exc.reason})") from exc
+    if _depth(value) > MAX_DEPTH:
+        raise ValueError(f"the JSON is nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def image_location(session_id: str, role: str) -> dict[str, str]:
+    """The only ``Location`` an image entry may carry: this session's image on the local API."""
+    return {"Url": f"/v1/sessions/{session_id}/images/{role}", "MediaType": "image/jpeg"}
 
 
 def to_jsonable(value: Any) -> Any:
@@ -191,6 +261,7 @@ class ResultSigner:
 
     def __init__(self, seed: bytes) -> None:
         self._private = Ed25519PrivateKey.from_private_bytes(seed)
+        self._record_key = hmac.new(seed, b"livegate/record-mac/v1", hashlib.sha256).digest()
         self.public_key = self._private.public_key()
         self.key_id = key_id(self.public_key)
 
@@ -205,6 +276,30 @@ class ResultSigner:
     def public_pem(self) -> str:
         """This device's public key as PEM."""
         return public_pem(self.public_key)
+
+    def sign_record(self, payload: dict[str, Any]) -> str:
+        """Tag of a record's listed values: HMAC-SHA256 under a key derived from the signing key.
+
+        A keyed MAC rather than an Ed25519 signature so that checking every row
+        of a 1000-row list costs microseconds; only this device (which holds the
+        signing key) can make or check it. The domain prefix keeps a tag from
+        ever standing for anything else.
+        """
+        body = _RECORD_DOMAIN + json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        return hmac.new(self._record_key, body, hashlib.sha256).hexdigest()
+
+    def verify_record(self, payload: dict[str, Any], tag: str | None) -> bool:
+        """Whether ``tag`` (from ``sign_record``) covers exactly ``payload``."""
+        if not isinstance(tag, str):
+            return False
+        try:
+            expected = self.sign_record(payload)
+        except (TypeError, ValueError):
+            return False
+        return hmac.compare_digest(expected, tag)
+
+
+_RECORD_DOMAIN = b"livegate-record-v1\n"
 
 
 @dataclass(frozen=True)
@@ -226,11 +321,13 @@ def verify_document(document: Any, trusted: dict[str, Ed25519PublicKey]) -> Veri
     """
     if not isinstance(document, dict):
         return Verification(False, None, False, "the file is not a JSON object")
+    if _depth(document) > MAX_DEPTH:
+        return Verification(False, None, False, f"the result is nested more than {MAX_DEPTH} levels deep")
     sig = document.get("Signature")
     if not isinstance(sig, dict):
         return Verification(False, None, False, "the result has no Signature")
     kid, value, alg = sig.get("KeyId"), sig.get("Value"), sig.get("Algorithm")
-    if alg != ALGORITHM or not isinstance(kid, str) or not isinstance(value, str):
+    if alg != ALGORITHM or not isinstance(kid, str) or not isinstance(value, str) or set(sig) != _SIGNATURE_KEYS:
         return Verification(False, kid if isinstance(kid, str) else None, False, "the Signature block is malformed")
     key = trusted.get(kid)
     if key is None:
@@ -238,9 +335,16 @@ def verify_document(document: Any, trusted: dict[str, Ed25519PublicKey]) -> Veri
     try:
         raw_sig = base64.b64decode(value, validate=True)
         key.verify(raw_sig, canonical_json(signed_payload(document)))
-    except (InvalidSignature, ValueError, TypeError):
+    except (InvalidSignature, ValueError, TypeError, RecursionError):
         return Verification(False, kid, True, "the signature does not match the content: the result was altered")
     for label, entry in _image_entries(document):
+        if "Location" in entry:
+            role = "reference" if label == "ReferenceImage" else f"audit-{label[len('AuditImages['):-1]}"
+            sid = document.get("SessionId")
+            if not isinstance(sid, str) or entry["Location"] != image_location(sid, role):
+                return Verification(
+                    False, kid, True, f"{label} Location is not covered by the signature and does not point to this session's image"
+                )
         payload = entry.get("Bytes")
         if payload is None:
             continue

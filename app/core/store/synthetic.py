@@ -86,7 +86,7 @@ def make_service(
     from app.core.store.crypto import KeyStore
     from app.core.store.db import SessionStore
 
-    store = SessionStore(root / "sessions", keys=KeyStore(root / "keys", backend="file"), clock=clock, owner=owner)
+    store = SessionStore(root / "sessions", keys=KeyStore(root / "keys", backend="file"), clock=clock, owner=owner, data_dir=root)
     service = SessionService(store, settings=settings or Settings(), clock=clock)
     if kiosk:
         service.subscribe(lambda event: None, kiosk=True)
