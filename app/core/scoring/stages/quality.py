@@ -9,7 +9,7 @@ hint, because a poorly lit genuine user should get advice, not an accusation.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
