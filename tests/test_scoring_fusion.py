@@ -13,6 +13,9 @@ from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.scoring.config import FusionOptions, ScoringConfig
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
 from app.core.scoring.fusion import combine
+from app.core.scoring.stages.light import LightEvidence
+from app.core.scoring.stages.quality import QualityEvidence
+from app.core.scoring.stages.texture import TextureEvidence
 
 STAGES = ("quality", "light", "geometry", "texture", "injection")
 
@@ -100,18 +103,18 @@ def test_feature_inputs_and_missing_texture_model(challenge: Challenge) -> None:
 
     cs = checks()
     by = {c.name: c for c in cs}
-    by["light"].evidence["features"] = {"shade": 0.3, "surround": float("nan")}
+    by["light"].evidence = LightEvidence(features={"shade": 0.3, "surround": float("nan")})
     assert fusion_input("light.shade", by, {}) == 0.3
     assert fusion_input("light.surround", by, {"light.surround": 0.7}) == 0.7
     assert fusion_input("texture.score", by, {}) == 1.0
-    missing = CheckResult("texture", ABSTAIN, None, "not installed", {"model_missing": True})
-    no_frame = CheckResult("texture", ABSTAIN, None, "no good frame", {})
+    missing = CheckResult("texture", ABSTAIN, None, "not installed", TextureEvidence(model_missing=True))
+    no_frame = CheckResult("texture", ABSTAIN, None, "no good frame", TextureEvidence())
     assert fusion_input("texture.score", {"texture": missing}, {}) == 0.5
     assert fusion_input("texture.score", {"texture": no_frame}, {}) == 0.0
     # Log-odds: clipped at +-6, uninformative 0 without the model; without a usable frame the strongest
     # evidence against (like probability 0), unless a fill value is configured.
     assert fusion_input("texture.logit", by, {}) == 6.0
-    half = CheckResult("texture", PASS, 0.8, "ok", {})
+    half = CheckResult("texture", PASS, 0.8, "ok", TextureEvidence())
     assert abs(fusion_input("texture.logit", {"texture": half}, {}) - math.log(4.0)) < 1e-9
     assert fusion_input("texture.logit", {"texture": missing}, {}) == 0.0
     assert fusion_input("texture.logit", {"texture": no_frame}, {}) == -6.0
@@ -124,7 +127,7 @@ def test_feature_weighted_fusion_is_monotone(challenge: Challenge) -> None:
 
     def conf(shade: float, surround: float) -> float:
         cs = checks()
-        cs[1].evidence["features"] = {"shade": shade, "surround": surround}
+        cs[1].evidence = LightEvidence(features={"shade": shade, "surround": surround})
         return combine(cs, 60.0, opts, challenge).confidence
 
     assert conf(0.3, 0.0) > conf(0.1, 0.0)
@@ -145,15 +148,15 @@ def test_a_pass_with_a_soft_failure_says_so(challenge: Challenge) -> None:
 def test_light_failure_under_a_capture_problem_says_what_to_change(challenge: Challenge) -> None:
     cs = checks()
     by = {c.name: c for c in cs}
-    light = CheckResult("light", FAIL, 0.05, "The face did not change colour with this session's light sequence.", {}, hard_fail=True)
+    light = CheckResult("light", FAIL, 0.05, "The face did not change colour with this session's light sequence.", LightEvidence(), hard_fail=True)
     quality = CheckResult("quality", FAIL, 0.75, "Capture quality was poor: the face was over-exposed.",
-                          {"issues": ["the face was over-exposed"], "face_fraction": 1.0})
+                          QualityEvidence(issues=["the face was over-exposed"], face_fraction=1.0))
     by.update({"light": light, "quality": quality})
     dec = combine(list(by.values()), 60.0, FusionOptions(), challenge)
     assert dec.decision == "fail"  # advice never turns a failure into a pass
     assert any("reduce the light" in r for r in dec.reasons), dec.reasons
     # Without a capture problem there is nothing to advise.
-    by["quality"] = CheckResult("quality", PASS, 1.0, "ok", {"issues": [], "face_fraction": 1.0})
+    by["quality"] = CheckResult("quality", PASS, 1.0, "ok", QualityEvidence(issues=[], face_fraction=1.0))
     dec = combine(list(by.values()), 60.0, FusionOptions(), challenge)
     assert not any("try again" in r for r in dec.reasons)
 
@@ -166,7 +169,7 @@ def test_a_failure_in_a_dark_room_says_that_a_room_light_helps(challenge: Challe
     def with_light(verdict: str, screen_lit: bool, hard: bool = False) -> list[CheckResult]:
         by = {c.name: c for c in checks()}
         by["light"] = CheckResult("light", verdict, 0.2 if verdict == FAIL else 0.9, "light says so",
-                                  {"screen_lit": screen_lit, "rel_amplitude": 0.7 if screen_lit else 0.2}, hard_fail=hard)
+                                  LightEvidence(screen_lit=screen_lit, rel_amplitude=0.7 if screen_lit else 0.2), hard_fail=hard)
         return list(by.values())
 
     low = FusionOptions()

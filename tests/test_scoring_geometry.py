@@ -80,7 +80,7 @@ def test_stage_passes_a_face_and_fails_a_flat_print() -> None:
     assert live.verdict == PASS, live.evidence
     assert flat.verdict == FAIL, flat.evidence
     assert live.score is not None and flat.score is not None and live.score > flat.score
-    assert live.evidence["nose_residual"] > 2 * flat.evidence["nose_residual"]
+    assert live.evidence.nose_residual > 2 * flat.evidence.nose_residual
 
 
 def test_too_little_motion_abstains_and_never_passes() -> None:

@@ -79,9 +79,9 @@ def test_response_delay_recovers_a_known_shift_of_one_region(delay_ms: float) ->
 def test_a_face_reflecting_this_sequence_passes_with_the_right_lag() -> None:
     res = LightStage.create().evaluate(make_session_input(SynthSpec(kind="live", lag_ms=66.0)))
     assert res.verdict == PASS, res.evidence
-    assert abs(res.evidence["lag_ms"] - 66.0) < 15.0
-    assert res.evidence["gain_db"] > 10
-    assert res.evidence["side_centre"] < 0.7  # the sides of a face respond less than its centre
+    assert abs(res.evidence.lag_ms - 66.0) < 15.0
+    assert res.evidence.gain_db > 10
+    assert res.evidence.side_centre < 0.7  # the sides of a face respond less than its centre
 
 
 @pytest.mark.parametrize("kind", ["replay", "shifted"])
@@ -95,14 +95,14 @@ def test_another_or_shifted_sequence_fails_hard(kind: str) -> None:
 def test_a_late_response_fails_on_timing() -> None:
     res = LightStage.create().evaluate(make_session_input(SynthSpec(kind="live", lag_ms=330.0)))
     assert res.verdict == FAIL and res.hard_fail
-    assert res.evidence["best_lag_ms"] > 250
+    assert res.evidence.best_lag_ms > 250
     assert "later" in res.reason
 
 
 def test_a_flat_sheet_lights_up_evenly_and_with_its_surroundings() -> None:
     res = LightStage.create().evaluate(make_session_input(SynthSpec(kind="print", shape="flat")))
-    assert res.evidence["side_centre"] > 0.9
-    assert res.evidence["around_face"] > 0.5
+    assert res.evidence.side_centre > 0.9
+    assert res.evidence.around_face > 0.5
 
 
 def test_movement_only_and_missing_times_abstain() -> None:
@@ -136,12 +136,12 @@ def test_a_replay_whose_glass_mirrors_this_sequence_fails_on_its_own_colour_chan
     """Glare of this session's colours lets a replay pass the sequence test; the replayed flashes remain."""
     stage = LightStage.create()
     replay = stage.evaluate(make_session_input(SynthSpec(kind="replay", seed=1, extra={"glare": 0.5})))
-    assert replay.evidence["gain_db"] > stage.options.gain_fail_db  # the sequence test alone would let it by
+    assert replay.evidence.gain_db > stage.options.gain_fail_db  # the sequence test alone would let it by
     assert replay.verdict == FAIL and replay.hard_fail
-    assert replay.evidence["foreign_structure"] >= stage.options.foreign_fail
+    assert replay.evidence.foreign_structure >= stage.options.foreign_fail
     assert "pattern of its own" in replay.reason
     live = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=1)))
-    assert live.evidence["foreign_structure"] < 0.05
+    assert live.evidence.foreign_structure < 0.05
 
 
 def test_step_mismatch_is_small_when_every_colour_is_followed_and_large_when_some_are_not() -> None:
@@ -167,12 +167,12 @@ def test_a_recording_sharing_some_of_the_colours_fails_colour_by_colour() -> Non
     stage = LightStage(LightOptions(step_fail=0.5))
     res = stage.evaluate(make_session_input(SynthSpec(kind="partial", seed=5, extra={"shared": 6})))
     ev = res.evidence
-    assert ev["gain_db"] > stage.options.gain_fail_db and ev["margin"] > 0  # the sequence test alone lets it by
-    assert ev["foreign_structure"] < stage.options.foreign_fail
+    assert ev.gain_db > stage.options.gain_fail_db and ev.margin > 0  # the sequence test alone lets it by
+    assert ev.foreign_structure < stage.options.foreign_fail
     assert res.verdict == FAIL and res.hard_fail
     assert "some of this session's colours" in res.reason
     live = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=5)))
-    assert live.evidence["step_mismatch"] < 0.05 and not live.hard_fail
+    assert live.evidence.step_mismatch < 0.05 and not live.hard_fail
 
 
 def test_an_over_exposed_face_abstains_and_says_what_to_change() -> None:
@@ -189,10 +189,10 @@ def test_a_recording_matching_this_sequence_in_two_channels_fails_on_the_third()
     stage = LightStage.create()
     res = stage.evaluate(make_session_input(SynthSpec(kind="channel", seed=12)))
     ev = res.evidence
-    assert ev["gain_db"] > stage.options.gain_fail_db and ev["margin"] > 0  # the sequence test alone lets it by
-    assert ev["foreign_structure"] < stage.options.foreign_fail and ev["step_mismatch"] < stage.options.step_fail
-    assert ev["channel_gain_db"][2] < 0.0 < min(ev["channel_gain_db"][:2])
+    assert ev.gain_db > stage.options.gain_fail_db and ev.margin > 0  # the sequence test alone lets it by
+    assert ev.foreign_structure < stage.options.foreign_fail and ev.step_mismatch < stage.options.step_fail
+    assert ev.channel_gain_db[2] < 0.0 < min(ev.channel_gain_db[:2])
     assert res.verdict == FAIL and res.hard_fail
     assert "one colour channel" in res.reason
     live = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=12)))
-    assert live.evidence["weakest_channel_gain_db"] > 3.0 and not live.hard_fail
+    assert live.evidence.weakest_channel_gain_db > 3.0 and not live.hard_fail

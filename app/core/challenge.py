@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from app.core.facemesh import LEFT_EYE, MOUTH, RIGHT_EYE, eye_centres, inter_ocular  # noqa: F401 - re-exported
+
 CHALLENGE_VERSION = "1.0.0"
 MOVEMENT_AND_LIGHT = "FaceMovementAndLightChallenge"
 MOVEMENT_ONLY = "FaceMovementChallenge"
@@ -31,11 +33,6 @@ PALETTE: dict[str, tuple[int, int, int]] = {
     "white": (255, 255, 255),
 }
 BLACK = (0, 0, 0)
-
-# MediaPipe face-mesh indices used for geometry.
-RIGHT_EYE = (33, 133)  # subject's right eye: outer, inner corner
-LEFT_EYE = (362, 263)  # subject's left eye: inner, outer corner
-MOUTH = (13, 14, 61, 291)
 
 #: IoU between face box and oval box needed to count as "fits".
 FIT_IOU = 0.7
@@ -108,8 +105,7 @@ def face_box(points: np.ndarray) -> Box:
 
     ``points`` are the 478 landmarks in pixels, shape (478, 2).
     """
-    right = points[list(RIGHT_EYE)].mean(axis=0)
-    left = points[list(LEFT_EYE)].mean(axis=0)
+    right, left = eye_centres(points)
     mouth = points[list(MOUTH)].mean(axis=0)
     eyes = (right + left) / 2
     pd = float(np.linalg.norm(left - right))
@@ -119,13 +115,6 @@ def face_box(points: np.ndarray) -> Box:
     cx = float(eyes[0])
     cy = float((eyes[1] + mouth[1]) / 2)
     return Box(cx - w / 2, cy - h / 2, w, h)
-
-
-def inter_ocular(points: np.ndarray) -> float:
-    """Distance between the eye centres, in pixels."""
-    right = points[list(RIGHT_EYE)].mean(axis=0)
-    left = points[list(LEFT_EYE)].mean(axis=0)
-    return float(np.linalg.norm(left - right))
 
 
 @dataclass(frozen=True)

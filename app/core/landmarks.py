@@ -18,8 +18,25 @@ from typing import Any
 import numpy as np
 
 from app.core.capture.frame import Frame
-from app.core.challenge import Box, face_box, inter_ocular
+from app.core.challenge import Box, face_box
 from app.core.errors import ModelError
+from app.core.facemesh import (  # noqa: F401 - the landmark names live with the landmark stage's users
+    BETWEEN_EYES,
+    BROWS,
+    EYE_CORNERS,
+    FOREHEAD,
+    LEFT_EYE,
+    MOUTH,
+    MOUTH_CORNERS,
+    NOSE_BRIDGE,
+    NOSE_RIDGE,
+    NOSE_TIP,
+    RIGHT_EYE,
+    UNDER_NOSE,
+    UNDER_NOSE_TIP,
+    eye_centres,
+    inter_ocular,
+)
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import paths, strictjson
+from app.core.defaults import AUDIT_IMAGES, THRESHOLD, valid_audit_images, valid_threshold
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,9 @@ class Settings:
     #: Source spec of the camera (``camera:0``, ``camera:<name>``, ``sim:live``); empty = first real camera.
     camera: str = ""
     #: Decision threshold on the 0-100 confidence.
-    threshold: float = 60.0
+    threshold: float = THRESHOLD
     #: Number of audit images kept with a result (0-4).
-    audit_images: int = 4
+    audit_images: int = AUDIT_IMAGES
     #: ``FaceMovementAndLightChallenge`` (default) or ``FaceMovementChallenge`` (no flashing).
     challenge: str = CHALLENGE_TYPES[0]
     #: Flash brightness attenuation, 0 (full) to 0.8 (dimmest allowed).
@@ -84,8 +85,8 @@ class Settings:
         """Replace out-of-range values by their defaults, recording each problem."""
         defaults = Settings()
         checks: dict[str, bool] = {
-            "threshold": 0.0 <= self.threshold <= 100.0,
-            "audit_images": 0 <= self.audit_images <= 4,
+            "threshold": valid_threshold(self.threshold),
+            "audit_images": valid_audit_images(self.audit_images),
             "challenge": self.challenge in CHALLENGE_TYPES,
             "flash_attenuation": 0.0 <= self.flash_attenuation <= 0.8,
             "face_fit_timeout_s": 1.0 <= self.face_fit_timeout_s <= 30.0,

@@ -18,12 +18,13 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.core import facemesh
 from app.core.landmarks import LandmarkResult
 from app.core.screen import ScreenState
 
 #: Landmarks used for the planar prediction of the nose tip (eye corners, mouth corners) and the nose tip.
-_FRAME_POINTS = (33, 133, 362, 263, 61, 291)
-_NOSE_TIP = 1
+_FRAME_POINTS = facemesh.EYE_CORNERS + facemesh.MOUTH_CORNERS
+_NOSE_TIP = facemesh.NOSE_TIP
 
 
 @dataclass

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import defaults
 from app.core.capture.devices import CameraDevice
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY
 from app.core.settings import Settings, replace, save_settings
@@ -111,13 +112,13 @@ class SettingsDialog(QDialog):
         self._add(form, self.tr("&Face-fit time limit:"), self.fit_timeout, self.tr("Face fit time limit in seconds"))
 
         self.threshold = QDoubleSpinBox(self)
-        self.threshold.setRange(0.0, 100.0)
+        self.threshold.setRange(defaults.THRESHOLD_MIN, defaults.THRESHOLD_MAX)
         self.threshold.setDecimals(0)
         self.threshold.setValue(settings.threshold)
         self._add(form, self.tr("Pass &threshold (0-100):"), self.threshold, self.tr("Pass threshold"))
 
         self.audit = QSpinBox(self)
-        self.audit.setRange(0, 4)
+        self.audit.setRange(0, defaults.MAX_AUDIT_IMAGES)
         self.audit.setValue(settings.audit_images)
         self._add(form, self.tr("&Audit images:"), self.audit, self.tr("Number of audit images"))
 

@@ -39,6 +39,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
+from app.core import defaults
 from app.core.api.errors import ApiProblem, bad_request
 from app.core.challenge import CHALLENGE_VERSION
 from app.core.sessions.clock import iso_utc, parse_time
@@ -396,14 +397,14 @@ def parse_create_request(body: Any, service: SessionService) -> SessionSettings:
         # JSON has one number type: 2.0 is the integer 2 (as JSON Schema's "integer" says).
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4:
+        if isinstance(value, bool) or not isinstance(value, int) or not defaults.valid_audit_images(value):
             raise bad_request(f"Settings.AuditImagesLimit must be a whole number from 0 to 4; got {_show(value)}")
         overrides["audit_images"] = value
     if "ChallengePreferences" in settings:
         overrides["challenge"] = _challenge_preference(settings["ChallengePreferences"])
     if "Threshold" in settings:
         value = settings["Threshold"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= 100:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not defaults.valid_threshold(value):
             raise bad_request(f"Settings.Threshold must be a number from 0 to 100; got {_show(value)}")
         overrides["threshold"] = float(value)
     if "KeepRecording" in settings:

@@ -12,8 +12,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from app.core.capture.base import FrameSource
+from app.core.capture.camera import CameraSource
 from app.core.capture.devices import CameraDevice, find_camera, list_cameras
+from app.core.capture.files import RecordingSource, VideoFileSource
 from app.core.errors import CameraNotFound, ConfigError
+from app.core.simulate import open_sim_source
 
 KINDS = ("camera", "file", "recording", "sim")
 
@@ -60,8 +63,6 @@ def open_source(spec: str | SourceSpec, *, screen: Any = None, realtime: bool = 
     """
     parsed = parse_spec(spec) if isinstance(spec, str) else spec
     if parsed.kind == "camera":
-        from app.core.capture.camera import CameraSource
-
         cams = list_cameras() if devices is None else devices
         if not cams:
             raise CameraNotFound("no camera was found on this machine; connect one, or use a sim: or recording: source")
@@ -71,15 +72,7 @@ def open_source(spec: str | SourceSpec, *, screen: Any = None, realtime: bool = 
             raise CameraNotFound(f"no camera matches {parsed.target!r}; available: {names}")
         return CameraSource(device, **kwargs)
     if parsed.kind == "file":
-        from app.core.capture.files import VideoFileSource
-
         return VideoFileSource(Path(parsed.target), realtime=realtime)
     if parsed.kind == "recording":
-        from app.core.capture.files import RecordingSource
-
         return RecordingSource(Path(parsed.target), realtime=realtime)
-    try:
-        from app.core.simulate import open_sim_source
-    except ImportError as exc:  # pragma: no cover - the simulator ships with the app
-        raise ConfigError(f"the simulator is not available: {exc}") from exc
     return open_sim_source(parsed.target, parsed.params, screen=screen, realtime=realtime)

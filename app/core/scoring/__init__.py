@@ -8,8 +8,11 @@ Contract used by the GUI, the store/API and the CLI (see ``contract.py``):
 
 Modules: ``features`` (per-frame numbers), ``display`` (what the screen
 emitted), ``stages/`` (quality, light, geometry, texture, injection: each an
-options dataclass, a ``create`` factory, ``evaluate(session)`` and ``close``),
-``fusion`` and ``config`` (the calibrated ``fusion_config.json``),
+options dataclass, a typed evidence dataclass, its reason codes, the stage with
+``evaluate(session)`` and ``close``, and its declaration in ``registry.STAGES``),
+``registry`` (the declared stages), ``evidence`` and ``reasons`` (what every
+stage's evidence and reason codes share), ``fusion`` and ``config`` (the
+calibrated ``fusion_config.json``),
 ``pipeline`` (analyzer, recordings), ``cli`` (``livegate verify``),
 ``evaluate`` (``livegate eval``), ``calibrate`` (fits the config),
 ``accuracy`` (regenerates ``docs/accuracy.md``), ``bench`` and ``synthetic``

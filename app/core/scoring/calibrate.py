@@ -39,14 +39,17 @@ import numpy as np
 
 from app.core.capture.frame import SourceInfo
 from app.core.challenge import Challenge
+from app.core import defaults
+from app.core.enums import Species, Status
 from app.core.scoring.config import ScoringConfig
-from app.core.scoring.contract import ABSTAIN, CheckResult
+from app.core.scoring.contract import CheckResult
 from app.core.scoring.evaluate import (
     GENUINE,
     TOLERATED,
     SessionRecord,
     cache_dir,
     cache_key,
+    check_records,
     find_recordings,
     metrics,
     score_one,
@@ -54,7 +57,9 @@ from app.core.scoring.evaluate import (
 )
 from app.core.scoring.fusion import combine, fusion_input
 from app.core.scoring.pipeline import SessionScorer
-from app.core.scoring.stages.base import SessionInput, result
+from app.core.scoring.registry import STAGES
+from app.core.scoring.stages.base import SessionInput
+from app.core.scoring.stages.texture import TextureStage
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +75,8 @@ GEOMETRY_FEATURES = {"nose_excess": +1, "contour_excess": +1, "depth_nose": +1, 
 INJECTION_FEATURES = {"jitter": -1, "dark_noise": +1, "temporal_noise": +1, "blockiness": -1}
 #: Attacks each stage's score is fitted against: the ones its physics is meant to catch. Masks are 3D and
 #: reflect like skin (light and geometry cannot see them); replays and injections fail the sequence test.
-LIGHT_ATTACKS = ("print", "curved-print")
-GEOMETRY_ATTACKS = ("print", "curved-print", "screen-replay")
+LIGHT_ATTACKS = (Species.PRINT, Species.CURVED_PRINT)
+GEOMETRY_ATTACKS = (Species.PRINT, Species.CURVED_PRINT, Species.SCREEN_REPLAY)
 #: Inputs of the fusion model and the sign of their weight (see ``FusionOptions``).
 FUSION_INPUTS = {
     "light.gain_db": +1,
@@ -94,8 +99,9 @@ LIMIT_HEADROOM = 1.25
 FUSION_L2 = 1.0
 #: Largest share of training genuine sessions the operating point may reject to keep every attack out.
 MAX_TRAIN_BPCER = 0.05
-INJECTION_ATTACKS = ("injection", "injection-forged-light")
-DEFAULT_THRESHOLD = 60.0
+INJECTION_ATTACKS = (Species.INJECTION, Species.INJECTION_FORGED_LIGHT)
+#: The threshold the operating point is mapped onto.
+DEFAULT_THRESHOLD = defaults.THRESHOLD
 
 
 @dataclass
@@ -145,21 +151,15 @@ def load_sessions(dirs: list[Path], *, fill: bool = True) -> list[CachedSession]
 def rescore(cs: CachedSession, scorer: SessionScorer, threshold: float) -> SessionRecord:
     """Run the session stages and fusion on a cached input (what ``finish()`` does, minus images)."""
     checks: list[CheckResult] = []
-    for stage in (scorer.quality, scorer.light, scorer.geometry, None, scorer.injection):
-        if stage is None:
-            if cs.texture_scores:
-                checks.append(scorer.texture.judge(cs.texture_scores, []))
-            else:
-                checks.append(result("texture", ABSTAIN, None, "The passive texture model is not installed.", {}))
+    for spec in scorer.registry:
+        stage = scorer.stage(spec.name)
+        if isinstance(stage, TextureStage):
+            # The texture model's scores come from the cache (the re-scoring scorer loads no model).
+            checks.append(stage.judge(cs.texture_scores, []) if cs.texture_scores else stage.not_scored())
             continue
         checks.append(stage.evaluate(cs.inp))
-    dec = combine(checks, threshold, scorer.config.fusion, cs.inp.challenge)
-    return SessionRecord(
-        cs.path, cs.species, dec.confidence, dec.decision, dec.status,
-        {c.name: {"verdict": c.verdict, "score": c.score, "hard_fail": c.hard_fail, "reason": c.reason,
-                  "features": c.evidence.get("features", {}), "evidence": c.evidence} for c in checks},
-        {}, cs.labels,
-    )
+    dec = combine(checks, threshold, scorer.config.fusion, cs.inp.challenge, scorer.registry)
+    return SessionRecord(cs.path, cs.species, dec.confidence, dec.decision, dec.status, check_records(checks), {}, cs.labels)
 
 
 def fit_logistic(
@@ -206,16 +206,19 @@ def fit_logistic(
 
 
 def _as_check(name: str, c: dict[str, Any]) -> CheckResult:
-    return CheckResult(name, c["verdict"], c["score"], c.get("reason", ""), c.get("evidence", {}), hard_fail=c.get("hard_fail", False))
+    """A session record's check rebuilt with its stage's evidence type."""
+    spec = STAGES.get(name)
+    evidence = spec.evidence.from_dict(c.get("evidence")) if spec is not None else None
+    check = CheckResult(name, c["verdict"], c["score"], c.get("reason", ""), hard_fail=c.get("hard_fail", False))
+    if evidence is not None:
+        check.evidence = evidence
+    return check
 
 
 def _features(stage: Any, cs: CachedSession, kind: str) -> dict[str, float] | None:
-    if kind == "light":
-        status, ev, _ = stage.analyse(cs.inp)
-        return stage.features(ev) if status == "ok" else None
-    if kind == "geometry":
-        status, ev, _ = stage.analyse(cs.inp)
-        return stage.features(ev) if status == "ok" else None
+    if kind in ("light", "geometry"):
+        analysis = stage.analyse(cs.inp)
+        return stage.features(analysis.evidence) if analysis.ok else None
     ev = stage.measure(cs.inp.data)
     return stage.features(ev)
 
@@ -232,10 +235,10 @@ def calibrate(train: list[CachedSession], val: list[CachedSession], base: Scorin
     wide.lag_window_ms = wide.lag_search_ms
     lags, forged = [], []
     for cs in train:
-        if cs.species in GENUINE or cs.species == "injection-forged-light":
-            status, ev, _ = scorer.light.analyse(cs.inp)
-            if status == "ok" and ev["gain_db"] > 3:
-                (lags if cs.species in GENUINE else forged).append(float(ev["lag_ms"]))
+        if cs.species in GENUINE or cs.species == Species.INJECTION_FORGED_LIGHT:
+            analysis = scorer.light.analyse(cs.inp)
+            if analysis.ok and analysis.evidence.gain_db > 3:
+                (lags if cs.species in GENUINE else forged).append(float(analysis.evidence.lag_ms))
     wide.lag_window_ms = wide_window
     if lags:
         lo = math.floor(min(lags) / 10) * 10 - 30
@@ -251,7 +254,7 @@ def calibrate(train: list[CachedSession], val: list[CachedSession], base: Scorin
         if cs.species in GENUINE:
             res = scorer.light.evaluate(cs.inp)
             for key, values in observed.items():
-                value = res.evidence.get(key)
+                value = getattr(res.evidence, key)
                 if not res.hard_fail and isinstance(value, float) and math.isfinite(value):
                     values.append(value)
     scorer.light.options.foreign_fail, scorer.light.options.step_fail = limits
@@ -294,7 +297,7 @@ def calibrate(train: list[CachedSession], val: list[CachedSession], base: Scorin
     rows, ys = [], []
     for cs in train:
         rec = rescore(cs, scorer, DEFAULT_THRESHOLD)
-        if cs.species in TOLERATED or any(c.get("hard_fail") for c in rec.checks.values()) or rec.status != "SUCCEEDED":
+        if cs.species in TOLERATED or any(c.get("hard_fail") for c in rec.checks.values()) or rec.status != Status.SUCCEEDED:
             continue
         by_name = {n: _as_check(n, c) for n, c in rec.checks.items()}
         rows.append([fusion_input(k, by_name, {}) for k in keys])
@@ -307,7 +310,7 @@ def calibrate(train: list[CachedSession], val: list[CachedSession], base: Scorin
     elif ys:
         notes["fusion"] = "all non-blocked training sessions were of one class: weights kept"
     stage_names = keys
-    # 4. Operating point -> threshold 60.
+    # 4. Operating point -> the default threshold.
     z_gen, z_att = [], []
     for row, y in zip(rows, ys):
         z = cfg.fusion.bias + sum(cfg.fusion.weights.get(n, 0.0) * v for n, v in zip(stage_names, row))
@@ -376,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg.obtained = {
         "method": "app.core.scoring.calibrate (see its docstring): lag window from genuine lags; per-stage L2 logistic "
                   "regressions; sign-constrained fusion weights; operating point = max training attack logit + margin, "
-                  "mapped to threshold 60",
+                  f"mapped to threshold {DEFAULT_THRESHOLD:g}",
         "command": "python -m app.core.scoring.calibrate --train " + " ".join(map(str, args.train))
                    + (" --val " + " ".join(map(str, args.val)) if args.val else ""),
         "date": today,

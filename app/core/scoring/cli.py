@@ -14,6 +14,8 @@ from typing import Any
 
 import cv2
 
+from app.core import defaults
+from app.core.enums import Decision, Status
 from app.core.errors import RecordingError
 from app.core.scoring.contract import ImageOut, LivenessResult
 
@@ -49,7 +51,7 @@ def verify_recording(args: argparse.Namespace) -> int:
     from app.core.scoring.pipeline import score_recording
 
     path = Path(args.recording)
-    if args.threshold is not None and not 0.0 <= float(args.threshold) <= 100.0:
+    if args.threshold is not None and not defaults.valid_threshold(args.threshold):
         raise RecordingError(f"--threshold must be between 0 and 100, got {args.threshold}")
     try:
         res = score_recording(path, threshold=args.threshold)
@@ -65,7 +67,7 @@ def print_result(res: LivenessResult, *, as_json: bool) -> int:
     else:
         lines = [
             f"session:    {res.session_id}",
-            f"decision:   {res.decision.upper() if res.status == 'SUCCEEDED' else 'NO DECISION, TRY AGAIN'}  "
+            f"decision:   {res.decision.upper() if res.status == Status.SUCCEEDED else 'NO DECISION, TRY AGAIN'}  "
             f"(confidence {res.confidence:.1f}, threshold {res.threshold:.1f}, status {res.status})",
         ]
         for c in res.checks:
@@ -74,4 +76,4 @@ def print_result(res: LivenessResult, *, as_json: bool) -> int:
         lines.append("reasons:")
         lines.extend(f"  - {r}" for r in res.reasons)
         sys.stdout.write("\n".join(lines) + "\n")
-    return EXIT_PASS if res.decision == "pass" else EXIT_FAIL
+    return EXIT_PASS if res.decision == Decision.PASS else EXIT_FAIL

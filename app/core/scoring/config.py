@@ -4,23 +4,23 @@ It holds the fitted numbers: the default threshold, the fusion weights, and
 the stages' calibrated options (lag window, score coefficients), together with
 how they were obtained (training and validation seeds, counts, date, method).
 A missing or partly bad file never stops scoring: bad keys are dropped with a
-warning and the code defaults are used for them.
+warning and the code defaults are used for them. Its stage sections are those of the
+declared stages (``registry.py``): a section for a stage that is not declared is kept
+aside and makes building a scorer fail with a clear error (a renamed or removed stage).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.scoring.stages.geometry import GeometryOptions
-from app.core.scoring.stages.injection import InjectionOptions
-from app.core.scoring.stages.light import LightOptions
-from app.core.scoring.stages.quality import QualityOptions
-from app.core.scoring.stages.texture import TextureOptions
+from app.core import defaults
+from app.core.scoring.registry import STAGES, StageRegistry
 
 log = logging.getLogger(__name__)
 
@@ -52,24 +52,33 @@ class FusionOptions:
 
 @dataclass
 class ScoringConfig:
-    """All calibrated numbers of the scoring pipeline."""
+    """All calibrated numbers of the scoring pipeline.
 
-    threshold: float = 60.0
+    ``stages`` holds each declared stage's options by configuration section; they are also attributes
+    (``config.light`` is ``config.stages["light"]``).
+    """
+
+    threshold: float = defaults.THRESHOLD
     version: str = "defaults"
     fusion: FusionOptions = field(default_factory=FusionOptions)
-    light: LightOptions = field(default_factory=LightOptions)
-    geometry: GeometryOptions = field(default_factory=GeometryOptions)
-    injection: InjectionOptions = field(default_factory=InjectionOptions)
-    quality: QualityOptions = field(default_factory=QualityOptions)
-    texture: TextureOptions = field(default_factory=TextureOptions)
+    stages: dict[str, Any] = field(default_factory=STAGES.default_options)
     obtained: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    #: Sections of the file that no declared stage claims (an error when a scorer is built).
+    unknown_sections: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names that are not real attributes: a stage's options by its section name.
+        stages = self.__dict__.get("stages")
+        if stages is not None and name in stages:
+            return stages[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute or stage section {name!r}")
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "ScoringConfig":
+    def load(cls, path: Path | None = None, *, registry: StageRegistry = STAGES) -> "ScoringConfig":
         """Read the config; tolerant of a missing file and of bad keys (warned and dropped)."""
         path = path or CONFIG_PATH
-        cfg = cls()
+        cfg = cls(stages=registry.default_options())
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -91,23 +100,35 @@ class ScoringConfig:
         cfg.version = str(data.get("config_version", cfg.version))
         cfg.obtained = dict(data.get("obtained") or {})
         cfg.fusion = _apply(cfg.fusion, data.get("fusion"), "fusion")
-        stages = data.get("stages") or {}
-        for name in ("light", "geometry", "injection", "quality", "texture"):
-            setattr(cfg, name, _apply(getattr(cfg, name), stages.get(name), name))
+        sections = data.get("stages") or {}
+        if not isinstance(sections, dict):
+            log.warning("scoring config: stages is not an object; using the stages' defaults")
+            sections = {}
+        cfg.unknown_sections = tuple(str(k) for k in sections if k not in cfg.stages)
+        for name in cfg.unknown_sections:
+            log.warning("scoring config: section stages.%s belongs to no declared stage", name)
+        for name, options in cfg.stages.items():
+            cfg.stages[name] = _apply(options, sections.get(name), name)
         return cfg
 
+    def check(self, registry: StageRegistry = STAGES) -> None:
+        """Raise :class:`~app.core.errors.ConfigError` unless the sections match the declared stages."""
+        registry.check(self.stages, self.unknown_sections)
+
     def to_dict(self) -> dict[str, Any]:
-        """The config as written to ``fusion_config.json``."""
+        """The config as written to ``fusion_config.json`` (stage sections in the file's order, new ones last)."""
 
         def opts(o: Any) -> dict[str, Any]:
             return {f.name: _jsonable(getattr(o, f.name)) for f in dataclasses.fields(o)}
 
+        known = self.raw.get("stages") if isinstance(self.raw.get("stages"), dict) else {}
+        order = [n for n in known if n in self.stages] + [n for n in self.stages if n not in known]
         return {
             "schema_version": SCHEMA_VERSION,
             "config_version": self.version,
             "threshold": self.threshold,
             "fusion": opts(self.fusion),
-            "stages": {n: opts(getattr(self, n)) for n in ("light", "geometry", "injection", "quality", "texture")},
+            "stages": {n: opts(self.stages[n]) for n in order},
             "obtained": self.obtained,
         }
 
@@ -115,6 +136,22 @@ class ScoringConfig:
         path = path or CONFIG_PATH
         path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
         return path
+
+
+@functools.lru_cache(maxsize=4)
+def _calibrated(path: Path) -> float:
+    return ScoringConfig.load(path).threshold
+
+
+def calibrated_threshold(config: ScoringConfig | None = None) -> float:
+    """The decision threshold the scoring configuration was calibrated for.
+
+    The one way every caller (GUI, API, ``livegate verify``, ``livegate eval``, the accuracy report) learns
+    the default threshold: from ``config`` when given, else from the shipped configuration (read once).
+    """
+    if config is not None:
+        return float(config.threshold)
+    return _calibrated(CONFIG_PATH)
 
 
 def _jsonable(v: Any) -> Any:

@@ -11,25 +11,30 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from app.core import defaults
 from app.core.capture.frame import Frame, SourceInfo
 from app.core.challenge import Box, Challenge
+from app.core.enums import Decision, Status, Verdict
 from app.core.landmarks import LandmarkResult
+from app.core.scoring.evidence import Evidence
+from app.core.scoring.reasons import ReasonCode
 
-#: Stage verdicts. ``abstain`` never counts as a pass.
-PASS, FAIL, ABSTAIN = "pass", "fail", "abstain"
+#: Stage verdicts (members of :class:`~app.core.enums.Verdict`). ``abstain`` never counts as a pass.
+PASS, FAIL, ABSTAIN = Verdict.PASS, Verdict.FAIL, Verdict.ABSTAIN
 
 
 @dataclass
 class CheckResult:
     """One stage's judgement, with the evidence behind it."""
 
-    name: str  # "quality", "light", "geometry", "texture", "injection"
-    verdict: str  # PASS / FAIL / ABSTAIN
+    name: str  # the stage's registered name ("quality", "light", ...)
+    verdict: Verdict
     score: float | None  # 0..1 liveness evidence, None when abstaining
-    reason: str  # one sentence a clerk understands
-    evidence: dict[str, Any] = field(default_factory=dict)
+    reason: str  # one sentence a clerk understands (``code.sentence(...)``)
+    evidence: Evidence = field(default_factory=Evidence)  # the stage's typed evidence
     hard_fail: bool = False  # a failure that decides the session on its own
     elapsed_ms: float = 0.0
+    code: ReasonCode | None = None  # why (the sentence's code); not part of the result document
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,7 +43,7 @@ class CheckResult:
             "Score": None if self.score is None else round(float(self.score), 4),
             "Reason": self.reason,
             "HardFail": self.hard_fail,
-            "Evidence": self.evidence,
+            "Evidence": self.evidence.to_dict(),
             "ElapsedMs": round(self.elapsed_ms, 2),
         }
 
@@ -62,9 +67,9 @@ class LivenessResult:
     """
 
     session_id: str
-    status: str  # "SUCCEEDED" (scored) or "FAILED" (could not be scored)
+    status: Status  # SUCCEEDED (scored) or FAILED (could not be scored)
     confidence: float  # 0..100
-    decision: str  # "pass" / "fail"
+    decision: Decision
     threshold: float
     checks: list[CheckResult]
     reasons: list[str]
@@ -136,5 +141,6 @@ class SessionContext:
     session_id: str
     challenge: Challenge
     source: SourceInfo
-    threshold: float = 60.0
-    audit_images: int = 4
+    #: Decision threshold; None = the calibrated threshold of the scoring config.
+    threshold: float | None = None
+    audit_images: int = defaults.AUDIT_IMAGES

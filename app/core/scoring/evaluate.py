@@ -33,13 +33,16 @@ from typing import Any
 
 import numpy as np
 
+from app.core.enums import GENUINE_SPECIES, TOLERATED_SPECIES, Decision, Status, Verdict
 from app.core.errors import LivegateError, RecordingError
+from app.core.scoring.contract import CheckResult
+from app.core.scoring.registry import STAGES
 
 log = logging.getLogger(__name__)
 
-GENUINE = ("live", "live-hard")
+GENUINE = GENUINE_SPECIES
 #: Attack species whose acceptance the targets tolerate (3D masks pass geometry; reported honestly).
-TOLERATED = ("mask",)
+TOLERATED = TOLERATED_SPECIES
 
 
 @dataclass
@@ -49,8 +52,8 @@ class SessionRecord:
     path: str
     species: str
     confidence: float
-    decision: str
-    status: str
+    decision: Decision
+    status: Status
     checks: dict[str, dict[str, Any]]
     timings: dict[str, float]
     labels: dict[str, Any] = field(default_factory=dict)
@@ -62,7 +65,7 @@ class SessionRecord:
 
     @property
     def responded(self) -> bool:
-        return self.status == "SUCCEEDED" and not self.error
+        return self.status == Status.SUCCEEDED and not self.error
 
 
 def find_recordings(dirs: Iterable[Path]) -> list[Path]:
@@ -126,6 +129,16 @@ def _slim_input(inp: Any, texture_scores: list[float]) -> dict[str, Any]:
             "texture_scores": texture_scores}
 
 
+def check_records(checks: list[CheckResult]) -> dict[str, dict[str, Any]]:
+    """A session record's view of its checks (plain data: it is cached and written as JSON)."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in checks:
+        evidence = c.evidence.to_dict()
+        out[c.name] = {"verdict": c.verdict, "score": c.score, "hard_fail": c.hard_fail, "reason": c.reason,
+                       "features": evidence.get("features", {}), "evidence": evidence}
+    return out
+
+
 def score_one(path: Path, scorer: Any, threshold: float | None) -> tuple[SessionRecord, dict[str, Any] | None]:
     """Score one recording (labels untouched), then attach its labels."""
     from app.core.recording import read_labels
@@ -140,15 +153,11 @@ def score_one(path: Path, scorer: Any, threshold: float | None) -> tuple[Session
         except Exception:  # noqa: BLE001 - the labels of a broken file are as broken as its frames
             labels = {}
         kind = "" if isinstance(exc, (LivegateError, ValueError)) else f"{type(exc).__name__}: "
-        rec = SessionRecord(str(path), species_of(labels), 0.0, "fail", "FAILED", {}, {}, labels, error=f"{kind}{exc}"[:500])
+        rec = SessionRecord(str(path), species_of(labels), 0.0, Decision.FAIL, Status.FAILED, {}, {}, labels, error=f"{kind}{exc}"[:500])
         log.warning("%s could not be scored: %s", path, rec.error)
         return rec, None
     total_ms = (time.perf_counter() - start) * 1000
-    checks = {
-        c.name: {"verdict": c.verdict, "score": c.score, "hard_fail": c.hard_fail, "reason": c.reason,
-                 "features": c.evidence.get("features", {}), "evidence": c.evidence}
-        for c in res.checks
-    }
+    checks = check_records(res.checks)
     timings = dict(res.timings_ms)
     timings["session_total"] = total_ms
     tex = checks.get("texture", {}).get("evidence", {}).get("scores", [])
@@ -389,14 +398,14 @@ def report_markdown(records: list[SessionRecord], threshold: float, det_png: Pat
         lines.append("")
     lines.append("## Stage verdicts by species")
     lines.append("")
-    stages = ("quality", "light", "geometry", "texture", "injection")
+    stages = STAGES.names()
     lines.append("| species | " + " | ".join(f"{s} pass/fail/abstain" for s in stages) + " |")
     lines.append("|---|" + "---|" * len(stages))
     for sp in sorted(by):
         cells = []
         for s in stages:
             v = [r.checks.get(s, {}).get("verdict") for r in by[sp]]
-            cells.append(f"{v.count('pass')}/{v.count('fail')}/{v.count('abstain')}")
+            cells.append(f"{v.count(Verdict.PASS)}/{v.count(Verdict.FAIL)}/{v.count(Verdict.ABSTAIN)}")
         lines.append(f"| {sp} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("## Timings (ms, median / p95)")
@@ -424,13 +433,12 @@ def report_markdown(records: list[SessionRecord], threshold: float, det_png: Pat
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``livegate eval``: score, group by label, report."""
-    from app.core.scoring.config import ScoringConfig
+    from app.core.scoring.config import calibrated_threshold
 
     paths = find_recordings(args.dirs)
     if not paths:
         raise RecordingError(f"no .lgrec recordings found under {', '.join(str(d) for d in args.dirs)}")
-    cfg_threshold = ScoringConfig.load().threshold
-    threshold = float(args.threshold) if args.threshold is not None else cfg_threshold
+    threshold = float(args.threshold) if args.threshold is not None else calibrated_threshold()
     records = list(score_all(paths, threshold))
     report = Path(args.report) if args.report else None
     det = None

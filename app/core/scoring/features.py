@@ -23,6 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from app.core import facemesh
 from app.core.capture.frame import Frame
 from app.core.landmarks import FaceLandmarks, LandmarkResult
 
@@ -59,17 +60,17 @@ SIDE_REGIONS = ("side_r", "side_l")
 RING_REGIONS = ("ring_l", "ring_r", "ring_top")
 AROUND_REGIONS = ("around_l", "around_r", "around_top")
 
-# MediaPipe face-mesh indices used for the regions.
-_FOREHEAD = 151
-_BRIDGE = 6
-_TIP = 4
-_CHEEK_R, _CHEEK_L = 205, 425
-_EDGE_R, _EDGE_L = 234, 454
-_UNDER_NOSE = 164
-_CHIN, _LIP_LOW = 152, 17
-_BROWS = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
-_EYE_CORNERS = (33, 133, 362, 263)
-_MOUTH_CORNERS = (61, 291)
+# The landmarks the regions are placed on (the nose "tip" region sits on the ridge point).
+_FOREHEAD = facemesh.FOREHEAD
+_BRIDGE = facemesh.NOSE_BRIDGE
+_TIP = facemesh.NOSE_RIDGE
+_CHEEK_R, _CHEEK_L = facemesh.RIGHT_CHEEK, facemesh.LEFT_CHEEK
+_EDGE_R, _EDGE_L = facemesh.RIGHT_FACE_EDGE, facemesh.LEFT_FACE_EDGE
+_UNDER_NOSE = facemesh.UNDER_NOSE
+_CHIN, _LIP_LOW = facemesh.CHIN, facemesh.LIP_BOTTOM
+_BROWS = facemesh.BROWS
+_EYE_CORNERS = facemesh.EYE_CORNERS
+_MOUTH_CORNERS = facemesh.MOUTH_CORNERS
 
 #: Side of the grey thumbnail used for duplicate detection and frame differences.
 THUMB_W, THUMB_H = 160, 120
@@ -142,6 +143,30 @@ class FrameFeatures:
 
 
 _NAN4 = (math.nan, math.nan, math.nan, math.nan)
+
+
+#: A frame's quality for reference and texture use saturates at this eye distance (px), this sharpness
+#: (Laplacian variance) and peaks at this grey level of the face (:func:`frame_quality`).
+QUALITY_FULL_IOD_PX = 120.0
+QUALITY_FULL_SHARPNESS = 200.0
+QUALITY_IDEAL_LUMA = 130.0
+
+
+def frame_quality(n_faces: int, iod: float, sharpness: float, luma: float, blink: float) -> float:
+    """Quality 0..1 of one frame for the reference image and the texture model (0 without exactly one face).
+
+    Bigger (up to :data:`QUALITY_FULL_IOD_PX`), sharper, well exposed and with open eyes is better. The one
+    formula used both while capturing (which frames to keep) and by the quality stage (the best frame).
+    """
+    if n_faces != 1 or not math.isfinite(iod):
+        return 0.0
+    sharp = sharpness if math.isfinite(sharpness) else 0.0
+    level = luma if math.isfinite(luma) else 0.0
+    closed = blink if math.isfinite(blink) else 1.0
+    expo = 1.0 - min(1.0, abs(level - QUALITY_IDEAL_LUMA) / QUALITY_IDEAL_LUMA)
+    return float(
+        min(1.0, iod / QUALITY_FULL_IOD_PX) * (0.5 + 0.5 * min(1.0, sharp / QUALITY_FULL_SHARPNESS)) * expo * (1.0 - min(1.0, closed))
+    )
 
 
 def _rect_mean(image: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float]:

@@ -6,11 +6,39 @@ import math
 from dataclasses import dataclass
 
 from app.core.challenge import Challenge
+from app.core.enums import Decision as Outcome
+from app.core.enums import Status, Verdict
 from app.core.scoring.config import FusionOptions
-from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.scoring.contract import CheckResult
+from app.core.scoring.reasons import ReasonCode
+from app.core.scoring.registry import STAGES, StageRegistry
 from app.core.scoring.stages.base import sigmoid
 
-STATUS_SCORED, STATUS_NO_RESPONSE = "SUCCEEDED", "FAILED"
+STATUS_SCORED, STATUS_NO_RESPONSE = Status.SUCCEEDED, Status.FAILED
+
+
+class FusionReason(ReasonCode):
+    """The sentences fusion adds to a decision's reasons."""
+
+    NOT_RUN = "fusion.not_run", "The {name} check did not run."
+    NEVER_PASSES = "fusion.never_passes", "A check that could not be made never counts as passed."
+    PASS_WITH_CONCERNS = (
+        "fusion.pass_with_concerns",
+        "The combined evidence (confidence {confidence:.0f}) is above the threshold {threshold:.0f}, but {count} "
+        "check{plural} raised a concern worth a look at the audit images.",
+    )
+    ALL_PASSED = "fusion.all_passed", "All required checks passed."
+    CONCERN = "fusion.concern", "Concern: {reason}"
+    BELOW_THRESHOLD = "fusion.below_threshold", "The overall confidence {confidence:.0f} is below the threshold {threshold:.0f}."
+    CAPTURE_ADVICE = (
+        "fusion.capture_advice",
+        "The capture quality may have hidden the face's colour response: {tips}, then try again.",
+    )
+    DARK_ROOM = (
+        "fusion.dark_room",
+        "The room was dark (the screen was the main light on the face), where this check is least certain: "
+        "turn on a room light in front of the person and try again.",
+    )
 
 
 @dataclass(frozen=True)
@@ -18,18 +46,18 @@ class Decision:
     """Fusion's outcome."""
 
     confidence: float
-    decision: str  # "pass" / "fail"
-    status: str  # SUCCEEDED (scored) / FAILED (no response: the check could not be made)
+    decision: Outcome
+    status: Status  # SUCCEEDED (scored) / FAILED (no response: the check could not be made)
     reasons: list[str]
     logit: float
 
 
-def required_stages(options: FusionOptions, challenge: Challenge) -> tuple[str, ...]:
-    """Stages that must judge (not abstain) for a pass; light only when colours were shown."""
-    need = list(options.required)
-    if not challenge.colours and "light" in need:
-        need.remove("light")
-    return tuple(need)
+def required_stages(options: FusionOptions, challenge: Challenge, registry: StageRegistry = STAGES) -> tuple[str, ...]:
+    """Stages that must judge (not abstain) for a pass; a stage declared ``needs_colours`` only when colours
+    were shown."""
+    if challenge.colours:
+        return tuple(options.required)
+    return tuple(n for n in options.required if not ((spec := registry.get(n)) is not None and spec.needs_colours))
 
 
 #: Stage log-odds are clipped to +-this before they are combined (one stage can only do so much).
@@ -43,8 +71,8 @@ def stage_evidence(check: CheckResult) -> float:
     confidence), except the texture stage when its model is not installed at all: that is a property of
     the installation, not of the session, so it counts as neutral (0) and the result says the model is missing.
     """
-    if check.verdict == ABSTAIN or check.score is None or not math.isfinite(check.score):
-        if check.name == "texture" and check.evidence.get("model_missing"):
+    if check.verdict == Verdict.ABSTAIN or check.score is None or not math.isfinite(check.score):
+        if check.evidence.installation_missing:
             return 0.0
         return -LOGIT_CLIP
     s = min(1.0 - 1e-6, max(1e-6, float(check.score)))
@@ -68,17 +96,17 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
     if check is None:
         return fill.get(key, 0.0)
     if feature in ("score", "logit"):
-        if check.verdict != ABSTAIN and check.score is not None and math.isfinite(check.score):
+        if check.verdict != Verdict.ABSTAIN and check.score is not None and math.isfinite(check.score):
             if feature == "score":
                 return float(check.score)
             p = min(1.0 - 1e-6, max(1e-6, float(check.score)))
             return max(-LOGIT_CLIP, min(LOGIT_CLIP, math.log(p / (1.0 - p))))
-        if check.evidence.get("model_missing"):
+        if check.evidence.installation_missing:
             return 0.5 if feature == "score" else 0.0
         # The model ran but could not judge (no usable frame): like any abstention, the strongest evidence against.
         return fill.get(key, 0.0 if feature == "score" else -LOGIT_CLIP)
-    value = (check.evidence.get("features") or {}).get(feature)
-    if isinstance(value, (int, float)) and value is not None and math.isfinite(float(value)):
+    value = check.evidence.feature(feature)
+    if value is not None and math.isfinite(float(value)):
         return float(value)
     return fill.get(key, 0.0)
 
@@ -92,44 +120,32 @@ def raw_confidence(checks: list[CheckResult], options: FusionOptions) -> tuple[f
     return 100.0 * sigmoid(z), z
 
 
-#: Capture problems that can hide a real face's colour response, and what the customer can do about them.
-_LIGHT_ADVICE = {
-    "the face was over-exposed": "reduce the light falling on the face (move away from a window or lamp)",
-    "the face was too dark": "add some light in front of the face",
-    "the light came from behind": "turn away from the window or lamp behind",
-}
-
-
 #: Said after any failure in a room so dark that the screen was the main light on the face.
-DARK_ROOM_ADVICE = (
-    "The room was dark (the screen was the main light on the face), where this check is least certain: "
-    "turn on a room light in front of the person and try again."
-)
+DARK_ROOM_ADVICE = FusionReason.DARK_ROOM.sentence()
 
 
-def capture_advice(by_name: dict[str, CheckResult], hard: list[CheckResult]) -> list[str]:
+def capture_advice(checks: list[CheckResult], hard: list[CheckResult], registry: StageRegistry = STAGES) -> list[str]:
     """Sentences for a failure that the capture conditions may explain (the decision stays a failure).
 
     A genuine face that is over-exposed, too dark or lit from behind can fail the colour test; the clerk
-    should hear that alongside a light failure, with what to change before trying again. In a dark room,
-    where the screen lights face and picture alike and only timing and perspective tell them apart, every
-    failure also says that a room light helps (it never helps a picture: the room light is what makes a
-    flat sheet's even response stand out).
+    should hear that alongside a hard failure of a stage declared ``capture_sensitive``, with what to change
+    before trying again. In a dark room, where the screen lights face and picture alike and only timing and
+    perspective tell them apart, every failure also says that a room light helps (it never helps a picture:
+    the room light is what makes a flat sheet's even response stand out).
     """
     out = []
-    quality = by_name.get("quality")
-    issues = list((quality.evidence.get("issues") or []) if quality is not None else [])
-    tips = [_LIGHT_ADVICE[i] for i in issues if i in _LIGHT_ADVICE]
-    if tips and any(c.name == "light" for c in hard):
-        out.append("The capture quality may have hidden the face's colour response: " + "; ".join(tips)
-                   + ", then try again.")
-    light = by_name.get("light")
-    if light is not None and light.evidence.get("screen_lit") is True:
+    tips = [tip for c in checks for tip in c.evidence.capture_advice()]
+    sensitive = any((spec := registry.get(c.name)) is not None and spec.capture_sensitive for c in hard)
+    if tips and sensitive:
+        out.append(FusionReason.CAPTURE_ADVICE.sentence(tips="; ".join(tips)))
+    if any(c.evidence.dark_room() for c in checks):
         out.append(DARK_ROOM_ADVICE)
     return out
 
 
-def combine(checks: list[CheckResult], threshold: float, options: FusionOptions, challenge: Challenge) -> Decision:
+def combine(
+    checks: list[CheckResult], threshold: float, options: FusionOptions, challenge: Challenge, registry: StageRegistry = STAGES
+) -> Decision:
     """Decide a session.
 
     Parameters
@@ -141,7 +157,9 @@ def combine(checks: list[CheckResult], threshold: float, options: FusionOptions,
     options:
         Fusion weights and rules.
     challenge:
-        The session's challenge (decides whether light is required).
+        The session's challenge (decides whether stages that need colours are required).
+    registry:
+        The stage declarations (roles: needs colours, capture sensitive).
 
     Returns
     -------
@@ -150,38 +168,36 @@ def combine(checks: list[CheckResult], threshold: float, options: FusionOptions,
     confidence, z = raw_confidence(checks, options)
     by_name = {c.name: c for c in checks}
     reasons: list[str] = []
-    hard = [c for c in checks if c.hard_fail and c.verdict == FAIL]
-    missing = [n for n in required_stages(options, challenge) if n not in by_name or by_name[n].verdict == ABSTAIN]
+    hard = [c for c in checks if c.hard_fail and c.verdict == Verdict.FAIL]
+    missing = [n for n in required_stages(options, challenge, registry) if n not in by_name or by_name[n].verdict == Verdict.ABSTAIN]
     status = STATUS_SCORED
-    quality = by_name.get("quality")
-    if quality is not None and quality.hard_fail and (quality.evidence.get("face_fraction") or 0.0) < 0.5:
+    if any(c.hard_fail and c.evidence.no_response() for c in checks):
         status = STATUS_NO_RESPONSE
     if hard:
         reasons.extend(c.reason for c in hard)
-        reasons.extend(capture_advice(by_name, hard))
+        reasons.extend(capture_advice(checks, hard, registry))
         confidence = min(confidence, options.hard_fail_cap)
-        return Decision(confidence, "fail", status, reasons, z)
+        return Decision(confidence, Outcome.FAIL, status, reasons, z)
     if missing:
         status = STATUS_NO_RESPONSE
-        reasons.extend(by_name[n].reason if n in by_name else f"The {n} check did not run." for n in missing)
-        reasons.append("A check that could not be made never counts as passed.")
+        reasons.extend(by_name[n].reason if n in by_name else FusionReason.NOT_RUN.sentence(name=n) for n in missing)
+        reasons.append(FusionReason.NEVER_PASSES.sentence())
         confidence = min(confidence, max(0.0, threshold - 1.0))
-        return Decision(confidence, "fail", status, reasons, z)
+        return Decision(confidence, Outcome.FAIL, status, reasons, z)
     if confidence >= threshold:
-        concerns = [c for c in checks if c.verdict == FAIL]
+        concerns = [c for c in checks if c.verdict == Verdict.FAIL]
         if concerns:
             # A soft failure outweighed by the other evidence: say so plainly, never "all passed".
-            reasons.append(
-                f"The combined evidence (confidence {confidence:.0f}) is above the threshold {threshold:.0f}, "
-                f"but {len(concerns)} check{'s' if len(concerns) > 1 else ''} raised a concern worth a look at the audit images."
-            )
+            reasons.append(FusionReason.PASS_WITH_CONCERNS.sentence(
+                confidence=confidence, threshold=threshold, count=len(concerns), plural="s" if len(concerns) > 1 else ""
+            ))
         else:
-            reasons.append("All required checks passed.")
-        reasons.extend(c.reason for c in checks if c.verdict == PASS)
-        reasons.extend(f"Concern: {c.reason}" for c in concerns)
-        return Decision(confidence, "pass", status, reasons, z)
-    failed = [c for c in checks if c.verdict == FAIL]
-    reasons.append(f"The overall confidence {confidence:.0f} is below the threshold {threshold:.0f}.")
+            reasons.append(FusionReason.ALL_PASSED.sentence())
+        reasons.extend(c.reason for c in checks if c.verdict == Verdict.PASS)
+        reasons.extend(FusionReason.CONCERN.sentence(reason=c.reason) for c in concerns)
+        return Decision(confidence, Outcome.PASS, status, reasons, z)
+    failed = [c for c in checks if c.verdict == Verdict.FAIL]
+    reasons.append(FusionReason.BELOW_THRESHOLD.sentence(confidence=confidence, threshold=threshold))
     reasons.extend(c.reason for c in failed)
-    reasons.extend(capture_advice(by_name, []))
-    return Decision(confidence, "fail", status, reasons, z)
+    reasons.extend(capture_advice(checks, [], registry))
+    return Decision(confidence, Outcome.FAIL, status, reasons, z)

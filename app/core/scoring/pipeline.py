@@ -28,19 +28,18 @@ from typing import Any
 import numpy as np
 
 from app import __version__
+from app.core import defaults
 from app.core.capture.frame import Frame, SourceInfo
 from app.core.challenge import Box, Challenge
+from app.core.enums import Verdict
 from app.core.landmarks import LandmarkResult
-from app.core.scoring.config import ScoringConfig
-from app.core.scoring.contract import ABSTAIN, Analyzer, CheckResult, ImageOut, LivenessResult, SessionContext
-from app.core.scoring.features import FeatureExtractor, FrameFeatures, SessionData
+from app.core.scoring.config import ScoringConfig, calibrated_threshold
+from app.core.scoring.contract import Analyzer, CheckResult, ImageOut, LivenessResult, SessionContext
+from app.core.scoring.features import FeatureExtractor, FrameFeatures, SessionData, frame_quality
 from app.core.scoring.fusion import combine
-from app.core.scoring.stages.base import KeptFrame, SessionInput, result
-from app.core.scoring.stages.geometry import GeometryStage
-from app.core.scoring.stages.injection import InjectionStage
-from app.core.scoring.stages.light import LightStage
-from app.core.scoring.stages.quality import QualityStage
-from app.core.scoring.stages.texture import TextureModel, TextureStage, load_texture_model
+from app.core.scoring.registry import STAGES, BuildContext, StageRegistry
+from app.core.scoring.stages.base import KeptFrame, ScorerReason, SessionInput, StageErrorEvidence, result
+from app.core.scoring.stages.texture import TextureModel
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +65,7 @@ class AnalyzerOptions:
 
 def _frame_quality(f: FrameFeatures) -> float:
     """Quality of one frame for reference/texture use (0 without exactly one face)."""
-    if f.n_faces != 1 or not np.isfinite(f.iod):
-        return 0.0
-    sharp = f.sharpness if np.isfinite(f.sharpness) else 0.0
-    luma = f.luma if np.isfinite(f.luma) else 0.0
-    blink = f.blink if np.isfinite(f.blink) else 1.0
-    expo = 1.0 - min(1.0, abs(luma - 130.0) / 130.0)
-    return float(min(1.0, f.iod / 120.0) * (0.5 + 0.5 * min(1.0, sharp / 200.0)) * expo * (1.0 - min(1.0, blink)))
+    return frame_quality(f.n_faces, f.iod, f.sharpness, f.luma, f.blink)
 
 
 class FrameKeeper:
@@ -150,6 +143,10 @@ def session_seed(challenge: Challenge) -> int:
 class SessionScorer:
     """The session stages and fusion, built once and reusable over many sessions.
 
+    Every stage declared in ``registry`` is built from its configuration section (a section missing from
+    ``config``, or one no stage declares, is a :class:`~app.core.errors.ConfigError` here, not a surprise
+    later) and run in the declared order.
+
     Parameters
     ----------
     config:
@@ -157,55 +154,74 @@ class SessionScorer:
     texture_model:
         A texture model to use; default: MiniFASNet from the model store (or the texture stage abstains).
     load_texture:
-        False to skip loading the texture model (the texture stage then abstains).
+        False to skip loading models (a stage that needs one then abstains as "not installed").
+    registry:
+        The stage declarations (default: the shipped stages; tests pass their own).
     """
 
-    def __init__(self, config: ScoringConfig | None = None, *, texture_model: TextureModel | None = None, load_texture: bool = True) -> None:
-        self.config = config or ScoringConfig.load()
-        c = self.config
-        self.versions: dict[str, str] = {"app": __version__, "scoring_config": c.version}
-        missing = ""
-        if texture_model is None and load_texture:
-            texture_model, missing, model_versions = load_texture_model()
-            self.versions.update(model_versions)
-        elif texture_model is None:
-            missing = "the texture model was not requested"
-        else:
-            self.versions["texture_model"] = type(texture_model).__name__
+    def __init__(
+        self,
+        config: ScoringConfig | None = None,
+        *,
+        texture_model: TextureModel | None = None,
+        load_texture: bool = True,
+        registry: StageRegistry = STAGES,
+    ) -> None:
+        self.config = config or ScoringConfig.load(registry=registry)
+        self.registry = registry
+        self.config.check(registry)
+        self.versions: dict[str, str] = {"app": __version__, "scoring_config": self.config.version}
+        context = BuildContext(models={"texture": texture_model} if texture_model is not None else {}, load_models=load_texture)
+        self.stages: dict[str, Any] = {}
+        try:
+            for spec in registry:
+                self.stages[spec.name] = spec.build(self.config.stages[spec.section], context)
+        except BaseException:
+            self.close()
+            raise
+        self.versions.update(context.versions)
         try:
             from app.core.models import ModelStore
 
             self.versions["face_landmarker"] = ModelStore().entry("face_landmarker").version
         except Exception:  # noqa: BLE001 - a version label must never stop scoring
             pass
-        self.quality = QualityStage.create(c.quality)
-        self.light = LightStage.create(c.light)
-        self.geometry = GeometryStage.create(c.geometry)
-        self.texture = TextureStage(c.texture, texture_model, missing)
-        self.injection = InjectionStage.create(c.injection)
+
+    def stage(self, name: str) -> Any:
+        """The built stage ``name``."""
+        return self.stages[name]
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names that are not real attributes: ``scorer.light`` is ``scorer.stage("light")``.
+        stages = self.__dict__.get("stages")
+        if stages is not None and name in stages:
+            return stages[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute or stage {name!r}")
 
     def run_stages(self, inp: SessionInput) -> tuple[list[CheckResult], dict[str, Any]]:
         """Run every stage; a stage that raises abstains with the error (the session still gets a result)."""
         checks: list[CheckResult] = []
         plots: dict[str, Any] = {}
-        for stage in (self.quality, self.light, self.geometry, self.texture, self.injection):
+        for spec in self.registry:
+            stage = self.stages[spec.name]
             start = time.perf_counter()
             try:
-                if hasattr(stage, "evaluate_with_plots"):
-                    check, p = stage.evaluate_with_plots(inp)  # type: ignore[attr-defined]
+                if spec.plots:
+                    check, p = stage.evaluate_with_plots(inp)
                     if p:
-                        plots[stage.name] = p
+                        plots[spec.name] = p
                 else:
                     check = stage.evaluate(inp)
             except (ValueError, ArithmeticError, np.linalg.LinAlgError, IndexError) as exc:
-                log.warning("stage %s failed: %s", stage.name, exc)
-                check = result(stage.name, ABSTAIN, None, f"The {stage.name} check could not be computed.", {"error": str(exc)})
+                log.warning("stage %s failed: %s", spec.name, exc)
+                check = result(spec.name, Verdict.ABSTAIN, None, ScorerReason.STAGE_ERROR, StageErrorEvidence(error=str(exc)), name=spec.name)
             check.elapsed_ms = (time.perf_counter() - start) * 1000
             checks.append(check)
         return checks, plots
 
     def close(self) -> None:
-        self.texture.close()
+        for stage in self.__dict__.get("stages", {}).values():
+            stage.close()
 
 
 class LiveAnalyzer:
@@ -302,23 +318,21 @@ class LiveAnalyzer:
         """Fuse the checks and attach images, timings and versions."""
         ctx = self.context
         cfg = self.scorer.config
-        threshold = ctx.threshold if ctx.threshold is not None else cfg.threshold
-        dec = combine(checks, threshold, cfg.fusion, ctx.challenge)
+        threshold = ctx.threshold if ctx.threshold is not None else calibrated_threshold(cfg)
+        dec = combine(checks, threshold, cfg.fusion, ctx.challenge, self.scorer.registry)
         reference = None
         k = self._keeper.reference(self._colours_from_ns())
         if k is not None:
             reference = ImageOut(k.image, _box_of(k.points), k.index, k.t_ns)
         audit = [
             ImageOut(k.image, _box_of(k.points), k.index, k.t_ns)
-            for k in self._keeper.audit(max(0, min(4, ctx.audit_images)), reference.frame_index if reference else None)
+            for k in self._keeper.audit(max(0, min(defaults.MAX_AUDIT_IMAGES, ctx.audit_images)), reference.frame_index if reference else None)
         ]
         timings = {f"{c.name}": c.elapsed_ms for c in checks}
         if self._per_frame_ms:
             timings["per_frame_median"] = statistics.median(self._per_frame_ms)
             timings["per_frame_max"] = max(self._per_frame_ms)
-        quality = next((c for c in checks if c.name == "quality"), None)
-        if quality is not None:
-            plots["hints"] = quality.evidence.get("hints", [])
+        plots["hints"] = [h for c in checks for h in c.evidence.user_hints()]
         return LivenessResult(
             session_id=ctx.session_id,
             status=dec.status,

@@ -7,18 +7,20 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from app.core import defaults
+from app.core.enums import Status
 from app.core.settings import CHALLENGE_TYPES, Settings
 
 CREATED, IN_PROGRESS, SUCCEEDED, FAILED, EXPIRED, ERROR = (
-    "CREATED",
-    "IN_PROGRESS",
-    "SUCCEEDED",
-    "FAILED",
-    "EXPIRED",
-    "ERROR",
+    Status.CREATED,
+    Status.IN_PROGRESS,
+    Status.SUCCEEDED,
+    Status.FAILED,
+    Status.EXPIRED,
+    Status.ERROR,
 )
 #: Every status, in lifecycle order.
-STATUSES = (CREATED, IN_PROGRESS, SUCCEEDED, FAILED, EXPIRED, ERROR)
+STATUSES = tuple(Status)
 #: Statuses after which nothing can happen to a session but deletion.
 FINISHED = frozenset({SUCCEEDED, FAILED, EXPIRED, ERROR})
 
@@ -77,8 +79,8 @@ class SessionSettings:
     """
 
     challenge: str = CHALLENGE_TYPES[0]
-    audit_images: int = 4
-    threshold: float = 60.0
+    audit_images: int = defaults.AUDIT_IMAGES
+    threshold: float = defaults.THRESHOLD
     keep_recording: bool = False
     operator_ref: str = ""
     customer_ref: str = ""
@@ -86,11 +88,11 @@ class SessionSettings:
     def __post_init__(self) -> None:
         if self.challenge not in CHALLENGE_TYPES:
             raise ValueError(f"challenge must be one of {', '.join(CHALLENGE_TYPES)}; got {self.challenge!r}")
-        if isinstance(self.audit_images, bool) or not isinstance(self.audit_images, int) or not 0 <= self.audit_images <= 4:
+        if isinstance(self.audit_images, bool) or not isinstance(self.audit_images, int) or not defaults.valid_audit_images(self.audit_images):
             raise ValueError(f"audit_images must be a whole number from 0 to 4; got {self.audit_images!r}")
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)):
             raise ValueError(f"threshold must be a number from 0 to 100; got {self.threshold!r}")
-        if not 0.0 <= float(self.threshold) <= 100.0:
+        if not defaults.valid_threshold(self.threshold):
             raise ValueError(f"threshold must be from 0 to 100; got {self.threshold!r}")
         object.__setattr__(self, "threshold", float(self.threshold))
         if not isinstance(self.keep_recording, bool):

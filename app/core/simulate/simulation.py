@@ -19,16 +19,16 @@ import numpy as np
 
 from app.core.capture.devices import virtual_verdict
 from app.core.challenge import Oval, face_box, make_oval
+from app.core.facemesh import eye_centres
 from app.core.screen import ScreenState
 from app.core.simulate.face import FaceModel, get_face
+from app.core.simulate.frame_format import FPS, FRAME_NS, HEIGHT, WIDTH  # noqa: F401 - re-exported
 from app.core.simulate.motion import MotionParams
 from app.core.simulate.params import INJECTION_SPECIES
 from app.core.simulate.render import Ambient, Material, PinholeCamera, ScreenLight, displayed, sample_light
 from app.core.simulate.scene import FaceTruth, HeadSubject, Scene, cct_to_rgb, hue_rotate, make_room
 from app.core.simulate.sensor import Sensor, SensorParams
-
-WIDTH, HEIGHT, FPS = 640, 480, 30.0
-FRAME_NS = int(round(1e9 / FPS))
+from app.core.simulate.species import GenuineRecording, TabletSubject, make_print_subject, mask_albedo
 
 
 @dataclass
@@ -117,8 +117,11 @@ def skin_texture(face: FaceModel, p: dict[str, Any]) -> np.ndarray:
 def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
     """Dark rims around the eyes, a bridge and temples; slightly tinted lenses."""
     lm = face.landmarks
-    iod = float(np.hypot(*(lm[[362, 263]].mean(axis=0) - lm[[33, 133]].mean(axis=0))))
-    centres = [lm[[33, 133]].mean(axis=0), lm[[362, 263]].mean(axis=0)]
+    right, left = eye_centres(lm)
+    # np.hypot, not facemesh.inter_ocular's norm: they differ in the last bit, and rendered suites must stay
+    # bit-identical.
+    iod = float(np.hypot(*(left - right)))
+    centres = [right, left]
     axes = (int(0.42 * iod), int(0.3 * iod))
     lens = np.zeros(albedo.shape[:2], np.uint8)
     rims = np.zeros(albedo.shape[:2], np.uint8)
@@ -177,7 +180,6 @@ class Simulation:
         if species in ("live", "live-hard", "mask"):
             skin = skin_texture(self.face, p)
             if species == "mask":
-                from app.core.simulate.species import mask_albedo
 
                 head = HeadSubject(
                     self.face, self.camera, motion_params(p, blinks=False), self.oval, ipd_m=ipd,
@@ -194,14 +196,12 @@ class Simulation:
                 self._second = (head, self._second_person(head))
                 scene.subjects.append(self._second[1])
         elif species in ("print", "curved-print"):
-            from app.core.simulate.species import make_print_subject
 
             prop = make_print_subject(self.face, self.camera, motion_params(p, blinks=False), self.oval, p, autostart=autostart)
             scene.subjects.append(prop)
         elif species == "screen-replay":
-            from app.core.simulate.species import GenuineRecording, TabletSubject
 
-            self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns)
+            self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, simulation=Simulation)
             scene.subjects.append(TabletSubject(self.recording, self.camera, p, self.oval, int(p["seed"]) * 31))
         else:
             raise ValueError(f"species {species!r} has no camera scene")
@@ -344,11 +344,10 @@ class InjectionSimulation(Simulation):
     """
 
     def _build_scene(self) -> Scene:
-        from app.core.simulate.species import GenuineRecording
 
         p = self.params
         forged = self.species == "injection-forged-light"
-        self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=not forged)
+        self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=not forged, simulation=Simulation)
         self._last_k = -1
         self._last_image: np.ndarray | None = None
         self._last_truth: list[FaceTruth] = []

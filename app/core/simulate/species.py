@@ -17,6 +17,7 @@ Each attack differs from a live user only through a physical mechanism:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import cv2
@@ -25,7 +26,9 @@ import numpy as np
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Challenge, Oval
 from app.core.screen import ScreenState
 from app.core.simulate.face import IPD_M, FaceModel, srgb_to_linear
+from app.core.simulate.frame_format import HEIGHT, WIDTH
 from app.core.simulate.motion import Motion, MotionParams
+from app.core.simulate.params import resolve_params
 from app.core.simulate.player import ChallengePlayer
 from app.core.simulate.render import (
     LayerRenderer,
@@ -39,6 +42,7 @@ from app.core.simulate.render import (
 )
 from app.core.simulate.scene import FaceTruth, _on_frame
 from app.core.challenge import face_box
+from app.core.facemesh import eye_centres
 
 
 class PropSubject:
@@ -86,11 +90,12 @@ def print_albedo(face: FaceModel, p: dict[str, Any]) -> tuple[np.ndarray, np.nda
     """
     photo = face.photo
     pts = face.photo_landmarks
-    iod = float(np.hypot(*(pts[[362, 263]].mean(axis=0) - pts[[33, 133]].mean(axis=0))))
+    right, left = eye_centres(pts)
+    iod = float(np.hypot(*(left - right)))  # np.hypot as always (rendered suites stay bit-identical)
     scale = IPD_M * p["print_scale"] / iod  # metres per photo pixel: face printed life-size
     sw, sh = int(round(p["sheet_w_m"] / scale)), int(round(p["sheet_h_m"] / scale))
     # Put the eyes at 42% of the sheet height, centred horizontally.
-    eyes = (pts[[33, 133]].mean(axis=0) + pts[[362, 263]].mean(axis=0)) / 2
+    eyes = (right + left) / 2
     ox = int(round(eyes[0] - sw / 2))
     oy = int(round(eyes[1] - 0.42 * sh))
     lin = srgb_to_linear(photo)
@@ -174,7 +179,8 @@ def mask_albedo(face: FaceModel, skin: np.ndarray, p: dict[str, Any]) -> np.ndar
     """
     m = face.face_mask
     tone = np.array([(skin[..., c][m > 0.5]).mean() for c in range(3)], np.float32)
-    iod = float(np.hypot(*(face.landmarks[[362, 263]].mean(axis=0) - face.landmarks[[33, 133]].mean(axis=0))))
+    right, left = eye_centres(face.landmarks)
+    iod = float(np.hypot(*(left - right)))
     smooth = cv2.GaussianBlur(skin, (0, 0), max(0.8, 0.012 * iod))
     lum = smooth @ np.array([0.2126, 0.7152, 0.0722], np.float32)
     tone_lum = float(tone @ np.array([0.2126, 0.7152, 0.0722], np.float32))
@@ -209,12 +215,14 @@ class GenuineRecording:
         Clock value at which the recording starts playing.
     light_challenge:
         False: the recording holds no flashes (a plain video of the victim).
+    simulation:
+        Builds the recorded session's simulation (``Simulation``; passed in by the simulation that holds
+        this prop, so that this module does not import it back).
     """
 
-    def __init__(self, seed: int, face: str | None, t0_ns: int, *, light_challenge: bool = True) -> None:
-        from app.core.simulate.params import resolve_params
-        from app.core.simulate.simulation import HEIGHT, WIDTH, Simulation
-
+    def __init__(
+        self, seed: int, face: str | None, t0_ns: int, *, light_challenge: bool = True, simulation: Callable[..., Any]
+    ) -> None:
         kind = MOVEMENT_AND_LIGHT if light_challenge else MOVEMENT_ONLY
         self.challenge = Challenge.new(WIDTH, HEIGHT, challenge_type=kind, seed=seed)
         o = self.challenge.oval
@@ -224,7 +232,7 @@ class GenuineRecording:
             params["face"] = face
         self.params = params
         self.screen = ScreenState()
-        self.sim = Simulation("live", params, screen=self.screen, t0_ns=t0_ns)
+        self.sim = simulation("live", params, screen=self.screen, t0_ns=t0_ns)
         self.player = ChallengePlayer(self.challenge, self.screen, t0_ns, seed=seed)
         self._cache: tuple[int, np.ndarray, Any] | None = None
 
@@ -265,8 +273,6 @@ class TabletSubject:
     """
 
     def __init__(self, recording: GenuineRecording, camera: PinholeCamera, p: dict[str, Any], oval: Oval, phase_seed: int) -> None:
-        from app.core.simulate.simulation import HEIGHT, WIDTH
-
         self.rec = recording
         self.camera = camera
         self.p = p

@@ -6,18 +6,33 @@ be exercised without the scoring pipeline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.core import defaults
 from app.core.challenge import Box, Challenge
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult, ImageOut, LivenessResult
+from app.core.scoring.evidence import UNSET, Evidence
 
 if TYPE_CHECKING:
     from app.core.sessions.clock import Clock
     from app.core.sessions.service import SessionService
     from app.core.settings import Settings
+
+
+@dataclass
+class SyntheticEvidence(Evidence):
+    """Hand-made evidence: a few numbers of the kinds real stages report (a numpy scalar, a NaN), so that
+    storing and signing see what they must cope with."""
+
+    sharpness: float = UNSET
+    frames: int = UNSET
+    lag_frames: int = UNSET
+    r: list[Any] = UNSET
+    residual: float = UNSET
 
 
 def synthetic_image(seed: int, *, width: int = 320, height: int = 240) -> np.ndarray:
@@ -48,16 +63,16 @@ def synthetic_result(
     box = Box(width * 0.3, height * 0.15, width * 0.4, height * 0.7)
     images = [ImageOut(synthetic_image(seed * 10 + i, width=width, height=height), box, 10 + i, 1_000_000 * (i + 1)) for i in range(audit + 1)]
     checks = [
-        CheckResult("quality", PASS, 0.93, "The face was sharp and well lit.", {"sharpness": 0.81, "frames": 92}),
-        CheckResult("light", PASS if decision == "pass" else FAIL, conf / 100, "The face reflected the screen's colours.", {"lag_frames": 2, "r": [0.1, 0.2, np.float32(0.3)]}),
-        CheckResult("geometry", ABSTAIN, None, "Too little motion to judge depth.", {"residual": float("nan")}),
+        CheckResult("quality", PASS, 0.93, "The face was sharp and well lit.", SyntheticEvidence(sharpness=0.81, frames=92)),
+        CheckResult("light", PASS if decision == "pass" else FAIL, conf / 100, "The face reflected the screen's colours.", SyntheticEvidence(lag_frames=2, r=[0.1, 0.2, np.float32(0.3)])),
+        CheckResult("geometry", ABSTAIN, None, "Too little motion to judge depth.", SyntheticEvidence(residual=float("nan"))),
     ]
     return LivenessResult(
         session_id=session_id,
         status=status,
         confidence=conf,
         decision=decision,
-        threshold=60.0,
+        threshold=defaults.THRESHOLD,
         checks=checks,
         reasons=["The face reflected the screen's colours."] if decision == "pass" else ["The reflection did not follow the colours."],
         challenge=Challenge.new(width, height, seed=seed),

@@ -7,14 +7,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from app.core.capture.frame import SourceInfo
 from app.core.challenge import Challenge
-from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.enums import Verdict
+from app.core.scoring.contract import CheckResult
+from app.core.scoring.evidence import UNSET, Evidence, clean
 from app.core.scoring.features import SessionData
+from app.core.scoring.reasons import ReasonCode
 
 
 @dataclass
@@ -41,18 +44,6 @@ class SessionInput:
     seed: int = 0
 
 
-class SessionStage(Protocol):
-    """The one-method interface of a session stage (plus ``close``)."""
-
-    name: str
-
-    def evaluate(self, session: SessionInput) -> CheckResult:
-        """Judge one session."""
-
-    def close(self) -> None:
-        """Release resources."""
-
-
 def sigmoid(x: float) -> float:
     """Logistic function, safe for large magnitudes."""
     if x >= 0:
@@ -72,39 +63,36 @@ def logistic_score(features: dict[str, float], coef: dict[str, float], bias: flo
     return sigmoid(z)
 
 
-def clean(value: Any, digits: int = 4) -> Any:
-    """JSON-friendly evidence: floats rounded, NaN/inf as None, numpy scalars unwrapped."""
-    if isinstance(value, dict):
-        return {str(k): clean(v, digits) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v, digits) for v in value]
-    if isinstance(value, np.ndarray):
-        return clean(value.tolist(), digits)
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return round(v, digits) if math.isfinite(v) else None
-    return value
+class ScorerReason(ReasonCode):
+    """Reasons the scorer itself gives for a stage."""
+
+    STAGE_ERROR = "scorer.stage_error", "The {name} check could not be computed."
+
+
+@dataclass
+class StageErrorEvidence(Evidence):
+    """Evidence of a stage that raised while judging (it abstains)."""
+
+    error: str = UNSET
 
 
 def result(
     name: str,
-    verdict: str,
+    verdict: Verdict,
     score: float | None,
-    reason: str,
-    evidence: dict[str, Any] | None = None,
+    code: ReasonCode,
+    evidence: Evidence | None = None,
     *,
     hard_fail: bool = False,
+    **params: Any,
 ) -> CheckResult:
-    """A :class:`CheckResult` with cleaned evidence; abstentions carry no score."""
-    if verdict not in (PASS, FAIL, ABSTAIN):
-        raise ValueError(f"verdict must be pass, fail or abstain, got {verdict!r}")
-    if verdict == ABSTAIN:
+    """A :class:`CheckResult` with cleaned evidence and the sentence of ``code`` (``params`` fill it in);
+    abstentions carry no score."""
+    verdict = Verdict(verdict)
+    if verdict == Verdict.ABSTAIN:
         score = None
-    return CheckResult(name, verdict, score, reason, clean(evidence or {}), hard_fail=hard_fail)
+    ev = clean(evidence if evidence is not None else Evidence())
+    return CheckResult(name, verdict, score, code.sentence(**params), ev, hard_fail=hard_fail, code=code)
 
 
 @contextmanager

@@ -23,19 +23,25 @@ screen brightens, relative to the room, as it comes closer.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core import facemesh
+from app.core.enums import Verdict
+from app.core.scoring.contract import CheckResult
+from app.core.scoring.evidence import UNSET, Evidence, number
 from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, SessionData
+from app.core.scoring.reasons import ReasonCode
+from app.core.scoring.registry import STAGES, StageSpec
 from app.core.scoring.stages.base import SessionInput, logistic_score, nanmedian, result
 from app.core.scoring.stages.light import group_signal
 
 #: Rigid, roughly coplanar landmarks: eye corners, brows, mouth corners.
-PLANE = (33, 133, 362, 263, 70, 63, 105, 66, 107, 336, 296, 334, 293, 300, 61, 291)
+PLANE = facemesh.EYE_CORNERS + facemesh.BROWS + facemesh.MOUTH_CORNERS
 #: Nose probes (in front of the plane).
 NOSE = (1, 4, 5, 195, 2, 98, 327)
 #: Midline probes that are not on the nose (forehead, lips, chin).
@@ -56,7 +62,11 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
 #: Nose segments whose image length, relative to the eye span, grows as a real face approaches:
 #: (nose tip, mid-eyes), (under the tip, between the eyes), (nose ridge, between the eyes). ``None`` = the
 #: midpoint of the two eye centres.
-NOSE_SEGMENTS = ((1, None), (2, 168), (4, 168))
+NOSE_SEGMENTS = (
+    (facemesh.NOSE_TIP, None),
+    (facemesh.UNDER_NOSE_TIP, facemesh.BETWEEN_EYES),
+    (facemesh.NOSE_RIDGE, facemesh.BETWEEN_EYES),
+)
 #: Assumed camera and face sizes for the metric depth estimate (:func:`approach_depths`). A webcam's
 #: horizontal field of view is 55-80 degrees and adult eye-centre distances 56-70 mm, so the centimetre
 #: values carry roughly +-20 % scale uncertainty; their sign and order of magnitude are what count.
@@ -249,8 +259,9 @@ def nose_growth(points: np.ndarray, iod: np.ndarray) -> dict[str, float]:
     sxx = float((xc**2).sum())
     if sxx < 1e-6 or float(x.max() - x.min()) < 0.1:
         return out
-    span = np.linalg.norm(points[:, 33] - points[:, 263], axis=1)
-    eyes = (points[:, [33, 133]].mean(axis=1) + points[:, [362, 263]].mean(axis=1)) / 2
+    span = np.linalg.norm(points[:, facemesh.RIGHT_EYE_OUTER] - points[:, facemesh.LEFT_EYE_OUTER], axis=1)
+    right, left = facemesh.eye_centres(points)
+    eyes = (right + left) / 2
     slopes, ses = [], []
     for a, b in NOSE_SEGMENTS:
         other = eyes if b is None else points[:, b]
@@ -274,6 +285,70 @@ def nose_growth(points: np.ndarray, iod: np.ndarray) -> dict[str, float]:
         out["nose_growth"] = float(np.median(slopes))
         out["nose_growth_se"] = float(np.median(ses))
     return out
+
+
+class GeometryReason(ReasonCode):
+    TOO_FEW_FRAMES = "geometry.too_few_frames", "Too few frames with one clear face to measure the face's shape."
+    TOO_LITTLE_APPROACH = (
+        "geometry.too_little_approach",
+        "The face did not come close enough to the camera (size changed x{scale:.2f}, x{needed:.2f} needed) "
+        "to check its 3D shape.",
+    )
+    FACE_3D = "geometry.face_3d", "As the face came closer, its nose and outline moved the way a real 3D face does."
+    FLAT = "geometry.flat", "As the face came closer, it moved like a flat picture rather than a 3D face."
+
+
+@dataclass
+class GeometryEvidence(Evidence):
+    """What the geometry stage measured (fields in the result document's order)."""
+
+    frames_used: int = UNSET
+    scale_change: float = UNSET
+    iod_far_px: float = UNSET
+    iod_near_px: float = UNSET
+    pairs: int = UNSET
+    nose_residual: float = UNSET
+    midline_residual: float = UNSET
+    contour_residual: float = UNSET
+    plane_rms: float = UNSET
+    jitter_nose: float = UNSET
+    jitter_contour: float = UNSET
+    jitter_plane: float = UNSET
+    nose_excess: float = UNSET
+    contour_excess: float = UNSET
+    gamma_nose: float = UNSET
+    gamma_midline: float = UNSET
+    gamma_contour: float = UNSET
+    depth_nose: float = UNSET
+    dose_response: float = UNSET
+    # :func:`approach_depths`
+    nose_cm: float = UNSET
+    midline_cm: float = UNSET
+    contour_cm: float = UNSET
+    nose_depth_cm: float = UNSET
+    contour_depth_cm: float = UNSET
+    nose_depth_se_cm: float = UNSET
+    contour_depth_se_cm: float = UNSET
+    sight_change: float = UNSET
+    # :func:`nose_growth`
+    nose_growth: float = UNSET
+    nose_growth_se: float = UNSET
+    features: dict[str, float] = UNSET
+
+
+@dataclass
+class GeometryAnalysis:
+    """The measurements of one session: the evidence, the plot series, and why the stage abstains (None:
+    it can judge)."""
+
+    evidence: GeometryEvidence
+    plots: dict[str, Any] = field(default_factory=dict)
+    abstain: GeometryReason | None = None
+    params: dict[str, Any] = field(default_factory=dict)  # numbers the abstention's sentence quotes
+
+    @property
+    def ok(self) -> bool:
+        return self.abstain is None
 
 
 @dataclass
@@ -318,17 +393,17 @@ class GeometryStage:
     def close(self) -> None:
         """Nothing to release."""
 
-    def analyse(self, session: SessionInput) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """Measurements; returns (status, evidence, plots), status ``ok`` or an abstain reason."""
+    def analyse(self, session: SessionInput) -> GeometryAnalysis:
+        """The measurements (and why the stage abstains, if it does)."""
         o = self.options
         d: SessionData = session.data
         ok = (d.n_faces == 1) & np.isfinite(d.iod) & (d.iod >= o.min_iod_px) & np.isfinite(d.points[:, 0, 0])
         # Frames with closed eyes move the eyelid-adjacent landmarks; skip them.
         ok &= ~(d.blink > 0.6)
         idx = np.flatnonzero(ok)
-        evidence: dict[str, Any] = {"frames_used": int(len(idx))}
+        evidence = GeometryEvidence(frames_used=int(len(idx)))
         if len(idx) < 2 * 3:
-            return "Too few frames with one clear face to measure the face's shape.", evidence, {}
+            return GeometryAnalysis(evidence, abstain=GeometryReason.TOO_FEW_FRAMES)
         iod = d.iod[idx]
         far_cut, near_cut = np.quantile(iod, o.far_quantile), np.quantile(iod, o.near_quantile)
         far = idx[iod <= far_cut]
@@ -336,15 +411,12 @@ class GeometryStage:
         far = far[np.argsort(d.iod[far])][: o.pair_frames]
         near = near[np.argsort(-d.iod[near])][: o.pair_frames]
         scale = float(np.median(d.iod[near]) / max(np.median(d.iod[far]), 1e-6))
-        evidence["scale_change"] = scale
-        evidence["iod_far_px"] = float(np.median(d.iod[far]))
-        evidence["iod_near_px"] = float(np.median(d.iod[near]))
+        evidence.scale_change = scale
+        evidence.iod_far_px = float(np.median(d.iod[far]))
+        evidence.iod_near_px = float(np.median(d.iod[near]))
         if scale < o.min_scale or len(far) < 2 or len(near) < 2:
-            return (
-                f"The face did not come close enough to the camera (size changed x{scale:.2f}, x{o.min_scale:.2f} needed) "
-                "to check its 3D shape.",
-                evidence,
-                {},
+            return GeometryAnalysis(
+                evidence, abstain=GeometryReason.TOO_LITTLE_APPROACH, params={"scale": scale, "needed": o.min_scale}
             )
         pairs = []
         for i in far:
@@ -370,28 +442,24 @@ class GeometryStage:
         noise_floor = max(j_nose if math.isfinite(j_nose) else 0.0, j_plane if math.isfinite(j_plane) else 0.0, 0.004)
         g_nose, g_mid, g_contour = med("gamma_nose", pairs), med("gamma_midline", pairs), med("gamma_contour", pairs)
         depth_nose = (g_nose - g_mid) / abs(g_contour) if math.isfinite(g_contour) and abs(g_contour) > 1e-6 else math.nan
-        evidence.update(
-            {
-                "pairs": len(pairs),
-                "nose_residual": nose,
-                "midline_residual": midline,
-                "contour_residual": contour,
-                "plane_rms": plane_rms,
-                "jitter_nose": j_nose,
-                "jitter_contour": j_contour,
-                "jitter_plane": j_plane,
-                "nose_excess": (nose - noise_floor) / noise_floor,
-                "contour_excess": (contour - max(j_contour if math.isfinite(j_contour) else 0.0, 0.004)) / noise_floor,
-                "gamma_nose": g_nose,
-                "gamma_midline": g_mid,
-                "gamma_contour": g_contour,
-                "depth_nose": depth_nose,
-            }
-        )
-        evidence["dose_response"] = self._dose_response(d)
+        evidence.pairs = len(pairs)
+        evidence.nose_residual = nose
+        evidence.midline_residual = midline
+        evidence.contour_residual = contour
+        evidence.plane_rms = plane_rms
+        evidence.jitter_nose = j_nose
+        evidence.jitter_contour = j_contour
+        evidence.jitter_plane = j_plane
+        evidence.nose_excess = (nose - noise_floor) / noise_floor
+        evidence.contour_excess = (contour - max(j_contour if math.isfinite(j_contour) else 0.0, 0.004)) / noise_floor
+        evidence.gamma_nose = g_nose
+        evidence.gamma_midline = g_mid
+        evidence.gamma_contour = g_contour
+        evidence.depth_nose = depth_nose
+        evidence.dose_response = self._dose_response(d)
         usable = d.points[idx].astype(np.float64)
-        evidence.update(approach_depths(usable, d.iod[idx], d.frame_size))
-        evidence.update(nose_growth(usable, d.iod[idx]))
+        evidence = dataclasses.replace(evidence, **approach_depths(usable, d.iod[idx], d.frame_size))
+        evidence = dataclasses.replace(evidence, **nose_growth(usable, d.iod[idx]))
         # Landmark drift for the operator plot: face centre and size over time.
         t0 = int(d.t_ns[0])
         plots = {
@@ -401,7 +469,7 @@ class GeometryStage:
             "centre_y": np.round(d.box[idx, 1] + d.box[idx, 3] / 2, 1).tolist(),
             "pair_nose_residual": [round(p["nose"], 4) for p in pairs],
         }
-        return "ok", evidence, plots
+        return GeometryAnalysis(evidence, plots)
 
     @staticmethod
     def _dose_response(d: SessionData) -> float:
@@ -421,12 +489,12 @@ class GeometryStage:
             return math.nan
         return float(np.polyfit(x, y, 1)[0])
 
-    def features(self, evidence: dict[str, Any]) -> dict[str, float]:
+    def features(self, evidence: GeometryEvidence) -> dict[str, float]:
         """The numbers the score uses, clipped to robust ranges (NaN where missing)."""
         out = {}
         for k, (lo, hi) in FEATURE_RANGES.items():
-            v = evidence.get(k)
-            out[k] = float(np.clip(float(v), lo, hi)) if isinstance(v, (int, float)) and v is not None and math.isfinite(float(v)) else math.nan
+            v = number(getattr(evidence, k))
+            out[k] = float(np.clip(v, lo, hi)) if math.isfinite(v) else math.nan
         return out
 
     def evaluate(self, session: SessionInput) -> CheckResult:
@@ -435,14 +503,16 @@ class GeometryStage:
 
     def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
         """Judge the 3D shape; also returns the landmark-drift plot series."""
-        status, ev, plots = self.analyse(session)
-        if status != "ok":
-            return result(self.name, ABSTAIN, None, status, ev), plots
+        a = self.analyse(session)
+        ev = a.evidence
+        if a.abstain is not None:
+            return result(self.name, Verdict.ABSTAIN, None, a.abstain, ev, **a.params), a.plots
         feats = self.features(ev)
-        ev["features"] = feats
+        ev.features = feats
         score = logistic_score(feats, self.options.coef, self.options.bias)
         if score >= 0.5:
-            reason = "As the face came closer, its nose and outline moved the way a real 3D face does."
-            return result(self.name, PASS, score, reason, ev), plots
-        reason = "As the face came closer, it moved like a flat picture rather than a 3D face."
-        return result(self.name, FAIL, score, reason, ev), plots
+            return result(self.name, Verdict.PASS, score, GeometryReason.FACE_3D, ev), a.plots
+        return result(self.name, Verdict.FAIL, score, GeometryReason.FLAT, ev), a.plots
+
+
+STAGE = STAGES.register(StageSpec("geometry", GeometryStage, GeometryOptions, GeometryEvidence, order=30, plots=True))

@@ -19,19 +19,67 @@ does not carry this session's colours); fusion combines both.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from app.core.scoring.contract import FAIL, PASS, CheckResult
+from app.core.enums import Verdict
+from app.core.scoring.contract import CheckResult
+from app.core.scoring.evidence import UNSET, Evidence, number
 from app.core.scoring.features import SessionData
+from app.core.scoring.reasons import ReasonCode
+from app.core.scoring.registry import STAGES, StageSpec
 from app.core.scoring.stages.base import SessionInput, logistic_score, nanmedian, result
 
 
 #: Robust ranges the score's features are clipped to.
 FEATURE_RANGES: dict[str, tuple[float, float]] = {"jitter": (0.0, 0.5), "blockiness": (0.5, 2.0)}
+
+
+class InjectionReason(ReasonCode):
+    VIRTUAL_CAMERA = "injection.virtual_camera", "The camera is a virtual camera ({why}), not a physical one."
+    DUPLICATED_FRAMES = (
+        "injection.duplicated_frames",
+        "{dup:.0%} of the frames were exact copies of the previous one, which a live camera never produces.",
+    )
+    PLAYED_FILE = (
+        "injection.played_file",
+        "The video looked played from a file: no camera noise in dark areas, irregular timing or compression blocks.",
+    )
+    LIVE_CAMERA = "injection.live_camera", "The video came steadily from a physical camera with normal sensor noise."
+    SIGNS_OF_REPLAY = (
+        "injection.signs_of_replay",
+        "The video showed signs of a recording played into a camera (timing, missing noise or compression).",
+    )
+
+
+@dataclass
+class InjectionEvidence(Evidence):
+    """What the injection stage measured (fields in the result document's order)."""
+
+    frames: int = UNSET
+    interval_ms: float = UNSET
+    jitter: float = UNSET
+    max_gap_ms: float = UNSET
+    stalls: int = UNSET
+    fps: float = UNSET
+    dup_fraction: float = UNSET
+    diff_prev_median: float = UNSET
+    same_hash_fraction: float = UNSET
+    dark_patches: float = UNSET
+    dark_noise: float = UNSET
+    temporal_noise: float = UNSET
+    blockiness: float = UNSET
+    device_name: str = UNSET
+    device_virtual: bool = UNSET
+    source_kind: str = UNSET
+    features: dict[str, float] = UNSET
+
+
+#: The measurements the score's features are read from.
+FEATURE_KEYS = ("jitter", "dark_noise", "temporal_noise", "blockiness", "dup_fraction", "stalls", "same_hash_fraction")
 
 
 @dataclass
@@ -70,8 +118,6 @@ class InjectionOptions:
 
 def _tail(d: SessionData, t0_ns: int) -> SessionData:
     """The frames from ``t0_ns`` on (only the arrays the injection stage reads)."""
-    import dataclasses
-
     keep = d.t_ns >= t0_ns
     if keep.sum() < 3:
         return d
@@ -96,10 +142,10 @@ class InjectionStage:
     def close(self) -> None:
         """Nothing to release."""
 
-    def measure(self, d: SessionData) -> dict[str, Any]:
+    def measure(self, d: SessionData) -> InjectionEvidence:
         """Behavioural measurements of the stream (the first ``settle_ms`` of capture are left out)."""
         o = self.options
-        ev: dict[str, Any] = {"frames": d.n}
+        ev = InjectionEvidence(frames=d.n)
         if d.n > 10:
             # A camera's first frames settle (exposure, white balance, buffering): not evidence of anything.
             d = _tail(d, int(d.t_ns[0] + o.settle_ms * 1e6))
@@ -107,40 +153,37 @@ class InjectionStage:
             iv = np.diff(d.t_ns).astype(np.float64) / 1e6
             med = float(np.median(iv))
             mad = float(np.median(np.abs(iv - med)))
-            ev["interval_ms"] = med
-            ev["jitter"] = mad / med if med > 0 else math.nan
-            ev["max_gap_ms"] = float(iv.max())
-            ev["stalls"] = int((iv > max(o.stall_ms, 5 * med)).sum())
-            ev["fps"] = 1000.0 / med if med > 0 else math.nan
+            ev.interval_ms = med
+            ev.jitter = mad / med if med > 0 else math.nan
+            ev.max_gap_ms = float(iv.max())
+            ev.stalls = int((iv > max(o.stall_ms, 5 * med)).sum())
+            ev.fps = 1000.0 / med if med > 0 else math.nan
         dp = d.diff_prev[np.isfinite(d.diff_prev)]
-        ev["dup_fraction"] = float((dp < o.dup_diff).mean()) if dp.size else math.nan
-        ev["diff_prev_median"] = float(np.median(dp)) if dp.size else math.nan
+        ev.dup_fraction = float((dp < o.dup_diff).mean()) if dp.size else math.nan
+        ev.diff_prev_median = float(np.median(dp)) if dp.size else math.nan
         if d.n >= 2:
             same_hash = d.dhash[1:] == d.dhash[:-1]
-            ev["same_hash_fraction"] = float(same_hash.mean())
+            ev.same_hash_fraction = float(same_hash.mean())
         # Dark-area noise: probe patches darker than dark_level, spatial and temporal.
         levels = d.noise[:, :, 0]
         sigma = d.noise[:, :, 1]
         dark = np.isfinite(levels) & (levels < o.dark_level) & (levels > 2)
-        ev["dark_patches"] = float(dark.mean()) if dark.size else 0.0
+        ev.dark_patches = float(dark.mean()) if dark.size else 0.0
         if dark.sum() >= 10:
-            ev["dark_noise"] = float(np.median(sigma[dark]))
+            ev.dark_noise = float(np.median(sigma[dark]))
             tn = d.tnoise[dark]
             tn = tn[np.isfinite(tn)]
-            ev["temporal_noise"] = float(np.median(tn)) if tn.size else math.nan
+            ev.temporal_noise = float(np.median(tn)) if tn.size else math.nan
         else:
             # No dark area: use every patch (noise is harder to see in bright, textured areas).
-            ev["dark_noise"] = nanmedian(sigma)
-            ev["temporal_noise"] = nanmedian(d.tnoise)
-        ev["blockiness"] = nanmedian(d.blockiness)
+            ev.dark_noise = nanmedian(sigma)
+            ev.temporal_noise = nanmedian(d.tnoise)
+        ev.blockiness = nanmedian(d.blockiness)
         return ev
 
-    def features(self, ev: dict[str, Any]) -> dict[str, float]:
+    def features(self, ev: InjectionEvidence) -> dict[str, float]:
         """Behavioural features of the score (noise in log form, all clipped to robust ranges)."""
-        out = {}
-        for k in ("jitter", "dark_noise", "temporal_noise", "blockiness", "dup_fraction", "stalls", "same_hash_fraction"):
-            v = ev.get(k)
-            out[k] = float(v) if isinstance(v, (int, float)) and v is not None and math.isfinite(float(v)) else math.nan
+        out = {k: number(getattr(ev, k)) for k in FEATURE_KEYS}
         # Noise spans an order of magnitude: log form, capped so that a very noisy sensor buys nothing more.
         for k in ("dark_noise", "temporal_noise"):
             v = out[k]
@@ -155,43 +198,25 @@ class InjectionStage:
         o = self.options
         device = session.source.device or {}
         ev = self.measure(session.data)
-        ev["device_name"] = device.get("name", session.source.name)
-        ev["device_virtual"] = bool(device.get("virtual", False))
-        ev["source_kind"] = session.source.kind
+        ev.device_name = device.get("name", session.source.name)
+        ev.device_virtual = bool(device.get("virtual", False))
+        ev.source_kind = session.source.kind
         feats = self.features(ev)
-        ev["features"] = feats
+        ev.features = feats
         score = logistic_score(feats, o.coef, o.bias)
         if device.get("virtual"):
             why = device.get("virtual_reason") or "the operating system reports it as virtual"
-            return result(
-                self.name, FAIL, 0.0, f"The camera is a virtual camera ({why}), not a physical one.", ev, hard_fail=True
-            )
-        dup = ev.get("dup_fraction", math.nan)
+            return result(self.name, Verdict.FAIL, 0.0, InjectionReason.VIRTUAL_CAMERA, ev, hard_fail=True, why=why)
+        dup = ev.dup_fraction
         if isinstance(dup, float) and math.isfinite(dup) and dup > o.max_dup_fraction:
             return result(
-                self.name,
-                FAIL,
-                min(score, 0.02),
-                f"{dup:.0%} of the frames were exact copies of the previous one, which a live camera never produces.",
-                ev,
-                hard_fail=True,
+                self.name, Verdict.FAIL, min(score, 0.02), InjectionReason.DUPLICATED_FRAMES, ev, hard_fail=True, dup=dup
             )
         if score < o.hard_score:
-            return result(
-                self.name,
-                FAIL,
-                score,
-                "The video looked played from a file: no camera noise in dark areas, irregular timing or "
-                "compression blocks.",
-                ev,
-                hard_fail=True,
-            )
+            return result(self.name, Verdict.FAIL, score, InjectionReason.PLAYED_FILE, ev, hard_fail=True)
         if score >= 0.5:
-            return result(self.name, PASS, score, "The video came steadily from a physical camera with normal sensor noise.", ev)
-        return result(
-            self.name,
-            FAIL,
-            score,
-            "The video showed signs of a recording played into a camera (timing, missing noise or compression).",
-            ev,
-        )
+            return result(self.name, Verdict.PASS, score, InjectionReason.LIVE_CAMERA, ev)
+        return result(self.name, Verdict.FAIL, score, InjectionReason.SIGNS_OF_REPLAY, ev)
+
+
+STAGE = STAGES.register(StageSpec("injection", InjectionStage, InjectionOptions, InjectionEvidence, order=50))

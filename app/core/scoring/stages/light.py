@@ -40,6 +40,7 @@ the light) instead of being called a replay.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -48,9 +49,13 @@ from typing import Any
 import numpy as np
 
 from app.core.challenge import MOVEMENT_ONLY
-from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.enums import Verdict
+from app.core.scoring.contract import CheckResult
 from app.core.scoring.display import DisplayTimeline, SampledTimeline, decoy_sequences
+from app.core.scoring.evidence import UNSET, Evidence, number
 from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, R, RING_REGIONS, SIDE_REGIONS, SessionData
+from app.core.scoring.reasons import ReasonCode
+from app.core.scoring.registry import STAGES, StageSpec
 from app.core.scoring.stages.base import SessionInput, logistic_score, nanmedian, result
 
 log = logging.getLogger(__name__)
@@ -242,12 +247,6 @@ def structured_variance(values: np.ndarray) -> np.ndarray:
     return np.var(values, axis=0) - 0.5 * np.var(np.diff(values, axis=0), axis=0)
 
 
-def _num(evidence: dict[str, Any], key: str) -> float:
-    """An evidence number, NaN when missing or not finite (comparisons with it are then False)."""
-    v = evidence.get(key)
-    return float(v) if isinstance(v, (int, float)) and math.isfinite(float(v)) else math.nan
-
-
 def foreign_structure(residual: np.ndarray, explained: float) -> float:
     """Slow colour change the shown sequence does not explain, relative to what it does explain.
 
@@ -366,6 +365,177 @@ def _peak(lags: np.ndarray, r2: np.ndarray, mask: np.ndarray) -> tuple[int, floa
     return best, lag
 
 
+class LightReason(ReasonCode):
+    NO_COLOURS = "light.no_colours", "This session had no colour challenge (movement only), so light was not checked."
+    NO_TIMES = "light.no_times", "The times at which the colours appeared were not recorded, so light could not be checked."
+    TOO_FEW_FRAMES = (
+        "light.too_few_frames",
+        "Too few frames with a face were captured while the colours were shown, so light could not be checked.",
+    )
+    OVER_EXPOSED = (
+        "light.over_exposed",
+        "The face was over-exposed while the colours were shown ({clipped:.0%} of it clipped white), so it "
+        "could not show the colours: reduce the light falling on the face and try again.",
+    )
+    LATE = (
+        "light.late",
+        "The face changed colour {lag:.0f} ms after the screen did, later than a real camera can be: the colour "
+        "response looks forged.",
+    )
+    OTHER_SEQUENCE = (
+        "light.other_sequence",
+        "The face did not change colour with this session's light sequence (a replayed or injected video shows "
+        "another sequence or none).",
+    )
+    FOREIGN_PATTERN = (
+        "light.foreign_pattern",
+        "Besides this session's colours, the face changed colour in a pattern of its own (as a screen replaying "
+        "another check does).",
+    )
+    STEP_MISMATCH = (
+        "light.step_mismatch",
+        "The face followed some of this session's colours but not the others (as a replayed video of another "
+        "check whose colours partly resemble these does).",
+    )
+    CHANNEL_MISMATCH = (
+        "light.channel_mismatch",
+        "In one colour channel the face changed clearly but did not follow this session's colours (as a replayed "
+        "video of another check whose colours match these in the other channels does).",
+    )
+    FACE = "light.face", "The face reflected this session's colours on time, with the shading of a real face."
+    FLAT_OR_GLOSSY = (
+        "light.flat_or_glossy",
+        "The face followed the colours, but the reflection looked like a flat or glossy surface rather than a face.",
+    )
+
+
+@dataclass
+class LightEvidence(Evidence):
+    """What the light stage measured (fields in the result document's order)."""
+
+    frames_in_sequence: int = UNSET
+    frames_with_face: int = UNSET
+    clipped_fraction: float = UNSET
+    mode: str = UNSET
+    brightens: bool = UNSET
+    modes: dict[str, dict[str, Any]] = UNSET
+    background_level: float = UNSET
+    lag_ms: float = UNSET
+    best_lag_ms: float = UNSET
+    gain_best_lag_db: float = UNSET
+    margin_best_lag: float = UNSET
+    brightens_best_lag: bool = UNSET
+    lag_window_ms: list[float] = UNSET
+    r2: float = UNSET
+    r2_best_lag: float = UNSET
+    r2_in_window_same_mode: float = UNSET
+    r2_raw: float = UNSET
+    decoy_r2_median: float = UNSET
+    decoy_r2_max: float = UNSET
+    gain_db: float = UNSET
+    margin: float = UNSET
+    p_value: float = UNSET
+    null_z: float = UNSET
+    snr_db: float = UNSET
+    mixing: Any = UNSET  # (3 camera, 3 displayed) rows: camera channel, columns: displayed channel
+    white_gain: Any = UNSET  # (3,) response to full white relative to the level
+    rel_amplitude: float = UNSET
+    screen_lit: bool = UNSET
+    channel_gain_db: list[float] = UNSET
+    weakest_channel_gain_db: float = UNSET
+    side_centre: float = UNSET
+    around_face: float = UNSET
+    ring_face: float = UNSET
+    response_spread: float = UNSET
+    cells_responding: float = UNSET
+    wipe_lead_ms: float = UNSET
+    foreign_structure: float = UNSET
+    step_mismatch: float = UNSET
+    step_errors: list[float] = UNSET
+    features: dict[str, float] = UNSET
+
+    def dark_room(self) -> bool:
+        return self.screen_lit is True
+
+
+@dataclass
+class ModeFit:
+    """The fit of one measurement (raw face colour, or face / background ratio) against the shown sequence."""
+
+    best_w: int  # index of the best lag inside the window
+    lag_w: float
+    best_all: int  # index of the best lag overall
+    lag_all: float
+    r2_w: float
+    r2_all: float
+    gain_w: float
+    gain_all: float
+    margin_w: float
+    margin_all: float
+    brightens: bool  # a reflecting face brightens in every camera channel when the screen turns white
+    brightens_all: bool
+
+    def summary(self) -> dict[str, Any]:
+        """The evidence's ``modes`` entry (lag indices left out)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if not k.startswith("best")}
+
+
+@dataclass
+class ColourWindow:
+    """The frames of the colour sequence that show a face: step 1 of the analysis."""
+
+    timeline: DisplayTimeline
+    valid: np.ndarray  # (n,) frames used, of all the session's frames
+    t: np.ndarray  # (m,) their times
+    y_face: np.ndarray  # (m, 3) face colour
+
+
+@dataclass
+class SequenceFit:
+    """Steps 2-3: every measurement fitted against the shown sequence and the decoys, and the one chosen."""
+
+    lags: np.ndarray
+    in_window: np.ndarray
+    sampled: SampledTimeline
+    q: np.ndarray  # trend basis
+    x_all: np.ndarray  # (L, m, 3) displayed colour per lag
+    signals: dict[str, np.ndarray]
+    fits: dict[str, LagFit]
+    per_mode: dict[str, ModeFit]
+    decoy_in_window: dict[str, np.ndarray]  # per mode, each decoy's best in-window R^2
+    decoy_channel: dict[str, np.ndarray]  # per mode, the decoys' median in-window R^2 per camera channel
+    background_level: float
+    mode: str  # the measurement that decides
+    late_mode: str  # the measurement whose best lag over all lags is examined for a late response
+
+    @property
+    def chosen(self) -> ModeFit:
+        return self.per_mode[self.mode]
+
+    @property
+    def fit(self) -> LagFit:
+        return self.fits[self.mode]
+
+
+@dataclass
+class LightAnalysis:
+    """The measurements of one session: evidence, plot series, and why the stage abstains (None: it judges)."""
+
+    evidence: LightEvidence
+    plots: dict[str, Any] = field(default_factory=dict)
+    abstain: LightReason | None = None
+    params: dict[str, Any] = field(default_factory=dict)  # numbers the abstention's sentence quotes
+
+    @property
+    def ok(self) -> bool:
+        return self.abstain is None
+
+
+def gain_db(value: float, null: np.ndarray) -> float:
+    """How much less unexplained variance this sequence leaves than a typical decoy (dB)."""
+    return 10.0 * math.log10(max(1.0 - float(np.median(null)), 1e-6) / max(1.0 - value, 1e-6))
+
+
 class LightStage:
     """Session stage: ``evaluate(session) -> CheckResult`` named ``light``."""
 
@@ -383,15 +553,45 @@ class LightStage:
 
     # -- analysis -----------------------------------------------------------------------
 
-    def analyse(self, session: SessionInput) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """Run the measurements; returns (status, evidence, plots). Status is ``ok`` or an abstain reason."""
+    def analyse(self, session: SessionInput) -> LightAnalysis:
+        """Run the measurements, step by step; the result says why the stage abstains, if it does."""
+        ev = LightEvidence()
+        window = self._colour_window(session, ev)
+        if isinstance(window, LightAnalysis):
+            return window
+        d = session.data
+        sf = self._fit_sequence(session, window, ev)
+        pm = sf.chosen
+        ev.mode = sf.mode
+        ev.brightens = pm.brightens
+        ev.modes = {m: f.summary() for m, f in sf.per_mode.items()}
+        ev.background_level = sf.background_level
+        self._sequence_evidence(sf, ev)
+        y_detrended = self._channel_evidence(sf, ev)
+        pred, fitted = self._spatial_evidence(d, window, sf, ev)
+        self._wipe_order(d, window, sf, ev)
+        self._residual_evidence(window, sf, y_detrended, fitted, ev)
+        t, timeline = window.t, window.timeline
+        plots = {
+            "t_ms": ((t - timeline.start_ns) / 1e6).round(1).tolist(),
+            "displayed_rgb": np.round(sf.x_all[pm.best_w] * 255.0, 1).tolist(),
+            "face_rgb": np.round(window.y_face, 2).tolist(),
+            "fitted_rgb": np.round(fitted, 2).tolist(),
+            "lag_ms": round(pm.lag_w, 1),
+            "lags_ms": sf.lags.tolist(),
+            "r2_by_lag": np.round(sf.fit.r2, 4).tolist(),
+        }
+        return LightAnalysis(ev, plots)
+
+    def _colour_window(self, session: SessionInput, ev: LightEvidence) -> ColourWindow | LightAnalysis:
+        """Step 1: the frames around the colour sequence; an abstention when they cannot show the colours."""
         o = self.options
         ch = session.challenge
         if ch.type == MOVEMENT_ONLY or not ch.colours:
-            return "This session had no colour challenge (movement only), so light was not checked.", {}, {}
+            return LightAnalysis(ev, abstain=LightReason.NO_COLOURS)
         timeline = DisplayTimeline.from_challenge(ch)
         if timeline is None:
-            return "The times at which the colours appeared were not recorded, so light could not be checked.", {}, {}
+            return LightAnalysis(ev, abstain=LightReason.NO_TIMES)
         d: SessionData = session.data
         t0 = timeline.start_ns - int(o.pre_ms * 1e6)
         t1 = timeline.end_ns + int(o.post_ms * 1e6)
@@ -401,30 +601,27 @@ class LightStage:
         n_win, n_valid = int(window.sum()), int(valid.sum())
         span_s = (t1 - t0) / 1e9
         expected = max(1, int(span_s * 8))  # at least 8 fps over the sequence
-        evidence: dict[str, Any] = {"frames_in_sequence": n_win, "frames_with_face": n_valid}
+        ev.frames_in_sequence, ev.frames_with_face = n_win, n_valid
         if n_win < max(o.min_frames, expected) or n_valid < o.min_face_fraction * n_win:
-            return (
-                "Too few frames with a face were captured while the colours were shown, so light could not be checked.",
-                evidence,
-                {},
-            )
+            return LightAnalysis(ev, abstain=LightReason.TOO_FEW_FRAMES)
         # Median over the colours: a face that clips only under the brightest flashes still shows the others.
         clipped = nanmedian(d.clip_hi[valid]) if n_valid else math.nan
-        evidence["clipped_fraction"] = clipped
+        ev.clipped_fraction = clipped
         if math.isfinite(clipped) and clipped > o.clip_abstain:
-            return (
-                f"The face was over-exposed while the colours were shown ({clipped:.0%} of it clipped white), so it "
-                "could not show the colours: reduce the light falling on the face and try again.",
-                evidence,
-                {},
-            )
-        t = d.t_ns[valid]
-        y_face = face[valid]
+            return LightAnalysis(ev, abstain=LightReason.OVER_EXPOSED, params={"clipped": clipped})
+        return ColourWindow(timeline, valid, d.t_ns[valid], face[valid])
+
+    def _fit_sequence(self, session: SessionInput, w: ColourWindow, ev: LightEvidence) -> SequenceFit:
+        """Steps 2-3: fit the face colour (raw, and relative to the background when that compensates
+        auto-exposure) on the shown sequence and on decoys at every lag; choose the measurement that decides."""
+        o = self.options
+        d = session.data
+        t, y_face, valid = w.t, w.y_face, w.valid
         intervals = np.diff(t)
         exposure = int(np.median(intervals)) if len(intervals) else 33_000_000
         lag_lo, lag_hi = o.lag_search_ms
         lags = np.arange(lag_lo, lag_hi + 1e-9, o.lag_step_ms)
-        sampled = timeline.sampled(int(t.min() - lag_hi * 1e6) - 10_000_000, int(t.max() - lag_lo * 1e6) + 10_000_000, exposure)
+        sampled = w.timeline.sampled(int(t.min() - lag_hi * 1e6) - 10_000_000, int(t.max() - lag_lo * 1e6) + 10_000_000, exposure)
         q = trend_basis(t)
         x_all = design(sampled, t, lags)
 
@@ -440,10 +637,9 @@ class LightStage:
             bgf = np.where(bg_ok[:, None], bg, np.nanmean(bg, axis=0)[None, :])
             signals["ratio"] = y_face / np.maximum(bgf, 1.0) * np.maximum(np.nanmean(bgf, axis=0), 1.0)[None, :]
         fits = {m: fit_lags(sig, x_all, q, lags) for m, sig in signals.items()}
-        raw_fit = fits["raw"]
 
         # Null distribution: the same fits against sequences that were never shown.
-        decoys = decoy_sequences(ch, o.decoys, session.seed)
+        decoys = decoy_sequences(session.challenge, o.decoys, session.seed)
         in_window = (lags >= o.lag_window_ms[0]) & (lags <= o.lag_window_ms[1])
         t_lo, t_hi = int(t.min() - lag_hi * 1e6) - 10_000_000, int(t.max() - lag_lo * 1e6) + 10_000_000
         xd = np.stack([design(dt.sampled(t_lo, t_hi, exposure), t, lags) for dt in decoys])  # (K, L, n, 3)
@@ -457,85 +653,111 @@ class LightStage:
             dec_all[m] = r2d.max(axis=1)
             dec_channel[m] = np.median(dfit.r2_channel[:, in_window].max(axis=1), axis=0)  # (3,)
 
-        def gain_db(value: float, null: np.ndarray) -> float:
-            """How much less unexplained variance this sequence leaves than a typical decoy (dB)."""
-            return 10.0 * math.log10(max(1.0 - float(np.median(null)), 1e-6) / max(1.0 - value, 1e-6))
-
-        per_mode = {}
+        per_mode: dict[str, ModeFit] = {}
         for m, f in fits.items():
             bw, lw = _peak(lags, f.r2, in_window)
             ba, la = _peak(lags, f.r2, np.ones_like(in_window))
-            per_mode[m] = {
-                "best_w": bw, "lag_w": lw, "best_all": ba, "lag_all": la,
-                "r2_w": float(f.r2[bw]), "r2_all": float(f.r2[ba]),
-                "gain_w": gain_db(float(f.r2[bw]), dec_w[m]), "gain_all": gain_db(float(f.r2[ba]), dec_all[m]),
-                "margin_w": float(f.r2[bw]) - float(dec_w[m].max()), "margin_all": float(f.r2[ba]) - float(dec_all[m].max()),
-                # A reflecting face brightens in every camera channel when the screen turns white.
-                "brightens": bool((f.beta[bw].sum(axis=0) > 0).all()),
-                "brightens_all": bool((f.beta[ba].sum(axis=0) > 0).all()),
-            }
+            per_mode[m] = ModeFit(
+                best_w=bw, lag_w=lw, best_all=ba, lag_all=la,
+                r2_w=float(f.r2[bw]), r2_all=float(f.r2[ba]),
+                gain_w=gain_db(float(f.r2[bw]), dec_w[m]), gain_all=gain_db(float(f.r2[ba]), dec_all[m]),
+                margin_w=float(f.r2[bw]) - float(dec_w[m].max()), margin_all=float(f.r2[ba]) - float(dec_all[m].max()),
+                brightens=bool((f.beta[bw].sum(axis=0) > 0).all()),
+                brightens_all=bool((f.beta[ba].sum(axis=0) > 0).all()),
+            )
         # The measurement that best shows this session's sequence decides (auto-exposure compensated or not),
         # among those in which the face brightens with the screen: a face that darkens as the screen lights
         # up is not reflecting it (e.g. the room around a replaying tablet brightens instead).
-        candidates = [m for m in per_mode if per_mode[m]["brightens"]] or list(per_mode)
-        mode = max(candidates, key=lambda m: per_mode[m]["gain_w"])
-        pm = per_mode[mode]
-        fit = fits[mode]
-        y_sig = signals[mode]
-        best_w, lag_w = pm["best_w"], pm["lag_w"]
-        r2_w = pm["r2_w"]
-        dec = dec_w[mode]
-        p_value = (1 + int((dec >= r2_w).sum())) / (len(dec) + 1)
-        null_z = null_zscore(r2_w, dec)
+        candidates = [m for m in per_mode if per_mode[m].brightens] or list(per_mode)
+        mode = max(candidates, key=lambda m: per_mode[m].gain_w)
         # Late response: the best fit over all lags may come after the window (a forged tint).
-        late_candidates = [m for m in per_mode if per_mode[m]["brightens_all"]] or list(per_mode)
-        late_mode = max(late_candidates, key=lambda m: per_mode[m]["gain_all"])
-        lm = per_mode[late_mode]
+        late_candidates = [m for m in per_mode if per_mode[m].brightens_all] or list(per_mode)
+        late_mode = max(late_candidates, key=lambda m: per_mode[m].gain_all)
+        return SequenceFit(lags, in_window, sampled, q, x_all, signals, fits, per_mode, dec_w, dec_channel, bg_level, mode, late_mode)
 
-        # Every camera channel that changes clearly must follow this sequence better than chance.
-        r2_c = fit.r2_channel[best_w]
-        channel_gain = [gain_db(float(r), np.array([float(n)])) for r, n in zip(r2_c, dec_channel[mode])]
-        y_detrended = detrend(y_sig, q)
+    def _sequence_evidence(self, sf: SequenceFit, ev: LightEvidence) -> None:
+        """Step 4: how well, and when, the face follows this sequence compared with the decoys."""
+        pm = sf.chosen
+        lm = sf.per_mode[sf.late_mode]
+        dec = sf.decoy_in_window[sf.mode]
+        r2_w = pm.r2_w
+        ev.lag_ms = pm.lag_w
+        ev.best_lag_ms = lm.lag_all
+        ev.gain_best_lag_db = lm.gain_all
+        ev.margin_best_lag = lm.margin_all
+        ev.brightens_best_lag = lm.brightens_all
+        ev.lag_window_ms = list(self.options.lag_window_ms)
+        ev.r2 = r2_w
+        ev.r2_best_lag = lm.r2_all
+        ev.r2_in_window_same_mode = lm.r2_w
+        ev.r2_raw = float(sf.fits["raw"].r2[pm.best_w])
+        ev.decoy_r2_median = float(np.median(dec))
+        ev.decoy_r2_max = float(dec.max())
+        ev.gain_db = pm.gain_w
+        ev.margin = pm.margin_w
+        ev.p_value = (1 + int((dec >= r2_w).sum())) / (len(dec) + 1)
+        ev.null_z = null_zscore(r2_w, dec)
+
+    def _channel_evidence(self, sf: SequenceFit, ev: LightEvidence) -> np.ndarray:
+        """Step 5: the response's size and mixing, and whether every camera channel that changes clearly
+        follows this sequence better than chance. Returns the detrended signal of the chosen measurement."""
+        pm, fit = sf.chosen, sf.fit
+        y_sig = sf.signals[sf.mode]
+        r2_c = fit.r2_channel[pm.best_w]
+        channel_gain = [gain_db(float(r), np.array([float(n)])) for r, n in zip(r2_c, sf.decoy_channel[sf.mode])]
+        y_detrended = detrend(y_sig, sf.q)
         structured = structured_variance(y_detrended) / np.maximum(np.var(y_detrended, axis=0), 1e-12)
         changing = [g for g, st in zip(channel_gain, structured) if st >= CHANNEL_STRUCTURED]
-        weakest_channel = min(changing) if changing else math.nan
-
-        beta = fit.beta[best_w]  # (3 display, 3 camera)
-        explained = r2_w * fit.sst
+        beta = fit.beta[pm.best_w]  # (3 display, 3 camera)
+        explained = pm.r2_w * fit.sst
         snr = explained / max(fit.sst - explained, 1e-9)
         level = np.nanmean(y_sig, axis=0)
         white_gain = beta.sum(axis=0) / np.maximum(level, 1.0)  # response to full white relative to level
+        ev.snr_db = 10 * math.log10(max(snr, 1e-6))
+        ev.mixing = beta.T  # rows: camera channel, columns: displayed channel
+        ev.white_gain = white_gain
+        ev.rel_amplitude = float(np.mean(white_gain))
+        ev.screen_lit = bool(float(np.mean(white_gain)) >= SCREEN_LIT_AMPLITUDE)
+        ev.channel_gain_db = channel_gain
+        ev.weakest_channel_gain_db = min(changing) if changing else math.nan
+        return y_detrended
 
-        # Spatial pattern, in raw units at the in-window lag.
-        x_w = detrend(x_all[best_w], q)
-        beta_raw = raw_fit.beta[best_w]
+    def _spatial_evidence(self, d: SessionData, w: ColourWindow, sf: SequenceFit, ev: LightEvidence) -> tuple[np.ndarray, np.ndarray]:
+        """Step 6: the spatial pattern at the in-window lag, in raw units: sides against centre (3D shading),
+        the area around the head against the face, and the spread of the response over the face area.
+        Returns the detrended predicted face response and the fitted face colour."""
+        t, valid, y_face, q = w.t, w.valid, w.y_face, sf.q
+        best_w = sf.chosen.best_w
+        x_w = detrend(sf.x_all[best_w], q)
+        beta_raw = sf.fits["raw"].beta[best_w]
         pred = x_w @ beta_raw  # detrended predicted face response (n, 3)
         face_level = float(np.nanmean(y_face))
+        regions = d.regions[valid]
 
         def frac_mod(names: tuple[str, ...]) -> float:
-            gains, levels = [], []
+            gains = []
             for n in names:
-                yr = d.regions[valid][:, R[n], :].astype(np.float64)
+                yr = regions[:, R[n], :].astype(np.float64)
                 k = region_gain(yr, pred, t)
                 lv = float(np.nanmean(yr)) if np.isfinite(yr).any() else math.nan
                 if math.isfinite(k) and math.isfinite(lv) and lv > 3:
                     gains.append(k * face_level / lv)
-                    levels.append(lv)
             return float(np.mean(gains)) if gains else math.nan
 
         def abs_gain(names: tuple[str, ...]) -> float:
-            ks = [region_gain(d.regions[valid][:, R[n], :].astype(np.float64), pred, t) for n in names]
+            ks = [region_gain(regions[:, R[n], :].astype(np.float64), pred, t) for n in names]
             ks = [k for k in ks if math.isfinite(k)]
             return float(np.mean(ks)) if ks else math.nan
 
         m_centre = frac_mod(CENTRE_REGIONS)
         m_side = frac_mod(SIDE_REGIONS)
-        side_centre = m_side / m_centre if math.isfinite(m_side) and m_centre > 1e-6 else math.nan
-        around_face = abs_gain(AROUND_REGIONS)
-        ring_face = abs_gain(RING_REGIONS)
+        ev.side_centre = m_side / m_centre if math.isfinite(m_side) and m_centre > 1e-6 else math.nan
+        ev.around_face = abs_gain(AROUND_REGIONS)
+        ev.ring_face = abs_gain(RING_REGIONS)
 
         # Spread of the response over the face area: a head in front of a distant room responds strongly in
         # some cells (facing the screen) and barely in others (sides, background); a flat sheet evenly.
+        n_valid = int(valid.sum())
         grid = d.grid[valid].reshape(n_valid, -1, 3).astype(np.float64)
         full = np.isfinite(grid).all(axis=(0, 2))
         cell_k = np.full(grid.shape[1], np.nan)
@@ -549,99 +771,60 @@ class LightStage:
         finite_k = cell_k[np.isfinite(cell_k)]
         if finite_k.size >= 8 and float(np.median(np.abs(finite_k))) > 1e-6:
             med = float(np.median(finite_k))
-            glare = float((np.max(finite_k) - med) / max(abs(med), 0.05))
-            cells_resp = float(np.mean(finite_k > 0.25))
+            ev.response_spread = float((np.max(finite_k) - med) / max(abs(med), 0.05))
+            ev.cells_responding = float(np.mean(finite_k > 0.25))
         else:
-            glare, cells_resp = math.nan, math.nan
+            ev.response_spread, ev.cells_responding = math.nan, math.nan
+        fitted = (x_w @ beta_raw) + (y_face - detrend(y_face, q))
+        return pred, fitted
 
-        # Wipe order: upper parts of a face take the new colour before lower parts.
+    def _wipe_order(self, d: SessionData, w: ColourWindow, sf: SequenceFit, ev: LightEvidence) -> None:
+        """Step 7: the wipe order: upper parts of a face take the new colour before lower parts."""
         h = WIPE_STEP_MS
-        x_near = design(sampled, t, np.array([lag_w - h, lag_w, lag_w + h]))
+        lag_w = sf.chosen.lag_w
+        x_near = design(sf.sampled, w.t, np.array([lag_w - h, lag_w, lag_w + h]))
         x_slope = (x_near[2] - x_near[0]) / (2.0 * h)
         delays = []
         for names in (UPPER_REGIONS, LOWER_REGIONS):
-            yg = group_signal(d.regions[valid], names)
-            delays.append(response_delay(yg, x_near[1], x_slope, q) if np.isfinite(yg).all() else math.nan)
-        wipe_lead_ms = delays[1] - delays[0]
+            yg = group_signal(d.regions[w.valid], names)
+            delays.append(response_delay(yg, x_near[1], x_slope, sf.q) if np.isfinite(yg).all() else math.nan)
+        ev.wipe_lead_ms = delays[1] - delays[0]
 
-        evidence.update(
-            {
-                "mode": mode,
-                "brightens": pm["brightens"],
-                "modes": {m: {k: v for k, v in pm_.items() if not k.startswith("best")} for m, pm_ in per_mode.items()},
-                "background_level": bg_level,
-                "lag_ms": lag_w,
-                "best_lag_ms": lm["lag_all"],
-                "gain_best_lag_db": lm["gain_all"],
-                "margin_best_lag": lm["margin_all"],
-                "brightens_best_lag": lm["brightens_all"],
-                "lag_window_ms": list(o.lag_window_ms),
-                "r2": r2_w,
-                "r2_best_lag": lm["r2_all"],
-                "r2_in_window_same_mode": per_mode[late_mode]["r2_w"],
-                "r2_raw": float(raw_fit.r2[best_w]),
-                "decoy_r2_median": float(np.median(dec)),
-                "decoy_r2_max": float(dec.max()),
-                "gain_db": pm["gain_w"],
-                "margin": pm["margin_w"],
-                "p_value": p_value,
-                "null_z": null_z,
-                "snr_db": 10 * math.log10(max(snr, 1e-6)),
-                "mixing": beta.T,  # rows: camera channel, columns: displayed channel
-                "white_gain": white_gain,
-                "rel_amplitude": float(np.mean(white_gain)),
-                "screen_lit": bool(float(np.mean(white_gain)) >= SCREEN_LIT_AMPLITUDE),
-                "channel_gain_db": channel_gain,
-                "weakest_channel_gain_db": weakest_channel,
-                "side_centre": side_centre,
-                "around_face": around_face,
-                "ring_face": ring_face,
-                "response_spread": glare,
-                "cells_responding": cells_resp,
-                "wipe_lead_ms": wipe_lead_ms,
-            }
-        )
-        fitted = (x_w @ beta_raw) + (y_face - detrend(y_face, q))
-        pred_sig = x_w @ beta  # the fitted response in the decision's mode (``pred`` is in raw units)
-        evidence["foreign_structure"] = foreign_structure(y_detrended - pred_sig, float(np.var(pred_sig, axis=0).sum()))
+    def _residual_evidence(
+        self, w: ColourWindow, sf: SequenceFit, y_detrended: np.ndarray, fitted: np.ndarray, ev: LightEvidence
+    ) -> None:
+        """Step 8: what the sequence leaves unexplained: colour changes of the face's own, and colours it
+        did not follow one by one."""
+        o = self.options
+        pm = sf.chosen
+        x_w = detrend(sf.x_all[pm.best_w], sf.q)
+        pred_sig = x_w @ sf.fit.beta[pm.best_w]  # the fitted response in the decision's mode
+        ev.foreign_structure = foreign_structure(y_detrended - pred_sig, float(np.var(pred_sig, axis=0).sum()))
+        timeline, t = w.timeline, w.t
         t_ms = (t - timeline.start_ns) / 1e6
         starts = (timeline.starts_ns - timeline.start_ns) / 1e6
         wipes = timeline.wipes_ns / 1e6
         ends = np.r_[starts[1:], starts[-1] + (timeline.wipes_ns[-1] + timeline.holds_ns[-1]) / 1e6]
-        evidence["step_mismatch"], evidence["step_errors"] = step_mismatch(
-            t_ms, y_face - fitted, fitted, starts, wipes, ends, lag_w, settle=o.step_settle, worst=o.step_worst
+        ev.step_mismatch, ev.step_errors = step_mismatch(
+            t_ms, w.y_face - fitted, fitted, starts, wipes, ends, pm.lag_w, settle=o.step_settle, worst=o.step_worst
         )
-        plots = {
-            "t_ms": ((t - timeline.start_ns) / 1e6).round(1).tolist(),
-            "displayed_rgb": np.round(x_all[best_w] * 255.0, 1).tolist(),
-            "face_rgb": np.round(y_face, 2).tolist(),
-            "fitted_rgb": np.round(fitted, 2).tolist(),
-            "lag_ms": round(lag_w, 1),
-            "lags_ms": lags.tolist(),
-            "r2_by_lag": np.round(fit.r2, 4).tolist(),
-        }
-        return "ok", evidence, plots
 
-    def features(self, evidence: dict[str, Any]) -> dict[str, float]:
+    def features(self, evidence: LightEvidence) -> dict[str, float]:
         """The numbers the score uses, clipped to robust ranges (NaN where missing)."""
-
-        def num(key: str) -> float:
-            return _num(evidence, key)
-
-        surround = num("around_face")
+        surround = number(evidence.around_face)
         if not math.isfinite(surround):
-            surround = num("ring_face")  # the area around the head left the frame (a near object): use the ring
+            surround = number(evidence.ring_face)  # the area around the head left the frame (a near object): use the ring
         raw = {
-            "gain_db": num("gain_db"),
-            "snr_db": num("snr_db"),
-            "r2": num("r2"),
-            "side_centre": num("side_centre"),
+            "gain_db": number(evidence.gain_db),
+            "snr_db": number(evidence.snr_db),
+            "r2": number(evidence.r2),
+            "side_centre": number(evidence.side_centre),
             "surround": surround,
-            "response_spread": num("response_spread"),
-            "wipe_lead_ms": num("wipe_lead_ms"),
-            "rel_amplitude": num("rel_amplitude"),
+            "response_spread": number(evidence.response_spread),
+            "wipe_lead_ms": number(evidence.wipe_lead_ms),
+            "rel_amplitude": number(evidence.rel_amplitude),
         }
-        foreign = num("foreign_structure")
+        foreign = number(evidence.foreign_structure)
         # Only what exceeds the level a face's own shading and motion leave unexplained counts (decades).
         raw["foreign_excess"] = max(0.0, math.log10(max(foreign, 1e-3) / FOREIGN_TYPICAL)) if math.isfinite(foreign) else math.nan
         out = {k: float(np.clip(v, *FEATURE_RANGES[k])) if math.isfinite(v) else v for k, v in raw.items()}
@@ -655,49 +838,49 @@ class LightStage:
         res, _ = self.evaluate_with_plots(session)
         return res
 
-    def _hard_failure(self, ev: dict[str, Any]) -> str:
-        """The reason of the first hard-failure rule the evidence breaks ('' when none): late, another
-        sequence, colour changes of its own, colour-by-colour mismatch, a channel that does not follow."""
+    def hard_failure(self, ev: LightEvidence) -> tuple[LightReason, dict[str, Any]] | None:
+        """The first hard-failure rule the evidence breaks (None when none): late, another sequence, colour
+        changes of its own, colour-by-colour mismatch, a channel that does not follow."""
         o = self.options
         late = (
-            ev["best_lag_ms"] > o.lag_window_ms[1]
-            and ev["r2_best_lag"] - ev["r2_in_window_same_mode"] > o.late_margin
-            and ev["r2_best_lag"] >= o.r2_fail
-            and ev["gain_best_lag_db"] >= o.gain_fail_db
-            and ev["margin_best_lag"] > 0
-            and ev["brightens_best_lag"]
+            ev.best_lag_ms > o.lag_window_ms[1]
+            and ev.r2_best_lag - ev.r2_in_window_same_mode > o.late_margin
+            and ev.r2_best_lag >= o.r2_fail
+            and ev.gain_best_lag_db >= o.gain_fail_db
+            and ev.margin_best_lag > 0
+            and ev.brightens_best_lag
         )
         if late:
-            return (f"The face changed colour {ev['best_lag_ms']:.0f} ms after the screen did, later than a real camera "
-                    "can be: the colour response looks forged.")
-        if ev["gain_db"] < o.gain_fail_db or ev["margin"] <= o.margin_fail or ev["r2"] < o.r2_fail or not ev["brightens"]:
-            return ("The face did not change colour with this session's light sequence (a replayed or injected video "
-                    "shows another sequence or none).")
-        if _num(ev, "foreign_structure") >= o.foreign_fail:
-            return ("Besides this session's colours, the face changed colour in a pattern of its own (as a screen "
-                    "replaying another check does).")
-        if _num(ev, "step_mismatch") >= o.step_fail:
-            return ("The face followed some of this session's colours but not the others (as a replayed video of "
-                    "another check whose colours partly resemble these does).")
-        if _num(ev, "weakest_channel_gain_db") < o.channel_gain_fail_db:
-            return ("In one colour channel the face changed clearly but did not follow this session's colours (as a "
-                    "replayed video of another check whose colours match these in the other channels does).")
-        return ""
+            return LightReason.LATE, {"lag": ev.best_lag_ms}
+        if ev.gain_db < o.gain_fail_db or ev.margin <= o.margin_fail or ev.r2 < o.r2_fail or not ev.brightens:
+            return LightReason.OTHER_SEQUENCE, {}
+        if number(ev.foreign_structure) >= o.foreign_fail:
+            return LightReason.FOREIGN_PATTERN, {}
+        if number(ev.step_mismatch) >= o.step_fail:
+            return LightReason.STEP_MISMATCH, {}
+        if number(ev.weakest_channel_gain_db) < o.channel_gain_fail_db:
+            return LightReason.CHANNEL_MISMATCH, {}
+        return None
 
     def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
         """Like :meth:`evaluate`, also returning the plot series for the operator view."""
         o = self.options
-        status, ev, plots = self.analyse(session)
-        if status != "ok":
-            return result(self.name, ABSTAIN, None, status, ev), plots
+        a = self.analyse(session)
+        ev = a.evidence
+        if a.abstain is not None:
+            return result(self.name, Verdict.ABSTAIN, None, a.abstain, ev, **a.params), a.plots
         feats = self.features(ev)
         score = logistic_score(feats, o.coef, o.bias)
-        ev["features"] = feats
-        hard = self._hard_failure(ev)
-        if hard:
-            return result(self.name, FAIL, min(score, 0.05), hard, ev, hard_fail=True), plots
+        ev.features = feats
+        hard = self.hard_failure(ev)
+        if hard is not None:
+            code, params = hard
+            return result(self.name, Verdict.FAIL, min(score, 0.05), code, ev, hard_fail=True, **params), a.plots
         if score >= 0.5:
-            reason = "The face reflected this session's colours on time, with the shading of a real face."
-            return result(self.name, PASS, score, reason, ev), plots
-        reason = "The face followed the colours, but the reflection looked like a flat or glossy surface rather than a face."
-        return result(self.name, FAIL, score, reason, ev), plots
+            return result(self.name, Verdict.PASS, score, LightReason.FACE, ev), a.plots
+        return result(self.name, Verdict.FAIL, score, LightReason.FLAT_OR_GLOSSY, ev), a.plots
+
+
+STAGE = STAGES.register(
+    StageSpec("light", LightStage, LightOptions, LightEvidence, order=20, plots=True, needs_colours=True, capture_sensitive=True)
+)

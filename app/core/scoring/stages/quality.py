@@ -10,16 +10,95 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
 
 import numpy as np
 
 from app.core.challenge import Box, fit_state
-from app.core.scoring.contract import FAIL, PASS, CheckResult
+from app.core.enums import Verdict
+from app.core.scoring.contract import CheckResult
 from app.core.scoring.display import DisplayTimeline
-from app.core.scoring.features import AROUND_REGIONS, SessionData
+from app.core.scoring.evidence import UNSET, Evidence
+from app.core.scoring.features import AROUND_REGIONS, SessionData, frame_quality
+from app.core.scoring.reasons import ReasonCode
+from app.core.scoring.registry import STAGES, StageSpec
 from app.core.scoring.stages.base import SessionInput, nanmedian, result
 from app.core.scoring.stages.light import group_signal
+
+#: A hard failure with a face in fewer than this share of the frames checked means there was nothing to
+#: judge: the session could not be scored (status FAILED) rather than scored and failed.
+NO_RESPONSE_FACE_FRACTION = 0.5
+
+
+class QualityReason(ReasonCode):
+    NO_FRAMES = "quality.no_frames", "No frames were captured."
+    NO_FACE = "quality.no_face", "No face was visible for most of the check."
+    MULTIPLE_FACES = "quality.multiple_faces", "More than one face was in front of the camera."
+    GOOD = "quality.good", "One face, well lit, sharp and inside the oval."
+    POOR = "quality.poor", "Capture quality was poor: {issues}."
+
+
+class QualityIssue(StrEnum):
+    """A capture problem (the value is the phrase the reason and the evidence show)."""
+
+    OUTSIDE_OVAL = "the face did not stay inside the oval"
+    TOO_DARK = "the face was too dark"
+    OVER_EXPOSED = "the face was over-exposed"
+    BACKLIT = "the light came from behind"
+    BLURRED = "the picture was blurred"
+    EYES_CLOSED = "the eyes were closed"
+
+
+#: Capture problems that can hide a real face's colour response, and what the customer can do about them.
+LIGHT_ADVICE: dict[QualityIssue, str] = {
+    QualityIssue.OVER_EXPOSED: "reduce the light falling on the face (move away from a window or lamp)",
+    QualityIssue.TOO_DARK: "add some light in front of the face",
+    QualityIssue.BACKLIT: "turn away from the window or lamp behind",
+}
+
+
+class Hint(StrEnum):
+    """Advice for the user after the check (the value is the English text the GUI translates)."""
+
+    FACE_MISSING = "Move face in front of camera"
+    ONE_FACE = "Ensure only one face is in front of camera"
+    MOVE_BACK = "Move back"
+    MOVE_CLOSER = "Move closer"
+    BRIGHTER = "Find a brighter place"
+    NO_DIRECT_LIGHT = "Avoid direct light on the face"
+    NO_BACK_LIGHT = "Avoid a bright window or lamp behind you"
+    HOLD_STILL = "Hold still"
+    EYES_OPEN = "Keep your eyes open"
+
+
+@dataclass
+class QualityEvidence(Evidence):
+    """What the quality stage measured (fields in the result document's order)."""
+
+    frames: int = UNSET
+    frames_checked: int = UNSET
+    face_fraction: float = UNSET
+    multi_face_fraction: float = UNSET
+    fit_fraction: float = UNSET
+    size_ratio: float = UNSET
+    face_luma: float = UNSET
+    clipped_fraction: float = UNSET
+    room_luma: float = UNSET
+    sharpness: float = UNSET
+    reference_blink: float = UNSET
+    best_frame_quality: float = UNSET
+    hints: list[str] = UNSET
+    issues: list[str] = UNSET
+
+    def no_response(self) -> bool:
+        face = self.face_fraction if isinstance(self.face_fraction, (int, float)) else 0.0
+        return (face or 0.0) < NO_RESPONSE_FACE_FRACTION
+
+    def capture_advice(self) -> list[str]:
+        return [LIGHT_ADVICE[i] for i in (self.issues or []) if i in LIGHT_ADVICE]
+
+    def user_hints(self) -> list[str]:
+        return list(self.hints or [])
 
 
 @dataclass
@@ -53,15 +132,9 @@ class QualityOptions:
     max_blink: float = 0.5
 
 
-def frame_quality(d: SessionData, i: int) -> float:
-    """Quality of one frame for reference/texture use (0 without a face)."""
-    if d.n_faces[i] != 1 or not math.isfinite(d.iod[i]):
-        return 0.0
-    sharp = float(d.sharpness[i]) if math.isfinite(d.sharpness[i]) else 0.0
-    luma = float(d.luma[i]) if math.isfinite(d.luma[i]) else 0.0
-    blink = float(d.blink[i]) if math.isfinite(d.blink[i]) else 1.0
-    expo = 1.0 - min(1.0, abs(luma - 130.0) / 130.0)
-    return float(min(1.0, d.iod[i] / 120.0) * (0.5 + 0.5 * min(1.0, sharp / 200.0)) * expo * (1.0 - blink))
+def session_frame_quality(d: SessionData, i: int) -> float:
+    """Quality of frame ``i`` of a session for reference/texture use (0 without a face)."""
+    return frame_quality(int(d.n_faces[i]), float(d.iod[i]), float(d.sharpness[i]), float(d.luma[i]), float(d.blink[i]))
 
 
 class QualityStage:
@@ -80,12 +153,12 @@ class QualityStage:
         """Nothing to release."""
 
     def evaluate(self, session: SessionInput) -> CheckResult:
-        """Judge capture quality; ``evidence['hints']`` lists advice for the user."""
+        """Judge capture quality; the evidence's ``hints`` list advice for the user."""
         o = self.options
         d = session.data
         ch = session.challenge
         if d.n == 0:
-            return result(self.name, FAIL, 0.0, "No frames were captured.", {"frames": 0}, hard_fail=True)
+            return result(self.name, Verdict.FAIL, 0.0, QualityReason.NO_FRAMES, QualityEvidence(frames=0), hard_fail=True)
         timeline = DisplayTimeline.from_challenge(ch)
         if timeline is not None:
             focus = (d.t_ns >= timeline.start_ns) & (d.t_ns <= timeline.end_ns)
@@ -110,56 +183,56 @@ class QualityStage:
         room = group_signal(d.regions, AROUND_REGIONS).mean(axis=1)
         room_level = nanmedian(room[focus])
         sharp = nanmedian(d.sharpness[focus])
-        qualities = np.array([frame_quality(d, i) for i in range(d.n)])
+        qualities = np.array([session_frame_quality(d, i) for i in range(d.n)])
         best = int(np.argmax(qualities)) if d.n else -1
         best_blink = float(d.blink[best]) if best >= 0 and math.isfinite(d.blink[best]) else math.nan
-        hints: list[str] = []
-        issues: list[str] = []
-        ev: dict[str, Any] = {
-            "frames": d.n,
-            "frames_checked": n_focus,
-            "face_fraction": face_frac,
-            "multi_face_fraction": multi_frac,
-            "fit_fraction": fit_frac,
-            "size_ratio": nanmedian(sizes),
-            "face_luma": face_luma,
-            "clipped_fraction": clip,
-            "room_luma": room_level,
-            "sharpness": sharp,
-            "reference_blink": best_blink,
-            "best_frame_quality": float(qualities[best]) if best >= 0 else 0.0,
-        }
+        hints: list[Hint] = []
+        issues: list[QualityIssue] = []
+        ev = QualityEvidence(
+            frames=d.n,
+            frames_checked=n_focus,
+            face_fraction=face_frac,
+            multi_face_fraction=multi_frac,
+            fit_fraction=fit_frac,
+            size_ratio=nanmedian(sizes),
+            face_luma=face_luma,
+            clipped_fraction=clip,
+            room_luma=room_level,
+            sharpness=sharp,
+            reference_blink=best_blink,
+            best_frame_quality=float(qualities[best]) if best >= 0 else 0.0,
+        )
         if face_frac < o.min_face_fraction:
-            ev["hints"] = ["Move face in front of camera"]
-            return result(
-                self.name, FAIL, 0.0, "No face was visible for most of the check.", ev, hard_fail=True
-            )
+            ev.hints = [Hint.FACE_MISSING]
+            return result(self.name, Verdict.FAIL, 0.0, QualityReason.NO_FACE, ev, hard_fail=True)
         if multi_frac > o.max_multi_fraction or multi_focus > o.max_multi_fraction:
-            ev["hints"] = ["Ensure only one face is in front of camera"]
-            return result(self.name, FAIL, 0.0, "More than one face was in front of the camera.", ev, hard_fail=True)
+            ev.hints = [Hint.ONE_FACE]
+            return result(self.name, Verdict.FAIL, 0.0, QualityReason.MULTIPLE_FACES, ev, hard_fail=True)
         if fit_frac < o.min_fit_fraction:
             ratio = nanmedian(sizes)
-            hints.append("Move back" if math.isfinite(ratio) and ratio > 1.0 else "Move closer")
-            issues.append("the face did not stay inside the oval")
+            hints.append(Hint.MOVE_BACK if math.isfinite(ratio) and ratio > 1.0 else Hint.MOVE_CLOSER)
+            issues.append(QualityIssue.OUTSIDE_OVAL)
         if math.isfinite(face_luma) and face_luma < o.dark_luma:
-            hints.append("Find a brighter place")
-            issues.append("the face was too dark")
+            hints.append(Hint.BRIGHTER)
+            issues.append(QualityIssue.TOO_DARK)
         if math.isfinite(clip) and clip > o.bright_clip:
-            hints.append("Avoid direct light on the face")
-            issues.append("the face was over-exposed")
+            hints.append(Hint.NO_DIRECT_LIGHT)
+            issues.append(QualityIssue.OVER_EXPOSED)
         if math.isfinite(room_level) and math.isfinite(face_luma) and room_level > o.backlit_ratio * max(face_luma, 1.0):
-            hints.append("Avoid a bright window or lamp behind you")
-            issues.append("the light came from behind")
+            hints.append(Hint.NO_BACK_LIGHT)
+            issues.append(QualityIssue.BACKLIT)
         if math.isfinite(sharp) and sharp < o.min_sharpness:
-            hints.append("Hold still")
-            issues.append("the picture was blurred")
+            hints.append(Hint.HOLD_STILL)
+            issues.append(QualityIssue.BLURRED)
         if math.isfinite(best_blink) and best_blink > o.max_blink:
-            hints.append("Keep your eyes open")
-            issues.append("the eyes were closed")
-        ev["hints"] = hints
-        ev["issues"] = issues
+            hints.append(Hint.EYES_OPEN)
+            issues.append(QualityIssue.EYES_CLOSED)
+        ev.hints = list(hints)
+        ev.issues = list(issues)
         score = max(0.0, 1.0 - 0.25 * len(issues))
         if not issues:
-            return result(self.name, PASS, score, "One face, well lit, sharp and inside the oval.", ev)
-        reason = "Capture quality was poor: " + "; ".join(issues) + "."
-        return result(self.name, FAIL, score, reason, ev)
+            return result(self.name, Verdict.PASS, score, QualityReason.GOOD, ev)
+        return result(self.name, Verdict.FAIL, score, QualityReason.POOR, ev, issues="; ".join(issues))
+
+
+STAGE = STAGES.register(StageSpec("quality", QualityStage, QualityOptions, QualityEvidence, order=10))

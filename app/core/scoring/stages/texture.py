@@ -14,13 +14,41 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from app.core.enums import Verdict
 from app.core.errors import ModelError
-from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult
+from app.core.scoring.contract import CheckResult
+from app.core.scoring.evidence import UNSET, Evidence
+from app.core.scoring.reasons import ReasonCode
+from app.core.scoring.registry import STAGES, BuildContext, StageSpec
 from app.core.scoring.stages.base import SessionInput, result
 
 log = logging.getLogger(__name__)
 
 MODEL_NAMES = ("minifasnet_v2", "minifasnet_v1se")
+
+
+class TextureReason(ReasonCode):
+    MODEL_MISSING = "texture.model_missing", "The passive texture model is not installed, so skin texture was not checked."
+    #: Re-scoring a cached session that has no texture scores (calibration and the accuracy report).
+    NOT_SCORED = "texture.not_scored", "The passive texture model is not installed."
+    NO_FRAME = "texture.no_frame", "No frame was good enough for the texture check."
+    LIVE = "texture.live", "The skin texture looked like a live face."
+    FLAT = "texture.flat", "The skin texture looked like a photo or a screen."
+
+
+@dataclass
+class TextureEvidence(Evidence):
+    """What the texture stage measured (fields in the result document's order)."""
+
+    model_missing: bool = UNSET
+    detail: str = UNSET
+    scores: list[float] = UNSET
+    frames: Any = UNSET  # the frames scored (list of indices), or 0 when none was usable
+    median: float = UNSET
+
+    @property
+    def installation_missing(self) -> bool:
+        return self.model_missing is True
 
 
 class TextureModel(Protocol):
@@ -98,6 +126,21 @@ class TextureStage:
         self.missing_reason = missing_reason
 
     @classmethod
+    def build(cls, options: TextureOptions, context: BuildContext) -> "TextureStage":
+        """The registry's factory: the model offered in ``context`` (a test double), else MiniFASNet from the
+        model store when models may be loaded, else none (the stage abstains)."""
+        model = context.models.get("texture")
+        missing = ""
+        if model is None and context.load_models:
+            model, missing, versions = load_texture_model()
+            context.versions.update(versions)
+        elif model is None:
+            missing = "the texture model was not requested"
+        else:
+            context.versions["texture_model"] = type(model).__name__
+        return cls(options, model, missing)
+
+    @classmethod
     def create(cls, options: TextureOptions | None = None, model: TextureModel | None = None) -> "TextureStage":
         """Build the stage; without ``model`` MiniFASNet is loaded from the model store (or abstains)."""
         reason = ""
@@ -115,10 +158,10 @@ class TextureStage:
         if self.model is None:
             return result(
                 self.name,
-                ABSTAIN,
+                Verdict.ABSTAIN,
                 None,
-                "The passive texture model is not installed, so skin texture was not checked.",
-                {"model_missing": True, "detail": self.missing_reason},
+                TextureReason.MODEL_MISSING,
+                TextureEvidence(model_missing=True, detail=self.missing_reason),
             )
         scores = []
         used = []
@@ -138,9 +181,16 @@ class TextureStage:
     def judge(self, scores: list[float], frames: list[int]) -> CheckResult:
         """The verdict from per-frame real-face probabilities (also used when re-scoring cached sessions)."""
         if not scores:
-            return result(self.name, ABSTAIN, None, "No frame was good enough for the texture check.", {"frames": 0})
+            return result(self.name, Verdict.ABSTAIN, None, TextureReason.NO_FRAME, TextureEvidence(frames=0))
         med = float(np.median(scores))
-        ev = {"scores": list(scores), "frames": list(frames), "median": med}
+        ev = TextureEvidence(scores=list(scores), frames=list(frames), median=med)
         if med >= self.options.pass_score:
-            return result(self.name, PASS, med, "The skin texture looked like a live face.", ev)
-        return result(self.name, FAIL, med, "The skin texture looked like a photo or a screen.", ev)
+            return result(self.name, Verdict.PASS, med, TextureReason.LIVE, ev)
+        return result(self.name, Verdict.FAIL, med, TextureReason.FLAT, ev)
+
+    def not_scored(self) -> CheckResult:
+        """The abstention of a re-scored cached session without texture scores (not neutral in fusion)."""
+        return result(self.name, Verdict.ABSTAIN, None, TextureReason.NOT_SCORED)
+
+
+STAGE = STAGES.register(StageSpec("texture", TextureStage, TextureOptions, TextureEvidence, order=40))
