@@ -23,6 +23,7 @@ import dataclasses
 import logging
 import threading
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from app.core.capture.spec import open_source, parse_spec
 from app.core.challenge import Challenge
 from app.core.errors import ConfigError, LivegateError, StoreError
 from app.core.flow import CaptureStarted, CheckFlow, FlowConfig, FlowEvent, GuidanceUpdated, Outcome, Phase, PhaseChanged, Problem, Session
-from app.core.landmarks import LandmarkStage
+from app.core.models.pool import model_pool
 from app.core.recording import RecordingWriter
 from app.core.scoring.contract import Analyzer, LivenessResult, SessionContext
 from app.core.screen import ScreenState
@@ -59,8 +60,8 @@ MAINTENANCE_MS = 15 * 60 * 1000
 
 
 def default_landmarks_factory() -> LandmarkStageLike:
-    """The real MediaPipe landmark stage (video mode, up to three faces)."""
-    return LandmarkStage.create()
+    """The process's MediaPipe landmark stage (video mode, up to three faces), lent for one capture."""
+    return model_pool().landmarks()
 
 
 class LazySink(CaptureSink):
@@ -602,10 +603,14 @@ class CheckController(QObject):
             landmarks_factory=self._landmarks_factory,
             read_timeout_s=1.0,
         )
-        worker.analysed.connect(lambda w=worker: self._on_analysed(w), Qt.ConnectionType.QueuedConnection)
-        worker.failed.connect(lambda p, d, w=worker: self._on_worker_failed(w, p, d), Qt.ConnectionType.QueuedConnection)
+        # The slots hold the worker weakly: a lambda holding it strongly, connected to the worker's own
+        # signals, is a cycle through Qt that Python's collector cannot see, and kept every old
+        # worker with its source, frames and analyzer alive (the kiosk's growth per retry).
+        ref = weakref.ref(worker)
+        worker.analysed.connect(lambda r=ref: self._on_analysed(r()), Qt.ConnectionType.QueuedConnection)
+        worker.failed.connect(lambda p, d, r=ref: self._on_worker_failed(r(), p, d), Qt.ConnectionType.QueuedConnection)
         worker.opened.connect(self._on_opened, Qt.ConnectionType.QueuedConnection)
-        worker.stopped.connect(lambda w=worker: self._on_worker_stopped(w), Qt.ConnectionType.QueuedConnection)
+        worker.stopped.connect(lambda r=ref: self._on_worker_stopped(r()), Qt.ConnectionType.QueuedConnection)
         self._worker = worker
         self.last_worker = worker
         if self._sink is not None:
@@ -621,8 +626,8 @@ class CheckController(QObject):
             worker.stop()
             self._retiring.append(worker)
 
-    def _on_worker_stopped(self, worker: AnalysisWorker) -> None:
-        if worker in self._retiring:
+    def _on_worker_stopped(self, worker: AnalysisWorker | None) -> None:
+        if worker is not None and worker in self._retiring:
             self._retiring.remove(worker)
         if not self._retiring and self._pending_spec is not None:
             self._start_pending_worker()
@@ -631,13 +636,13 @@ class CheckController(QObject):
         self.source_info = info
         self.sourceOpened.emit(info)
 
-    def _on_worker_failed(self, worker: AnalysisWorker, problem: Problem, detail: str) -> None:
-        if worker is not self._worker:
+    def _on_worker_failed(self, worker: AnalysisWorker | None, problem: Problem, detail: str) -> None:
+        if worker is None or worker is not self._worker:
             return
         self.flow.camera_failed(problem, detail, monotonic_ns())
 
-    def _on_analysed(self, worker: AnalysisWorker) -> None:
-        if worker is not self._worker:
+    def _on_analysed(self, worker: AnalysisWorker | None) -> None:
+        if worker is None or worker is not self._worker:
             return
         analysis = worker.take_analysis()
         if analysis is None:

@@ -24,16 +24,17 @@ AnalyzerFactory = Callable[[SessionContext], Analyzer]
 
 
 def default_analyzer_factory(context: SessionContext) -> Analyzer:
-    """The real analyzer, imported on first use.
+    """The real analyzer, imported on first use, scoring with the process's shared models.
 
     Raises
     ------
     ImportError
         When the scoring pipeline is not part of this build.
     """
+    from app.core.models.pool import shared_session_scorer
     from app.core.scoring.pipeline import LiveAnalyzer
 
-    return LiveAnalyzer(context)
+    return LiveAnalyzer(context, scorer=shared_session_scorer())
 
 
 def make_analyzer(factory: AnalyzerFactory, context: SessionContext) -> tuple[Analyzer | None, str]:

@@ -39,6 +39,7 @@ from app.core.errors import (
 from app.core.flow import FrameAnalysis, Problem
 from app.core.guidance import measure_image
 from app.core.landmarks import LandmarkResult
+from app.core.memory import release_free_memory
 from app.core.recording import RecordingWriter
 from app.core.scoring.contract import Analyzer
 
@@ -174,6 +175,13 @@ class ThreadedSource(FrameSource):
             thread.join(timeout=3.0)
         self._thread = None
         self.inner.close()
+
+    def release_frames(self) -> None:
+        """Forget the newest frame and a stored error (after :meth:`close`; the counters stay)."""
+        self.newest.take()
+        with self._cond:
+            self._latest = None
+            self._error = None
 
 
 class LandmarkStageLike(Protocol):
@@ -378,13 +386,28 @@ class AnalysisWorker(QObject):
         finally:
             self._source = None
             if stage is not None:
-                stage.close()
+                try:
+                    stage.close()  # a pooled stage goes back to the pool, still loaded
+                except Exception:  # noqa: BLE001 - releasing must not hide the original problem
+                    log.exception("releasing the landmark stage failed")
             if source is not None:
                 try:
                     source.close()
                 except Exception:  # noqa: BLE001 - closing must not hide the original problem
                     log.exception("closing the source failed")
+            self._release()
+            release_free_memory()
             self.stopped.emit()
+
+    def _release(self) -> None:
+        """Drop every frame and buffer this capture held; only its counters stay (for the benchmark)."""
+        self.frames.take()
+        self.analyses.take()
+        with self._sink_lock:
+            self._sink = None
+        self._pending_oval = None
+        if self.capture is not None:
+            self.capture.release_frames()
 
     def _loop(self, source: FrameSource, stage: LandmarkStageLike) -> None:
         while not self._stop.is_set():
