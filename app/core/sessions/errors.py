@@ -31,12 +31,12 @@ class LockedOut(SessionError):
     Attributes
     ----------
     until:
-        POSIX time at which the lock-out ends.
+        POSIX time at which the lock-out ends (``None``: when an operator confirms).
     """
 
     exit_code = 3
 
-    def __init__(self, message: str, *, until: float) -> None:
+    def __init__(self, message: str, *, until: float | None) -> None:
         super().__init__(message)
         self.until = until
 
