@@ -20,6 +20,7 @@ import numpy as np
 from app.core.capture.frame import Frame
 from app.core.challenge import Box, face_box, inter_ocular
 from app.core.errors import ModelError
+from app.core.logs import native_output_to_log
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,9 @@ class LandmarkStage:
             output_face_blendshapes=True,
         )
         try:
-            landmarker = vision.FaceLandmarker.create_from_options(task_options)
+            # The graph's start-up notes (absl, TFLite) go to the log, not the user's terminal.
+            with native_output_to_log("face landmarker start-up"):
+                landmarker = vision.FaceLandmarker.create_from_options(task_options)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"the face landmark model {model_path} could not be loaded: {exc}") from exc
         return cls(options, landmarker)
