@@ -181,7 +181,7 @@ def bench_kiosk_soak(checks: int) -> dict[str, Any]:
     from app.gui.screenshots import wait_until
     from app.gui.window import MainWindow
 
-    from app.core.models.pool import model_pool
+    from app.core.models.pool import close_model_pool, model_pool
     from app.core.store.synthetic import make_service
 
     checks = max(SOAK_WARMUP + 1, int(checks))
@@ -250,6 +250,8 @@ def bench_kiosk_soak(checks: int) -> dict[str, Any]:
         app.processEvents()
         service.close()
         shutil.rmtree(store_dir, ignore_errors=True)
+    stages = model_pool().landmark_stages_created
+    close_model_pool()
     measured = checks - SOAK_WARMUP
     rss_end = samples[-1]
     tail = samples[SOAK_WARMUP:]
@@ -266,7 +268,7 @@ def bench_kiosk_soak(checks: int) -> dict[str, Any]:
         # Single samples swing by some 30 MB with what the last check left for the allocator; the slope says more.
         "rss_trend_mb_per_100_checks": round(100.0 * _slope(tail), 1),
         "checks_per_minute": round(60.0 * measured / max(elapsed, 1e-6), 2),
-        "landmark_stages_created": model_pool().landmark_stages_created,
+        "landmark_stages_created": stages,
     }
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app import __version__
 from app.core.errors import LivegateError
 from app.core.memory import limit_malloc_arenas
+from app.core.models.pool import close_model_pool
 from app.core.sessions import SessionService
 from app.core.settings import Settings, load_settings, replace
 from app.gui.controller import CheckController
@@ -206,6 +207,7 @@ def run_gui(args: argparse.Namespace) -> int:
     finally:
         window.controller.shutdown()  # ends an open session and drains the store thread (no-op after closeEvent)
         sessions.close()
+        close_model_pool()  # the landmark graph and onnxruntime sessions, while their runtimes still run
     del translators, smoke
     QCoreApplication.processEvents()
     return code

@@ -188,9 +188,27 @@ def model_pool() -> ModelPool:
         if _POOL is None:
             _POOL = ModelPool()
             if not _AT_EXIT:
-                atexit.register(close_model_pool)
+                _register_exit()
                 _AT_EXIT = True
         return _POOL
+
+
+def _register_exit() -> None:
+    """Close the pool at exit *before* thread pools shut down.
+
+    MediaPipe closes a landmarker through a ``concurrent.futures`` executor,
+    which refuses work once the interpreter has begun shutting down its
+    thread pools (that happens before ``atexit`` handlers run). Handlers
+    registered with ``threading`` run in reverse order, so registering after
+    ``concurrent.futures.thread`` is imported runs ours first.
+    """
+    import concurrent.futures.thread  # noqa: F401 - registers its own exit handler first
+
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        register(close_model_pool)
+    else:  # pragma: no cover - Python without the hook (it exists since 3.9)
+        atexit.register(close_model_pool)
 
 
 def close_model_pool() -> None:
