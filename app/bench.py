@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -58,10 +59,18 @@ def bench_landmarks(frames: int) -> dict[str, Any]:
 
 
 BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {"landmarks": bench_landmarks}
+#: The command-line argument each benchmark takes (default ``frames``).
+ARGUMENTS: dict[str, str] = {}
+#: Benchmarks that run only when named in ``--only`` (they take minutes).
+OPT_IN: set[str] = set()
 
 
-def register(name: str, func: Callable[[int], dict[str, Any]]) -> None:
+def register(name: str, func: Callable[[int], dict[str, Any]], *, argument: str = "frames", opt_in: bool = False) -> None:
+    """Add a benchmark; ``argument`` names the ``livegate bench`` option passed to it."""
     BENCHMARKS[name] = func
+    ARGUMENTS[name] = argument
+    if opt_in:
+        OPT_IN.add(name)
 
 
 def _load_optional() -> None:
@@ -78,10 +87,15 @@ def _load_optional() -> None:
 def run_benchmarks(args: argparse.Namespace) -> int:
     _load_optional()
     only = [n.strip() for n in (args.only or "").split(",") if n.strip()]
+    unknown = [n for n in only if n not in BENCHMARKS]
+    if unknown:
+        print(f"error: unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
     for name, func in BENCHMARKS.items():
-        if only and name not in only:
+        if (only and name not in only) or (not only and name in OPT_IN):
             continue
-        result = func(args.frames)
+        value = getattr(args, ARGUMENTS.get(name, "frames"), None)
+        result = func(int(value) if value is not None else args.frames)
         print(f"[{name}]")
         for key, value in result.items():
             print(f"  {key}: {value}")

@@ -239,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="print performance numbers")
     p.add_argument("--frames", type=int, default=150)
-    p.add_argument("--only", default="", help="comma-separated benchmark names")
+    p.add_argument("--only", default="", help="comma-separated benchmark names (kiosk-soak runs only when named)")
+    p.add_argument("--checks", type=int, default=200, help="checks of the kiosk-soak benchmark (at least 6: five warm up)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("simulate", help="render simulated sessions (live users and attacks)")

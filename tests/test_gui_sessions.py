@@ -225,7 +225,7 @@ def test_lockout_screen_after_failures_and_the_pin_override(qtbot, build) -> Non
     puppet = Puppet()
     window = build(puppet, settings=settings, clock=clock, analyzer=lambda ctx: FakeAnalyzer(ctx, "fail"))
     service = window.controller.sessions
-    service.store.add_failure(clock.now())  # an earlier failed check on this device
+    service._lockout.add_failure()  # an earlier failed check on this device (the sealed lock-out record counts it)
     run_check(qtbot, window, puppet)  # the second failure locks the device
     wait_page(qtbot, window, "result")
     assert service.lockout_status().locked

@@ -37,11 +37,14 @@ from app.core.facemesh import (  # noqa: F401 - the landmark names live with the
     eye_centres,
     inter_ocular,
 )
+from app.core.logs import native_output_to_log
 
 log = logging.getLogger(__name__)
 
 #: Blendshapes kept per face (blinks and jaw; the rest is not used).
 KEPT_BLENDSHAPES = ("eyeBlinkLeft", "eyeBlinkRight", "jawOpen")
+#: Gap (ms of model time) put between two streams sharing one video-mode landmarker.
+STREAM_GAP_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,22 @@ class LandmarkStage:
         self.options = options
         self._lm = landmarker
         self._last_ms = -1
+        #: Added to a frame's own milliseconds so that a later stream continues the model's timeline.
+        self._offset_ms = 0
+        self._stream_pending = False
+
+    def new_stream(self) -> None:
+        """The next frame starts a new stream (another check) on this reused landmarker.
+
+        MediaPipe's video mode needs timestamps that increase over the
+        landmarker's whole life, but each check's source starts its own clock
+        (a camera may restart at zero). The next frame's time is therefore
+        shifted to follow the previous stream with a gap, keeping the spacing
+        between the stream's own frames. A blank frame is shown first so that
+        no face tracked in the previous check carries over into this one:
+        a check's landmarks do not depend on the check before it.
+        """
+        self._stream_pending = True
 
     @classmethod
     def create(cls, options: LandmarkOptions | None = None) -> "LandmarkStage":
@@ -149,7 +168,9 @@ class LandmarkStage:
             output_face_blendshapes=True,
         )
         try:
-            landmarker = vision.FaceLandmarker.create_from_options(task_options)
+            # The graph's start-up notes (absl, TFLite) go to the log, not the user's terminal.
+            with native_output_to_log("face landmarker start-up"):
+                landmarker = vision.FaceLandmarker.create_from_options(task_options)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"the face landmark model {model_path} could not be loaded: {exc}") from exc
         return cls(options, landmarker)
@@ -164,7 +185,16 @@ class LandmarkStage:
         rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         if self.options.video_mode:
-            ts_ms = frame.t_ns // 1_000_000
+            frame_ms = frame.t_ns // 1_000_000
+            if self._stream_pending:
+                self._stream_pending = False
+                if self._last_ms >= 0:
+                    blank_ms = self._last_ms + STREAM_GAP_MS
+                    blank = np.zeros_like(rgb)
+                    self._lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=blank), int(blank_ms))
+                    self._last_ms = blank_ms
+                    self._offset_ms = blank_ms + STREAM_GAP_MS - frame_ms
+            ts_ms = frame_ms + self._offset_ms
             if ts_ms <= self._last_ms:
                 ts_ms = self._last_ms + 1  # MediaPipe needs strictly increasing timestamps
             self._last_ms = ts_ms

@@ -9,6 +9,11 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.core import paths
 
@@ -47,3 +52,53 @@ def setup_logging(level: int = logging.INFO, *, console: bool = True) -> None:
         stream.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         root.addHandler(stream)
     root._livegate_configured = True  # type: ignore[attr-defined]
+
+
+_NATIVE_LOCK = threading.Lock()
+
+
+@contextmanager
+def native_output_to_log(what: str, logger: logging.Logger | None = None) -> Iterator[None]:
+    """Send what native libraries write to the process's stderr meanwhile to the log (not the terminal).
+
+    MediaPipe, absl, TFLite and onnxruntime print their start-up notes
+    straight to file descriptor 2 ("Logging before InitGoogle()", "Created
+    TensorFlow Lite XNNPACK delegate", graph notes), which no Python logging
+    setting reaches. While a model loads, descriptor 2 points at a temporary
+    file; afterwards each line is logged at INFO as ``what: line``. Python
+    output written in that short window lands in the log as well, never lost.
+    Where descriptors cannot be redirected, nothing changes.
+    """
+    log = logger or logging.getLogger("livegate.native")
+    with _NATIVE_LOCK:
+        try:
+            sys.stderr.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+        try:
+            saved = os.dup(2)
+        except OSError:
+            yield
+            return
+        try:
+            capture = tempfile.TemporaryFile()
+        except OSError:
+            os.close(saved)
+            yield
+            return
+        with capture:
+            os.dup2(capture.fileno(), 2)
+            try:
+                yield
+            finally:
+                try:
+                    sys.stderr.flush()
+                except (AttributeError, OSError, ValueError):
+                    pass
+                os.dup2(saved, 2)
+                os.close(saved)
+                capture.seek(0)
+                text = capture.read().decode("utf-8", errors="replace")
+                for line in text.splitlines():
+                    if line.strip():
+                        log.info("%s: %s", what, line.rstrip())

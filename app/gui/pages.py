@@ -775,6 +775,20 @@ class LockoutPage(QWidget):
         if changed:
             announce(self.body, f"{self.title.text()}. {text}")
 
+    def show_needs_operator(self, *, override_available: bool) -> None:
+        """Render a pause that only an operator ends (the device's lock-out record was removed or altered)."""
+        self.minutes = 0
+        text = self.tr("Checks on this device are paused until a member of staff confirms it with the operator PIN.")
+        changed = text != self.body.text()
+        self.body.setText(text)
+        if override_available:
+            self.note.setText("")
+        else:
+            self.note.setText(self.tr("No operator PIN is set on this device, so the pause cannot be ended early."))
+        self.override.setVisible(override_available)
+        if changed:
+            announce(self.body, f"{self.title.text()}. {text}")
+
 class AttractPage(QWidget):
     """Kiosk idle screen: an invitation with a gently pulsing oval. Any key or touch leaves it."""
 

@@ -271,11 +271,64 @@ class MainWindow(QMainWindow):
         self._settings_dialog = dialog
 
     def apply_settings(self, settings: Settings) -> None:
-        """Use saved settings from now on."""
+        """Use saved settings from now on.
+
+        Changes to the lock-out (and to the operator PIN that guards it) take
+        effect only after the operator PIN in force confirms them; without it
+        they are taken back out of the saved settings.
+        """
+        previous = self.settings
         self.controller.apply_settings(settings)
         self.flash.attenuation = settings.flash_attenuation
         self.start_page.set_challenge(settings.challenge)
         self.refresh_cameras()
+        sessions = self.controller.sessions
+        if sessions is not None and sessions.lockout_changes_pending():
+            self._confirm_lockout_settings(previous, settings)
+
+    def _confirm_lockout_settings(self, previous: Settings, settings: Settings) -> None:
+        sessions = self.controller.sessions
+        assert sessions is not None
+
+        def confirm(pin: str) -> bool:
+            try:
+                sessions.confirm_lockout_settings(pin)
+            except PinRejected as exc:
+                log.warning("lock-out settings change refused: %s", exc)
+                return False
+            except StoreError as exc:
+                log.error("lock-out settings change could not be stored: %s", exc)
+                return False
+            return True
+
+        dialog = PinDialog(
+            previous.kiosk_pin_hash or settings.kiosk_pin_hash,
+            self,
+            verifier=confirm,
+            prompt=self.tr("Enter the operator PIN to change the lock-out settings."),
+        )
+        dialog.rejected.connect(lambda: self._revert_lockout_settings(previous))
+        dialog.open()
+        self._pin_dialog = dialog
+
+    def _revert_lockout_settings(self, previous: Settings) -> None:
+        """The PIN was not given: the lock-out fields and the PIN go back to what is in force."""
+        current = self.settings
+        reverted = replace(
+            current,
+            lockout_enabled=previous.lockout_enabled,
+            lockout_failures=previous.lockout_failures,
+            lockout_window_s=previous.lockout_window_s,
+            lockout_duration_s=previous.lockout_duration_s,
+            kiosk_pin_hash=previous.kiosk_pin_hash,
+        )
+        log.warning("lock-out settings change not confirmed with the operator PIN; the previous ones stay in force")
+        if self.settings_path is not None:
+            try:
+                save_settings(reverted, self.settings_path)
+            except OSError as exc:
+                log.warning("settings not saved: %s", exc)
+        self.controller.apply_settings(reverted)
 
     def open_operator_menu(self) -> None:
         """Kiosk: PIN prompt, then the operator menu."""
@@ -316,6 +369,11 @@ class MainWindow(QMainWindow):
         """Update the remaining time; back to the start screen once the lock-out is over."""
         if not show and self.page_name != "lockout":
             self._lockout_timer.stop()
+            return
+        if self._lockout is not None and self._lockout.needs_operator:
+            self.lockout_page.show_needs_operator(override_available=bool(self.settings.kiosk_pin_hash))
+            if show:
+                self._show("lockout")
             return
         minutes = self.lockout_minutes()
         if minutes <= 0:

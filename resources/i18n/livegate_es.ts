@@ -494,6 +494,10 @@
         <source>No operator PIN is set on this device, so the pause cannot be ended early.</source>
         <translation>En este dispositivo no hay ningún PIN de operador, así que la pausa no se puede terminar antes.</translation>
     </message>
+    <message>
+        <source>Checks on this device are paused until a member of staff confirms it with the operator PIN.</source>
+        <translation>Las comprobaciones en este dispositivo están en pausa hasta que un miembro del personal lo confirme con el PIN de operador.</translation>
+    </message>
 </context>
 <context>
     <name>Main</name>
@@ -514,6 +518,10 @@
     <message>
         <source>Livegate face check</source>
         <translation>Livegate: comprobación facial</translation>
+    </message>
+    <message>
+        <source>Enter the operator PIN to change the lock-out settings.</source>
+        <translation>Introduzca el PIN de operador para cambiar los ajustes de bloqueo.</translation>
     </message>
     <message>
         <source>Enter the operator PIN to end the pause.</source>

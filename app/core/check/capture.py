@@ -41,7 +41,9 @@ from app.core.errors import (
     SourceEnded,
 )
 from app.core.guidance import measure_image
-from app.core.landmarks import LandmarkResult, LandmarkStage
+from app.core.landmarks import LandmarkResult
+from app.core.memory import release_free_memory
+from app.core.models.pool import model_pool, shared_session_scorer
 from app.core.recording import RecordingWriter
 from app.core.scoring.contract import Analyzer, SessionContext
 from app.core.scoring.pipeline import AnalyzerDriver, LiveAnalyzer
@@ -55,8 +57,8 @@ AnalyzerFactory = Callable[[SessionContext], Analyzer]
 
 
 def default_analyzer_factory(context: SessionContext) -> Analyzer:
-    """The real analyzer (:class:`~app.core.scoring.pipeline.LiveAnalyzer`)."""
-    return LiveAnalyzer(context)
+    """The real analyzer (:class:`~app.core.scoring.pipeline.LiveAnalyzer`), scoring with the process's shared models."""
+    return LiveAnalyzer(context, scorer=shared_session_scorer())
 
 
 class LandmarkStageLike(Protocol):
@@ -72,8 +74,8 @@ class LandmarkStageLike(Protocol):
 
 
 def default_landmarks_factory() -> LandmarkStageLike:
-    """The real MediaPipe landmark stage (video mode, up to three faces)."""
-    return LandmarkStage.create()
+    """The process's MediaPipe landmark stage (video mode, up to three faces), lent for one capture."""
+    return model_pool().landmarks()
 
 
 class LatestSlot(Generic[T]):
@@ -205,6 +207,13 @@ class ThreadedSource(FrameSource):
         finally:
             self._thread = None
             self.inner.close()
+
+    def release_frames(self) -> None:
+        """Forget the newest frame and a stored error (after :meth:`close`; the counters stay)."""
+        self.newest.take()
+        with self._cond:
+            self._latest = None
+            self._error = None
 
 
 class CaptureSink:
@@ -420,16 +429,29 @@ class CaptureEpoch:
             self._on_failed(Problem.RUNTIME, f"{type(exc).__name__}: {exc}")
         finally:
             self._source = None
-            try:
-                if stage is not None:
-                    stage.close()
-            finally:
-                if source is not None:
-                    try:
-                        source.close()  # joins the capture thread
-                    except Exception:  # noqa: BLE001 - closing must not hide the original problem
-                        log.exception("closing the source failed")
-                self._on_stopped()
+            if stage is not None:
+                try:
+                    stage.close()  # a pooled stage goes back to the pool, still loaded
+                except Exception:  # noqa: BLE001 - releasing must not hide the original problem
+                    log.exception("releasing the landmark stage failed")
+            if source is not None:
+                try:
+                    source.close()  # joins the capture thread
+                except Exception:  # noqa: BLE001 - closing must not hide the original problem
+                    log.exception("closing the source failed")
+            self._release()
+            release_free_memory()
+            self._on_stopped()
+
+    def _release(self) -> None:
+        """Drop every frame and buffer this capture held; only its counters stay (for the benchmark)."""
+        self.frames.take()
+        self.analyses.take()
+        with self._sink_lock:
+            self._sink = None
+        self._pending_oval = None
+        if self.capture is not None:
+            self.capture.release_frames()
 
     def _loop(self, source: FrameSource, stage: LandmarkStageLike) -> None:
         while not self._stop.is_set():

@@ -57,6 +57,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from app.core.errors import ModelError
+from app.core.logs import native_output_to_log
 from app.core.models.pth_legacy import load_legacy_pth
 
 __all__ = [
@@ -597,7 +598,8 @@ class PassiveTextureModel:
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
             try:
-                session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+                with native_output_to_log(f"onnxruntime start-up ({arch})"):
+                    session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime raises its own exception types
                 raise ModelError(f"cannot load the {arch} model {path}: {exc}") from exc
             inputs = session.get_inputs()

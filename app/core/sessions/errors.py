@@ -31,18 +31,22 @@ class LockedOut(SessionError):
     Attributes
     ----------
     until:
-        POSIX time at which the lock-out ends.
+        POSIX time at which the lock-out ends (``None``: when an operator confirms).
     """
 
     exit_code = 3
 
-    def __init__(self, message: str, *, until: float) -> None:
+    def __init__(self, message: str, *, until: float | None) -> None:
         super().__init__(message)
         self.until = until
 
 
 class PinRejected(SessionError):
     """The operator PIN is wrong, or none is set."""
+
+
+class WrongPin(PinRejected):
+    """The operator PIN given is not the one in force (counted by the attempt limit)."""
 
 
 class NoKioskAttached(SessionError):

@@ -25,8 +25,8 @@ from app import __version__
 from app.core.errors import StoreError
 from app.core.scoring.contract import ImageOut, LivenessResult
 from app.core.sessions.clock import Clock, SystemClock, iso_utc
-from app.core.sessions.errors import LockedOut, NoKioskAttached, PinRejected, SessionExpired, SessionNotFound, SessionStateError
-from app.core.sessions.lockout import LockoutPolicy, LockoutStatus
+from app.core.sessions.errors import LockedOut, NoKioskAttached, PinRejected, SessionExpired, SessionNotFound, SessionStateError, WrongPin
+from app.core.sessions.lockout import LockoutBook, LockoutPolicy, LockoutStatus
 from app.core.sessions.model import (
     CREATED,
     ERROR,
@@ -134,10 +134,13 @@ class SessionService:
         self.in_progress_timeout_s = float(in_progress_timeout_s)
         self._listeners: list[tuple[Listener, bool]] = []
         self._listeners_lock = threading.Lock()
-        self._lockout_lock = threading.Lock()
         store_dir = getattr(store, "data_dir", None) or store.root
         #: Wrong operator PINs wait longer and longer, across restarts.
         self.pin_throttle = PinThrottle(Path(store_dir) / ATTEMPTS_FILE, clock=self.clock.now)
+        #: The sealed lock-out record; checked at start (a removed or altered one locks until confirmed).
+        self._lockout = LockoutBook(store, self._settings, self.clock)
+        self._lockout.adopt_first_pin(self._settings)
+        self._report_pending_lockout()
         if store.owner:
             # Only the store's owner repairs and purges on opening; a reader or a one-off command never does.
             self.maintain(force_purge=True)
@@ -198,13 +201,62 @@ class SessionService:
         return self._settings
 
     def update_settings(self, settings: Settings) -> None:
-        """Use new app settings (sessions already created keep theirs)."""
+        """Use new app settings (sessions already created keep theirs).
+
+        The lock-out policy and the operator PIN that guards it are not taken
+        from here: they change only through :meth:`confirm_lockout_settings`
+        (the first PIN ever set is the exception: it is adopted at once).
+        """
         self._settings = settings
+        self._lockout.adopt_first_pin(settings)
+        self._report_pending_lockout()
+
+    def _report_pending_lockout(self) -> None:
+        pending = self._lockout.pending(self._settings)
+        if pending:
+            log.warning("lock-out settings not in force until confirmed with the operator PIN: %s", ", ".join(pending))
 
     @property
     def policy(self) -> LockoutPolicy:
-        """The lock-out policy from the settings."""
-        return LockoutPolicy.from_settings(self._settings)
+        """The lock-out policy in force (sealed in the store; see :meth:`confirm_lockout_settings`)."""
+        return self._lockout.record.policy
+
+    def lockout_changes_pending(self) -> list[str]:
+        """Lock-out settings (or the operator PIN) changed in the settings but not yet confirmed with the PIN."""
+        return self._lockout.pending(self._settings)
+
+    def confirm_lockout_settings(self, pin: str) -> None:
+        """Put the settings' lock-out policy and operator PIN in force.
+
+        Parameters
+        ----------
+        pin:
+            The operator PIN in force so far (for the first PIN ever set: that PIN).
+
+        Raises
+        ------
+        PinRejected
+            When no PIN is set or the PIN is wrong; the previous policy stays in force.
+        """
+        self._with_pin_limit(pin, lambda: self._lockout.confirm_settings(pin, self._settings))
+
+    def _with_pin_limit(self, pin: str, action: Callable[[], None]) -> None:
+        """Run ``action`` (which checks ``pin``) within the wrong-PIN attempt limit.
+
+        A wrong PIN counts towards the limit; while a wait is running even the right PIN is not tried.
+        """
+
+        def attempt() -> bool:
+            try:
+                action()
+            except WrongPin:
+                return False
+            return True
+
+        check = self.pin_throttle.attempt(attempt, pin=pin)
+        if not check.ok:
+            wait = f"; the next attempt is possible in {math.ceil(check.wait_s)} s" if check.wait_s > 0 else ""
+            raise PinRejected(f"the PIN is wrong or was tried too often{wait}")
 
     def subscribe(self, listener: Listener, *, kiosk: bool = False) -> Callable[[], None]:
         """Call ``listener(event)`` on every session event; returns a function that unsubscribes.
@@ -649,57 +701,28 @@ class SessionService:
         self.expire_due()
         last = self.store.get_state("last_purge")
         now = self.clock.now()
-        if force_purge or last is None or now - float(last) >= PURGE_INTERVAL_S:
+        # A last purge "in the future" means the clock was set back (or had been set forward): purge now
+        # rather than wait for the wall clock to catch up.
+        if force_purge or last is None or now - float(last) >= PURGE_INTERVAL_S or float(last) > now:
             if self.store.owner or force_purge:
                 self.purge()
 
     # --- lock-out ------------------------------------------------------------------------
 
-    def _lock_until(self) -> float:
-        raw = self.store.get_state("lockout_until")
-        return float(raw) if raw else 0.0
-
     def lockout_status(self) -> LockoutStatus:
         """The device's lock-out state now."""
-        policy = self.policy
-        now = self.clock.now()
-        until = self._lock_until()
-        reset_raw = self.store.get_state("lockout_reset_at")
-        window_start = max(now - policy.window_s, float(reset_raw) if reset_raw else 0.0)
-        recent = self.store.failures_since(window_start)
-        if policy.enabled and now < until:
-            minutes = max(1, int(round((until - now) / 60)))
-            return LockoutStatus(
-                True,
-                until,
-                recent,
-                policy.failures,
-                f"Too many unsuccessful checks on this device. Please try again in about {minutes} minute(s) or ask staff for help.",
-            )
-        return LockoutStatus(False, None, recent, policy.failures, "")
+        return self._lockout.status()
 
     def _check_lockout(self) -> None:
         status = self.lockout_status()
         if status.locked:
-            assert status.until is not None
             raise LockedOut(status.message, until=status.until)
 
     def _record_failure(self, now: float) -> None:
-        policy = self.policy
-        with self._lockout_lock:
-            self.store.add_failure(now)
-            if not policy.enabled:
-                return
-            reset_raw = self.store.get_state("lockout_reset_at")
-            window_start = max(now - policy.window_s, float(reset_raw) if reset_raw else 0.0)
-            if self.store.failures_since(window_start) >= policy.failures and now >= self._lock_until():
-                until = now + policy.duration_s
-                self.store.set_state("lockout_until", repr(until))
-                self.store.set_state("lockout_reset_at", repr(now))
-                log.warning("device locked out until %s after %d failed checks", iso_utc(until), policy.failures)
+        self._lockout.add_failure()
 
     def override_lockout(self, pin: str) -> None:
-        """End a lock-out early with the operator PIN.
+        """End a lock-out early with the operator PIN (also confirms a device whose lock-out record was removed).
 
         Raises
         ------
@@ -707,19 +730,8 @@ class SessionService:
             When no PIN is set, the PIN is wrong, or too many wrong PINs were
             tried lately (the message says how long to wait).
         """
-        stored = self._settings.kiosk_pin_hash
-        if not stored:
-            raise PinRejected("no operator PIN is set; set one in the settings to allow overriding a lock-out")
-        check = self.pin_throttle.check(pin, stored)
-        if not check.ok:
-            log.warning("lock-out override refused: wrong PIN or too many attempts")
-            wait = f"; the next attempt is possible in {math.ceil(check.wait_s)} s" if check.wait_s > 0 else ""
-            raise PinRejected(f"the PIN is wrong or was tried too often{wait}")
-        now = self.clock.now()
-        with self._lockout_lock:
-            self.store.set_state("lockout_until", "0")
-            self.store.set_state("lockout_reset_at", repr(now))
-        log.warning("lock-out overridden by an operator at %s", iso_utc(now))
+        self._with_pin_limit(pin, lambda: self._lockout.override(pin, self._settings))
+        log.warning("lock-out overridden by an operator at %s", iso_utc(self.clock.now()))
 
     # --- keys ----------------------------------------------------------------------------
 
