@@ -119,7 +119,7 @@ def _landmark_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from app.bench import run_benchmarks
+    from app.devtools.bench import run_benchmarks
 
     return run_benchmarks(args)
 
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("outdir", type=Path)
     p.add_argument("--small", type=Path, default=None, metavar="DIR", help="also write copies under 150 KB to DIR (docs)")
     p.add_argument("--only", default="", help="comma-separated scenarios: start,hints,light,leave,problems,sessions,kiosk,spanish,access")
-    p.set_defaults(func=_delegate("app.gui.screenshots", "run"))
+    p.set_defaults(func=_delegate("app.devtools.screenshots", "run"))
 
     p = sub.add_parser("sessions", help="session history: list, show, export, purge, delete")
     p.add_argument("action", choices=["list", "show", "export", "purge", "delete"])

@@ -30,7 +30,7 @@ from app.core.api.app import HostPolicy, create_app
 from app.core.api.guard import ServerLimits
 from app.core.api.server import ApiServer
 from app.core.sessions import ManualClock
-from app.core.store.synthetic import make_service
+from app.devtools.synthetic_results import make_service
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)

@@ -20,10 +20,11 @@ from app.core.api.app import MAX_BODY, create_app
 from app.core.api.openapi import render
 from app.core.api.server import ApiServer, check_bind_address
 from app.core.errors import ApiError, ConfigError
-from app.core.sessions import ManualClock, SessionEvent
+from app.core.sessions import ManualClock
+from app.core.sessions.service import SessionEvent
 from app.core.settings import Settings
 from app.core.store.signing import verify_document
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 with warnings.catch_warnings():
     # starlette 1.x prefers httpx2 for its test client; httpx works the same here.

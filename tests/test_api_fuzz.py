@@ -30,7 +30,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from app.core.api.app import create_app
 from app.core.sessions import ManualClock
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)

@@ -26,7 +26,7 @@ from app.core.scoring.contract import ImageOut, LivenessResult, SessionContext
 from app.core.scoring.pipeline import AnalyzerDriver
 from app.core.screen import ScreenState
 from app.core.settings import Settings
-from app.core.store.synthetic import make_service
+from app.devtools.synthetic_results import make_service
 
 IMAGE = np.random.default_rng(1).integers(70, 190, (480, 640, 3), dtype=np.uint8)
 

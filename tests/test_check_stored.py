@@ -11,10 +11,11 @@ import pytest
 from app.core.check.flow import Outcome
 from app.core.check.stored import InlineStoreExecutor, RecordState, StoredCheck, StoredCheckListener, StoreProblem
 from app.core.errors import StoreError
-from app.core.sessions import LockoutStatus, SessionService, SessionSettings
+from app.core.sessions import LockoutStatus, SessionSettings
+from app.core.sessions.service import SessionService
 from app.core.sessions import Session as StoredSession
 from app.core.settings import Settings
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 
 class Recorder(StoredCheckListener):

@@ -89,7 +89,7 @@ class Centre:
         """An enrolled kiosk: (session service, sender - not started)."""
         from app.core.fleet.outbox import Outbox, Sender
         from app.core.settings import Settings
-        from app.core.store.synthetic import make_service
+        from app.devtools.synthetic_results import make_service
 
         settings = Settings(lockout_enabled=False, retention_days=retention_days)
         service = make_service(self.root / f"{branch}-{device}", settings=settings, clock=clock)
@@ -139,7 +139,7 @@ def centre(servers: tuple[PostgresCluster, S3Server], head_office: Any, tmp_path
 
 def finish_sessions(service: Any, count: int, *, seed: int = 0, audit: int = 1) -> list[str]:
     """``count`` finished sessions with signed results (small images keep the test quick)."""
-    from app.core.store.synthetic import synthetic_result
+    from app.devtools.synthetic_results import synthetic_result
 
     ids = []
     for i in range(count):
@@ -552,7 +552,7 @@ def test_bad_fleet_settings_are_one_line_errors(tmp_path: Path, monkeypatch: pyt
 def test_outbox_is_filled_by_the_store_only_after_enrolment(tmp_path: Path) -> None:
     from app.core.fleet.outbox import Outbox
     from app.core.settings import Settings
-    from app.core.store.synthetic import make_service
+    from app.devtools.synthetic_results import make_service
 
     service = make_service(tmp_path, settings=Settings(lockout_enabled=False))
     outbox = Outbox(service.store)

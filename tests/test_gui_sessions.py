@@ -27,9 +27,10 @@ from app.core.errors import CameraBusy, StoreError
 from app.core.check.flow import FlowConfig
 from app.core.guidance import Hint
 from app.core.scoring.contract import SessionContext
-from app.core.sessions import ManualClock, SessionNotFound, SessionService, hash_pin
+from app.core.sessions import ManualClock, SessionNotFound, hash_pin
+from app.core.sessions.service import SessionService
 from app.core.settings import Settings
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 from app.gui.controller import CheckController
 from app.gui.kiosk import OperatorMenu, PinDialog
 from app.gui.main import ApiHost, api_requested

@@ -12,7 +12,7 @@ from app.core.sessions import LockedOut, ManualClock, PinRejected, hash_pin
 from app.core.sessions.lockout import JOURNAL_NAME, RECORD_KEY
 from app.core.settings import Settings, load_settings, replace
 from app.core.store.db import DB_NAME
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 PIN = "246813"
 PIN_HASH = hash_pin(PIN, salt=b"0123456789abcdef")

@@ -12,7 +12,7 @@ from app.core.sessions import ManualClock
 from app.core.sessions.lockout import RECORD_KEY
 from app.core.settings import Settings, load_settings, replace
 from app.core.store.db import DB_NAME
-from app.core.store.synthetic import make_service
+from app.devtools.synthetic_results import make_service
 from app.gui.kiosk import PinDialog
 from test_gui_screens import Puppet
 from test_gui_sessions import PIN_HASH, build, wait_page  # noqa: F401 - build is a fixture

@@ -168,7 +168,7 @@ def test_the_process_pool_is_released_cleanly_at_exit(tmp_path) -> None:
 
     script = tmp_path / "use_pool.py"
     script.write_text(
-        "from app.bench import sample_face_frame\n"
+        "from app.devtools.bench import sample_face_frame\n"
         "from app.core.capture.frame import Frame\n"
         "import threading\n"
         "from app.core.models.pool import model_pool\n"

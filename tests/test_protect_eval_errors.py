@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.core.recording import RecordingWriter
-from app.core.scoring.synthetic import SynthSpec, make_session
+from app.devtools.synthetic_sessions import SynthSpec, make_session
 
 
 def _good_recording(path: Path) -> Path:

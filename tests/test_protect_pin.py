@@ -23,7 +23,7 @@ from app.core.sessions.pin import (
     new_pin_problem,
     verify_pin,
 )
-from app.core.store.synthetic import make_service
+from app.devtools.synthetic_results import make_service
 
 
 @pytest.fixture(autouse=True)

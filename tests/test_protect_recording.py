@@ -15,7 +15,7 @@ import pytest
 from app.core.capture.frame import Frame
 from app.core.recording import Recording, RecordingWriter
 from app.core.sessions import ManualClock
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Start of every JPEG OpenCV writes: SOI, APP0, "JFIF" (10 bytes: never by chance in ciphertext).

@@ -10,7 +10,7 @@ import pytest
 
 from app.cli import main as cli_main
 from app.core.store.signing import MAX_DEPTH, ResultSigner, image_location, parse_strict, verify_document
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 
 @pytest.fixture()

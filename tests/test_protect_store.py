@@ -17,7 +17,7 @@ from app.cli import main as cli_main
 from app.core.errors import StoreError
 from app.core.sessions import ManualClock
 from app.core.store.db import SCHEMA_VERSION, open_store
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = "CUSTOMER-REF-7d1e9a"

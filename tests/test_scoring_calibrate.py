@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from app.core.scoring.calibrate import FUSION_INPUTS, CachedSession, calibrate, fit_logistic
+from app.devtools.calibrate import FUSION_INPUTS, CachedSession, calibrate, fit_logistic
 from app.core.scoring.config import ScoringConfig
-from app.core.scoring.synthetic import SynthSpec, make_session_input
+from app.devtools.synthetic_sessions import SynthSpec, make_session_input
 
 
 def _session(kind: str, shape: str, seed: int, texture: float) -> CachedSession:

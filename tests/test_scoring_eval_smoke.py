@@ -1,6 +1,6 @@
 """Smoke evaluation: one simulated session through `livegate eval` and `livegate verify`.
 
-The full accuracy run is a command (`python -m app.core.scoring.accuracy`), not a test.
+The full accuracy run is a command (`python -m app.devtools.accuracy`), not a test.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_verify_json_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture
     """`livegate verify --json` on a small hand-made recording (no real face: the check cannot pass)."""
     from app.cli import main
     from app.core.recording import RecordingWriter
-    from app.core.scoring.synthetic import SynthSpec, make_session
+    from app.devtools.synthetic_sessions import SynthSpec, make_session
 
     session = make_session(SynthSpec(kind="live", seed=4, approach_s=1.0), width=320, height=240)
     rec = tmp_path / "s.lgrec"
@@ -69,7 +69,7 @@ def test_verify_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_accuracy_doc_names_seed_ranges_per_suite() -> None:
-    from app.core.scoring.accuracy import seed_ranges
+    from app.devtools.accuracy import seed_ranges
 
     assert seed_ranges([9001, 7000, 7001, 9000, 7002]) == "7000-7002, 9000-9001"
     assert seed_ranges([5]) == "5"

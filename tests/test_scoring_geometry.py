@@ -16,7 +16,7 @@ from app.core.scoring.stages.geometry import (
     nose_growth,
     plane_parallax,
 )
-from app.core.scoring.synthetic import SynthSpec, make_session_input, project, rotation, template_points
+from app.devtools.synthetic_sessions import SynthSpec, make_session_input, project, rotation, template_points
 
 
 def test_homography_is_recovered_exactly_on_a_plane() -> None:

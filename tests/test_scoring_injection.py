@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.core.scoring.contract import FAIL
 from app.core.scoring.stages.injection import InjectionStage
-from app.core.scoring.synthetic import SynthSpec, make_session_input
+from app.devtools.synthetic_sessions import SynthSpec, make_session_input
 
 
 def test_a_duplicated_frame_stream_trips_injection() -> None:

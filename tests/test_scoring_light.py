@@ -18,7 +18,7 @@ from app.core.scoring.stages.light import (
     step_mismatch,
     trend_basis,
 )
-from app.core.scoring.synthetic import SynthSpec, make_session_input
+from app.devtools.synthetic_sessions import SynthSpec, make_session_input
 
 
 def test_timeline_ramps_during_the_wipe() -> None:

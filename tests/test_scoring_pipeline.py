@@ -13,7 +13,7 @@ from app.core.landmarks import LandmarkResult
 from app.core.recording import RecordingWriter, strip_labels
 from app.core.scoring.contract import LivenessResult, SessionContext
 from app.core.scoring.pipeline import FrameKeeper, LiveAnalyzer, SessionScorer, analyse_recording
-from app.core.scoring.synthetic import SynthSession, SynthSpec, make_session
+from app.devtools.synthetic_sessions import SynthSession, SynthSpec, make_session
 
 
 @pytest.fixture(scope="module")

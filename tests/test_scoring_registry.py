@@ -18,7 +18,7 @@ from app.core.scoring.reasons import ReasonCode
 from app.core.scoring.registry import STAGES, StageRegistry, StageSpec
 from app.core.scoring.stages.base import SessionInput, result
 from app.core.scoring.stages.light import LightEvidence
-from app.core.scoring.synthetic import SynthSpec, make_session_input
+from app.devtools.synthetic_sessions import SynthSpec, make_session_input
 
 
 # -- a throwaway stage: everything it needs lives here, nothing else is edited ----------------------------

@@ -17,15 +17,15 @@ from app.core.sessions import (
     ManualClock,
     NoKioskAttached,
     PinRejected,
-    SessionEvent,
     SessionExpired,
     SessionNotFound,
     SessionSettings,
     SessionStateError,
     hash_pin,
 )
+from app.core.sessions.service import SessionEvent
 from app.core.settings import Settings, replace
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 
 @pytest.fixture()

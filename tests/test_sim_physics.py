@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.core.simulate import open_sim_source
-from app.core.simulate.probe import QUICK, scripted_screen, step_response, trace
+from app.devtools.sim_probe import QUICK, scripted_screen, step_response, trace
 
 T0 = 10**12
 LATENCY_FRAMES = 2  # QUICK sets latency_ms=66.7

@@ -13,7 +13,7 @@ import pytest
 
 from app.cli import main as cli_main
 from app.core.store.signing import load_public_pem, verify_document, key_id
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 
 @pytest.fixture()
@@ -110,7 +110,7 @@ def test_delete_and_purge(sessions: dict[str, str], data_dir: Path, capsys: pyte
     assert [s["SessionId"] for s in json.loads(capsys.readouterr().out)] == [sessions["waiting"]]
 
 
-@pytest.mark.parametrize("module", ["app.core.store.cli", "app.core.api.cli", "app.core.sessions", "app.core.store.soak"])
+@pytest.mark.parametrize("module", ["app.core.store.cli", "app.core.api.cli", "app.core.sessions", "app.core.sessions.service", "app.core.store.db", "app.devtools.store_soak"])
 def test_entry_modules_import_first(module: str) -> None:
     """The CLI imports these lazily and first: no import cycle may depend on a warm interpreter."""
     import subprocess

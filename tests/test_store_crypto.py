@@ -20,7 +20,7 @@ from app.core.sessions import ManualClock
 from app.core.store import IntegrityError, KeyStore
 from app.core.store import crypto
 from app.core.store.signing import ResultSigner, canonical_json, verify_document
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 
 @pytest.fixture()

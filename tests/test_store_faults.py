@@ -18,7 +18,7 @@ from app.core.sessions import ERROR, IN_PROGRESS, SUCCEEDED, ManualClock
 from app.core.store import files as store_files
 from app.core.store.db import SCHEMA_VERSION, SessionStore
 from app.core.store.files import TEMP_PREFIX
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ _WRITER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from app.core.store import files as store_files
-    from app.core.store.synthetic import make_service, synthetic_result
+    from app.devtools.synthetic_results import make_service, synthetic_result
 
     root, point = Path(sys.argv[1]), sys.argv[2]
     service = make_service(root)

@@ -33,7 +33,8 @@ from app.core.check.live import CheckListener, LandmarksFactory, LiveCheck, Sour
 from app.core.check.stored import StoreProblem
 from app.core.guidance import Guidance
 from app.core.screen import ScreenState
-from app.core.sessions import LockoutStatus, SessionEvent, SessionService
+from app.core.sessions import LockoutStatus
+from app.core.sessions.service import SessionEvent, SessionService
 from app.core.sessions import Session as StoredSession
 from app.core.settings import Settings
 from app.gui.plots import SessionTrace

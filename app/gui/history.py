@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.sessions import STATUSES, SessionNotFound, SessionService
+from app.core.sessions import STATUSES, SessionNotFound
+from app.core.sessions.service import SessionService
 from app.core.sessions import Session as StoredSession
 from app.core.store.crypto import IntegrityError
 from app.gui.sessions import StoreBridge

@@ -25,7 +25,7 @@ from app import __version__
 from app.core.errors import LivegateError
 from app.core.memory import limit_malloc_arenas
 from app.core.models.pool import close_model_pool
-from app.core.sessions import SessionService
+from app.core.sessions.service import SessionService
 from app.core.settings import Settings, load_settings, replace
 from app.gui.controller import CheckController
 from app.gui.i18n import choose_language, install_translators

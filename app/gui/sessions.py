@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from app.core.sessions import SessionEvent, SessionService
+from app.core.sessions.service import SessionEvent, SessionService
 
 log = logging.getLogger(__name__)
 

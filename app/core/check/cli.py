@@ -33,7 +33,8 @@ from app.core.errors import ConfigError, LivegateError
 from app.core.guidance import Guidance
 from app.core.scoring.cli import print_result
 from app.core.scoring.contract import LivenessResult
-from app.core.sessions import LockoutStatus, SessionEvent, SessionService
+from app.core.sessions import LockoutStatus
+from app.core.sessions.service import SessionEvent, SessionService
 from app.core.sessions import Session as StoredSession
 from app.core.settings import load_settings, replace
 

@@ -73,7 +73,8 @@ from app.core.guidance import Guidance
 from app.core.recording import RecordingWriter
 from app.core.scoring.contract import SessionContext
 from app.core.screen import ScreenState
-from app.core.sessions import LockoutStatus, SessionEvent, SessionSettings
+from app.core.sessions import LockoutStatus, SessionSettings
+from app.core.sessions.service import SessionEvent
 from app.core.sessions import Session as StoredSession
 from app.core.settings import Settings
 

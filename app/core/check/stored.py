@@ -32,7 +32,8 @@ from typing import Any, Protocol
 
 from app.core.check.flow import Outcome
 from app.core.errors import StoreError
-from app.core.sessions import LockedOut, LockoutStatus, SessionError, SessionService, SessionSettings, SessionStateError
+from app.core.sessions import LockedOut, LockoutStatus, SessionError, SessionSettings, SessionStateError
+from app.core.sessions.service import SessionService
 from app.core.sessions import Session as StoredSession
 
 log = logging.getLogger(__name__)

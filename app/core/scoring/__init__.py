@@ -14,7 +14,6 @@ options dataclass, a typed evidence dataclass, its reason codes, the stage with
 stage's evidence and reason codes share), ``fusion`` and ``config`` (the
 calibrated ``fusion_config.json``),
 ``pipeline`` (analyzer, recordings), ``cli`` (``livegate verify``),
-``evaluate`` (``livegate eval``), ``calibrate`` (fits the config),
-``accuracy`` (regenerates ``docs/accuracy.md``), ``bench`` and ``synthetic``
-(hand-made sessions for tests and the benchmark).
+``evaluate`` (``livegate eval``). The development tools over it (calibration, the accuracy report, the
+scoring benchmark, hand-made sessions) live in ``app.devtools``.
 """

@@ -11,7 +11,7 @@ reaches 5 % / 1 %), score distributions, a DET curve (PNG), per-stage
 timings. Written as Markdown.
 
 Sessions' stage evidence is cached under ``out/cache/scoring`` (git-ignored)
-so ``app.core.scoring.calibrate`` can refit without re-running landmarks.
+so ``app.devtools.calibrate`` can refit without re-running landmarks.
 """
 
 from __future__ import annotations

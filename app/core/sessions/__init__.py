@@ -1,6 +1,7 @@
 """Liveness sessions: lifecycle, lock-out, operator PIN (no Qt).
 
-The GUI and the local API both drive sessions through ``SessionService``.
+The GUI and the local API both drive sessions through ``app.core.sessions.service.SessionService``; this
+package itself holds only the records, clocks, errors, lock-out and PIN that the store sits above.
 """
 
 from app.core.sessions.clock import Clock, ManualClock, SystemClock
@@ -27,7 +28,6 @@ from app.core.sessions.model import (
     StoredFile,
 )
 from app.core.sessions.pin import PinCheck, PinThrottle, hash_new_pin, hash_pin, new_pin_problem, verify_pin
-from app.core.sessions.service import SessionEvent, SessionService
 
 __all__ = [
     "CREATED",
@@ -48,10 +48,8 @@ __all__ = [
     "PinThrottle",
     "Session",
     "SessionError",
-    "SessionEvent",
     "SessionExpired",
     "SessionNotFound",
-    "SessionService",
     "SessionSettings",
     "SessionStateError",
     "StoredFile",

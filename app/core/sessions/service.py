@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
@@ -42,11 +42,11 @@ from app.core.sessions.model import (
     new_session_id,
 )
 from app.core.sessions.pin import ATTEMPTS_FILE, PinThrottle
-from app.core.settings import Settings
+from app.core.fleet.background import attach_sender
+from app.core.settings import Settings, load_settings
+from app.core.store.db import SessionStore, open_store
+from app.core.store.export import export_sessions
 from app.core.store.signing import canonical_json, to_jsonable
-
-if TYPE_CHECKING:
-    from app.core.store.db import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -166,15 +166,10 @@ class SessionService:
         StoreError
             When the store cannot be opened (see ``SessionStore``).
         """
-        from app.core.settings import load_settings
-        from app.core.store.db import open_store
-
         store = open_store(data_dir, clock=clock, owner=owner, key_backend=key_backend, read_only=read_only)
         service = cls(store, settings=settings or load_settings(), clock=clock)
         if owner and not read_only:
             # Fleet delivery (docs/fleet.md): a background sender when this device is enrolled.
-            from app.core.fleet.background import attach_sender
-
             service._fleet_sender = attach_sender(service)
         return service
 
@@ -611,8 +606,6 @@ class SessionService:
         ------
         SessionNotFound, IntegrityError, StoreError
         """
-        from app.core.store.export import export_sessions
-
         return export_sessions(self, session_ids, Path(dest), include_recordings=include_recordings)
 
     # --- deletion, expiry, retention ---------------------------------------------------

@@ -1,7 +1,7 @@
 """Regenerate ``docs/accuracy.md`` with one command.
 
-    python -m app.core.scoring.accuracy                 # score the held-out suites, write docs/accuracy.md
-    python -m app.core.scoring.accuracy --generate      # first simulate whatever is missing of the suite
+    python -m app.devtools.accuracy                 # score the held-out suites, write docs/accuracy.md
+    python -m app.devtools.accuracy --generate      # first simulate whatever is missing of the suite
 
 The held-out suite lives in ``out/suites/holdout7/<species>/`` (git-ignored) and is generated with
 ``livegate simulate`` (simulator 1.1.0: attacks also in dim and very bright rooms) from seeds that calibration
@@ -153,7 +153,7 @@ def generate_missing(root: Path, counts: dict[str, int], seed: int) -> None:
 
 def collect(paths: list[Path], config: ScoringConfig) -> list[SessionRecord]:
     """Score every recording (per-frame part from the cache when valid), stages and fusion always fresh."""
-    from app.core.scoring.calibrate import CachedSession, load_sessions, rescore
+    from app.devtools.calibrate import CachedSession, load_sessions, rescore
     from app.core.scoring.pipeline import SessionScorer
 
     cdir = cache_dir()
@@ -195,7 +195,7 @@ def write_doc(records: list[SessionRecord], config: ScoringConfig, out: Path, su
     lines = [
         "# Accuracy on simulated suites",
         "",
-        "Regenerate with `python -m app.core.scoring.accuracy` (add `--generate` to simulate missing sessions first;",
+        "Regenerate with `python -m app.devtools.accuracy` (add `--generate` to simulate missing sessions first;",
         "see the module docstring). Do not edit by hand.",
         "",
         f"- Generated: {_dt.date.today().isoformat()}; scoring config `{config.version}`; default threshold {calibrated_threshold(config):g}.",
@@ -270,7 +270,7 @@ def _pct(v: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.core.scoring.accuracy", description="Regenerate docs/accuracy.md.")
+    parser = argparse.ArgumentParser(prog="python -m app.devtools.accuracy", description="Regenerate docs/accuracy.md.")
     parser.add_argument("--suites", nargs="+", type=Path, default=list(HOLDOUT_SUITES))
     parser.add_argument("--generate", action="store_true", help="simulate the missing sessions of the held-out suites first")
     parser.add_argument("--out", type=Path, default=Path("docs/accuracy.md"))

@@ -6,7 +6,7 @@ import statistics
 import time
 from typing import Any
 
-from app.bench import register
+from app.devtools.bench import register
 
 
 def bench_sim(frames: int, species: str = "live") -> dict[str, Any]:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app import bench
+from app.devtools import bench
 from app.core.challenge import MOVEMENT_AND_LIGHT
 from app.core.check.flow import FlowConfig
 from app.core.settings import Settings
@@ -33,11 +33,11 @@ def bench_gui(frames: int) -> dict[str, Any]:
     from app.gui.controller import CheckController
     from app.gui.main import make_application, tune_interpreter
     from app.gui.preview import RasterCanvas
-    from app.gui.screenshots import wait_until
+    from app.devtools.screenshots import wait_until
     from app.gui.stall import StallMonitor
     from app.gui.window import MainWindow
 
-    from app.core.store.synthetic import make_service
+    from app.devtools.synthetic_results import make_service
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = make_application(["livegate-bench", "-platform", "offscreen"])
@@ -178,11 +178,11 @@ def bench_kiosk_soak(checks: int) -> dict[str, Any]:
     from app.gui.controller import CheckController
     from app.gui.main import make_application, tune_interpreter
     from app.gui.preview import RasterCanvas
-    from app.gui.screenshots import wait_until
+    from app.devtools.screenshots import wait_until
     from app.gui.window import MainWindow
 
     from app.core.models.pool import close_model_pool, model_pool
-    from app.core.store.synthetic import make_service
+    from app.devtools.synthetic_results import make_service
 
     checks = max(SOAK_WARMUP + 1, int(checks))
     app = make_application(["livegate-bench", "-platform", "offscreen"])

@@ -77,7 +77,7 @@ def _load_optional() -> None:
     """Import the modules that register more benchmarks (simulator, scoring, GUI)."""
     import importlib
 
-    for module in ("app.core.simulate.bench", "app.core.scoring.bench", "app.core.fleet.bench", "app.gui.bench"):
+    for module in ("app.devtools.bench_sim", "app.devtools.bench_scoring", "app.devtools.bench_fleet", "app.devtools.bench_gui"):
         try:
             importlib.import_module(module)
         except ImportError:

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.bench import register
+from app.devtools.bench import register
 
 
 def _finish(service: Any, count: int, seed: int) -> list[str]:
-    from app.core.store.synthetic import synthetic_result
+    from app.devtools.synthetic_results import synthetic_result
 
     ids = []
     for i in range(count):
@@ -49,7 +49,7 @@ def bench_fleet(frames: int) -> dict[str, Any]:
     from app.core.fleet.objects import ObjectStore
     from app.core.fleet.outbox import Outbox, Sender
     from app.core.settings import Settings
-    from app.core.store.synthetic import make_service
+    from app.devtools.synthetic_results import make_service
 
     if find_pg_bin() is None:
         return {"skipped": "PostgreSQL server binaries missing (sudo apt-get install postgresql)"}

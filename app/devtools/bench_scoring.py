@@ -10,14 +10,14 @@ import statistics
 import time
 from typing import Any
 
-from app.bench import register
+from app.devtools.bench import register
 
 
 def bench_scoring(frames: int) -> dict[str, Any]:
     """Median/p95 of ``LiveAnalyzer.add`` per frame and of ``finish`` over a few sessions."""
     from app.core.scoring.contract import SessionContext
     from app.core.scoring.pipeline import LiveAnalyzer, SessionScorer
-    from app.core.scoring.synthetic import SynthSpec, make_session
+    from app.devtools.synthetic_sessions import SynthSpec, make_session
 
     session = make_session(SynthSpec(kind="live", seed=3))
     scorer = SessionScorer()

@@ -2,7 +2,7 @@
 
 Usage (after ``livegate eval`` has scored the suites once, which fills the cache)::
 
-    python -m app.core.scoring.calibrate --train out/suites/train out/suites/val out/suites/holdout \
+    python -m app.devtools.calibrate --train out/suites/train out/suites/val out/suites/holdout \
         out/suites/holdout2 out/suites/dimattack --val out/suites/holdout3 out/suites/holdout5
 
 What is fitted, in order, on the training suite only:
@@ -360,7 +360,7 @@ def _seeds(sessions: list[CachedSession]) -> dict[str, list[int]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.core.scoring.calibrate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m app.devtools.calibrate", description=__doc__.split("\n")[0])
     parser.add_argument("--train", nargs="+", type=Path, required=True)
     parser.add_argument("--val", nargs="*", type=Path, default=[])
     parser.add_argument("--out", type=Path, default=None, help="config to write (default: the shipped fusion_config.json)")
@@ -377,10 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     today = _dt.date.today().isoformat()
     cfg.version = args.version or f"{today}.sim-calibrated"
     cfg.obtained = {
-        "method": "app.core.scoring.calibrate (see its docstring): lag window from genuine lags; per-stage L2 logistic "
+        "method": "app.devtools.calibrate (see its docstring): lag window from genuine lags; per-stage L2 logistic "
                   "regressions; sign-constrained fusion weights; operating point = max training attack logit + margin, "
                   f"mapped to threshold {DEFAULT_THRESHOLD:g}",
-        "command": "python -m app.core.scoring.calibrate --train " + " ".join(map(str, args.train))
+        "command": "python -m app.devtools.calibrate --train " + " ".join(map(str, args.train))
                    + (" --val " + " ".join(map(str, args.val)) if args.val else ""),
         "date": today,
         "training": {"sessions": len(train), "seeds": _seeds(train)},

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m app.core.store.soak --sessions 200 [--simulate K | --recordings DIR] [--keep DIR] [--json]
+    python -m app.devtools.store_soak --sessions 200 [--simulate K | --recordings DIR] [--keep DIR] [--json]
 
 Each session is created, started (a stand-in kiosk listener is subscribed),
 completed with a result and its images (640x480, encrypted, signed, fsync-ed)
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.settings import Settings
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 
 def rss_kib() -> int:
@@ -145,7 +145,7 @@ def run_soak(
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; prints the report and returns 0."""
-    parser = argparse.ArgumentParser(prog="python -m app.core.store.soak", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m app.devtools.store_soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--recordings", type=Path, default=None, help="folder of .lgrec files to score (real results)")
     parser.add_argument("--simulate", type=int, default=0, metavar="K", help="render K sim:live recordings and score them (real results)")

@@ -44,7 +44,8 @@ from app.core.check.flow import FlowConfig
 from app.core.guidance import Hint
 from app.core.scoring.contract import Analyzer, LivenessResult, SessionContext
 from app.core.screen import ScreenState
-from app.core.sessions import ManualClock, SessionService
+from app.core.sessions import ManualClock
+from app.core.sessions.service import SessionService
 from app.core.settings import Settings
 from app.gui.controller import CheckController
 from app.core.check.capture import default_analyzer_factory
@@ -253,7 +254,7 @@ class Shooter:
 
     def fresh_store(self, settings: Settings | None = None) -> SessionService:
         """A new session service over an empty temporary store (file keys)."""
-        from app.core.store.synthetic import make_service
+        from app.devtools.synthetic_results import make_service
 
         if self._stores is None:
             self._stores = tempfile.TemporaryDirectory(prefix="livegate-shots-stores-")
@@ -550,7 +551,7 @@ def shoot_kiosk(s: Shooter) -> None:
 
 def _seed_history(service: SessionService, clock: ManualClock) -> None:
     """Past sessions of a small shop: passes, fails, a camera error, an unscored check, an expired session."""
-    from app.core.store.synthetic import synthetic_result
+    from app.devtools.synthetic_results import synthetic_result
 
     plan: list[tuple[str, str, str]] = [
         ("order-1041", "desk 1", "pass"),
@@ -581,7 +582,7 @@ def _seed_history(service: SessionService, clock: ManualClock) -> None:
 def shoot_sessions(s: Shooter) -> None:
     """Lock-out screen, session history, and a result the store could not save (temporary stores, deleted after)."""
     from app.core.sessions import hash_pin
-    from app.core.store.synthetic import make_service, synthetic_result
+    from app.devtools.synthetic_results import make_service, synthetic_result
 
     with tempfile.TemporaryDirectory(prefix="livegate-shots-") as tmp:
         root = Path(tmp)
