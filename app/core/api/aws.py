@@ -256,12 +256,26 @@ def parse_create(body: Any, service: SessionService) -> CreateRequest:
 # --- S3 delivery ---------------------------------------------------------------------------
 
 
+_STORES: dict[str, Any] = {}
+_STORES_LOCK = threading.Lock()
+
+
 def _object_store(bucket: str, loader: Callable[[], Any]) -> Any:
-    """A fleet ``ObjectStore`` for ``bucket`` with the fleet's endpoint, region, TLS and keys."""
+    """A fleet ``ObjectStore`` for ``bucket`` with the fleet's endpoint, region, TLS and keys.
+
+    Kept per bucket and fleet settings: building a boto3 client costs far more than a request.
+    """
     from app.core.fleet.objects import ObjectStore
 
     config = dataclasses.replace(loader(), bucket=bucket)
-    return ObjectStore(config, timeout_s=5.0)
+    key = json.dumps(dataclasses.asdict(config), sort_keys=True)
+    with _STORES_LOCK:
+        store = _STORES.get(key)
+        if store is None:
+            store = _STORES[key] = ObjectStore(config, timeout_s=5.0)
+            while len(_STORES) > 32:
+                _STORES.pop(next(iter(_STORES)))
+        return store
 
 
 def _s3_failure(what: str, bucket: str, exc: Exception) -> AwsError:
