@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -93,6 +94,9 @@ class AwsIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        if not self.path.exists():
+            # Owner-only from the start (SQLite gives its journals the database file's mode).
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         with self._db() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS aws_sessions (id TEXT PRIMARY KEY, output TEXT, delivered TEXT, created_at REAL NOT NULL)"
@@ -100,10 +104,6 @@ class AwsIndex:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS aws_tokens (token TEXT PRIMARY KEY, request TEXT NOT NULL, session_id TEXT NOT NULL, created_at REAL NOT NULL)"
             )
-        try:
-            self.path.chmod(0o600)
-        except OSError as exc:  # not fatal: the folder itself is owner-only
-            log.debug("cannot restrict %s: %s", self.path, exc)
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
