@@ -476,3 +476,10 @@ def test_json_body_shapes_are_exactly_the_services(live: Live) -> None:
     assert got.json() == {"SessionId": sid, "Status": "CREATED", "Challenge": {"Type": "FaceMovementAndLightChallenge", "Version": "1.0.0"}}
     bad = _raw(live, b"{not json", when=now)
     assert bad.status_code == 400 and bad.json()["__type"] == "SerializationException"
+
+
+def test_output_config_without_a_usable_object_store(shared_live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIVEGATE_FLEET_S3_ADDRESSING", "sideways")  # fleet settings that cannot be used
+    rek = shared_live.client(config=NO_RETRY)
+    with pytest.raises(rek.exceptions.InvalidParameterException, match="OutputConfig cannot be used on this device.*s3_addressing"):
+        rek.create_face_liveness_session(Settings={"OutputConfig": {"S3Bucket": "liveness-out"}})

@@ -16,6 +16,7 @@ were delivered, and the idempotency tokens.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import dataclasses
@@ -375,6 +376,8 @@ class AwsSurface:
             try:
                 signature = self.verifier.verify(str(scope["method"]), raw_path, raw_query, headers, body)
             except SigV4Error as exc:
+                if exc.hold_s > 0:
+                    await asyncio.sleep(exc.hold_s)
                 raise AwsError(exc.code, exc.message, exc.status) from None
             lowered = {k.lower(): v for k, v in headers}
             target = lowered.get("x-amz-target", "")
@@ -487,8 +490,8 @@ class AwsSurface:
             store.client.head_bucket(Bucket=bucket)
         except (ClientError, BotoCoreError) as exc:
             raise _s3_failure("access", bucket, exc) from exc
-        except LivegateError as exc:
-            raise AwsError("InternalServerError", f"the fleet's object store is not configured: {exc}") from exc
+        except LivegateError as exc:  # a retry cannot help: say which setting is missing
+            raise invalid(f"Settings.OutputConfig cannot be used on this device: the fleet's object store is not usable ({exc})") from exc
 
     def get_results(self, body: Any) -> dict[str, Any]:
         """``GetFaceLivenessSessionResults``: the session's status and, once finished, its result."""

@@ -52,11 +52,13 @@ _SPACES_RE = re.compile(r"\s+")
 class SigV4Error(Exception):
     """The request's authentication is refused; ``code`` is the service's error code."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, *, hold_s: float = 0.0) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        #: Seconds the server should wait before answering (see ``SigV4Verifier._remember``).
+        self.hold_s = hold_s
 
 
 @dataclass(frozen=True)
@@ -321,12 +323,14 @@ class SigV4Verifier:
             expiry = self._seen.get(signature)
             if expiry is not None and expiry > now:
                 # Refused as throttling: an SDK repeating an identical request within the same second (the
-                # signature has a one-second resolution) retries by itself after a back-off and signs anew,
-                # while a captured request replayed as it was keeps being refused.
+                # signature has a one-second resolution) retries by itself and signs anew, while a captured
+                # request replayed as it was keeps being refused. The refusal is answered after a full second,
+                # so that the client's clock, whatever its offset, has moved on when it re-signs.
                 raise SigV4Error(
                     "ThrottlingException",
                     "an identical signed request was already received (a replay, or a repeat within the same second); sign it anew",
                     500,
+                    hold_s=1.0,
                 )
             self._since_prune += 1
             if len(self._seen) >= self._max or self._since_prune >= 1024:
