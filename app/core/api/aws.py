@@ -368,7 +368,7 @@ class AwsSurface:
         signature: str | None = None
         try:
             if scope.get("method") != "POST":
-                raise AwsError("UnknownOperationException", "the service protocol is POST / with an X-Amz-Target header", 404 if scope.get("method") != "GET" else 400)
+                raise AwsError("UnknownOperationException", "the service protocol is POST / with an X-Amz-Target header")
             body = await self._read_body(receive)
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
             raw_path = (scope.get("raw_path") or scope.get("path", "/").encode()).decode("latin-1")

@@ -358,7 +358,7 @@ def sign_headers(
     when: float,
     content_type: str = "application/x-amz-json-1.1",
 ) -> dict[str, str]:
-    """Headers of a request signed the way the SDKs sign it (for tests and the docs' curl example)."""
+    """Headers of a request signed the way the SDKs sign it (for tests and scripts without an SDK)."""
     amz_date = _dt.datetime.fromtimestamp(when, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     headers = {"content-type": content_type, "host": host, "x-amz-date": amz_date, "x-amz-target": target}
     signed = sorted(headers)
