@@ -285,10 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind address")
+    p.add_argument(
+        "--aws-region", action="append", default=None, metavar="REGION",
+        help="service-protocol API: accept signatures for this region only (repeatable; default: any region)",
+    )
     p.set_defaults(func=_delegate("app.core.api.cli", "serve"))
 
-    p = sub.add_parser("token", help="print the API bearer token")
-    p.add_argument("--rotate", action="store_true", help="replace the token with a new one first")
+    p = sub.add_parser("token", help="print the API bearer token (or, with --aws, the service-protocol access keys)")
+    p.add_argument("--rotate", action="store_true", help="replace the token (or the access keys) with new ones first")
+    p.add_argument("--aws", action="store_true", help="print AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... for SDK clients")
     p.set_defaults(func=_delegate("app.core.api.cli", "token"))
 
     p = sub.add_parser("verify-result", help="check a result JSON's signature (exit 0 valid, 1 invalid, 2 unreadable)")

@@ -102,8 +102,11 @@ class ApiHost:
 
     def __init__(self, service: SessionService, *, port: int, token: str | None = None) -> None:
         from app.core.api.server import ApiServer
+        from app.core.api.sigv4 import stored_credentials
 
-        self.server = ApiServer(service, token=token or service.store.keys.api_token(), port=port)
+        keys = service.store.keys
+        # The service-protocol surface (docs/migrating.md) too: the kiosk is what runs its sessions.
+        self.server = ApiServer(service, token=token or keys.api_token(), port=port, aws_credentials=lambda: stored_credentials(keys))
         self.task: asyncio.Future[None] | None = None
 
     @property

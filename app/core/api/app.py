@@ -160,6 +160,9 @@ class GuardMiddleware:
         own address, never from the request).
     body_timeout_s:
         Seconds a request body may take to arrive completely (408 after that).
+    aws:
+        The service-protocol application (``app.core.api.aws``) served at ``/``; it checks its
+        own Signature Version 4 instead of the bearer token.
     """
 
     def __init__(
@@ -170,8 +173,10 @@ class GuardMiddleware:
         max_body: int = MAX_BODY,
         hosts: HostPolicy | None = None,
         body_timeout_s: float = BODY_TIMEOUT_S,
+        aws: ASGIApp | None = None,
     ) -> None:
         self.app = app
+        self.aws = aws
         self._token = token.encode("utf-8")
         self.max_body = max_body
         self.hosts = hosts
@@ -209,6 +214,9 @@ class GuardMiddleware:
             if declared > self.max_body:
                 await problem_response(self.too_large(), close=True)(scope, receive, send)
                 return
+        if self.aws is not None and scope.get("path") == "/":
+            await self.aws(scope, self._with_deadline(receive), send)
+            return
         if scope.get("path") not in PUBLIC_PATHS and not self._authorised(headers.get(b"authorization")):
             problem = ApiProblem(401, "Unauthorized", "a valid bearer token is required: send 'Authorization: Bearer <token>' (see `livegate token`)")
             await problem_response(problem)(scope, receive, send)
@@ -686,6 +694,7 @@ def create_app(
     max_body: int = MAX_BODY,
     hosts: HostPolicy | None = None,
     body_timeout_s: float = BODY_TIMEOUT_S,
+    aws: ASGIApp | None = None,
 ) -> ASGIApp:
     """The API application: routes wrapped in the host/size/token guard.
 
@@ -702,6 +711,8 @@ def create_app(
         ASGI scope's ``server``.
     body_timeout_s:
         Seconds a request body may take to arrive.
+    aws:
+        The service-protocol surface for ``POST /`` (``AwsSurface``), or None to leave it out.
     """
     if not token or len(token) < 16:
         raise ValueError("the API token must be at least 16 characters")
@@ -722,4 +733,4 @@ def create_app(
     routes = [Route(path, MethodTable(handlers)) for path, handlers in table.items()]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     app.router.redirect_slashes = False  # "/v1/sessions/" is not in the contract: 404, not a redirect
-    return GuardMiddleware(app, token=token, max_body=max_body, hosts=hosts, body_timeout_s=body_timeout_s)
+    return GuardMiddleware(app, token=token, max_body=max_body, hosts=hosts, body_timeout_s=body_timeout_s, aws=aws)

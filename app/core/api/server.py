@@ -16,11 +16,13 @@ import ipaddress
 import logging
 import signal
 import socket
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterable
 
 import uvicorn
 
 from app.core.api.app import HostPolicy, create_app
+from app.core.api.aws import AwsSurface
+from app.core.api.sigv4 import DEFAULT_SKEW_S, Credentials, SigV4Verifier
 from app.core.api.guard import MAX_HEAD, ConnectionGuard, ServerLimits, guarded_protocol
 from app.core.errors import ApiError, ConfigError
 from app.core.sessions.service import SessionService
@@ -83,6 +85,13 @@ class ApiServer:
         Permit a non-loopback ``host``.
     limits:
         Connection bounds and timeouts (defaults: ``ServerLimits()``).
+    aws_credentials:
+        Returns the access key that signs service-protocol requests (``POST /``, see
+        ``docs/migrating.md``); None leaves that surface out.
+    aws_regions:
+        Region names accepted in signatures (default: any).
+    aws_skew_s:
+        Largest clock difference accepted in a signature.
 
     Raises
     ------
@@ -101,11 +110,18 @@ class ApiServer:
         port: int = 8765,
         allow_remote: bool = False,
         limits: ServerLimits | None = None,
+        aws_credentials: Callable[[], Credentials] | None = None,
+        aws_regions: Iterable[str] | None = None,
+        aws_skew_s: float = DEFAULT_SKEW_S,
     ) -> None:
         if not 0 <= int(port) <= 65535:
             raise ConfigError(f"port must be 0-65535; got {port}")
         self.host = check_bind_address(host, allow_remote=allow_remote)
         self.limits = limits or ServerLimits()
+        self.aws: AwsSurface | None = None
+        if aws_credentials is not None:
+            verifier = SigV4Verifier(aws_credentials, regions=aws_regions, skew_s=aws_skew_s)
+            self.aws = AwsSurface(service, verifier)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -114,12 +130,16 @@ class ApiServer:
             sock.listen(min(socket.SOMAXCONN, 1024))
         except OSError as exc:
             sock.close()
+            if self.aws is not None:
+                self.aws.close()
             raise ApiError(f"cannot listen on {self.host}:{port} ({exc.strerror or exc}); is another Livegate API running? use --port") from exc
         sock.setblocking(False)
         self._socket = sock
         self.port = int(sock.getsockname()[1])
         # The Host header must name this server (DNS-rebinding defence), so the app needs the real port.
-        self.app = create_app(service, token=token, hosts=HostPolicy(self.host, self.port), body_timeout_s=self.limits.body_timeout_s)
+        self.app = create_app(
+            service, token=token, hosts=HostPolicy(self.host, self.port), body_timeout_s=self.limits.body_timeout_s, aws=self.aws
+        )
         self.guard = ConnectionGuard(self.limits)
         self._server: uvicorn.Server | None = None
         #: The signal that ended ``run()``, if one did.
@@ -155,7 +175,7 @@ class ApiServer:
         try:
             await self._server.serve(sockets=[self._socket])
         finally:
-            self._socket.close()
+            self._close()
 
     def run(self) -> None:
         """Serve in a fresh event loop until SIGINT or SIGTERM (``livegate serve``), then return.
@@ -166,7 +186,12 @@ class ApiServer:
         try:
             asyncio.run(self._run_with_signals(self._server))
         finally:
-            self._socket.close()
+            self._close()
+
+    def _close(self) -> None:
+        self._socket.close()
+        if self.aws is not None:
+            self.aws.close()
 
     async def _run_with_signals(self, server: uvicorn.Server) -> None:
         loop = asyncio.get_running_loop()
@@ -197,4 +222,4 @@ class ApiServer:
         if self._server is not None:
             self._server.should_exit = True
         else:
-            self._socket.close()
+            self._close()

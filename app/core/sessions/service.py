@@ -292,13 +292,15 @@ class SessionService:
 
     # --- lifecycle ---------------------------------------------------------------------
 
-    def create(self, settings: SessionSettings | None = None, **overrides: Any) -> Session:
+    def create(self, settings: SessionSettings | None = None, *, session_id: str | None = None, **overrides: Any) -> Session:
         """Create a session (status CREATED) that must be started before it expires.
 
         Parameters
         ----------
         settings:
             Per-session settings; default from the app settings.
+        session_id:
+            The id to use (the service-protocol API passes a fresh UUID); default a new random id.
         overrides:
             Individual ``SessionSettings`` fields, applied to the defaults when
             ``settings`` is not given.
@@ -314,11 +316,13 @@ class SessionService:
             settings = SessionSettings.from_settings(self._settings, **overrides)
         elif overrides:
             raise ValueError("pass either settings or individual overrides, not both")
+        if session_id is not None and not is_session_id(session_id):
+            raise ValueError(f"a session id must be 16 to 64 of A-Z, a-z, 0-9, '_' and '-'; got {session_id[:70]!r}")
         self.maintain()
         self._check_lockout()
         now = self.clock.now()
         session = Session(
-            id=new_session_id(),
+            id=session_id or new_session_id(),
             status=CREATED,
             settings=settings,
             created_at=now,

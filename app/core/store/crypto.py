@@ -459,9 +459,9 @@ class KeyStore:
         return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     def rotate(self, name: str, value: bytes) -> None:
-        """Replace a secret (used for the API token only: rotating data keys would orphan files)."""
-        if name != "api-token":
-            raise ValueError("only the API token can be rotated")
+        """Replace a secret (API token and API access keys only: rotating data keys would orphan files)."""
+        if name not in ROTATABLE:
+            raise ValueError("only the API token and the API access keys can be rotated")
         if self.backend == "keyring":
             assert self._keyring is not None
             self._keyring.set_password(KEYRING_SERVICE, name, base64.b64encode(value).decode("ascii"))
@@ -470,6 +470,10 @@ class KeyStore:
             with atomic_writer(path, mode=0o600) as fh:
                 fh.write(base64.b64encode(value) + b"\n")
         self._cache.pop(name, None)
+
+
+#: Secrets that ``KeyStore.rotate`` may replace (credentials of clients, never data or signing keys).
+ROTATABLE = ("api-token", "aws-credentials")
 
 
 def default_key_dir(data_dir: Path) -> Path:
