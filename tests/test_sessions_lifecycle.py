@@ -326,3 +326,12 @@ def test_session_ids_never_look_like_command_line_options() -> None:
     ids = {new_session_id() for _ in range(3000)}
     assert len(ids) == 3000
     assert all(i[0].isalnum() and is_session_id(i) and len(i) == 32 for i in ids)
+
+
+@pytest.mark.parametrize("value", ["a\n", "\n", "x\ry", "tab\there", "bell\x07"])
+def test_references_with_control_characters_are_refused(value: str) -> None:
+    from app.core.sessions.model import check_reference
+
+    with pytest.raises(ValueError, match="control characters"):
+        check_reference("customer_ref", value)
+    assert check_reference("customer_ref", "Branch 12 / Desk 3") == "Branch 12 / Desk 3"

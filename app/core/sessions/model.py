@@ -28,7 +28,7 @@ FINISHED = frozenset({SUCCEEDED, FAILED, EXPIRED, ERROR})
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 #: Longest operator or customer reference accepted.
 MAX_REF_LEN = 200
-_REF_RE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+_REF_RE = re.compile(r"[^\x00-\x1f\x7f]*")  # fullmatch: "$" would let a trailing newline through
 
 
 def new_session_id() -> str:
@@ -55,7 +55,7 @@ def check_reference(name: str, value: object) -> str:
         raise ValueError(f"{name} must be text")
     if len(value) > MAX_REF_LEN:
         raise ValueError(f"{name} is {len(value)} characters long; at most {MAX_REF_LEN} are allowed")
-    if not _REF_RE.match(value):
+    if not _REF_RE.fullmatch(value):
         raise ValueError(f"{name} must not contain control characters")
     return value
 
