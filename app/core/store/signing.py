@@ -35,24 +35,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from app.core import strictjson
+
 ALGORITHM = "Ed25519"
 IMAGE_PAYLOAD_KEYS = ("Bytes", "Location")
 #: Deepest nesting of objects and arrays a signed document may have (results use 6).
 MAX_DEPTH = 64
 _SIGNATURE_KEYS = frozenset(("Algorithm", "KeyId", "Value"))
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"member {key!r} appears twice in one object")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _depth(value: Any) -> int:
@@ -83,15 +72,12 @@ def parse_strict(text: str | bytes) -> Any:
         For invalid JSON or UTF-8, a duplicate member name, NaN/Infinity, or
         nesting deeper than ``MAX_DEPTH``; the message says which.
     """
-    try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except RecursionError as exc:
-        raise ValueError(f"the JSON is nested more than {MAX_DEPTH} levels deep") from exc
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"the file is not UTF-8 text ({exc.reason})") from exc
-    if _depth(value) > MAX_DEPTH:
-        raise ValueError(f"the JSON is nested more than {MAX_DEPTH} levels deep")
-    return value
+    if isinstance(text, bytes):
+        try:
+            text = strictjson.decode_utf8(text)
+        except strictjson.StrictJSONError as exc:
+            raise ValueError(f"the file is not UTF-8 text ({exc})") from exc
+    return strictjson.loads(text, max_depth=MAX_DEPTH)
 
 
 def image_location(session_id: str, role: str) -> dict[str, str]:
