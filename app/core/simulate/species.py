@@ -203,6 +203,8 @@ class GenuineRecording:
     ----------
     seed:
         Seed of the recorded session (participant, camera, challenge).
+    overrides:
+        Parameters of the recorded participant (default: as sampled for ``seed``).
     face:
         The victim's photo (same person as the attack targets).
     t0_ns:
@@ -211,14 +213,16 @@ class GenuineRecording:
         False: the recording holds no flashes (a plain video of the victim).
     """
 
-    def __init__(self, seed: int, face: str | None, t0_ns: int, *, light_challenge: bool = True) -> None:
+    def __init__(self, seed: int, face: str | None, t0_ns: int, *, light_challenge: bool = True,
+                 overrides: dict[str, str] | None = None) -> None:
         from app.core.simulate.params import resolve_params
         from app.core.simulate.simulation import HEIGHT, WIDTH, Simulation
 
         kind = MOVEMENT_AND_LIGHT if light_challenge else MOVEMENT_ONLY
         self.challenge = Challenge.new(WIDTH, HEIGHT, challenge_type=kind, seed=seed)
         o = self.challenge.oval
-        overrides = {"seed": str(seed), "oval": f"{o.cx},{o.cy},{o.w},{o.h}"}
+        # ``overrides``: how the victim behaved in the footage (e.g. a head that never approaches).
+        overrides = {**(overrides or {}), "seed": str(seed), "oval": f"{o.cx},{o.cy},{o.w},{o.h}"}
         params = resolve_params("live", overrides)
         if face:
             params["face"] = face
