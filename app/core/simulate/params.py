@@ -74,6 +74,7 @@ ATTACK_RANGES: dict[str, dict[str, Range]] = {
     "injection-forged-blind": {**_TINT, "forge_wipe": Range(choices=WIPE_DIRECTIONS), **_STREAM},
     "injection-zoom": {
         "zoom_source_ratio": Range(0.5, 1.0, 3),
+        "footage_sway": Range(0.0, 1.0, 2),  # how much the filmed head moves (x its natural sway; 0: still)
         **_TINT,
         "forge_strength": Range(0.0, 1.0, 3),  # 0: a plain zoomed replay without forged light
         "forge_falloff": Range(0.2, 0.7, 3),

@@ -189,10 +189,15 @@ class Runner:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_worker_init, initargs=(threshold,))
 
-    def run(self, attempts: list[Attempt]) -> list[Attempt]:
-        if self._pool is not None:
-            return list(self._pool.map(_worker_run, attempts))
-        return [self._local(a) for a in attempts]
+    def run(self, attempts: list[Attempt], progress: Any = None) -> list[Attempt]:
+        """Evaluate ``attempts``; ``progress`` is called with each as soon as it is done (in input order)."""
+        done = []
+        results = self._pool.map(_worker_run, attempts) if self._pool is not None else (self._local(a) for a in attempts)
+        for a in results:
+            done.append(a)
+            if progress:
+                progress(a)
+        return done
 
     def close(self) -> None:
         if self._pool is not None:
@@ -249,10 +254,7 @@ def search(species: str, budget: int, seed: int, runner: Runner, *, fixed: dict[
     attempts: list[Attempt] = []
     batch = [Attempt(i, "random", species, s, _attack_params(species, s, fixed))
              for i, s in enumerate(int(x) for x in rng.integers(1, 2**31 - 1, n_random))]
-    for done in runner.run(batch):
-        attempts.append(done)
-        if progress:
-            progress(done)
+    attempts.extend(runner.run(batch, progress))
     n_refine = budget - n_random
     j = 0
     while j < n_refine:
@@ -264,10 +266,7 @@ def search(species: str, budget: int, seed: int, runner: Runner, *, fixed: dict[
             scale = 0.25 - 0.20 * (j + b) / max(1, n_refine - 1)
             params = _perturb(parent.params, space, scale, rng)
             batch.append(Attempt(len(attempts) + b, "refine", species, parent.seed, params))
-        for done in runner.run(batch):
-            attempts.append(done)
-            if progress:
-                progress(done)
+        attempts.extend(runner.run(batch, progress))
         j += size
     return attempts
 
@@ -284,12 +283,7 @@ def lag_sweep(species: str, seed: int, seeds: int, step_ms: int, runner: Runner,
             params = _attack_params(species, s, fixed)
             params["forge_delay_ms"] = lag
             batch.append(Attempt(len(batch), "sweep", species, s, params))
-    out = []
-    for done in runner.run(batch):
-        out.append(done)
-        if progress:
-            progress(done)
-    return out
+    return runner.run(batch, progress)
 
 
 # -- reports ------------------------------------------------------------------------------------------------

@@ -431,8 +431,13 @@ class InjectionSimulation(Simulation):
         p = self.params
         footage: dict[str, str] | None = None
         if self.species == "injection-zoom":
+            from app.core.simulate.params import sample_params
+
+            natural = sample_params("live", int(p["replay_seed"]))
+            sway = float(p["footage_sway"])
             footage = {"behaviour": "never-approach", "start_ratio": str(p["zoom_source_ratio"]),
-                       "start_offset_x": "0", "start_offset_y": "0"}
+                       "start_offset_x": "0", "start_offset_y": "0",
+                       "sway_deg": str(natural["sway_deg"] * sway), "sway_mm": str(natural["sway_mm"] * sway)}
         self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=False,
                                           overrides=footage)
         shaded = self.species in ("injection-forged-shaded", "injection-forged-blind")
