@@ -380,6 +380,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--sweep supports only 'lag'; got {args.sweep!r}")
     if args.threshold is not None and not 0.0 <= float(args.threshold) <= 100.0:
         raise ConfigError(f"--threshold must be between 0 and 100, got {args.threshold}")
+    if args.sweep == "lag" and "forge_delay_ms" not in ATTACK_RANGES.get(species, {}):
+        raise ConfigError(f"--sweep lag needs a forger species with forge_delay_ms; {species} has none")
     fixed = _fixed(args.set, species)
     jobs = auto_jobs() if str(args.jobs) == "auto" else int(args.jobs)
     if jobs < 1:
