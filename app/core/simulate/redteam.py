@@ -390,11 +390,19 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
 
-    def progress(a: Attempt) -> None:
-        print(attempt_line(a), flush=True)
-
     runner = Runner(jobs, args.threshold)
     start = time.perf_counter()
+    so_far: list[Attempt] = []
+    partial = out / f"redteam-{species}-seed{args.seed}.partial.json" if out is not None else None
+
+    def progress(a: Attempt) -> None:
+        print(attempt_line(a), flush=True)
+        so_far.append(a)
+        if partial is not None:
+            # A long search leaves a usable report even when it is stopped early.
+            s = summary(species, args.budget, args.seed, so_far, runner.versions, runner.jobs, time.perf_counter() - start)
+            partial.write_text(json.dumps({**s, "partial": True}, indent=1), encoding="utf-8")
+
     try:
         if args.sweep == "lag":
             attempts = lag_sweep(species, args.seed, args.seeds, args.step, runner, fixed=fixed, progress=progress)
@@ -402,6 +410,8 @@ def run(args: argparse.Namespace) -> int:
             secs = [a.seconds for a in attempts if not a.error]
             print(f"\ndecision vs forger lag: {species}, seeds {args.seed}-{args.seed + args.seeds - 1}, "
                   f"{statistics.median(secs) if secs else 0:.1f} s per evaluation\n{table}")
+            if partial is not None:
+                partial.unlink(missing_ok=True)
             if out is not None:
                 base = out / f"sweep-lag-{species}-seed{args.seed}"
                 base.with_suffix(".md").write_text(table + "\n", encoding="utf-8")
@@ -416,6 +426,8 @@ def run(args: argparse.Namespace) -> int:
         if out is not None:
             path = out / f"redteam-{species}-seed{args.seed}.json"
             path.write_text(json.dumps(s, indent=1), encoding="utf-8")
+            if partial is not None:
+                partial.unlink(missing_ok=True)
             print(f"wrote {path}")
             if args.write_best and s["best"]:
                 from app.core.simulate.session import run_session
