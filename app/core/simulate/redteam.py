@@ -393,7 +393,8 @@ def run(args: argparse.Namespace) -> int:
     runner = Runner(jobs, args.threshold)
     start = time.perf_counter()
     so_far: list[Attempt] = []
-    partial = out / f"redteam-{species}-seed{args.seed}.partial.json" if out is not None else None
+    kind = "sweep-lag" if args.sweep == "lag" else "redteam"
+    partial = out / f"{kind}-{species}-seed{args.seed}.partial.json" if out is not None else None
 
     def progress(a: Attempt) -> None:
         print(attempt_line(a), flush=True)
