@@ -48,7 +48,7 @@ from app.core.fleet.local_servers import S3Server, free_port, wait_for
 from app.core.sessions import ManualClock
 from app.core.settings import Settings
 from app.core.store.signing import verify_document
-from app.core.store.synthetic import make_service, synthetic_result
+from app.devtools.synthetic_results import make_service, synthetic_result
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "aws-test-token-0123456789abcdef"
