@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=None)
     p.add_argument("--no-best-recording", dest="write_best", action="store_false",
                    help="with --out: do not write the best session as a recording")
-    p.set_defaults(func=_delegate("app.core.simulate.redteam", "run"))
+    p.set_defaults(func=_delegate("app.devtools.redteam", "run"))
 
     p = sub.add_parser("eval", help="evaluate scoring on labelled recordings (ISO/IEC 30107-3 metrics)")
     p.add_argument("dirs", nargs="+", type=Path)

@@ -9,7 +9,7 @@ import pytest
 
 from app.cli import main
 from app.core.simulate.params import ATTACK_RANGES
-from app.core.simulate.redteam import Attempt, Runner, report_text, search, summary
+from app.devtools.redteam import Attempt, Runner, report_text, search, summary
 
 
 @pytest.fixture(autouse=True)
