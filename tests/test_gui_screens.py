@@ -245,9 +245,14 @@ def test_light_check_flashes_every_colour_then_passes(qtbot, build) -> None:
     flashes = [e for e in events if e.t_ns in shown]
     assert [e.rgb for e in flashes] == [c.rgb for c in session.challenge.colours]
     assert events[-1].rgb == (40, 40, 40)  # neutral again after the last colour
-    assert window.result_page.verdict.text() == "PASS"
-    assert not window.result_page.confidence.isVisible()  # operators see it only when the setting says so
-    assert window.result_page.plots_box.isVisible()
+    page = window.result_page
+    assert page.verdict.text() == "PASS"
+    assert not page.try_again.isVisible()  # a PASS is never offered another try
+    # The customer faces the screen: evidence only in the staff view (no PIN set here, so it opens at once).
+    assert not page.plots_box.isVisible() and not page.reasons.isVisible()
+    qtbot.mouseClick(page.staff_button, Qt.MouseButton.LeftButton)
+    assert page.staff_visible and page.plots_box.isVisible() and page.reasons.isVisible()
+    assert not page.confidence.isVisible()  # the confidence only when the setting says so
 
 
 def test_flash_attenuation_is_applied(qtbot, build) -> None:
@@ -289,7 +294,8 @@ def test_scoring_unavailable_is_never_a_pass(qtbot, build) -> None:
     window = build(puppet, analyzer=missing)
     approach_to_result(qtbot, window, puppet)
     wait_page(qtbot, window, "result")
-    assert window.result_page.verdict.text() == "Scoring unavailable"
+    assert window.result_page.verdict.text() == "NOT COMPLETED"
+    assert window.result_page.staff_verdict.text() == "Scoring unavailable"
     assert "not installed" in window.result_page.reasons.text()
     assert "PASS" not in window.result_page.verdict.text()
 
@@ -307,9 +313,12 @@ def test_a_check_without_a_decision_asks_to_try_again_not_fail(qtbot, build) -> 
     window = build(puppet, analyzer=lambda ctx: NoDecision(ctx, "fail"))
     approach_to_result(qtbot, window, puppet)
     wait_page(qtbot, window, "result")
-    assert window.result_page.verdict.text() == "TRY AGAIN"
-    assert "no decision" in window.result_page.explanation.text()
-    assert "reduce the light" in window.result_page.reasons.text()
+    page = window.result_page
+    assert page.verdict.text() == "TRY AGAIN"
+    assert "could not be completed" in page.explanation.text()
+    assert page.tips_box.isVisible() and page.try_again.isVisible()
+    assert "reduce the light" in page.reasons.text() and not page.reasons.isVisible()  # the reason is for staff
+    assert page.staff_verdict.text() == "No decision" and "2 more tries" in page.staff_action.text()
 
 
 def test_a_failing_analyzer_is_reported_not_passed(qtbot, build) -> None:
@@ -321,7 +330,7 @@ def test_a_failing_analyzer_is_reported_not_passed(qtbot, build) -> None:
     window = build(puppet, analyzer=lambda ctx: Broken(ctx))
     approach_to_result(qtbot, window, puppet)
     wait_page(qtbot, window, "result")
-    assert window.result_page.verdict.text() == "Scoring unavailable"
+    assert window.result_page.staff_verdict.text() == "Scoring unavailable"
     assert "boom" in window.result_page.reasons.text()
 
 
@@ -357,7 +366,7 @@ def test_fail_result_with_images_and_demo_details(qtbot, build) -> None:
 
 def test_new_check_and_try_again_start_new_sessions(qtbot, build) -> None:
     puppet = Puppet()
-    window = build(puppet)
+    window = build(puppet, analyzer=lambda ctx: FakeAnalyzer(ctx, "fail"))
     approach_to_result(qtbot, window, puppet)
     wait_page(qtbot, window, "result")
     first = window.controller.session

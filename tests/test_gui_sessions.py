@@ -157,7 +157,7 @@ def test_the_stored_status_matches_what_the_screen_says(qtbot, build, kind: str)
         assert (record.status, record.decision) == ("SUCCEEDED", "fail")
     else:
         # No score: never a pass. FAILED ("could not be scored"), no decision, no result document.
-        assert window.result_page.verdict.text() == "Scoring unavailable"
+        assert window.result_page.staff_verdict.text() == "Scoring unavailable"
         assert (record.status, record.decision, record.result) == ("FAILED", None, None)
         assert "could not be scored" in record.reason and "not installed" in record.reason
     assert window.controller.sessions.lockout_status().recent_failures == 1  # both count toward the lock-out
@@ -230,8 +230,10 @@ def test_lockout_screen_after_failures_and_the_pin_override(qtbot, build) -> Non
     wait_page(qtbot, window, "result")
     assert service.lockout_status().locked
 
+    assert window.result_page.view is not None and window.result_page.view.tries_left == 0, (window.result_page.view, window.lockout_left(), window.attempts)
+    assert not window.result_page.try_again.isVisible()  # no tries left before the lock-out
     with qtbot.waitSignal(window.controller.lockedOut, timeout=5000):
-        window.result_page.try_again.click()
+        window.try_again()  # a retry anyway (e.g. from the start screen) meets the lock-out
     assert window.page_name == "lockout"
     page = window.lockout_page
     assert page.body.text() == "Too many failed checks on this device. Try again in 30 minutes."

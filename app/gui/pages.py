@@ -38,10 +38,12 @@ from app.core.scoring.contract import ImageOut, LivenessResult
 from app.gui.plots import PlotWidget, SessionTrace, drift_series, light_series
 from app.gui.preview import Canvas
 from app.gui.texts import hint_text, problem_text
+from app.gui.verdict import Outcome, ResultView
 from app.gui.widgets import (
     FAIL_COLOUR,
     NEUTRAL_COLOUR,
     PASS_COLOUR,
+    WARN_COLOUR,
     ClickableImage,
     IconKind,
     StatusIcon,
@@ -446,21 +448,29 @@ class ImageDialog(QDialog):
 
 
 class ResultPage(QWidget):
-    """PASS / FAIL (or "scoring unavailable") readable in two seconds, with evidence for staff.
+    """The verdict for the person being checked; the evidence for staff behind "Staff view".
+
+    The customer part (banner, one sentence of what happens next, generic tips
+    for TRY AGAIN) is always visible. The staff panel (review state, suspected
+    attack, what to do, confidence, reasons, reference and audit images, plots)
+    is hidden until staff open it (``staffViewRequested``; the window asks for
+    the operator PIN where one is set), or shown at once in demo mode.
 
     Signals
     -------
-    newCheckRequested(), tryAgainRequested(), imageOpened(str title)
+    newCheckRequested(), tryAgainRequested(), staffViewRequested(), imageOpened(str title)
     """
 
     newCheckRequested = Signal()
     tryAgainRequested = Signal()
+    staffViewRequested = Signal()
     imageOpened = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._images: list[tuple[str, ImageOut | None]] = []
         self._dialog: ImageDialog | None = None
+        self._view: ResultView | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.banner = QFrame(self)
@@ -472,48 +482,89 @@ class ResultPage(QWidget):
         self.verdict = QLabel(self.banner)
         self.verdict.setFont(scaled_font(self, 3.2, bold=True))
         self.verdict.setAccessibleName(self.tr("Result"))
+        self.verdict.setWordWrap(True)
         self.explanation = QLabel(self.banner)
-        self.explanation.setFont(scaled_font(self, 1.3))
+        self.explanation.setFont(scaled_font(self, 1.4))
         self.explanation.setWordWrap(True)
+        self.explanation.setAccessibleName(self.tr("What happens next"))
         text_col = QVBoxLayout()
         text_col.addWidget(self.verdict)
         text_col.addWidget(self.explanation)
         banner_layout.addWidget(self.icon)
         banner_layout.addSpacing(16)
         banner_layout.addLayout(text_col, 1)
-        self.confidence = QLabel(self.banner)
-        self.confidence.setFont(scaled_font(self, 1.6, bold=True))
-        self.confidence.setAccessibleName(self.tr("Confidence"))
-        banner_layout.addWidget(self.confidence)
         outer.addWidget(self.banner)
 
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        content = QWidget(scroll)
-        grid = QGridLayout(content)
+        self.tips_box = QFrame(self)
+        tips_layout = QVBoxLayout(self.tips_box)
+        tips_layout.setContentsMargins(24, 12, 24, 4)
+        self.tips_title = QLabel(self.tr("For the next try:"), self.tips_box)
+        self.tips_title.setFont(scaled_font(self, 1.2, bold=True))
+        self.tips = QLabel(self.tips_box)
+        self.tips.setWordWrap(True)
+        self.tips.setFont(scaled_font(self, 1.2))
+        self.tips.setAccessibleName(self.tr("Tips for the next try"))
+        tips_layout.addWidget(self.tips_title)
+        tips_layout.addWidget(self.tips)
+        outer.addWidget(self.tips_box)
+
+        self.staff_scroll = QScrollArea(self)
+        self.staff_scroll.setWidgetResizable(True)
+        self.staff_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.staff = QFrame(self.staff_scroll)
+        self.staff.setObjectName("staffPanel")
+        self.staff.setAccessibleName(self.tr("Staff view"))
+        grid = QGridLayout(self.staff)
         grid.setContentsMargins(24, 12, 24, 12)
-        self.reference = ClickableImage(content)
+        head = QVBoxLayout()
+        self.staff_verdict = QLabel(self.staff)
+        self.staff_verdict.setObjectName("staffVerdict")
+        self.staff_verdict.setFont(scaled_font(self, 1.5, bold=True))
+        self.staff_verdict.setAccessibleName(self.tr("Result for staff"))
+        self.staff_action = QLabel(self.staff)
+        self.staff_action.setWordWrap(True)
+        self.staff_action.setFont(scaled_font(self, 1.1, bold=True))
+        self.staff_action.setAccessibleName(self.tr("What staff do next"))
+        self.suspicion = QLabel(self.staff)
+        self.suspicion.setObjectName("warningNote")
+        self.suspicion.setWordWrap(True)
+        self.suspicion.setAccessibleName(self.tr("Suspected attack"))
+        self.checklist = QLabel(self.staff)
+        self.checklist.setWordWrap(True)
+        self.checklist.setAccessibleName(self.tr("Review checklist"))
+        self.confidence = QLabel(self.staff)
+        self.confidence.setFont(scaled_font(self, 1.2, bold=True))
+        self.confidence.setAccessibleName(self.tr("Confidence"))
+        for widget in (self.staff_verdict, self.staff_action, self.suspicion, self.checklist, self.confidence):
+            head.addWidget(widget)
+        grid.addLayout(head, 0, 0, 1, 2)
+        self.reference = ClickableImage(self.staff)
         self.reference.setAccessibleName(self.tr("Reference image with the face box; press Enter to enlarge"))
-        self.reference_caption = QLabel(self.tr("Reference image"), content)
-        grid.addWidget(self.reference_caption, 0, 0)
-        grid.addWidget(self.reference, 1, 0, Qt.AlignmentFlag.AlignTop)
+        self.reference_caption = QLabel(self.tr("Reference image"), self.staff)
+        left = QVBoxLayout()
+        left.addWidget(self.reference_caption)
+        left.addWidget(self.reference)
+        left.addStretch(1)
+        grid.addLayout(left, 1, 0, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
-        self.reasons_title = QLabel(self.tr("Why"), content)
+        self.reasons_title = QLabel(self.tr("Why (as recorded)"), self.staff)
         self.reasons_title.setFont(scaled_font(self, 1.2, bold=True))
-        self.reasons = QLabel(content)
+        self.reasons = QLabel(self.staff)
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.PlainText)
         self.reasons.setAccessibleName(self.tr("Reasons"))
+        # The scoring engine's sentences are stored with the session in English; they are shown as recorded.
+        self.reasons.setProperty("recordedText", True)
         self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse)
         right.addWidget(self.reasons_title)
         right.addWidget(self.reasons)
-        self.audit_title = QLabel(self.tr("Audit images (click or press Enter to enlarge)"), content)
+        self.audit_title = QLabel(self.tr("Audit images (click or press Enter to enlarge)"), self.staff)
+        self.audit_title.setWordWrap(True)
         right.addWidget(self.audit_title)
         self.audit_row = QHBoxLayout()
         self.audit: list[ClickableImage] = []
         for i in range(4):
-            thumb = ClickableImage(content)
+            thumb = ClickableImage(self.staff)
             thumb.setAccessibleName(self.tr("Audit image %1; press Enter to enlarge").replace("%1", str(i + 1)))
             thumb.activated.connect(lambda i=i: self._open(i + 1))
             self.audit.append(thumb)
@@ -521,7 +572,7 @@ class ResultPage(QWidget):
         self.audit_row.addStretch(1)
         right.addLayout(self.audit_row)
         grid.addLayout(right, 1, 1, Qt.AlignmentFlag.AlignTop)
-        self.plots_box = QGroupBox(self.tr("Check details (staff only)"), content)
+        self.plots_box = QGroupBox(self.tr("Check details (staff only)"), self.staff)
         self.plots_box.setAccessibleName(self.tr("Check details"))
         plots_layout = QHBoxLayout(self.plots_box)
         self.light_plot = PlotWidget(self.tr("Screen colour (strip) and face response (R, G, B lines)"), self.plots_box)
@@ -531,67 +582,115 @@ class ResultPage(QWidget):
         grid.addWidget(self.plots_box, 2, 0, 1, 2)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(3, 1)
-        scroll.setWidget(content)
-        outer.addWidget(scroll, 1)
+        self.staff_scroll.setWidget(self.staff)
+        outer.addWidget(self.staff_scroll, 1)
+        self.spacer = QWidget(self)
+        self.spacer.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        outer.addWidget(self.spacer, 1)
 
         buttons = QHBoxLayout()
         buttons.setContentsMargins(24, 8, 24, 16)
         self.countdown = QLabel(self)
         self.countdown.setAccessibleName(self.tr("Automatic return"))
+        self.countdown.setWordWrap(True)
+        self.staff_button = _button(self, self.tr("&Staff view…"), self.tr("Show the evidence for staff"))
         self.try_again = _button(self, self.tr("&Try again"), self.tr("Try again with a new check"))
         self.new_check = _button(self, self.tr("&New check"), self.tr("New check"), default=True)
         self.new_check.setFont(scaled_font(self, 1.2, bold=True))
         buttons.addWidget(self.countdown, 1)
+        buttons.addWidget(self.staff_button)
         buttons.addWidget(self.try_again)
         buttons.addWidget(self.new_check)
         outer.addLayout(buttons)
         self.reference.activated.connect(lambda: self._open(0))
         self.try_again.clicked.connect(self.tryAgainRequested)
         self.new_check.clicked.connect(self.newCheckRequested)
+        self.staff_button.clicked.connect(self._on_staff_button)
+        self.set_staff_visible(False)
 
-    def show_session(self, session: Session, trace: SessionTrace | None, *, show_confidence: bool, show_plots: bool) -> None:
-        """Render the session's outcome."""
+    @property
+    def view(self) -> ResultView | None:
+        """What the screen shows now (``None`` before the first result)."""
+        return self._view
+
+    @property
+    def staff_visible(self) -> bool:
+        """The staff panel is open."""
+        return not self.staff_scroll.isHidden()
+
+    def set_staff_visible(self, visible: bool) -> None:
+        """Open or close the staff panel (the window checks the PIN before opening it)."""
+        self.staff_scroll.setVisible(visible)
+        self.spacer.setVisible(not visible)
+        self.staff_button.setText(self.tr("&Hide staff view") if visible else self.tr("&Staff view…"))
+        self.staff_button.setAccessibleName(self.tr("Hide the evidence for staff") if visible else self.tr("Show the evidence for staff"))
+
+    def _on_staff_button(self) -> None:
+        if self.staff_visible:
+            self.set_staff_visible(False)
+        else:
+            self.staffViewRequested.emit()
+
+    def show_session(
+        self,
+        session: Session,
+        trace: SessionTrace | None,
+        view: ResultView,
+        *,
+        show_confidence: bool,
+        staff: bool = False,
+    ) -> None:
+        """Render the session's outcome; ``staff`` opens the staff panel at once (demo mode).
+
+        ``show_confidence``: the staff panel includes the confidence number. The plots and images are
+        always in the staff panel, which only staff open.
+        """
+        self._view = view
         outcome = session.outcome
         result: LivenessResult | None = outcome.result if outcome is not None else None
-        if result is None:
-            kind, colour = IconKind.UNAVAILABLE, NEUTRAL_COLOUR
-            verdict = self.tr("Scoring unavailable")
-            reason = outcome.unavailable_reason if outcome is not None else ""
-            explanation = self.tr("No decision was made: this check cannot say whether the person is live.")
-            reasons = [reason] if reason else []
-        elif result.status != "SUCCEEDED":
-            # No decision was made (e.g. an over-exposed face could not show the colours): ask for a retry
-            # with the reasons, never suggest that the person was an attack.
-            kind, colour = IconKind.WARNING, NEUTRAL_COLOUR
-            verdict = self.tr("TRY AGAIN")
-            explanation = self.tr("The check could not be completed, so no decision was made. See below what to change.")
-            reasons = list(result.reasons)
-        elif result.decision == "pass":
-            kind, colour = IconKind.PASS, PASS_COLOUR
-            verdict = self.tr("PASS")
-            explanation = self.tr("A live person was confirmed.")
-            reasons = list(result.reasons)
-        else:
-            kind, colour = IconKind.FAIL, FAIL_COLOUR
-            verdict = self.tr("FAIL")
-            explanation = self.tr("A live person could not be confirmed.")
-            reasons = list(result.reasons)
+        kind, colour = {
+            Outcome.PASS: (IconKind.PASS, PASS_COLOUR),
+            Outcome.REVIEW: (IconKind.PASS, PASS_COLOUR),
+            Outcome.FAIL: (IconKind.FAIL, FAIL_COLOUR),
+            Outcome.TRY_AGAIN: (IconKind.WARNING, NEUTRAL_COLOUR),
+            Outcome.UNAVAILABLE: (IconKind.UNAVAILABLE, NEUTRAL_COLOUR),
+        }[view.outcome]
         self.icon.set_kind(kind)
-        self.verdict.setText(verdict)
-        self.explanation.setText(explanation)
+        self.verdict.setText(view.verdict)
+        self.explanation.setText(view.next_step)
         self.banner.setStyleSheet(
             f"QFrame#verdictBanner {{ background-color: {colour.name()}; }} QFrame#verdictBanner QLabel {{ color: white; }}"
         )
-        self.verdict.setAccessibleDescription(explanation)
-        announce(self.verdict, f"{verdict}. {explanation}")
+        self.verdict.setAccessibleDescription(view.next_step)
+        announce(self.verdict, f"{view.verdict}. {view.next_step}")
+        self.tips.setText("\n".join(f"• {t}" for t in view.tips))
+        self.tips_box.setVisible(bool(view.tips))
+
+        self.staff_verdict.setText(view.staff_verdict)
+        review = view.outcome is Outcome.REVIEW
+        staff_colour = {Outcome.PASS: PASS_COLOUR, Outcome.FAIL: FAIL_COLOUR}.get(view.outcome, NEUTRAL_COLOUR)
+        if review:
+            self.staff_verdict.setStyleSheet(f"QLabel#staffVerdict {{ background-color: {WARN_COLOUR.name()}; color: black; padding: 0.2em 0.5em; }}")
+        else:
+            self.staff_verdict.setStyleSheet(f"QLabel#staffVerdict {{ background-color: {staff_colour.name()}; color: white; padding: 0.2em 0.5em; }}")
+        self.staff_action.setText(view.staff_action)
+        self.suspicion.setText("\n".join(view.suspicions))
+        self.suspicion.setVisible(bool(view.suspicions))
+        self.checklist.setText("\n".join(f"☐ {c}" for c in view.checklist))
+        self.checklist.setVisible(bool(view.checklist))
         confidence_text = ""
         if result is not None and show_confidence:
             confidence_text = self.tr("Confidence %1 (threshold %2)").replace("%1", f"{result.confidence:.0f}").replace("%2", f"{result.threshold:.0f}")
         self.confidence.setText(confidence_text)
         self.confidence.setVisible(bool(confidence_text))
+        if result is None:
+            reason = outcome.unavailable_reason if outcome is not None else ""
+            reasons = [reason] if reason else []
+        else:
+            reasons = list(result.reasons)
         self.reasons.setText("\n".join(f"• {r}" for r in reasons) if reasons else self.tr("No further details."))
         self._images = []
-        side = round(self.fontMetrics().height() * 16)
+        side = round(self.fontMetrics().height() * 12)
         if result is not None and result.reference is not None:
             self.reference.setPixmap(image_with_box(result.reference.image, result.reference.box, max_side=side))
             self._images.append((self.tr("Reference image"), result.reference))
@@ -612,11 +711,11 @@ class ResultPage(QWidget):
                 thumb.clear()
                 thumb.setVisible(False)
         self.audit_title.setVisible(bool(audits))
-        self.plots_box.setVisible(show_plots)
-        if show_plots:
-            plots = result.plots if result is not None else None
-            self.light_plot.set_light(light_series(plots, trace), self.tr("No light challenge in this check."))
-            self.drift_plot.set_drift(drift_series(plots, trace), self.tr("Not enough face movement recorded."))
+        plots = result.plots if result is not None else None
+        self.light_plot.set_light(light_series(plots, trace), self.tr("No light challenge in this check."))
+        self.drift_plot.set_drift(drift_series(plots, trace), self.tr("Not enough face movement recorded."))
+        self.try_again.setVisible(view.offer_try_again)
+        self.set_staff_visible(staff)
         self.new_check.setFocus()
 
     def set_countdown(self, seconds: int | None) -> None:

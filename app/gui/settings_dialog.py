@@ -132,7 +132,7 @@ class SettingsDialog(QDialog):
         self.mode.setCurrentIndex(max(0, self.mode.findData(settings.mode)))
         self._add(form, self.tr("&Mode:"), self.mode, self.tr("Mode"))
 
-        self.show_confidence = QCheckBox(self.tr("Show the confidence number to operators"), self)
+        self.show_confidence = QCheckBox(self.tr("Show the confidence number in the staff view"), self)
         self.show_confidence.setChecked(settings.show_confidence)
         self._add(form, "", self.show_confidence, self.tr("Show the confidence number"))
 

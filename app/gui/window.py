@@ -30,6 +30,7 @@ from app.gui.pages import AttractPage, CameraCheckPage, GuidancePage, LockoutPag
 from app.gui.preview import Canvas, make_canvas
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.texts import store_problem_text
+from app.gui.verdict import result_view
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,8 @@ class MainWindow(QMainWindow):
         self._camera_lister = camera_lister or (lambda: list_cameras(fallback=qt_camera_names))
         self._last_start: tuple[str, str] = ("", controller.settings.challenge)
         self._operator_exit = False
+        #: Checks the current customer has made (a new customer starts from the start screen).
+        self.attempts = 0
         self.page_name = "start"
         self.setWindowTitle(self.tr("Livegate face check"))
         self.setAccessibleName(self.tr("Livegate face check"))
@@ -162,6 +165,7 @@ class MainWindow(QMainWindow):
         self.guidance_page.cancelRequested.connect(self.go_home)
         self.result_page.newCheckRequested.connect(self.go_home)
         self.result_page.tryAgainRequested.connect(self.try_again)
+        self.result_page.staffViewRequested.connect(self.open_staff_view)
         self.problem_page.tryAgainRequested.connect(self.try_again)
         self.problem_page.homeRequested.connect(self.go_home)
         self.lockout_page.homeRequested.connect(self.go_home)
@@ -198,17 +202,8 @@ class MainWindow(QMainWindow):
 
     @property
     def show_confidence(self) -> bool:
-        """Confidence: always in demo mode, per setting for operators, never in kiosk mode."""
-        if self.demo or self.settings.mode == "demo":
-            return True
-        if self.kiosk or self.settings.mode == "kiosk":
-            return False
-        return self.settings.show_confidence
-
-    @property
-    def show_plots(self) -> bool:
-        """Plots for staff and demo booths; never for kiosk end users."""
-        return self.demo or not (self.kiosk or self.settings.mode == "kiosk")
+        """Confidence in the staff view: always in demo mode, else per setting (the customer never sees it)."""
+        return self.demo or self.settings.mode == "demo" or self.settings.show_confidence
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -236,16 +231,18 @@ class MainWindow(QMainWindow):
         except ConfigError:
             return True
 
-    def start_check(self, spec: str | None = None, challenge_type: str | None = None) -> Session | None:
+    def start_check(self, spec: str | None = None, challenge_type: str | None = None, *, retry: bool = False) -> Session | None:
         """Start a new check (what the Start button does).
 
         Returns the flow's session at once without a session store; with one,
         ``None`` (the check begins once its stored session exists, or the
-        lock-out screen shows).
+        lock-out screen shows). ``retry``: the same customer tries again
+        (counts towards their tries), else a new customer begins.
         """
         spec = spec if spec is not None else self.start_page.selected_spec()
         challenge_type = challenge_type or self.start_page.challenge()
         self._last_start = (spec, challenge_type)
+        self.attempts = self.attempts + 1 if retry else 1
         self.countdown.stop()
         self.idle.disarm()
         return self.controller.start_check(spec=spec or None, challenge_type=challenge_type)
@@ -253,7 +250,7 @@ class MainWindow(QMainWindow):
     def try_again(self) -> None:
         """A brand-new session with the same camera and challenge."""
         spec, challenge_type = self._last_start
-        self.start_check(spec, challenge_type)
+        self.start_check(spec, challenge_type, retry=True)
 
     def go_home(self) -> None:
         """Abandon any session and show the start screen."""
@@ -276,6 +273,34 @@ class MainWindow(QMainWindow):
         self.flash.attenuation = settings.flash_attenuation
         self.start_page.set_challenge(settings.challenge)
         self.refresh_cameras()
+
+    def open_staff_view(self) -> None:
+        """The result's evidence for staff: behind the operator PIN where one is set (and always in kiosk mode)."""
+        if not self.settings.kiosk_pin_hash and not self.kiosk:
+            self.result_page.set_staff_visible(True)
+            return
+        pin = PinDialog(self.settings.kiosk_pin_hash, self, prompt=self.tr("Enter the operator PIN to see the evidence."))
+        pin.granted.connect(self._on_staff_granted)
+        pin.open()
+        self._pin_dialog = pin
+
+    def _on_staff_granted(self) -> None:
+        if self.page_name == "result":
+            self.countdown.stop()  # staff are reviewing: no automatic return under their hands
+            self.result_page.set_countdown(None)
+            self.result_page.set_staff_visible(True)
+
+    def lockout_left(self) -> int | None:
+        """Failures the device may still count before its lock-out (``None`` without a session store or policy)."""
+        sessions = self.controller.sessions
+        if sessions is None or not self.settings.lockout_enabled:
+            return None
+        try:
+            status = sessions.lockout_status()
+        except StoreError as exc:
+            log.warning("lock-out state unreadable: %s", exc)
+            return None
+        return 0 if status.locked else max(0, status.limit - status.recent_failures)
 
     def open_operator_menu(self) -> None:
         """Kiosk: PIN prompt, then the operator menu."""
@@ -396,6 +421,7 @@ class MainWindow(QMainWindow):
         self.idle.disarm()
         spec = self.start_page.selected_spec()
         self._last_start = (spec, record.settings.challenge)
+        self.attempts = 1
         self.controller.run_session(record, spec=spec or None)
 
     def allow_close(self) -> None:
@@ -462,7 +488,10 @@ class MainWindow(QMainWindow):
             self.verifying_page.begin(self.controller.flow.config.verify_timeout_s)
             self._show("verifying")
         elif phase is Phase.RESULT and session is not None:
-            self.result_page.show_session(session, self.controller.trace, show_confidence=self.show_confidence, show_plots=self.show_plots)
+            view = result_view(session, attempts=self.attempts, lockout_left=self.lockout_left())
+            self.result_page.show_session(
+                session, self.controller.trace, view, show_confidence=self.show_confidence, staff=self.demo
+            )
             self._show("result")
             self._arm_auto_reset()
         elif phase in (Phase.TIMEOUT, Phase.ERROR):

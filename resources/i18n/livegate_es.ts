@@ -509,7 +509,12 @@
     <name>MainWindow</name>
     <message>
         <source>Livegate face check</source>
+        <extracomment>Checks the current customer has made (a new customer starts from the start screen).</extracomment>
         <translation>Livegate: comprobación facial</translation>
+    </message>
+    <message>
+        <source>Enter the operator PIN to see the evidence.</source>
+        <translation>Introduzca el PIN de operador para ver las pruebas.</translation>
     </message>
     <message>
         <source>Enter the operator PIN to end the pause.</source>
@@ -796,6 +801,38 @@
         <translation>Resultado</translation>
     </message>
     <message>
+        <source>What happens next</source>
+        <translation>Qué ocurre ahora</translation>
+    </message>
+    <message>
+        <source>For the next try:</source>
+        <translation>Para el próximo intento:</translation>
+    </message>
+    <message>
+        <source>Tips for the next try</source>
+        <translation>Consejos para el próximo intento</translation>
+    </message>
+    <message>
+        <source>Staff view</source>
+        <translation>Vista del personal</translation>
+    </message>
+    <message>
+        <source>Result for staff</source>
+        <translation>Resultado para el personal</translation>
+    </message>
+    <message>
+        <source>What staff do next</source>
+        <translation>Qué hace ahora el personal</translation>
+    </message>
+    <message>
+        <source>Suspected attack</source>
+        <translation>Ataque sospechado</translation>
+    </message>
+    <message>
+        <source>Review checklist</source>
+        <translation>Lista de revisión</translation>
+    </message>
+    <message>
         <source>Confidence</source>
         <translation>Confianza</translation>
     </message>
@@ -808,8 +845,8 @@
         <translation>Imagen de referencia</translation>
     </message>
     <message>
-        <source>Why</source>
-        <translation>Motivos</translation>
+        <source>Why (as recorded)</source>
+        <translation>Motivos (tal como se registraron)</translation>
     </message>
     <message>
         <source>Reasons</source>
@@ -844,6 +881,14 @@
         <translation>Regreso automático</translation>
     </message>
     <message>
+        <source>&amp;Staff view…</source>
+        <translation>&amp;Vista del personal…</translation>
+    </message>
+    <message>
+        <source>Show the evidence for staff</source>
+        <translation>Mostrar las pruebas al personal</translation>
+    </message>
+    <message>
         <source>&amp;Try again</source>
         <translation>&amp;Intentar de nuevo</translation>
     </message>
@@ -860,36 +905,12 @@
         <translation>Nueva comprobación</translation>
     </message>
     <message>
-        <source>Scoring unavailable</source>
-        <translation>Evaluación no disponible</translation>
+        <source>&amp;Hide staff view</source>
+        <translation>&amp;Ocultar la vista del personal</translation>
     </message>
     <message>
-        <source>No decision was made: this check cannot say whether the person is live.</source>
-        <translation>No se ha tomado ninguna decisión: esta comprobación no puede decir si la persona está presente en vivo.</translation>
-    </message>
-    <message>
-        <source>TRY AGAIN</source>
-        <translation>INTÉNTELO DE NUEVO</translation>
-    </message>
-    <message>
-        <source>The check could not be completed, so no decision was made. See below what to change.</source>
-        <translation>No se pudo completar la comprobación, así que no hay decisión. Abajo se indica qué cambiar.</translation>
-    </message>
-    <message>
-        <source>PASS</source>
-        <translation>APROBADO</translation>
-    </message>
-    <message>
-        <source>A live person was confirmed.</source>
-        <translation>Se ha confirmado una persona en vivo.</translation>
-    </message>
-    <message>
-        <source>FAIL</source>
-        <translation>RECHAZADO</translation>
-    </message>
-    <message>
-        <source>A live person could not be confirmed.</source>
-        <translation>No se ha podido confirmar una persona en vivo.</translation>
+        <source>Hide the evidence for staff</source>
+        <translation>Ocultar las pruebas del personal</translation>
     </message>
     <message>
         <source>Confidence %1 (threshold %2)</source>
@@ -1023,8 +1044,8 @@
         <translation>Modo</translation>
     </message>
     <message>
-        <source>Show the confidence number to operators</source>
-        <translation>Mostrar la confianza a los operadores</translation>
+        <source>Show the confidence number in the staff view</source>
+        <translation>Mostrar el número de confianza en la vista del personal</translation>
     </message>
     <message>
         <source>Show the confidence number</source>
@@ -1212,6 +1233,138 @@
     <message>
         <source>No camera was found. Connect a camera and press Refresh.</source>
         <translation>No se ha encontrado ninguna cámara. Conecte una y pulse Actualizar.</translation>
+    </message>
+</context>
+<context>
+    <name>Verdict</name>
+    <message>
+        <source>Device suspected: the camera looks virtual or the video injected. Check the device and its camera.</source>
+        <extracomment>Attempts one customer gets at the counter before staff check the identity another way.</extracomment>
+        <translation>Se sospecha del dispositivo: la cámara parece virtual o el vídeo inyectado. Revise el dispositivo y su cámara.</translation>
+    </message>
+    <message>
+        <source>Screen or replay suspected: the face did not reflect this check&apos;s colours like a real face.</source>
+        <translation>Se sospecha de una pantalla o una reproducción: la cara no reflejó los colores de esta comprobación como una cara real.</translation>
+    </message>
+    <message>
+        <source>Flat picture suspected (print or screen): the face did not change perspective like a real head.</source>
+        <translation>Se sospecha de una imagen plana (impresa o en pantalla): la cara no cambió de perspectiva como una cabeza real.</translation>
+    </message>
+    <message>
+        <source>Print or screen suspected: the skin texture looks reproduced.</source>
+        <translation>Se sospecha de una impresión o una pantalla: la textura de la piel parece reproducida.</translation>
+    </message>
+    <message>
+        <source>The capture quality was too poor to judge (light, focus or a face out of view).</source>
+        <translation>La calidad de la captura era demasiado baja para juzgar (luz, enfoque o cara fuera de la imagen).</translation>
+    </message>
+    <message>
+        <source>Compare the reference image with the person at the counter and their document.</source>
+        <translation>Compare la imagen de referencia con la persona en el mostrador y con su documento.</translation>
+    </message>
+    <message>
+        <source>Look at the audit images for paper edges, a screen frame, glare or a hand holding something.</source>
+        <translation>Busque en las imágenes de auditoría bordes de papel, el marco de una pantalla, reflejos o una mano que sujeta algo.</translation>
+    </message>
+    <message>
+        <source>If in doubt, check the identity manually.</source>
+        <translation>En caso de duda, compruebe la identidad manualmente.</translation>
+    </message>
+    <message>
+        <source>Face a light; avoid a bright window behind you.</source>
+        <translation>Colóquese de cara a la luz; evite una ventana luminosa detrás de usted.</translation>
+    </message>
+    <message>
+        <source>Take off sunglasses, a hat or a mask.</source>
+        <translation>Quítese las gafas de sol, el sombrero o la mascarilla.</translation>
+    </message>
+    <message>
+        <source>Keep the camera at eye level and hold still when asked.</source>
+        <translation>Mantenga la cámara a la altura de los ojos y quédese quieto cuando se le pida.</translation>
+    </message>
+    <message>
+        <source>Check the identity manually (document and face at the counter).</source>
+        <translation>Compruebe la identidad manualmente (documento y cara en el mostrador).</translation>
+    </message>
+    <message>
+        <source>PASS</source>
+        <translation>APROBADO</translation>
+    </message>
+    <message>
+        <source>Thank you. The check is complete; staff will continue with you.</source>
+        <translation>Gracias. La comprobación ha terminado; el personal continuará con usted.</translation>
+    </message>
+    <message>
+        <source>A live person was confirmed. No action needed.</source>
+        <translation>Se confirmó una persona real. No hace falta hacer nada.</translation>
+    </message>
+    <message>
+        <source>PASS - review</source>
+        <translation>APROBADO - revisar</translation>
+    </message>
+    <message>
+        <source>Passed, but one check raised a concern. Review before you continue.</source>
+        <translation>Aprobado, pero una comprobación planteó una duda. Revise antes de continuar.</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>RECHAZADO</translation>
+    </message>
+    <message>
+        <source>Please speak to a member of staff.</source>
+        <translation>Hable con un miembro del personal, por favor.</translation>
+    </message>
+    <message>
+        <source>FAIL - attack suspected</source>
+        <translation>RECHAZADO - se sospecha un ataque</translation>
+    </message>
+    <message>
+        <source>Do not offer another try.</source>
+        <translation>No ofrezca otro intento.</translation>
+    </message>
+    <message>
+        <source>Please try once more, or speak to a member of staff.</source>
+        <translation>Inténtelo una vez más o hable con un miembro del personal.</translation>
+    </message>
+    <message>
+        <source>After that:</source>
+        <translation>Después:</translation>
+    </message>
+    <message>
+        <source>No tries left.</source>
+        <translation>No quedan intentos.</translation>
+    </message>
+    <message>
+        <source>TRY AGAIN</source>
+        <translation>INTÉNTELO DE NUEVO</translation>
+    </message>
+    <message>
+        <source>The check could not be completed. Please try again.</source>
+        <translation>No se pudo completar la comprobación. Inténtelo de nuevo, por favor.</translation>
+    </message>
+    <message>
+        <source>No decision</source>
+        <translation>Sin decisión</translation>
+    </message>
+    <message>
+        <source>NOT COMPLETED</source>
+        <translation>NO COMPLETADA</translation>
+    </message>
+    <message>
+        <source>Scoring unavailable</source>
+        <translation>Evaluación no disponible</translation>
+    </message>
+    <message>
+        <source>This device cannot decide right now (see the reason).</source>
+        <translation>Este dispositivo no puede decidir ahora (vea el motivo).</translation>
+    </message>
+    <message>
+        <source>1 more try.</source>
+        <translation>Queda 1 intento.</translation>
+    </message>
+    <message>
+        <source>%1 more tries.</source>
+        <translation>Quedan %1 intentos.</translation>
     </message>
 </context>
 <context>
