@@ -233,7 +233,12 @@ def test_light_check_flashes_every_colour_then_passes(qtbot, build) -> None:
     window = build(puppet)
     approach_to_result(qtbot, window, puppet, MOVEMENT_AND_LIGHT)
     wait_page(qtbot, window, "light")
-    assert not window.guidance_page.header.isVisible()  # the flashes cover the whole window
+    page = window.guidance_page
+    # The preview keeps its size and place: header and footer stay, with a steady instruction and a visible Stop.
+    assert page.header.isVisible() and page.footer.isVisible()
+    assert page.hint.text() == "Keep your face in the oval"
+    assert page.cancel.isVisible() and page.cancel.text() == "Stop"
+    qtbot.waitUntil(lambda: page.progress.value() > 0, timeout=5000)  # the thin bar follows the colours
     wait_page(qtbot, window, "result", timeout=15000)
     session = window.controller.session
     assert session is not None and session.challenge is not None

@@ -37,7 +37,8 @@ from app.core.guidance import Guidance, Hint
 from app.core.scoring.contract import ImageOut, LivenessResult
 from app.gui.plots import PlotWidget, SessionTrace, drift_series, light_series
 from app.gui.preview import Canvas
-from app.gui.texts import hint_text, problem_text
+from app.gui.guidance_view import GuidanceView, guidance_view
+from app.gui.texts import problem_text
 from app.gui.verdict import Outcome, ResultView
 from app.gui.widgets import (
     FAIL_COLOUR,
@@ -288,10 +289,13 @@ class CameraCheckPage(QWidget):
 
 
 class GuidancePage(QWidget):
-    """The live mirrored preview with the oval, the hint and the face-fit progress.
+    """The live mirrored preview with the oval, the hint and the fit bar.
 
-    In light mode (the colour flashes) the hint and buttons are hidden so that the
-    canvas, and therefore the flashes, cover the whole window.
+    The oval, the text, the arrows and the fit bar follow one state
+    (:func:`app.gui.guidance_view.guidance_view`). In light mode (the colour
+    flashes) the header and footer stay where they are, so the preview keeps its
+    size and place: the header says "Keep your face in the oval", the bar turns
+    into a thin progress of the colours and Cancel becomes a visible Stop.
     """
 
     cancelRequested = Signal()
@@ -328,14 +332,24 @@ class GuidancePage(QWidget):
         layout.addWidget(self.canvas, 1)
         self.footer = QFrame(self)
         footer_layout = QHBoxLayout(self.footer)
+        bar_col = QVBoxLayout()
+        self.step = QLabel(self.footer)
+        self.step.setAccessibleName(self.tr("Step"))
+        self.step.setWordWrap(True)
         self.progress = QProgressBar(self.footer)
         self.progress.setRange(0, 100)
-        self.progress.setFormat(self.tr("%p% face fit"))
-        self.progress.setAccessibleName(self.tr("Face fit progress"))
-        self.progress.setMinimumHeight(round(self.fontMetrics().height() * 1.8))
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName(self.tr("How well your face fills the oval"))
+        self._bar_height = round(self.fontMetrics().height() * 0.9)
+        self.progress.setFixedHeight(self._bar_height)
+        bar_col.addWidget(self.step)
+        bar_col.addWidget(self.progress)
         self.cancel = _button(self.footer, self.tr("Cancel"), self.tr("Cancel the check"))
-        footer_layout.addWidget(self.progress, 1)
+        footer_layout.addLayout(bar_col, 1)
         footer_layout.addWidget(self.cancel)
+        self._light = False
+        self._flash_total = 0
+        self.view: GuidanceView | None = None
         layout.addWidget(self.footer)
         self.cancel.clicked.connect(self.cancelRequested)
 
@@ -350,7 +364,9 @@ class GuidancePage(QWidget):
         ``left_oval``: the flashes were stopped because the face left the oval; say so.
         """
         self._hint = None
+        self.view = None
         self.hint.setText(self.tr("Look at the camera"))
+        self.step.setText(self.tr("Getting ready"))
         self.progress.setValue(0)
         if left_oval:
             text = self.tr("The flashing stopped because your face left the oval. Start again from a little further away.")
@@ -359,24 +375,57 @@ class GuidancePage(QWidget):
         self.notice.setVisible(left_oval)
 
     def set_light_mode(self, light: bool) -> None:
-        """Hide (light) or show (guidance) everything around the canvas."""
-        self.header.setVisible(not light)
-        self.footer.setVisible(not light)
+        """Flashes (``light``) or guidance: the header and footer stay, so the preview does not move."""
+        changed = light != self._light
+        self._light = light
         self.canvas.renderer.dim = not light
+        if light:
+            text = self.tr("Keep your face in the oval")
+            self.hint.setText(text)
+            self.notice.setVisible(False)
+            self.step.setText(self.tr("Colours: keep still until they end"))
+            self.progress.setValue(0)
+            self.progress.setAccessibleName(self.tr("Progress of the colours"))
+            self.progress.setFixedHeight(max(4, self._bar_height // 3))
+            self.cancel.setText(self.tr("Stop"))
+            self.cancel.setAccessibleName(self.tr("Stop the colours and the check"))
+            if changed:
+                announce(self.hint, text)
+        else:
+            self.progress.setAccessibleName(self.tr("How well your face fills the oval"))
+            self.progress.setFixedHeight(self._bar_height)
+            self.cancel.setText(self.tr("Cancel"))
+            self.cancel.setAccessibleName(self.tr("Cancel the check"))
+            if changed:
+                self._hint = None  # the next assessed frame sets the instruction again
+
+    def begin_flash(self, total: int) -> None:
+        """The colour sequence of ``total`` steps starts."""
+        self._flash_total = max(1, total)
+        self.progress.setValue(0)
+
+    def flash_step(self, index: int) -> None:
+        """Colour ``index`` (0-based) reached the screen."""
+        if self._light and self._flash_total:
+            self.progress.setValue(round(100 * (index + 1) / self._flash_total))
 
     def show_guidance(self, guidance: Guidance, hold_progress: float) -> None:
-        """Render one assessed frame."""
-        fits = guidance.fit is not None and guidance.fit.fits
+        """Render one assessed frame: oval, arrows, text and bar from one :class:`GuidanceView`."""
         oval = self.canvas.renderer.oval
-        self.canvas.set_oval(oval, fits=fits)
-        progress = guidance.progress if hold_progress <= 0 else 1.0
-        self.progress.setValue(round(100 * progress))
-        self.progress.setAccessibleDescription(self.progress.text())
-        if guidance.hint is not self._hint:
+        if self._light:
+            # During the colours only the oval follows the face; the text and bar belong to the flashes.
+            self.canvas.set_oval(oval, fits=guidance.hint is Hint.HOLD_STILL)
+            return
+        view = guidance_view(guidance, hold_progress=hold_progress)
+        self.view = view
+        self.canvas.set_oval(oval, fits=view.good, scale=view.oval_scale, cue=view.cue)
+        self.progress.setValue(round(100 * view.bar))
+        self.step.setText(view.step)
+        self.progress.setAccessibleDescription(view.step)
+        if guidance.hint is not self._hint or view.text != self.hint.text():
             self._hint = guidance.hint
-            text = hint_text(guidance.hint, too_close=guidance.fit is not None and guidance.fit.too_close)
-            self.hint.setText(text)
-            announce(self.hint, text)
+            self.hint.setText(view.text)
+            announce(self.hint, view.text)
             self.hintShown.emit(guidance.hint)
 
 

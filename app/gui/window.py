@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
         controller.guidanceChanged.connect(self._on_guidance)
         controller.captureStarted.connect(self._on_capture_started)
         controller.flashRequested.connect(self.flash.play)
+        controller.flashRequested.connect(lambda steps: self.guidance_page.begin_flash(len(steps)))
+        self.flash.colourShown.connect(lambda index, _t: self.guidance_page.flash_step(index))
         controller.flashStopRequested.connect(self.flash.stop)
         controller.preparing.connect(self._on_preparing)
         controller.lockedOut.connect(self.show_lockout)

@@ -40,6 +40,30 @@
     </message>
 </context>
 <context>
+    <name>Guidance</name>
+    <message>
+        <source>Start further away: fit your face in the small oval</source>
+        <extracomment>Size of the oval before the start-far gate: a face that fills it is far enough away. The fit bar never looks full until the screen says &quot;Hold still&quot;.</extracomment>
+        <translation>Empiece más lejos: encaje la cara en el óvalo pequeño</translation>
+    </message>
+    <message>
+        <source>Look straight at the camera and keep your face inside the oval</source>
+        <translation>Mire de frente a la cámara y mantenga la cara dentro del óvalo</translation>
+    </message>
+    <message>
+        <source>Step 1 of 2: start further away</source>
+        <translation>Paso 1 de 2: empiece más lejos</translation>
+    </message>
+    <message>
+        <source>Good fit: hold still</source>
+        <translation>Buen encaje: quédese quieto</translation>
+    </message>
+    <message>
+        <source>Step 2 of 2: fill the oval</source>
+        <translation>Paso 2 de 2: llene el óvalo</translation>
+    </message>
+</context>
+<context>
     <name>GuidancePage</name>
     <message>
         <source>Camera preview with the oval</source>
@@ -58,12 +82,32 @@
         <translation>Aviso</translation>
     </message>
     <message>
-        <source>%p% face fit</source>
-        <translation>Ajuste del rostro: %p %</translation>
+        <source>Step</source>
+        <translation>Paso</translation>
     </message>
     <message>
-        <source>Face fit progress</source>
-        <translation>Progreso del ajuste del rostro</translation>
+        <source>How well your face fills the oval</source>
+        <translation>Cuánto llena su cara el óvalo</translation>
+    </message>
+    <message>
+        <source>Keep your face in the oval</source>
+        <translation>Mantenga la cara dentro del óvalo</translation>
+    </message>
+    <message>
+        <source>Colours: keep still until they end</source>
+        <translation>Colores: quédese quieto hasta que terminen</translation>
+    </message>
+    <message>
+        <source>Progress of the colours</source>
+        <translation>Avance de los colores</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Detener</translation>
+    </message>
+    <message>
+        <source>Stop the colours and the check</source>
+        <translation>Detener los colores y la comprobación</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -72,6 +116,10 @@
     <message>
         <source>Cancel the check</source>
         <translation>Cancelar la comprobación</translation>
+    </message>
+    <message>
+        <source>Getting ready</source>
+        <translation>Preparando</translation>
     </message>
     <message>
         <source>The flashing stopped because your face left the oval. Start again from a little further away.</source>
