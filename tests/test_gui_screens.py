@@ -575,3 +575,38 @@ def test_qt_calls_do_not_exhaust_singleton_refcounts(qtbot) -> None:
         label.setText("x")
         beeper.beeped.emit()
     assert label.text() == "x"
+
+
+# --- get ready and countdown -------------------------------------------------------------------------
+
+
+def test_start_leads_through_get_ready_consent_and_a_countdown(qtbot, build) -> None:
+    puppet = Puppet()
+    window = build(puppet, settings=Settings(retention_days=14, keep_recordings=True))
+    window.countdown_s = 1
+    qtbot.mouseClick(window.start_page.start, Qt.MouseButton.LeftButton)
+    assert window.page_name == "get_ready"
+    page = window.get_ready_page
+    assert window.controller.session is None  # the camera does not start before consent
+    assert not page.begin.isEnabled() and not page.consent.isChecked()
+    assert "14 days" in page.privacy.text() and "video" in page.privacy.text()
+    assert page.warning.isVisible()  # the default check flashes
+    qtbot.mouseClick(page.consent, Qt.MouseButton.LeftButton)
+    assert page.begin.isEnabled()
+    qtbot.mouseClick(page.begin, Qt.MouseButton.LeftButton)
+    assert window.page_name == "countdown" and window.countdown_page.number.text() == "1"
+    wait_page(qtbot, window, "guidance")
+    assert window.controller.session is not None
+    window.go_home()
+    wait_page(qtbot, window, "start")
+
+
+def test_get_ready_without_flashing_and_escape_goes_back(qtbot, build) -> None:
+    window = build(Puppet())
+    window.start_page.movement_choice.setChecked(True)
+    qtbot.mouseClick(window.start_page.start, Qt.MouseButton.LeftButton)
+    page = window.get_ready_page
+    assert window.page_name == "get_ready" and not page.warning.isVisible()
+    assert "video is not kept" in page.privacy.text()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.page_name == "start" and window.controller.session is None

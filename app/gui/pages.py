@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFrame,
@@ -186,13 +187,16 @@ class StartPage(QWidget):
         self.light_choice.setChecked(True)
 
     def set_operator_controls(self, visible: bool, *, history: bool = False) -> None:
-        """Kiosk mode hides settings, history and quit (they sit behind the operator PIN).
+        """Kiosk mode hides the camera picker, settings, history and quit (they sit behind the operator PIN).
 
         ``history``: a session store is attached, so the history view exists.
         """
         self.settings_button.setVisible(visible)
         self.history_button.setVisible(visible and history)
         self.quit_button.setVisible(visible)
+        # The camera is chosen by staff in the settings; a kiosk's customers never see the picker.
+        for widget in (self.camera_label, self.camera, self.refresh):
+            widget.setVisible(visible)
 
     def set_challenge(self, challenge_type: str) -> None:
         """Select the radio button of ``challenge_type``."""
@@ -970,3 +974,226 @@ class AttractPage(QWidget):
         p.setPen(QPen(QColor(255, 255, 255, 200), max(3.0, self.width() / 300)))
         p.drawEllipse(rect)
         p.end()
+
+
+class GoodFitPicture(QWidget):
+    """A drawn picture of a good fit: a screen at eye level with the oval filled by a face, at arm's length."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(self.tr("Picture: a face filling the oval on the screen, the screen at eye level"))
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        em = self.fontMetrics().height()
+        return QSize(round(em * 11), round(em * 9))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        em = self.fontMetrics().height()
+        return QSize(round(em * 7), round(em * 6))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        w, h = float(self.width()), float(self.height())
+        fg = self.palette().windowText().color()
+        line = max(2.0, min(w, h) / 90)
+        # The screen: a rounded rectangle on a stand.
+        screen = QRectF(w * 0.08, h * 0.06, w * 0.84, h * 0.72)
+        p.setPen(QPen(fg, line))
+        p.setBrush(QColor(30, 30, 30))
+        p.drawRoundedRect(screen, line * 3, line * 3)
+        p.drawLine(QPointF(w * 0.5, screen.bottom()), QPointF(w * 0.5, h * 0.9))
+        p.drawLine(QPointF(w * 0.36, h * 0.9), QPointF(w * 0.64, h * 0.9))
+        # The oval and a face filling it.
+        oh = screen.height() * 0.84
+        ow = oh / 1.618
+        oval = QRectF(screen.center().x() - ow / 2, screen.center().y() - oh / 2, ow, oh)
+        face = oval.adjusted(ow * 0.06, oh * 0.05, -ow * 0.06, -oh * 0.03)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(214, 170, 140))
+        p.drawEllipse(face)
+        p.setBrush(QColor(40, 40, 40))
+        eye_y = face.top() + face.height() * 0.42
+        for ex in (0.33, 0.67):
+            p.drawEllipse(QPointF(face.left() + face.width() * ex, eye_y), face.width() * 0.06, face.width() * 0.04)
+        p.setPen(QPen(QColor(40, 40, 40), line))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        mouth = QRectF(face.left() + face.width() * 0.34, face.top() + face.height() * 0.62, face.width() * 0.32, face.height() * 0.14)
+        p.drawArc(mouth, 200 * 16, 140 * 16)
+        p.setPen(QPen(QColor(60, 200, 90), line * 1.5))
+        p.drawEllipse(oval)
+        p.end()
+
+
+class GetReadyPage(QWidget):
+    """Before the camera starts: how to stand, a picture of a good fit, the photosensitivity warning,
+    what is recorded and for how long, and consent.
+
+    Signals
+    -------
+    beginRequested(), backRequested()
+    """
+
+    beginRequested = Signal()
+    backRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 16, 24, 16)
+        self.title = _title(self, self.tr("Before you start"), 2.0)
+        outer.addWidget(self.title)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget(scroll)
+        row = QHBoxLayout(content)
+        self.picture = GoodFitPicture(content)
+        row.addWidget(self.picture, 2)
+        col = QVBoxLayout()
+        self.steps = QLabel(content)
+        self.steps.setWordWrap(True)
+        self.steps.setFont(scaled_font(self, 1.15))
+        self.steps.setAccessibleName(self.tr("How to do the check"))
+        self.steps.setText(
+            "\n".join(
+                f"{i}. {s}"
+                for i, s in enumerate(
+                    (
+                        self.tr("Hold the device at eye level, or sit facing the screen, about an arm's length away."),
+                        self.tr("When asked, move slowly closer until your face fills the oval."),
+                        self.tr("Keep still while the screen shows colours. It takes a few seconds."),
+                    ),
+                    start=1,
+                )
+            )
+        )
+        col.addWidget(self.steps)
+        warn_row = QHBoxLayout()
+        self.warning_icon = StatusIcon(IconKind.WARNING, em=1.6, parent=content)
+        self.warning = QLabel(
+            self.tr("Photosensitivity warning: this check flashes different colours. If you are photosensitive, go back and choose “Movement only”."),
+            content,
+        )
+        self.warning.setObjectName("warningNote")
+        self.warning.setWordWrap(True)
+        self.warning.setAccessibleName(self.tr("Photosensitivity warning"))
+        warn_row.addWidget(self.warning_icon, 0, Qt.AlignmentFlag.AlignTop)
+        warn_row.addWidget(self.warning, 1)
+        col.addLayout(warn_row)
+        self.privacy_title = QLabel(self.tr("Your privacy"), content)
+        self.privacy_title.setFont(scaled_font(self, 1.1, bold=True))
+        self.privacy = QLabel(content)
+        self.privacy.setWordWrap(True)
+        self.privacy.setAccessibleName(self.tr("Privacy notice"))
+        col.addWidget(self.privacy_title)
+        col.addWidget(self.privacy)
+        self.consent = QCheckBox(self.tr("I agree that the camera records me for this check"), content)
+        self.consent.setAccessibleName(self.tr("Consent to the recording"))
+        col.addWidget(self.consent)
+        col.addStretch(1)
+        row.addLayout(col, 3)
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
+        buttons = QHBoxLayout()
+        self.back = _button(self, self.tr("&Back"), self.tr("Back to the start screen"))
+        self.begin = _button(self, self.tr("&Begin"), self.tr("Begin the check"), default=True)
+        self.begin.setFont(scaled_font(self, 1.2, bold=True))
+        buttons.addWidget(self.back)
+        buttons.addStretch(1)
+        buttons.addWidget(self.begin)
+        outer.addLayout(buttons)
+        self.consent.toggled.connect(self._on_consent)
+        self.back.clicked.connect(self.backRequested)
+        self.begin.clicked.connect(self._on_begin)
+        self._on_consent(False)
+
+    def prepare(self, *, flashing: bool, keep_recordings: bool, audit_images: int, retention_days: int) -> None:
+        """Fill the notice for this check's settings; consent starts unticked."""
+        self.warning.setVisible(flashing)
+        self.warning_icon.setVisible(flashing)
+        if keep_recordings:
+            what = self.tr("The camera video of this check, one reference picture of your face, up to %1 more pictures and the result are recorded.")
+        else:
+            what = self.tr("One reference picture of your face, up to %1 more pictures and the result are recorded; the video is not kept.")
+        what = what.replace("%1", str(max(0, audit_images)))
+        where = self.tr("They are kept encrypted on this device and used only to confirm that a live person took part.")
+        if retention_days > 0:
+            how_long = self.tr("They are deleted after %1 days.").replace("%1", str(retention_days))
+        else:
+            how_long = self.tr("They are kept until staff delete them.")
+        self.privacy.setText(f"{what} {where} {how_long}")
+        self.consent.setChecked(False)
+        self._on_consent(False)
+        self.consent.setFocus()
+
+    def _on_consent(self, checked: bool) -> None:
+        self.begin.setEnabled(checked)
+
+    def _on_begin(self) -> None:
+        if self.consent.isChecked():
+            self.beginRequested.emit()
+
+
+class CountdownPage(QWidget):
+    """3-2-1 before the camera starts, with what to do; Cancel goes back.
+
+    Signals
+    -------
+    finished(), cancelRequested()
+    """
+
+    finished = Signal()
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, step_ms: int = 1000) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.note = _title(self, self.tr("Look at the screen, an arm's length away"), 1.5)
+        layout.addWidget(self.note)
+        self.number = QLabel(self)
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number.setFont(scaled_font(self, 6.0, bold=True))
+        self.number.setAccessibleName(self.tr("Countdown"))
+        layout.addWidget(self.number)
+        self.cancel = _button(self, self.tr("Cancel"), self.tr("Cancel the check"))
+        layout.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self._left = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(step_ms)
+        self._timer.timeout.connect(self._on_tick)
+        self.cancel.clicked.connect(self._on_cancel)
+
+    @property
+    def running(self) -> bool:
+        """The countdown is on."""
+        return self._timer.isActive()
+
+    def begin(self, seconds: int = 3) -> None:
+        """Count down from ``seconds``; ``finished`` follows the last number."""
+        self._left = max(1, seconds)
+        self._show_number()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop without finishing."""
+        self._timer.stop()
+
+    def _show_number(self) -> None:
+        self.number.setText(str(self._left))
+        announce(self.number, str(self._left))
+
+    def _on_tick(self) -> None:
+        self._left -= 1
+        if self._left <= 0:
+            self._timer.stop()
+            self.finished.emit()
+            return
+        self._show_number()
+
+    def _on_cancel(self) -> None:
+        self._timer.stop()
+        self.cancelRequested.emit()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from app.core.capture.devices import CameraDevice, list_cameras
 from app.core.capture.spec import parse_spec
-from app.core.challenge import Challenge
+from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.errors import ConfigError
 from app.core.check.flow import Phase, Session
 from app.core.guidance import Guidance
@@ -26,7 +26,18 @@ from app.gui.controller import CheckController, StoreProblem
 from app.gui.flash import FlashController
 from app.gui.history import HistoryPage
 from app.gui.kiosk import OPERATOR_SHORTCUT, CountdownTimer, IdleWatcher, OperatorMenu, PinDialog
-from app.gui.pages import AttractPage, CameraCheckPage, GuidancePage, LockoutPage, ProblemPage, ResultPage, StartPage, VerifyingPage
+from app.gui.pages import (
+    AttractPage,
+    CameraCheckPage,
+    CountdownPage,
+    GetReadyPage,
+    GuidancePage,
+    LockoutPage,
+    ProblemPage,
+    ResultPage,
+    StartPage,
+    VerifyingPage,
+)
 from app.gui.preview import Canvas, make_canvas
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.texts import store_problem_text
@@ -73,7 +84,7 @@ class MainWindow(QMainWindow):
     Signals
     -------
     pageShown(str name):
-        A screen became current (``start``, ``camera_check``, ``guidance``, ``light``,
+        A screen became current (``start``, ``get_ready``, ``countdown``, ``camera_check``, ``guidance``, ``light``,
         ``verifying``, ``result``, ``timeout``, ``error``, ``attract``, ``lockout``,
         ``store_error``, ``history``).
     autoReset():
@@ -113,6 +124,11 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.setCentralWidget(self.stack)
         self.start_page = StartPage(self.stack)
+        self.get_ready_page = GetReadyPage(self.stack)
+        self.countdown_page = CountdownPage(self.stack)
+        #: Seconds of the 3-2-1 countdown before the camera starts.
+        self.countdown_s = 3
+        self._pending_start: tuple[str, str] | None = None
         self.camera_page = CameraCheckPage(self.stack)
         self.guidance_page = GuidancePage(self.canvas, self.stack)
         self.verifying_page = VerifyingPage(self.stack)
@@ -124,6 +140,8 @@ class MainWindow(QMainWindow):
         self.history_page.attach(controller.store)
         for page in (
             self.start_page,
+            self.get_ready_page,
+            self.countdown_page,
             self.camera_page,
             self.guidance_page,
             self.verifying_page,
@@ -163,6 +181,10 @@ class MainWindow(QMainWindow):
         self.start_page.historyRequested.connect(self.show_history)
         self.start_page.quitRequested.connect(self.close)
         self.start_page.refreshRequested.connect(self.refresh_cameras)
+        self.get_ready_page.backRequested.connect(self.go_home)
+        self.get_ready_page.beginRequested.connect(self._on_begin)
+        self.countdown_page.cancelRequested.connect(self.go_home)
+        self.countdown_page.finished.connect(self._on_countdown_finished)
         self.camera_page.cancelRequested.connect(self.go_home)
         self.guidance_page.cancelRequested.connect(self.go_home)
         self.result_page.newCheckRequested.connect(self.go_home)
@@ -257,6 +279,8 @@ class MainWindow(QMainWindow):
     def go_home(self) -> None:
         """Abandon any session and show the start screen."""
         self.countdown.stop()
+        self.countdown_page.stop()
+        self._pending_start = None
         self.controller.cancel()
         if self.controller.phase is Phase.START:
             self._on_phase(Phase.START, Phase.START, None)
@@ -439,6 +463,8 @@ class MainWindow(QMainWindow):
     def _show(self, name: str) -> None:
         pages = {
             "start": self.start_page,
+            "get_ready": self.get_ready_page,
+            "countdown": self.countdown_page,
             "camera_check": self.camera_page,
             "guidance": self.guidance_page,
             "light": self.guidance_page,
@@ -512,7 +538,33 @@ class MainWindow(QMainWindow):
 
     def _on_start_requested(self, spec: str, challenge_type: str) -> None:
         self._remember(spec, challenge_type)
-        self.start_check(spec, challenge_type)
+        self.show_get_ready(spec, challenge_type)
+
+    def show_get_ready(self, spec: str, challenge_type: str) -> None:
+        """Instructions, the picture of a good fit, the warning, the privacy notice and consent, before the camera."""
+        self._pending_start = (spec, challenge_type)
+        s = self.settings
+        self.get_ready_page.prepare(
+            flashing=challenge_type != MOVEMENT_ONLY,
+            keep_recordings=s.keep_recordings,
+            audit_images=s.audit_images,
+            retention_days=s.retention_days,
+        )
+        self._show("get_ready")
+        if self.kiosk:
+            self.idle.arm()  # an abandoned get-ready screen returns to the start by itself
+
+    def _on_begin(self) -> None:
+        if self._pending_start is None:
+            return
+        self.idle.disarm()
+        self._show("countdown")
+        self.countdown_page.begin(self.countdown_s)
+
+    def _on_countdown_finished(self) -> None:
+        pending, self._pending_start = self._pending_start, None
+        if pending is not None and self.page_name == "countdown":
+            self.start_check(*pending)
 
     def _remember(self, spec: str, challenge_type: str) -> None:
         """Remember the chosen camera and challenge (command-line sources are not remembered)."""
@@ -536,7 +588,7 @@ class MainWindow(QMainWindow):
         threading.Thread(target=write, name="livegate-settings", daemon=True).start()
 
     def _on_escape(self) -> None:
-        if self.controller.phase.is_capturing or self.page_name in ("camera_check", "history", "lockout", "store_error"):
+        if self.controller.phase.is_capturing or self.page_name in ("get_ready", "countdown", "camera_check", "history", "lockout", "store_error"):
             self.go_home()
         elif self.page_name == "attract":
             self._show("start")
@@ -559,7 +611,7 @@ class MainWindow(QMainWindow):
     def _on_idle(self) -> None:
         if self.kiosk and self.page_name == "start":
             self._show("attract")
-        elif self.kiosk and self.page_name == "history":
+        elif self.kiosk and self.page_name in ("history", "get_ready"):
             self.go_home()
 
     def _on_activity(self) -> None:

@@ -40,6 +40,115 @@
     </message>
 </context>
 <context>
+    <name>CountdownPage</name>
+    <message>
+        <source>Look at the screen, an arm&apos;s length away</source>
+        <translation>Mire la pantalla, a un brazo de distancia</translation>
+    </message>
+    <message>
+        <source>Countdown</source>
+        <translation>Cuenta atrás</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Cancel the check</source>
+        <translation>Cancelar la comprobación</translation>
+    </message>
+</context>
+<context>
+    <name>GetReadyPage</name>
+    <message>
+        <source>Before you start</source>
+        <translation>Antes de empezar</translation>
+    </message>
+    <message>
+        <source>How to do the check</source>
+        <translation>Cómo hacer la comprobación</translation>
+    </message>
+    <message>
+        <source>Hold the device at eye level, or sit facing the screen, about an arm&apos;s length away.</source>
+        <translation>Sostenga el dispositivo a la altura de los ojos, o siéntese frente a la pantalla, a un brazo de distancia.</translation>
+    </message>
+    <message>
+        <source>When asked, move slowly closer until your face fills the oval.</source>
+        <translation>Cuando se le pida, acérquese despacio hasta que su cara llene el óvalo.</translation>
+    </message>
+    <message>
+        <source>Keep still while the screen shows colours. It takes a few seconds.</source>
+        <translation>Quédese quieto mientras la pantalla muestra colores. Dura unos segundos.</translation>
+    </message>
+    <message>
+        <source>Photosensitivity warning: this check flashes different colours. If you are photosensitive, go back and choose “Movement only”.</source>
+        <translation>Aviso de fotosensibilidad: esta comprobación muestra destellos de distintos colores. Si es fotosensible, vuelva atrás y elija «Solo movimiento».</translation>
+    </message>
+    <message>
+        <source>Photosensitivity warning</source>
+        <translation>Aviso de fotosensibilidad</translation>
+    </message>
+    <message>
+        <source>Your privacy</source>
+        <translation>Su privacidad</translation>
+    </message>
+    <message>
+        <source>Privacy notice</source>
+        <translation>Aviso de privacidad</translation>
+    </message>
+    <message>
+        <source>I agree that the camera records me for this check</source>
+        <translation>Acepto que la cámara me grabe para esta comprobación</translation>
+    </message>
+    <message>
+        <source>Consent to the recording</source>
+        <translation>Consentimiento para la grabación</translation>
+    </message>
+    <message>
+        <source>&amp;Back</source>
+        <translation>&amp;Atrás</translation>
+    </message>
+    <message>
+        <source>Back to the start screen</source>
+        <translation>Volver a la pantalla de inicio</translation>
+    </message>
+    <message>
+        <source>&amp;Begin</source>
+        <translation>&amp;Comenzar</translation>
+    </message>
+    <message>
+        <source>Begin the check</source>
+        <translation>Comenzar la comprobación</translation>
+    </message>
+    <message>
+        <source>The camera video of this check, one reference picture of your face, up to %1 more pictures and the result are recorded.</source>
+        <translation>Se registran el vídeo de la cámara de esta comprobación, una imagen de referencia de su cara, hasta %1 imágenes más y el resultado.</translation>
+    </message>
+    <message>
+        <source>One reference picture of your face, up to %1 more pictures and the result are recorded; the video is not kept.</source>
+        <translation>Se registran una imagen de referencia de su cara, hasta %1 imágenes más y el resultado; el vídeo no se guarda.</translation>
+    </message>
+    <message>
+        <source>They are kept encrypted on this device and used only to confirm that a live person took part.</source>
+        <translation>Se guardan cifrados en este dispositivo y solo se usan para confirmar que participó una persona real.</translation>
+    </message>
+    <message>
+        <source>They are deleted after %1 days.</source>
+        <translation>Se borran después de %1 días.</translation>
+    </message>
+    <message>
+        <source>They are kept until staff delete them.</source>
+        <translation>Se guardan hasta que el personal los borre.</translation>
+    </message>
+</context>
+<context>
+    <name>GoodFitPicture</name>
+    <message>
+        <source>Picture: a face filling the oval on the screen, the screen at eye level</source>
+        <translation>Imagen: una cara que llena el óvalo en la pantalla, con la pantalla a la altura de los ojos</translation>
+    </message>
+</context>
+<context>
     <name>Guidance</name>
     <message>
         <source>Start further away: fit your face in the small oval</source>
@@ -562,6 +671,7 @@
     </message>
     <message>
         <source>Enter the operator PIN to see the evidence.</source>
+        <extracomment>Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Introduzca el PIN de operador para ver las pruebas.</translation>
     </message>
     <message>
