@@ -828,6 +828,7 @@ class ProblemPage(QWidget):
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail.setFont(scaled_font(self, 0.9))
         self.detail.setAccessibleName(self.tr("Technical detail"))
+        self.detail.setProperty("recordedText", True)  # the technical detail is logged and shown as recorded
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.detail)
         layout.addSpacing(12)

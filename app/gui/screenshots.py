@@ -19,7 +19,9 @@ Run it under a display (``xvfb-run -a -s "-screen 0 1280x800x24"``); with
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
 import tempfile
 import threading
 import time
@@ -231,13 +233,35 @@ def settle(seconds: float = 0.25) -> None:
     wait_until(lambda: time.monotonic() >= end, seconds + 1)
 
 
+#: Screenshots of screens only staff see (the rest face the person being checked).
+STAFF_SHOTS = frozenset({"22-result-demo", "43-settings", "45-history", "28-result-review-staff"})
+
+
 @dataclass
 class Shot:
-    """One screenshot: file name, what it shows, and how it was produced."""
+    """One screenshot: file name, what it shows, how it was produced, and for the index what is visible."""
 
     name: str
     caption: str
     how: str
+    screen: str = ""
+    audience: str = "customer"
+    variant: str = "default"
+    texts: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)
+    #: A small copy was written (``--small``).
+    small: bool = True
+
+    def index_entry(self) -> dict[str, Any]:
+        """The object written to ``index.json``."""
+        return {
+            "file": f"{self.name}.png",
+            "screen": self.screen or self.name,
+            "audience": self.audience,
+            "variant": self.variant,
+            "texts": list(self.texts),
+            "recorded_texts": list(self.recorded),
+        }
 
 
 @dataclass
@@ -316,15 +340,41 @@ class Shooter:
         wait_until(lambda: window.isVisible(), 2)
         return window
 
-    def grab(self, widget: QWidget, name: str, caption: str, how: str) -> None:
-        """Save ``widget`` as ``name``.png (and a small copy)."""
+    def grab(
+        self,
+        widget: QWidget,
+        name: str,
+        caption: str,
+        how: str,
+        *,
+        screen: str = "",
+        audience: str = "",
+        variant: str = "default",
+        small: bool = True,
+    ) -> None:
+        """Save ``widget`` as ``name``.png (and a small copy unless ``small`` is False) and note what it shows."""
+        from app.gui.catalogue import visible_texts
+
         settle(0.05)
         pixmap = widget.grab()
         path = self.outdir / f"{name}.png"
         pixmap.save(str(path), "PNG")
-        if self.small is not None:
+        if self.small is not None and small:
             write_small(pixmap.toImage(), self.small / f"{name}.png")
-        self.shots.append(Shot(name, caption, how))
+        texts = visible_texts(widget)
+        self.shots.append(
+            Shot(
+                name,
+                caption,
+                how,
+                screen=screen or re.sub(r"^\d+-", "", name),
+                audience=audience or ("staff" if name in STAFF_SHOTS else "customer"),
+                variant=variant,
+                texts=[text for text, recorded in texts if not recorded],
+                recorded=[text for text, recorded in texts if recorded],
+                small=small,
+            )
+        )
         log.info("screenshot %s", path)
 
     def close(self, window: MainWindow) -> None:
@@ -696,6 +746,28 @@ def shoot_accessibility(s: Shooter) -> None:
         app.setFont(font)
 
 
+def shoot_staged(s: Shooter) -> None:
+    """Every staged screen (results for both audiences, every error, get-ready...) in every variant.
+
+    These are built from fixed data (``app.gui.catalogue``), not by running checks, so each result and
+    error screen exists in the large-text, high-contrast and Spanish variants. Only the index lists them;
+    no small copies are written.
+    """
+    from app.gui.catalogue import VARIANTS, staged_screens, variant
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    for name in VARIANTS:
+        with variant(app, name):
+            w = s.window("", settings=Settings(camera="camera:0"), devices=[CameraDevice(0, "Integrated Camera")])
+            for staged in staged_screens():
+                staged.stage(w)
+                settle(0.05)
+                s.grab(w, f"v-{name}-{staged.screen}", f"{staged.screen} ({name})", "staged from fixed data",
+                       screen=staged.screen, audience=staged.audience, variant=name, small=False)
+            s.close(w)
+
+
 SCENARIOS: dict[str, Callable[[Shooter], None]] = {
     "start": shoot_start,
     "hints": shoot_hints,
@@ -706,11 +778,29 @@ SCENARIOS: dict[str, Callable[[Shooter], None]] = {
     "sessions": shoot_sessions,
     "spanish": shoot_spanish,
     "access": shoot_accessibility,
+    "staged": shoot_staged,
 }
 
 
-def write_index(path: Path, shooter: Shooter, *, merge: bool) -> None:
-    """List every screenshot with its caption; a partial run (``--only``) updates the existing list."""
+def write_json_index(path: Path, shooter: Shooter, *, merge: bool) -> None:
+    """``index.json``: one object per screenshot (file, screen, audience, variant, visible texts)."""
+    entries: dict[str, dict[str, Any]] = {}
+    if merge and path.is_file():
+        try:
+            for entry in json.loads(path.read_text(encoding="utf-8")):
+                entries[entry["file"]] = entry
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("the old %s is unreadable and is replaced: %s", path.name, exc)
+    for shot in shooter.shots:
+        entries[f"{shot.name}.png"] = shot.index_entry()
+    path.write_text(json.dumps([entries[k] for k in sorted(entries)], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_index(path: Path, shooter: Shooter, *, merge: bool, small_only: bool = False) -> None:
+    """List every screenshot with its caption; a partial run (``--only``) updates the existing list.
+
+    ``small_only``: list only the screenshots that have a small copy (the ``--small`` folder).
+    """
     entries: dict[str, str] = {}
     if merge and path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -718,6 +808,8 @@ def write_index(path: Path, shooter: Shooter, *, merge: bool) -> None:
             if name and name != "MISSING":
                 entries[name] = line
     for shot in shooter.shots:
+        if small_only and not shot.small:
+            continue
         entries[f"{shot.name}.png"] = f"{shot.name}.png\t{shot.caption}\t({shot.how})"
     lines = [entries[name] for name in sorted(entries)] + [f"MISSING\t{f}" for f in shooter.failures]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -746,7 +838,8 @@ def run(args: argparse.Namespace) -> int:
     shooter.cleanup()
     for folder in (outdir, small):
         if folder is not None:
-            write_index(folder / "index.txt", shooter, merge=bool(only))
+            write_index(folder / "index.txt", shooter, merge=bool(only), small_only=folder is small)
+    write_json_index(outdir / "index.json", shooter, merge=bool(only))
     for failure in shooter.failures:
         log.warning("screenshots: %s", failure)
     log.info("%d screenshots in %s", len(shooter.shots), outdir)

@@ -174,8 +174,9 @@ def result_view(session: Session, *, attempts: int, max_tries: int = TRIES_PER_C
                               staff_action=_tries_text(tries_left) + " " + QCoreApplication.translate("Verdict", "After that:") + " " + manual)
         return ResultView(outcome, QCoreApplication.translate("Verdict", "NOT COMPLETED"), QCoreApplication.translate("Verdict", "Please speak to a member of staff."),
                           staff_verdict=QCoreApplication.translate("Verdict", "No decision"), staff_action=QCoreApplication.translate("Verdict", "No tries left.") + " " + manual)
+    # Scoring did not run (a missing model, a crash): another try on this device would end the same way.
     return ResultView(outcome, QCoreApplication.translate("Verdict", "NOT COMPLETED"), QCoreApplication.translate("Verdict", "Please speak to a member of staff."),
-                      offer_try_again=tries_left > 0, tries_left=tries_left,
+                      tries_left=tries_left,
                       staff_verdict=QCoreApplication.translate("Verdict", "Scoring unavailable"),
                       staff_action=QCoreApplication.translate("Verdict", "This device cannot decide right now (see the reason).") + " " + manual)
 
