@@ -485,8 +485,16 @@ def test_keyboard_only_start_and_cancel(qtbot, build) -> None:
     window = build(puppet)
     window.activateWindow()
     assert window.start_page.start.isDefault()
+    window.countdown_s = 1
     window.start_page.start.setFocus()
     qtbot.keyClick(window.start_page.start, Qt.Key.Key_Space)
+    ready = window.get_ready_page
+    assert window.page_name == "get_ready"
+    assert ready.consent.hasFocus() or not window.isActiveWindow()  # focus needs an active window
+    ready.consent.setFocus()
+    qtbot.keyClick(ready.consent, Qt.Key.Key_Space)
+    ready.begin.setFocus()
+    qtbot.keyClick(ready.begin, Qt.Key.Key_Space)
     wait_page(qtbot, window, "camera_check")
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     wait_page(qtbot, window, "start")

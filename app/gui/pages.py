@@ -55,6 +55,15 @@ from app.gui.widgets import (
 )
 
 
+#: Smallest side of anything a finger must hit (touch screens at kiosks and counters).
+TOUCH_PX = 44
+
+
+def _touch(widget: QWidget) -> None:
+    """Make a check box or radio button at least :data:`TOUCH_PX` tall (its label is part of the target)."""
+    widget.setMinimumHeight(TOUCH_PX)
+
+
 def _title(widget: QWidget, text: str, factor: float = 1.8) -> QLabel:
     label = QLabel(text, widget)
     label.setFont(scaled_font(widget, factor, bold=True))
@@ -69,7 +78,8 @@ def _button(parent: QWidget, text: str, accessible: str, *, default: bool = Fals
     button.setAccessibleName(accessible)
     button.setAutoDefault(True)
     button.setDefault(default)
-    button.setMinimumHeight(round(button.fontMetrics().height() * 2.4))
+    button.setMinimumHeight(max(TOUCH_PX, round(button.fontMetrics().height() * 2.4)))
+    button.setMinimumWidth(TOUCH_PX)
     button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
     return button
 
@@ -141,6 +151,8 @@ class StartPage(QWidget):
         self._group.addButton(self.movement_choice)
         box_layout.addWidget(self.light_choice)
         box_layout.addWidget(self.movement_choice)
+        _touch(self.light_choice)
+        _touch(self.movement_choice)
         form.addWidget(self.challenge_box)
 
         warn_row = QHBoxLayout()
@@ -1092,6 +1104,7 @@ class GetReadyPage(QWidget):
         col.addWidget(self.privacy)
         self.consent = QCheckBox(self.tr("I agree that the camera records me for this check"), content)
         self.consent.setAccessibleName(self.tr("Consent to the recording"))
+        _touch(self.consent)
         col.addWidget(self.consent)
         col.addStretch(1)
         row.addLayout(col, 3)

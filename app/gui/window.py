@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from app.core.capture.devices import CameraDevice, list_cameras
@@ -22,6 +22,7 @@ from app.core.errors import StoreError
 from app.core.sessions import LockoutStatus, PinRejected
 from app.core.sessions import Session as StoredSession
 from app.core.settings import Settings, replace, save_settings
+from app.gui.appearance import Appearance
 from app.gui.controller import CheckController, StoreProblem
 from app.gui.flash import FlashController
 from app.gui.history import HistoryPage
@@ -80,6 +81,9 @@ class MainWindow(QMainWindow):
         Kiosk: idle seconds on the start screen before the attract screen.
     camera_lister:
         Enumerates cameras (tests pass a fixed list).
+    appearance:
+        The application's language, contrast and text size; with it, saved settings that change them apply at
+        once (the screens are rebuilt).
 
     Signals
     -------
@@ -104,6 +108,7 @@ class MainWindow(QMainWindow):
         canvas: Canvas | None = None,
         attract_after_s: float = 60.0,
         camera_lister: Callable[[], list[CameraDevice]] | None = None,
+        appearance: Appearance | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -121,37 +126,13 @@ class MainWindow(QMainWindow):
         self.setAccessibleName(self.tr("Livegate face check"))
 
         self.canvas = canvas or make_canvas()
+        self.appearance = appearance
         self.stack = QStackedWidget(self)
         self.setCentralWidget(self.stack)
-        self.start_page = StartPage(self.stack)
-        self.get_ready_page = GetReadyPage(self.stack)
-        self.countdown_page = CountdownPage(self.stack)
         #: Seconds of the 3-2-1 countdown before the camera starts.
         self.countdown_s = 3
         self._pending_start: tuple[str, str] | None = None
-        self.camera_page = CameraCheckPage(self.stack)
-        self.guidance_page = GuidancePage(self.canvas, self.stack)
-        self.verifying_page = VerifyingPage(self.stack)
-        self.result_page = ResultPage(self.stack)
-        self.problem_page = ProblemPage(self.stack)
-        self.attract_page = AttractPage(self.stack)
-        self.lockout_page = LockoutPage(self.stack)
-        self.history_page = HistoryPage(self.stack)
-        self.history_page.attach(controller.store)
-        for page in (
-            self.start_page,
-            self.get_ready_page,
-            self.countdown_page,
-            self.camera_page,
-            self.guidance_page,
-            self.verifying_page,
-            self.result_page,
-            self.problem_page,
-            self.attract_page,
-            self.lockout_page,
-            self.history_page,
-        ):
-            self.stack.addWidget(page)
+        self._build_pages()
         self._lockout: LockoutStatus | None = None
         self._lockout_timer = QTimer(self)
         self._lockout_timer.setInterval(15_000)
@@ -176,25 +157,6 @@ class MainWindow(QMainWindow):
         # view -> controller
         self.flash.colourShown.connect(controller.colour_shown)
         self.flash.sequenceFinished.connect(controller.flash_finished)
-        self.start_page.startRequested.connect(self._on_start_requested)
-        self.start_page.settingsRequested.connect(self.open_settings)
-        self.start_page.historyRequested.connect(self.show_history)
-        self.start_page.quitRequested.connect(self.close)
-        self.start_page.refreshRequested.connect(self.refresh_cameras)
-        self.get_ready_page.backRequested.connect(self.go_home)
-        self.get_ready_page.beginRequested.connect(self._on_begin)
-        self.countdown_page.cancelRequested.connect(self.go_home)
-        self.countdown_page.finished.connect(self._on_countdown_finished)
-        self.camera_page.cancelRequested.connect(self.go_home)
-        self.guidance_page.cancelRequested.connect(self.go_home)
-        self.result_page.newCheckRequested.connect(self.go_home)
-        self.result_page.tryAgainRequested.connect(self.try_again)
-        self.result_page.staffViewRequested.connect(self.open_staff_view)
-        self.problem_page.tryAgainRequested.connect(self.try_again)
-        self.problem_page.homeRequested.connect(self.go_home)
-        self.lockout_page.homeRequested.connect(self.go_home)
-        self.lockout_page.overrideRequested.connect(self.open_lockout_override)
-        self.history_page.backRequested.connect(self.go_home)
 
         self.countdown = CountdownTimer(self)
         self.countdown.ticked.connect(self._on_countdown)
@@ -216,6 +178,74 @@ class MainWindow(QMainWindow):
         self._show("start")
         if kiosk:
             self.idle.arm()  # the attract screen appears when the kiosk idles, from the start
+
+    def _build_pages(self) -> None:
+        """Create every screen and wire its signals (again after a change of language or text size)."""
+        controller = self.controller
+        self.start_page = StartPage(self.stack)
+        self.get_ready_page = GetReadyPage(self.stack)
+        self.countdown_page = CountdownPage(self.stack)
+        self.camera_page = CameraCheckPage(self.stack)
+        self.guidance_page = GuidancePage(self.canvas, self.stack)
+        self.verifying_page = VerifyingPage(self.stack)
+        self.result_page = ResultPage(self.stack)
+        self.problem_page = ProblemPage(self.stack)
+        self.attract_page = AttractPage(self.stack)
+        self.lockout_page = LockoutPage(self.stack)
+        self.history_page = HistoryPage(self.stack)
+        self.history_page.attach(controller.store)
+        for page in (
+            self.start_page,
+            self.get_ready_page,
+            self.countdown_page,
+            self.camera_page,
+            self.guidance_page,
+            self.verifying_page,
+            self.result_page,
+            self.problem_page,
+            self.attract_page,
+            self.lockout_page,
+            self.history_page,
+        ):
+            self.stack.addWidget(page)
+        self.start_page.startRequested.connect(self._on_start_requested)
+        self.start_page.settingsRequested.connect(self.open_settings)
+        self.start_page.historyRequested.connect(self.show_history)
+        self.start_page.quitRequested.connect(self.close)
+        self.start_page.refreshRequested.connect(self.refresh_cameras)
+        self.get_ready_page.backRequested.connect(self.go_home)
+        self.get_ready_page.beginRequested.connect(self._on_begin)
+        self.countdown_page.cancelRequested.connect(self.go_home)
+        self.countdown_page.finished.connect(self._on_countdown_finished)
+        self.camera_page.cancelRequested.connect(self.go_home)
+        self.guidance_page.cancelRequested.connect(self.go_home)
+        self.result_page.newCheckRequested.connect(self.go_home)
+        self.result_page.tryAgainRequested.connect(self.try_again)
+        self.result_page.staffViewRequested.connect(self.open_staff_view)
+        self.problem_page.tryAgainRequested.connect(self.try_again)
+        self.problem_page.homeRequested.connect(self.go_home)
+        self.lockout_page.homeRequested.connect(self.go_home)
+        self.lockout_page.overrideRequested.connect(self.open_lockout_override)
+        self.history_page.backRequested.connect(self.go_home)
+
+    def rebuild_pages(self) -> None:
+        """Build every screen again (new language or text size), keeping the camera canvas and the flow."""
+        name = self.page_name
+        if self.page_name == "history":
+            self.history_page.deactivate()
+        self.canvas.setParent(self)  # the canvas outlives the guidance page that holds it
+        self.canvas.hide()
+        for page in [self.stack.widget(i) for i in range(self.stack.count())]:
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self._build_pages()
+        self.canvas.show()
+        self.setWindowTitle(self.tr("Livegate face check"))
+        self.setAccessibleName(self.tr("Livegate face check"))
+        self.start_page.set_operator_controls(not self.kiosk, history=self.controller.store is not None)
+        self.start_page.set_challenge(self.settings.challenge)
+        self.refresh_cameras()
+        self._show(name if name in ("start", "attract") else "start")
 
     # --- modes ----------------------------------------------------------------------------------
 
@@ -294,9 +324,11 @@ class MainWindow(QMainWindow):
         self._settings_dialog = dialog
 
     def apply_settings(self, settings: Settings) -> None:
-        """Use saved settings from now on."""
+        """Use saved settings from now on; a new language, contrast or text size applies at once."""
         self.controller.apply_settings(settings)
         self.flash.attenuation = settings.flash_attenuation
+        if self.appearance is not None and self.appearance.apply(settings) and not self.controller.busy:
+            self.rebuild_pages()
         self.start_page.set_challenge(settings.challenge)
         self.refresh_cameras()
 
@@ -618,6 +650,33 @@ class MainWindow(QMainWindow):
         if self.page_name == "attract":
             self._show("start")
             self.idle.arm()
+
+    def show_fitted(self, preferred: tuple[int, int] = (1100, 760)) -> None:
+        """Operator mode: a window of ``preferred`` size, shrunk to the screen's free area (taskbar excluded), centred."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(*preferred)
+            self.show()
+            return
+        area = screen.availableGeometry()
+        width, height = min(preferred[0], area.width()), min(preferred[1], area.height())
+        self.resize(width, height)
+        self.show()
+        # The frame (title bar) is known only once shown: keep the whole window inside the free area.
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        if extra_w or extra_h:
+            self.resize(min(width, area.width() - extra_w), min(height, area.height() - extra_h))
+        frame = self.frameGeometry()
+        frame.moveCenter(area.center())
+        self.move(frame.topLeft())
+
+    def show_kiosk(self) -> None:
+        """Kiosk: full screen, also without a window manager (which would otherwise leave the window its own size)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(screen.geometry())
+        self.showFullScreen()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

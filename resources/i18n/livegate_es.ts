@@ -666,12 +666,13 @@
     <name>MainWindow</name>
     <message>
         <source>Livegate face check</source>
-        <extracomment>Checks the current customer has made (a new customer starts from the start screen).</extracomment>
+        <extracomment>Checks the current customer has made (a new customer starts from the start screen).
+----------
+Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Livegate: comprobación facial</translation>
     </message>
     <message>
         <source>Enter the operator PIN to see the evidence.</source>
-        <extracomment>Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Introduzca el PIN de operador para ver las pruebas.</translation>
     </message>
     <message>
@@ -1246,12 +1247,32 @@
         <translation>Idioma del sistema</translation>
     </message>
     <message>
-        <source>&amp;Language (after restart):</source>
-        <translation>&amp;Idioma (tras reiniciar):</translation>
-    </message>
-    <message>
         <source>Language</source>
         <translation>Idioma</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Idioma:</translation>
+    </message>
+    <message>
+        <source>Te&amp;xt size:</source>
+        <translation>Tamaño del te&amp;xto:</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>Tamaño del texto</translation>
+    </message>
+    <message>
+        <source>High contrast</source>
+        <translation>Alto contraste</translation>
+    </message>
+    <message>
+        <source>High contrast colours</source>
+        <translation>Colores de alto contraste</translation>
+    </message>
+    <message>
+        <source>Language, text size and contrast change as soon as the settings are saved.</source>
+        <translation>El idioma, el tamaño del texto y el contraste cambian en cuanto se guardan los ajustes.</translation>
     </message>
     <message>
         <source>Settings message</source>
@@ -1286,6 +1307,7 @@
     <name>StartPage</name>
     <message>
         <source>Livegate</source>
+        <extracomment>Smallest side of anything a finger must hit (touch screens at kiosks and counters).</extracomment>
         <translation>Livegate</translation>
     </message>
     <message>
