@@ -444,7 +444,12 @@ def test_camera_errors_have_clear_text_and_try_again(qtbot, build, kwargs: dict,
     session = window.controller.session
     assert session is not None and session.problem is not None and session.problem.problem is problem
     assert window.problem_page.title.text() == title
-    assert window.problem_page.try_again.isVisible() and window.problem_page.try_again.isEnabled()
+    page = window.problem_page
+    if problem is Problem.CAMERA_LOW_RESOLUTION:
+        # Another try with the same camera cannot help: the main action is back to the start (choose another camera).
+        assert not page.try_again.isVisible() and page.home.isVisible() and page.home.isDefault()
+    else:
+        assert page.try_again.isVisible() and page.try_again.isEnabled() and page.try_again.isDefault()
 
 
 def test_virtual_cameras_are_marked_and_refused(qtbot, build) -> None:
@@ -461,6 +466,8 @@ def test_virtual_cameras_are_marked_and_refused(qtbot, build) -> None:
     window.start_check(spec="camera:0", challenge_type=MOVEMENT_ONLY)
     wait_page(qtbot, window, "error")
     assert window.problem_page.title.text() == "Virtual camera refused"
+    assert window.problem_page.staff_note.isVisible() and "virtual camera" in window.problem_page.staff_note.text()
+    assert not window.problem_page.try_again.isVisible()  # the same camera would be refused again
     page.camera.setCurrentIndex(page.camera.findData("camera:1"))
     assert page.start.isEnabled()
 

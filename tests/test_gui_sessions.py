@@ -109,11 +109,14 @@ def approach(qtbot, window: MainWindow, puppet: Puppet) -> None:
 
 
 def run_check(qtbot, window: MainWindow, puppet: Puppet):
-    """Press Start (movement only: no flashes to wait for), approach, and return the finished store record."""
+    """Press Start (movement only: no flashes to wait for), consent, approach, and return the finished store record."""
     puppet.act("far")
     window.start_page.movement_choice.setChecked(True)
+    window.countdown_s = 1
     with qtbot.waitSignal(window.controller.recordFinished, timeout=20000) as finished:
         qtbot.mouseClick(window.start_page.start, Qt.MouseButton.LeftButton)
+        window.get_ready_page.consent.setChecked(True)  # the get-ready screen asks for consent
+        qtbot.mouseClick(window.get_ready_page.begin, Qt.MouseButton.LeftButton)
         approach(qtbot, window, puppet)
     return finished.args[0]
 
@@ -430,3 +433,21 @@ def test_history_search_detail_export_and_delete(qtbot, build, tmp_path: Path) -
         window.allow_close()
         window.close()
         service.close()
+
+
+def test_the_clerk_s_references_are_stored_with_the_session(qtbot, build) -> None:
+    puppet = Puppet()
+    window = build(puppet)
+    window.countdown_s = 1
+    page = window.start_page
+    assert page.refs_box.isVisible()
+    page.customer_ref.setText("order-77\x07")
+    page.operator_ref.setText("desk 3")
+    page.start.click()
+    window.get_ready_page.consent.setChecked(True)
+    with qtbot.waitSignal(window.controller.recordFinished, timeout=20000) as finished:
+        window.get_ready_page.begin.click()
+        wait_page(qtbot, window, "guidance")
+        window.go_home()
+    record = finished.args[0]
+    assert (record.settings.customer_ref, record.settings.operator_ref) == ("order-77", "desk 3")

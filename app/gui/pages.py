@@ -9,6 +9,7 @@ user-visible string goes through ``self.tr``.
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.core.capture.devices import CameraDevice
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY
-from app.core.check.flow import Phase, ProblemInfo, Session
+from app.core.check.flow import Phase, Problem, ProblemInfo, Session
 from app.core.guidance import Guidance, Hint
 from app.core.scoring.contract import ImageOut, LivenessResult
 from app.gui.plots import PlotWidget, SessionTrace, drift_series, light_series
@@ -55,6 +57,8 @@ from app.gui.widgets import (
 )
 
 
+#: Longest customer or operator reference a session stores.
+REF_MAX = 200
 #: Smallest side of anything a finger must hit (touch screens at kiosks and counters).
 TOUCH_PX = 44
 
@@ -139,6 +143,24 @@ class StartPage(QWidget):
         self.camera_note.setVisible(False)
         form.addWidget(self.camera_note)
 
+        self.refs_box = QGroupBox(self.tr("References (for staff, optional)"), body)
+        self.refs_box.setAccessibleName(self.tr("References"))
+        refs = QGridLayout(self.refs_box)
+        self.customer_ref = QLineEdit(self.refs_box)
+        self.customer_ref.setAccessibleName(self.tr("Customer reference"))
+        self.customer_ref.setPlaceholderText(self.tr("e.g. the order or account number"))
+        self.operator_ref = QLineEdit(self.refs_box)
+        self.operator_ref.setAccessibleName(self.tr("Operator reference"))
+        self.operator_ref.setPlaceholderText(self.tr("e.g. your name or desk"))
+        for row, (text, edit) in enumerate(((self.tr("C&ustomer:"), self.customer_ref), (self.tr("O&perator:"), self.operator_ref))):
+            label = QLabel(text, self.refs_box)
+            label.setBuddy(edit)
+            edit.setMaxLength(REF_MAX)
+            edit.setMinimumHeight(TOUCH_PX)
+            refs.addWidget(label, row, 0)
+            refs.addWidget(edit, row, 1)
+        form.addWidget(self.refs_box)
+
         self.challenge_box = QGroupBox(self.tr("Type of check"), body)
         self.challenge_box.setAccessibleName(self.tr("Type of check"))
         box_layout = QVBoxLayout(self.challenge_box)
@@ -206,9 +228,14 @@ class StartPage(QWidget):
         self.settings_button.setVisible(visible)
         self.history_button.setVisible(visible and history)
         self.quit_button.setVisible(visible)
-        # The camera is chosen by staff in the settings; a kiosk's customers never see the picker.
-        for widget in (self.camera_label, self.camera, self.refresh):
+        # The camera is chosen by staff in the settings; a kiosk's customers never see the picker or the references.
+        for widget in (self.camera_label, self.camera, self.refresh, self.refs_box):
             widget.setVisible(visible)
+
+    def references(self) -> tuple[str, str]:
+        """The customer and operator references typed by the clerk (control characters removed)."""
+        clean = [re.sub(r"[\x00-\x1f\x7f]", "", e.text()).strip()[:REF_MAX] for e in (self.customer_ref, self.operator_ref)]
+        return clean[0], clean[1]
 
     def set_challenge(self, challenge_type: str) -> None:
         """Select the radio button of ``challenge_type``."""
@@ -825,8 +852,16 @@ def _message_layout(
     return layout, icon, title_label, body
 
 
+#: Problems another try on the same camera and installation cannot fix: "Back to start" is the main action.
+RETRY_CANNOT_HELP = frozenset({Problem.MODEL_MISSING, Problem.CAMERA_VIRTUAL, Problem.CAMERA_LOW_RESOLUTION})
+
+
 class ProblemPage(QWidget):
-    """An error or time-out: what happened, what to do, "Try again"."""
+    """An error or time-out: what happened, what to do, and the action that can help as the main button.
+
+    Problems a retry cannot fix (a missing model, a refused or too small camera)
+    offer only "Back to start"; a suspected virtual camera also tells staff.
+    """
 
     tryAgainRequested = Signal()
     homeRequested = Signal()
@@ -843,6 +878,13 @@ class ProblemPage(QWidget):
         self.detail.setProperty("recordedText", True)  # the technical detail is logged and shown as recorded
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.detail)
+        self.staff_note = QLabel(self)
+        self.staff_note.setObjectName("warningNote")
+        self.staff_note.setWordWrap(True)
+        self.staff_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.staff_note.setAccessibleName(self.tr("Note for staff"))
+        self.staff_note.setVisible(False)
+        layout.addWidget(self.staff_note)
         layout.addSpacing(12)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -859,6 +901,14 @@ class ProblemPage(QWidget):
         self.try_again.clicked.connect(self.tryAgainRequested)
         self.home.clicked.connect(self.homeRequested)
 
+    def _set_primary(self, retry: bool) -> None:
+        """``retry``: "Try again" is the main action; else only "Back to start" is offered."""
+        self.try_again.setVisible(retry)
+        self.try_again.setDefault(retry)
+        self.home.setDefault(not retry)
+        self.home.setFont(scaled_font(self, 1.2, bold=True) if not retry else self.font())
+        (self.try_again if retry else self.home).setFocus()
+
     def show_message(self, title: str, body: str, detail: str = "") -> None:
         """Render a problem that is not the flow's own (the session store refused a step)."""
         self.title.setText(title)
@@ -866,14 +916,13 @@ class ProblemPage(QWidget):
         self.body.setText(body)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
+        self.staff_note.setVisible(False)
         announce(self.title, f"{title}. {body}")
-        self.try_again.setFocus()
+        self._set_primary(True)
 
     def show_problem(self, info: ProblemInfo | None, phase: Phase) -> None:
         """Render a TIMEOUT or ERROR."""
         if info is None:
-            from app.core.check.flow import Problem
-
             info = ProblemInfo(Problem.RUNTIME, "")
         text = problem_text(info)
         self.title.setText(text.title)
@@ -881,8 +930,13 @@ class ProblemPage(QWidget):
         self.body.setText(text.body)
         self.detail.setText(info.detail)
         self.detail.setVisible(bool(info.detail))
+        if info.problem is Problem.CAMERA_VIRTUAL:
+            self.staff_note.setText(
+                self.tr("For staff: a virtual camera can feed a prepared video instead of the person. Check this device and its camera.")
+            )
+        self.staff_note.setVisible(info.problem is Problem.CAMERA_VIRTUAL)
         announce(self.title, f"{text.title}. {text.body}")
-        self.try_again.setFocus()
+        self._set_primary(info.problem not in RETRY_CANNOT_HELP)
 
     def set_countdown(self, seconds: int | None) -> None:
         """Kiosk: show the automatic return countdown (``None`` hides it)."""
@@ -954,11 +1008,20 @@ class AttractPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addStretch(3)
         self.title = _title(self, self.tr("Face check"), 3.0)
+        self.explain = QLabel(
+            self.tr("A quick check that a real person is in front of the camera. Look at the screen, move closer when asked "
+                    "and keep still while the screen shows colours. It takes about 10 seconds."),
+            self,
+        )
+        self.explain.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.explain.setFont(scaled_font(self, 1.25))
+        self.explain.setWordWrap(True)
         self.invite = QLabel(self.tr("Press any key or touch the screen to start"), self)
         self.invite.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.invite.setFont(scaled_font(self, 1.5))
+        self.invite.setFont(scaled_font(self, 1.5, bold=True))
         self.invite.setWordWrap(True)
         layout.addWidget(self.title)
+        layout.addWidget(self.explain)
         layout.addWidget(self.invite)
         layout.addStretch(1)
 

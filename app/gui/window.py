@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         #: Seconds of the 3-2-1 countdown before the camera starts.
         self.countdown_s = 3
         self._pending_start: tuple[str, str] | None = None
+        self._references: tuple[str, str] = ("", "")
         self._build_pages()
         self._lockout: LockoutStatus | None = None
         self._lockout_timer = QTimer(self)
@@ -285,21 +286,36 @@ class MainWindow(QMainWindow):
         except ConfigError:
             return True
 
-    def start_check(self, spec: str | None = None, challenge_type: str | None = None, *, retry: bool = False) -> Session | None:
+    def start_check(
+        self,
+        spec: str | None = None,
+        challenge_type: str | None = None,
+        *,
+        retry: bool = False,
+        references: tuple[str, str] | None = None,
+    ) -> Session | None:
         """Start a new check (what the Start button does).
 
         Returns the flow's session at once without a session store; with one,
         ``None`` (the check begins once its stored session exists, or the
         lock-out screen shows). ``retry``: the same customer tries again
-        (counts towards their tries), else a new customer begins.
+        (counts towards their tries), else a new customer begins. ``references``:
+        the clerk's customer and operator references (a retry keeps the last ones).
         """
         spec = spec if spec is not None else self.start_page.selected_spec()
         challenge_type = challenge_type or self.start_page.challenge()
         self._last_start = (spec, challenge_type)
         self.attempts = self.attempts + 1 if retry else 1
+        if references is not None:
+            self._references = references
+        elif not retry:
+            self._references = ("", "")
         self.countdown.stop()
         self.idle.disarm()
-        return self.controller.start_check(spec=spec or None, challenge_type=challenge_type)
+        customer_ref, operator_ref = self._references
+        return self.controller.start_check(
+            spec=spec or None, challenge_type=challenge_type, customer_ref=customer_ref, operator_ref=operator_ref
+        )
 
     def try_again(self) -> None:
         """A brand-new session with the same camera and challenge."""
@@ -596,7 +612,7 @@ class MainWindow(QMainWindow):
     def _on_countdown_finished(self) -> None:
         pending, self._pending_start = self._pending_start, None
         if pending is not None and self.page_name == "countdown":
-            self.start_check(*pending)
+            self.start_check(*pending, references=self.start_page.references())
 
     def _remember(self, spec: str, challenge_type: str) -> None:
         """Remember the chosen camera and challenge (command-line sources are not remembered)."""

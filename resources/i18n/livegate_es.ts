@@ -12,6 +12,10 @@
         <translation>Comprobación facial</translation>
     </message>
     <message>
+        <source>A quick check that a real person is in front of the camera. Look at the screen, move closer when asked and keep still while the screen shows colours. It takes about 10 seconds.</source>
+        <translation>Una comprobación rápida de que hay una persona real frente a la cámara. Mire la pantalla, acérquese cuando se le pida y quédese quieto mientras la pantalla muestra colores. Dura unos 10 segundos.</translation>
+    </message>
+    <message>
         <source>Press any key or touch the screen to start</source>
         <translation>Pulse cualquier tecla o toque la pantalla para empezar</translation>
     </message>
@@ -791,11 +795,16 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
     <name>ProblemPage</name>
     <message>
         <source>What happened</source>
+        <extracomment>Problems another try on the same camera and installation cannot fix: &quot;Back to start&quot; is the main action.</extracomment>
         <translation>Qué ha pasado</translation>
     </message>
     <message>
         <source>Technical detail</source>
         <translation>Detalle técnico</translation>
+    </message>
+    <message>
+        <source>Note for staff</source>
+        <translation>Nota para el personal</translation>
     </message>
     <message>
         <source>&amp;Back to start</source>
@@ -812,6 +821,10 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
     <message>
         <source>Try again with a new check</source>
         <translation>Intentarlo de nuevo con una comprobación nueva</translation>
+    </message>
+    <message>
+        <source>For staff: a virtual camera can feed a prepared video instead of the person. Check this device and its camera.</source>
+        <translation>Para el personal: una cámara virtual puede enviar un vídeo preparado en lugar de la persona. Revise este dispositivo y su cámara.</translation>
     </message>
     <message>
         <source>Returning to the start screen in %1 s</source>
@@ -1307,7 +1320,7 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
     <name>StartPage</name>
     <message>
         <source>Livegate</source>
-        <extracomment>Smallest side of anything a finger must hit (touch screens at kiosks and counters).</extracomment>
+        <extracomment>Longest customer or operator reference a session stores. Smallest side of anything a finger must hit (touch screens at kiosks and counters).</extracomment>
         <translation>Livegate</translation>
     </message>
     <message>
@@ -1333,6 +1346,38 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
     <message>
         <source>Camera note</source>
         <translation>Nota sobre la cámara</translation>
+    </message>
+    <message>
+        <source>References (for staff, optional)</source>
+        <translation>Referencias (para el personal, opcionales)</translation>
+    </message>
+    <message>
+        <source>References</source>
+        <translation>Referencias</translation>
+    </message>
+    <message>
+        <source>Customer reference</source>
+        <translation>Referencia del cliente</translation>
+    </message>
+    <message>
+        <source>e.g. the order or account number</source>
+        <translation>p. ej., el número de pedido o de cuenta</translation>
+    </message>
+    <message>
+        <source>Operator reference</source>
+        <translation>Referencia del operador</translation>
+    </message>
+    <message>
+        <source>e.g. your name or desk</source>
+        <translation>p. ej., su nombre o su puesto</translation>
+    </message>
+    <message>
+        <source>C&amp;ustomer:</source>
+        <translation>Cl&amp;iente:</translation>
+    </message>
+    <message>
+        <source>O&amp;perator:</source>
+        <translation>O&amp;perador:</translation>
     </message>
     <message>
         <source>Type of check</source>
