@@ -140,3 +140,19 @@ def test_the_settings_dialog_fits_at_160_percent_text(qapp, qtbot, tmp_path: Pat
         assert dialog.buttons.isVisible() and dialog.scroll.isVisible()
         dialog.reject()
         _close(window)
+
+
+def test_the_verdict_banner_has_no_black_boxes_in_high_contrast(qapp, qtbot) -> None:
+    with variant(qapp, "high-contrast"):
+        window = _window(qtbot)
+        window.resize(*AREA)
+        window.show()
+        {s.screen: s for s in staged_screens()}["result-pass"].stage(window)
+        qapp.processEvents()
+        image = window.result_page.banner.grab().toImage()
+        label = window.result_page.verdict
+        # A pixel of the verdict label's background (right of its text) has the banner's green, not black.
+        point = label.mapTo(window.result_page.banner, label.rect().topRight()) + type(label.pos())(-3, 3)
+        colour = image.pixelColor(point)
+        assert colour.green() > 60 and colour.red() < 60, colour.name()
+        _close(window)

@@ -580,8 +580,12 @@ class ResultPage(QWidget):
         self.explanation.setWordWrap(True)
         self.explanation.setAccessibleName(self.tr("What happens next"))
         text_col = QVBoxLayout()
+        text_col.addStretch(1)
         text_col.addWidget(self.verdict)
         text_col.addWidget(self.explanation)
+        text_col.addStretch(1)
+        for label in (self.verdict, self.explanation):
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         banner_layout.addWidget(self.icon)
         banner_layout.addSpacing(16)
         banner_layout.addLayout(text_col, 1)
@@ -676,9 +680,7 @@ class ResultPage(QWidget):
         grid.setRowStretch(3, 1)
         self.staff_scroll.setWidget(self.staff)
         outer.addWidget(self.staff_scroll, 1)
-        self.spacer = QWidget(self)
-        self.spacer.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        outer.addWidget(self.spacer, 1)
+        self._outer = outer
 
         buttons = QHBoxLayout()
         buttons.setContentsMargins(24, 8, 24, 16)
@@ -713,7 +715,8 @@ class ResultPage(QWidget):
     def set_staff_visible(self, visible: bool) -> None:
         """Open or close the staff panel (the window checks the PIN before opening it)."""
         self.staff_scroll.setVisible(visible)
-        self.spacer.setVisible(not visible)
+        # Without the staff panel the verdict banner fills the screen: readable from across the counter.
+        self._outer.setStretchFactor(self.banner, 0 if visible else 1)
         self.staff_button.setText(self.tr("&Hide staff view") if visible else self.tr("&Staff view…"))
         self.staff_button.setAccessibleName(self.tr("Hide the evidence for staff") if visible else self.tr("Show the evidence for staff"))
 
@@ -751,7 +754,9 @@ class ResultPage(QWidget):
         self.verdict.setText(view.verdict)
         self.explanation.setText(view.next_step)
         self.banner.setStyleSheet(
-            f"QFrame#verdictBanner {{ background-color: {colour.name()}; }} QFrame#verdictBanner QLabel {{ color: white; }}"
+            # Children transparent: the high-contrast style paints every widget black otherwise.
+            f"QFrame#verdictBanner {{ background-color: {colour.name()}; }} "
+            "QFrame#verdictBanner QWidget { background: transparent; } QFrame#verdictBanner QLabel { color: white; }"
         )
         self.verdict.setAccessibleDescription(view.next_step)
         announce(self.verdict, f"{view.verdict}. {view.next_step}")

@@ -234,7 +234,7 @@ def settle(seconds: float = 0.25) -> None:
 
 
 #: Screenshots of screens only staff see (the rest face the person being checked).
-STAFF_SHOTS = frozenset({"22-result-demo", "43-settings", "45-history", "28-result-review-staff"})
+STAFF_SHOTS = frozenset({"22-result-demo", "43-settings", "45-history", "28-result-review-staff", "29-result-fail-attack-staff", "23b-result-pass-staff"})
 
 
 @dataclass
@@ -448,6 +448,15 @@ def shoot_start(s: Shooter) -> None:
     w.start_page.camera.setCurrentIndex(0)
     s.grab(w, "03-start-movement-only", "Start: movement only (no flashing), the warning disappears", "movement only chosen")
     s.close(w)
+    w = s.window("sim:live?seed=10", devices=devices[:1], settings=Settings(camera="camera:0"))
+    w.start_page.start.click()
+    if s.page(w, "get_ready", timeout_s=5):
+        s.grab(w, "04-get-ready", "Get ready: how to stand, a picture of a good fit, the photosensitivity warning, what is recorded and for how long, consent", "Start pressed")
+        w.get_ready_page.consent.setChecked(True)
+        w.get_ready_page.begin.click()
+        if s.page(w, "countdown", timeout_s=5):
+            s.grab(w, "05-countdown", "Countdown 3-2-1 before the camera starts", "consent given, Begin pressed")
+    s.close(w)
 
 
 def shoot_hints(s: Shooter) -> None:
@@ -523,6 +532,9 @@ def shoot_light_and_result(s: Shooter) -> None:
                 if w.page_name == "result" and (result is None or got == want):
                     how = spec.format(seed) + (", frames blown out from the first colour on" if analyzer is not None else "")
                     s.grab(w, name, caption, f"{how}, real scoring" if result is not None else "scoring unavailable")
+                    if name == "23-result-pass":
+                        w.result_page.staff_button.click()  # no PIN set: the staff view opens at once
+                        s.grab(w, "23b-result-pass-staff", "Result: the staff view of a PASS (reasons, images, plots)", f"{how}, real scoring, Staff view pressed")
                     done = True
             s.close(w)
             if done:
@@ -755,6 +767,17 @@ def shoot_staged(s: Shooter) -> None:
     """
     from app.gui.catalogue import VARIANTS, staged_screens, variant
 
+    #: Staged screens also kept as small copies (no simulated check reaches them reliably).
+    kept = {
+        ("default", "result-review-staff"): ("28-result-review-staff", "Staff view: PASS - review (amber) with the checklist and the concern"),
+        ("default", "result-fail-attack-staff"): ("29-result-fail-attack-staff", "Staff view: FAIL with a suspected screen replay: no retry, manual identity check"),
+        ("default", "result-fail-attack"): ("29b-result-fail-attack", "Customer view of the same FAIL: verdict and next step only"),
+        ("default", "guidance-start-far"): ("09-guidance-start-far", "Guidance, first step: a small oval to start further away"),
+        ("large-text", "result-review-staff"): ("64-large-text-result-staff", "Large text (160 %): the staff view scrolls, nothing is cut"),
+        ("high-contrast", "result-review"): ("65-high-contrast-result", "High contrast: a result"),
+        ("es", "result-try-again"): ("52-es-result-try-again", "Spanish: TRY AGAIN with the capture tips"),
+        ("es", "result-review-staff"): ("53-es-result-review-staff", "Spanish: the staff view (the recorded reasons stay as stored)"),
+    }
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     for name in VARIANTS:
@@ -765,6 +788,10 @@ def shoot_staged(s: Shooter) -> None:
                 settle(0.05)
                 s.grab(w, f"v-{name}-{staged.screen}", f"{staged.screen} ({name})", "staged from fixed data",
                        screen=staged.screen, audience=staged.audience, variant=name, small=False)
+                if (name, staged.screen) in kept:
+                    file, caption = kept[(name, staged.screen)]
+                    s.grab(w, file, caption, "staged from fixed data (app/gui/catalogue.py)",
+                           screen=staged.screen, audience=staged.audience, variant=name)
             s.close(w)
 
 
