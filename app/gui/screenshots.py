@@ -12,7 +12,7 @@ Every window gets its own temporary session store, as in the app (where
 ``run_gui`` always opens one), so the screens show what users see (the
 History button, checks stored as sessions). The stores are deleted at the end.
 
-Run it under a display (``xvfb-run -a -s "-screen 0 1280x800x24"``); with
+Run it under a display (``xvfb-run -a -s "-screen 0 1366x768x24"``); with
 ``--small DIR`` it also writes commit-ready copies under 150 KB.
 """
 
