@@ -88,3 +88,12 @@ def test_no_decision_gives_generic_tips_and_unavailable_gives_none(qapp) -> None
     assert unavailable.outcome is Outcome.UNAVAILABLE and not unavailable.tips and unavailable.staff_verdict == "Scoring unavailable"
     for v in (view, unavailable):
         _assert_nothing_coaches(v)
+
+
+def test_a_replay_without_a_decision_is_named_to_staff_not_to_the_customer(qapp) -> None:
+    result = _with_checks("fail", CheckResult("quality", FAIL, 0.0, "clipped", hard_fail=True),
+                          CheckResult("light", FAIL, 0.1, "colours did not match"), status="FAILED")
+    view = result_view(_session(result), attempts=1)
+    assert view.outcome is Outcome.TRY_AGAIN
+    assert [s.split(":")[0] for s in view.suspicions] == ["Screen or replay suspected"]
+    _assert_nothing_coaches(view)

@@ -60,6 +60,21 @@ def suspected(result: LivenessResult | None) -> list[str]:
     return out
 
 
+def _failed(result: LivenessResult | None) -> list[str]:
+    """Names of the failed stages in the order :func:`suspected` reports them (one per distinct sentence)."""
+    if result is None:
+        return []
+    failed = sorted((c for c in result.checks if c.verdict == FAIL), key=lambda c: not c.hard_fail)
+    out: list[str] = []
+    seen: set[str] = set()
+    for check in failed:
+        text = _suspicion(check.name)
+        if text and text not in seen:
+            seen.add(text)
+            out.append(check.name)
+    return out
+
+
 def _suspicion(stage: str) -> str:
     if stage == "injection":
         return QCoreApplication.translate("Verdict", "Device suspected: the camera looks virtual or the video injected. Check the device and its camera.")
@@ -144,6 +159,10 @@ def result_view(session: Session, *, attempts: int, max_tries: int = TRIES_PER_C
         tries_left = min(tries_left, max(0, lockout_left))
     hard = result is not None and any(c.hard_fail and c.verdict == FAIL for c in result.checks)
     suspicions = suspected(result) if outcome in (Outcome.FAIL, Outcome.REVIEW) else []
+    if outcome is Outcome.TRY_AGAIN:
+        # No decision, but a check that did run may still have objected (a replay can end without a decision):
+        # staff hear about it; the customer only gets the generic tips.
+        suspicions = [s for c, s in zip(_failed(result), suspected(result)) if c != "quality"]
     manual = QCoreApplication.translate("Verdict", "Check the identity manually (document and face at the counter).")
     if outcome is Outcome.PASS:
         return ResultView(outcome, QCoreApplication.translate("Verdict", "PASS"), QCoreApplication.translate("Verdict", "Thank you. The check is complete; staff will continue with you."),
@@ -171,9 +190,11 @@ def result_view(session: Session, *, attempts: int, max_tries: int = TRIES_PER_C
             return ResultView(outcome, QCoreApplication.translate("Verdict", "TRY AGAIN"), QCoreApplication.translate("Verdict", "The check could not be completed. Please try again."),
                               tips=capture_tips(), offer_try_again=True, tries_left=tries_left,
                               staff_verdict=QCoreApplication.translate("Verdict", "No decision"),
-                              staff_action=_tries_text(tries_left) + " " + QCoreApplication.translate("Verdict", "After that:") + " " + manual)
+                              staff_action=_tries_text(tries_left) + " " + QCoreApplication.translate("Verdict", "After that:") + " " + manual,
+                              suspicions=suspicions)
         return ResultView(outcome, QCoreApplication.translate("Verdict", "NOT COMPLETED"), QCoreApplication.translate("Verdict", "Please speak to a member of staff."),
-                          staff_verdict=QCoreApplication.translate("Verdict", "No decision"), staff_action=QCoreApplication.translate("Verdict", "No tries left.") + " " + manual)
+                          staff_verdict=QCoreApplication.translate("Verdict", "No decision"), staff_action=QCoreApplication.translate("Verdict", "No tries left.") + " " + manual,
+                          suspicions=suspicions)
     # Scoring did not run (a missing model, a crash): another try on this device would end the same way.
     return ResultView(outcome, QCoreApplication.translate("Verdict", "NOT COMPLETED"), QCoreApplication.translate("Verdict", "Please speak to a member of staff."),
                       tries_left=tries_left,
