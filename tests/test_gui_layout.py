@@ -14,12 +14,19 @@ from app.gui.controller import CheckController
 from app.gui.pages import TOUCH_PX
 from app.gui.preview import RasterCanvas
 from app.gui.settings_dialog import SettingsDialog
+from app.gui.style import apply_style
 from app.gui.window import MainWindow
 
 pytestmark = pytest.mark.gui
 
 #: The free area of a 1366x768 screen under a 40 px taskbar.
 AREA = (1366, 728)
+
+
+@pytest.fixture(autouse=True)
+def styled(qapp) -> None:
+    """The app's own style sheet, as ``livegate gui`` applies it (its padding makes every screen taller)."""
+    apply_style(qapp, high_contrast=False)
 
 
 def _window(qtbot, *, kiosk: bool = False, **kwargs) -> MainWindow:

@@ -152,13 +152,15 @@ class StartPage(QWidget):
         self.operator_ref = QLineEdit(self.refs_box)
         self.operator_ref.setAccessibleName(self.tr("Operator reference"))
         self.operator_ref.setPlaceholderText(self.tr("e.g. your name or desk"))
-        for row, (text, edit) in enumerate(((self.tr("C&ustomer:"), self.customer_ref), (self.tr("O&perator:"), self.operator_ref))):
+        # One row for both: the start screen must fit a laptop screen at 160 % text.
+        for col, (text, edit) in enumerate(((self.tr("C&ustomer:"), self.customer_ref), (self.tr("O&perator:"), self.operator_ref))):
             label = QLabel(text, self.refs_box)
             label.setBuddy(edit)
             edit.setMaxLength(REF_MAX)
             edit.setMinimumHeight(TOUCH_PX)
-            refs.addWidget(label, row, 0)
-            refs.addWidget(edit, row, 1)
+            refs.addWidget(label, 0, 2 * col)
+            refs.addWidget(edit, 0, 2 * col + 1)
+            refs.setColumnStretch(2 * col + 1, 1)
         form.addWidget(self.refs_box)
 
         self.challenge_box = QGroupBox(self.tr("Type of check"), body)
