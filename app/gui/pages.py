@@ -148,10 +148,10 @@ class StartPage(QWidget):
         refs = QGridLayout(self.refs_box)
         self.customer_ref = QLineEdit(self.refs_box)
         self.customer_ref.setAccessibleName(self.tr("Customer reference"))
-        self.customer_ref.setPlaceholderText(self.tr("e.g. the order or account number"))
+        self.customer_ref.setPlaceholderText(self.tr("e.g. order number"))
         self.operator_ref = QLineEdit(self.refs_box)
         self.operator_ref.setAccessibleName(self.tr("Operator reference"))
-        self.operator_ref.setPlaceholderText(self.tr("e.g. your name or desk"))
+        self.operator_ref.setPlaceholderText(self.tr("e.g. desk 2"))
         # One row for both: the start screen must fit a laptop screen at 160 % text.
         for col, (text, edit) in enumerate(((self.tr("C&ustomer:"), self.customer_ref), (self.tr("O&perator:"), self.operator_ref))):
             label = QLabel(text, self.refs_box)

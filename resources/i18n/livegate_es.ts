@@ -1360,16 +1360,16 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Referencia del cliente</translation>
     </message>
     <message>
-        <source>e.g. the order or account number</source>
-        <translation>p. ej., el número de pedido o de cuenta</translation>
-    </message>
-    <message>
         <source>Operator reference</source>
         <translation>Referencia del operador</translation>
     </message>
     <message>
-        <source>e.g. your name or desk</source>
-        <translation>p. ej., su nombre o su puesto</translation>
+        <source>e.g. order number</source>
+        <translation>p. ej., n.º de pedido</translation>
+    </message>
+    <message>
+        <source>e.g. desk 2</source>
+        <translation>p. ej., puesto 2</translation>
     </message>
     <message>
         <source>C&amp;ustomer:</source>
