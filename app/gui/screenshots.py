@@ -274,6 +274,8 @@ class Shooter:
     failures: list[str] = field(default_factory=list)
     _stores: tempfile.TemporaryDirectory[str] | None = None
     _owned: dict[int, SessionService] = field(default_factory=dict)
+    #: Variant of the shots being taken (``index.json``): set by the Spanish and accessibility scenarios.
+    variant: str = "default"
 
     def fresh_store(self, settings: Settings | None = None) -> SessionService:
         """A new session service over an empty temporary store (file keys)."""
@@ -349,7 +351,7 @@ class Shooter:
         *,
         screen: str = "",
         audience: str = "",
-        variant: str = "default",
+        variant: str = "",
         small: bool = True,
     ) -> None:
         """Save ``widget`` as ``name``.png (and a small copy unless ``small`` is False) and note what it shows."""
@@ -369,7 +371,7 @@ class Shooter:
                 how,
                 screen=screen or re.sub(r"^\d+-", "", name),
                 audience=audience or ("staff" if name in STAFF_SHOTS else "customer"),
-                variant=variant,
+                variant=variant or self.variant,
                 texts=[text for text, recorded in texts if not recorded],
                 recorded=[text for text, recorded in texts if recorded],
                 small=small,
@@ -717,12 +719,14 @@ def shoot_spanish(s: Shooter) -> None:
     if not translators:
         s.failures.append("Spanish translation not loaded")
         return
+    s.variant = "es"
     try:
         _start_and_guidance(
             s, ("50-es-start", "Spanish: start screen", "language es"),
             ("51-es-guidance", "Spanish: guidance hint", "language es, sim:live never-approach"),
         )
     finally:
+        s.variant = "default"
         for tr in translators:
             app.removeTranslator(tr)
 
@@ -734,17 +738,20 @@ def shoot_accessibility(s: Shooter) -> None:
     app = QCoreApplication.instance()
     assert isinstance(app, QApplication)
     apply_style(app, high_contrast=True)
+    s.variant = "high-contrast"
     try:
         _start_and_guidance(
             s, ("60-high-contrast-start", "High contrast: start screen", "LIVEGATE_HIGH_CONTRAST=1 style"),
             ("61-high-contrast-guidance", "High contrast: guidance", "LIVEGATE_HIGH_CONTRAST=1 style"),
         )
     finally:
+        s.variant = "default"
         apply_style(app, high_contrast=False)
     font = app.font()
     large = QFont(font)
     large.setPointSizeF(font.pointSizeF() * 1.6)
     app.setFont(large)
+    s.variant = "large-text"
     try:
         w = s.window("", devices=[CameraDevice(0, "Integrated Camera")], settings=Settings(camera="camera:0"))
         s.grab(w, "62-large-text-start", "Large text (160 %): the start screen grows with the font", "application font x1.6")
@@ -755,6 +762,7 @@ def shoot_accessibility(s: Shooter) -> None:
             s.grab(w, "63-large-text-error", "Large text (160 %): an error screen", "application font x1.6, no camera")
         s.close(w)
     finally:
+        s.variant = "default"
         app.setFont(font)
 
 
