@@ -257,7 +257,7 @@ def test_light_check_flashes_every_colour_then_passes(qtbot, build) -> None:
     assert not page.plots_box.isVisible() and not page.reasons.isVisible()
     qtbot.mouseClick(page.staff_button, Qt.MouseButton.LeftButton)
     assert page.staff_visible and page.plots_box.isVisible() and page.reasons.isVisible()
-    assert not page.confidence.isVisible()  # the confidence only when the setting says so
+    assert page.confidence.isVisible() and "Confidence" in page.confidence.text()  # staff see the number
 
 
 def test_flash_attenuation_is_applied(qtbot, build) -> None:

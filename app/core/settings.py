@@ -52,7 +52,7 @@ class Settings:
     keep_recordings: bool = False
     #: ``kiosk`` (end users), ``operator`` (staff) or ``demo`` (booths; confidence and plots shown).
     mode: str = "operator"
-    #: Show the numeric confidence on the result screen (never in kiosk mode by default).
+    #: Not used by the GUI any more: the confidence is shown only in the staff view (kept so old files load).
     show_confidence: bool = False
     #: Kiosk: seconds after a result before returning to the start screen.
     kiosk_reset_s: float = 10.0

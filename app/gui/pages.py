@@ -734,13 +734,12 @@ class ResultPage(QWidget):
         trace: SessionTrace | None,
         view: ResultView,
         *,
-        show_confidence: bool,
         staff: bool = False,
     ) -> None:
         """Render the session's outcome; ``staff`` opens the staff panel at once (demo mode).
 
-        ``show_confidence``: the staff panel includes the confidence number. The plots and images are
-        always in the staff panel, which only staff open.
+        The confidence, reasons, images and plots are only in the staff panel, which only staff open
+        (the person being checked never sees a score).
         """
         self._view = view
         outcome = session.outcome
@@ -778,7 +777,7 @@ class ResultPage(QWidget):
         self.checklist.setText("\n".join(f"☐ {c}" for c in view.checklist))
         self.checklist.setVisible(bool(view.checklist))
         confidence_text = ""
-        if result is not None and show_confidence:
+        if result is not None:
             confidence_text = self.tr("Confidence %1 (threshold %2)").replace("%1", f"{result.confidence:.0f}").replace("%2", f"{result.threshold:.0f}")
         self.confidence.setText(confidence_text)
         self.confidence.setVisible(bool(confidence_text))

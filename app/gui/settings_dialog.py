@@ -136,9 +136,6 @@ class SettingsDialog(QDialog):
         self.mode.setCurrentIndex(max(0, self.mode.findData(settings.mode)))
         self._add(form, self.tr("&Mode:"), self.mode, self.tr("Mode"))
 
-        self.show_confidence = QCheckBox(self.tr("Show the confidence number in the staff view"), self)
-        self.show_confidence.setChecked(settings.show_confidence)
-        self._add(form, "", self.show_confidence, self.tr("Show the confidence number"))
 
         self.kiosk_reset = QDoubleSpinBox(self)
         self.kiosk_reset.setRange(2.0, 600.0)
@@ -231,7 +228,6 @@ class SettingsDialog(QDialog):
             audit_images=int(self.audit.value()),
             keep_recordings=self.recordings.isChecked(),
             mode=str(self.mode.currentData()),
-            show_confidence=self.show_confidence.isChecked(),
             kiosk_reset_s=float(self.kiosk_reset.value()),
             kiosk_pin_hash=pin_hash,
             language=str(self.language.currentData() or ""),

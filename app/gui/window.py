@@ -255,11 +255,6 @@ class MainWindow(QMainWindow):
         """The settings in force."""
         return self.controller.settings
 
-    @property
-    def show_confidence(self) -> bool:
-        """Confidence in the staff view: always in demo mode, else per setting (the customer never sees it)."""
-        return self.demo or self.settings.mode == "demo" or self.settings.show_confidence
-
     # --- actions -----------------------------------------------------------------------------
 
     def refresh_cameras(self) -> None:
@@ -566,7 +561,7 @@ class MainWindow(QMainWindow):
         elif phase is Phase.RESULT and session is not None:
             view = result_view(session, attempts=self.attempts, lockout_left=self.lockout_left())
             self.result_page.show_session(
-                session, self.controller.trace, view, show_confidence=self.show_confidence, staff=self.demo
+                session, self.controller.trace, view, staff=self.demo
             )
             self._show("result")
             self._arm_auto_reset()

@@ -1216,14 +1216,6 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Modo</translation>
     </message>
     <message>
-        <source>Show the confidence number in the staff view</source>
-        <translation>Mostrar el número de confianza en la vista del personal</translation>
-    </message>
-    <message>
-        <source>Show the confidence number</source>
-        <translation>Mostrar la confianza</translation>
-    </message>
-    <message>
         <source>Kiosk: &amp;return to start after:</source>
         <translation>Quiosco: &amp;volver al inicio tras:</translation>
     </message>
