@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.core.settings import Settings
-from app.gui.catalogue import STAGED_CONFIDENCE, STAGED_THRESHOLD, VARIANTS, staged_results, staged_screens, variant, visible_texts
+from app.gui.catalogue import STAGED_CONFIDENCE, STAGED_FAIL_CONFIDENCE, STAGED_THRESHOLD, VARIANTS, staged_results, staged_screens, variant, visible_texts
 from app.gui.controller import CheckController
 from app.gui.preview import RasterCanvas
 from app.gui.verdict import suspected
@@ -60,7 +60,7 @@ def index(qapp) -> list[dict]:
 def test_no_customer_screen_shows_a_score_or_a_finding(index: list[dict]) -> None:
     reasons = {reason for result, _ in staged_results().values() if result is not None for reason in result.reasons}
     reasons |= {c.reason for result, _ in staged_results().values() if result is not None for c in result.checks}
-    numbers = {f"{STAGED_CONFIDENCE:.0f}", f"{STAGED_THRESHOLD:.0f}"}
+    numbers = {f"{STAGED_CONFIDENCE:.0f}", f"{STAGED_FAIL_CONFIDENCE:.0f}", f"{STAGED_THRESHOLD:.0f}"}
     customer = [e for e in index if e["audience"] == "customer"]
     assert len(customer) > 30
     for entry in customer:

@@ -42,8 +42,8 @@ from app.core.store.synthetic import synthetic_result
 VARIANTS = ("default", "large-text", "high-contrast", "es")
 #: Text size of the large-text variant (160 %).
 LARGE_TEXT = 1.6
-#: Confidence and threshold of the staged results: distinctive numbers a test can look for.
-STAGED_CONFIDENCE, STAGED_THRESHOLD = 73.4, 57.0
+#: Confidence (of a pass, of a fail) and threshold of the staged results: distinctive numbers a test can look for.
+STAGED_CONFIDENCE, STAGED_FAIL_CONFIDENCE, STAGED_THRESHOLD = 73.4, 23.4, 57.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ def staged_result(decision: str, *checks: CheckResult, status: str = "SUCCEEDED"
     """A synthetic result with the given stage verdicts and the staged confidence and threshold."""
     base = synthetic_result("staged", decision=decision, status=status, audit=2)
     reasons = [c.reason for c in checks] or list(base.reasons)
-    return dataclasses.replace(base, checks=list(checks), reasons=reasons, confidence=STAGED_CONFIDENCE, threshold=STAGED_THRESHOLD)
+    confidence = STAGED_CONFIDENCE if decision == "pass" and status == "SUCCEEDED" else STAGED_FAIL_CONFIDENCE
+    return dataclasses.replace(base, checks=list(checks), reasons=reasons, confidence=confidence, threshold=STAGED_THRESHOLD)
 
 
 def _session(result: LivenessResult | None, reason: str = "") -> Session:
@@ -330,6 +331,7 @@ def layout_problems(window: QWidget) -> list[str]:
 __all__ = [
     "LARGE_TEXT",
     "STAGED_CONFIDENCE",
+    "STAGED_FAIL_CONFIDENCE",
     "STAGED_THRESHOLD",
     "VARIANTS",
     "StagedScreen",
