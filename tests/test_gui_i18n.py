@@ -64,7 +64,7 @@ def test_spanish_is_used_when_chosen(qapp) -> None:
         assert hint_text(Hint.MOVE_CLOSER) == "Acérquese"
         assert hint_text(Hint.MOVE_BACK, too_close=True) == "Demasiado cerca: aléjese"
         assert problem_text(ProblemInfo(Problem.FACE_FIT_TIMEOUT, "", Hint.MOVE_CLOSER)).title == "Tiempo agotado"
-        assert QCoreApplication.translate("ResultPage", "PASS") == "APROBADO"
+        assert QCoreApplication.translate("Verdict", "PASS") == "APROBADO"
     finally:
         for tr in translators:
             qapp.removeTranslator(tr)

@@ -76,3 +76,21 @@ def test_operator_menu_needs_the_pin(qtbot, kiosk: MainWindow) -> None:
     assert menu is not None and menu.isVisible()
     menu.exit_button.click()
     qtbot.waitUntil(lambda: not kiosk.isVisible(), timeout=3000)
+
+
+def test_the_staff_view_of_a_result_needs_the_pin(qtbot, kiosk: MainWindow) -> None:
+    from app.devtools.catalogue import staged_screens
+
+    {s.screen: s for s in staged_screens()}["result-review"].stage(kiosk)
+    page = kiosk.result_page
+    assert kiosk.page_name == "result" and not page.staff_visible
+    assert not page.confidence.isVisible() and not page.reasons.isVisible()
+    kiosk._arm_auto_reset()
+    page.staff_button.click()
+    dialog = kiosk.findChild(PinDialog)
+    assert dialog is not None and dialog.isVisible() and not page.staff_visible
+    dialog.granted.emit()  # what a correct PIN does (the PIN check itself is tested above)
+    assert page.staff_visible and page.reasons.isVisible() and page.staff_verdict.text() == "PASS - review"
+    assert not kiosk.countdown.active  # no automatic return while staff review
+    page.staff_button.click()  # "Hide staff view" needs no PIN
+    assert not page.staff_visible

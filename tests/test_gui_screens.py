@@ -233,7 +233,12 @@ def test_light_check_flashes_every_colour_then_passes(qtbot, build) -> None:
     window = build(puppet)
     approach_to_result(qtbot, window, puppet, MOVEMENT_AND_LIGHT)
     wait_page(qtbot, window, "light")
-    assert not window.guidance_page.header.isVisible()  # the flashes cover the whole window
+    page = window.guidance_page
+    # The preview keeps its size and place: header and footer stay, with a steady instruction and a visible Stop.
+    assert page.header.isVisible() and page.footer.isVisible()
+    assert page.hint.text() == "Keep your face in the oval"
+    assert page.cancel.isVisible() and page.cancel.text() == "Stop"
+    qtbot.waitUntil(lambda: page.progress.value() > 0, timeout=5000)  # the thin bar follows the colours
     wait_page(qtbot, window, "result", timeout=15000)
     session = window.controller.session
     assert session is not None and session.challenge is not None
@@ -245,9 +250,14 @@ def test_light_check_flashes_every_colour_then_passes(qtbot, build) -> None:
     flashes = [e for e in events if e.t_ns in shown]
     assert [e.rgb for e in flashes] == [c.rgb for c in session.challenge.colours]
     assert events[-1].rgb == (40, 40, 40)  # neutral again after the last colour
-    assert window.result_page.verdict.text() == "PASS"
-    assert not window.result_page.confidence.isVisible()  # operators see it only when the setting says so
-    assert window.result_page.plots_box.isVisible()
+    page = window.result_page
+    assert page.verdict.text() == "PASS"
+    assert not page.try_again.isVisible()  # a PASS is never offered another try
+    # The customer faces the screen: evidence only in the staff view (no PIN set here, so it opens at once).
+    assert not page.plots_box.isVisible() and not page.reasons.isVisible()
+    qtbot.mouseClick(page.staff_button, Qt.MouseButton.LeftButton)
+    assert page.staff_visible and page.plots_box.isVisible() and page.reasons.isVisible()
+    assert page.confidence.isVisible() and "Confidence" in page.confidence.text()  # staff see the number
 
 
 def test_flash_attenuation_is_applied(qtbot, build) -> None:
@@ -289,7 +299,8 @@ def test_scoring_unavailable_is_never_a_pass(qtbot, build) -> None:
     window = build(puppet, analyzer=missing)
     approach_to_result(qtbot, window, puppet)
     wait_page(qtbot, window, "result")
-    assert window.result_page.verdict.text() == "Scoring unavailable"
+    assert window.result_page.verdict.text() == "NOT COMPLETED"
+    assert window.result_page.staff_verdict.text() == "Scoring unavailable"
     assert "not installed" in window.result_page.reasons.text()
     assert "PASS" not in window.result_page.verdict.text()
 
@@ -307,9 +318,12 @@ def test_a_check_without_a_decision_asks_to_try_again_not_fail(qtbot, build) -> 
     window = build(puppet, analyzer=lambda ctx: NoDecision(ctx, "fail"))
     approach_to_result(qtbot, window, puppet)
     wait_page(qtbot, window, "result")
-    assert window.result_page.verdict.text() == "TRY AGAIN"
-    assert "no decision" in window.result_page.explanation.text()
-    assert "reduce the light" in window.result_page.reasons.text()
+    page = window.result_page
+    assert page.verdict.text() == "TRY AGAIN"
+    assert "could not be completed" in page.explanation.text()
+    assert page.tips_box.isVisible() and page.try_again.isVisible()
+    assert "reduce the light" in page.reasons.text() and not page.reasons.isVisible()  # the reason is for staff
+    assert page.staff_verdict.text() == "No decision" and "2 more tries" in page.staff_action.text()
 
 
 def test_a_failing_analyzer_is_reported_not_passed(qtbot, build) -> None:
@@ -321,7 +335,7 @@ def test_a_failing_analyzer_is_reported_not_passed(qtbot, build) -> None:
     window = build(puppet, analyzer=lambda ctx: Broken(ctx))
     approach_to_result(qtbot, window, puppet)
     wait_page(qtbot, window, "result")
-    assert window.result_page.verdict.text() == "Scoring unavailable"
+    assert window.result_page.staff_verdict.text() == "Scoring unavailable"
     assert "boom" in window.result_page.reasons.text()
 
 
@@ -357,7 +371,7 @@ def test_fail_result_with_images_and_demo_details(qtbot, build) -> None:
 
 def test_new_check_and_try_again_start_new_sessions(qtbot, build) -> None:
     puppet = Puppet()
-    window = build(puppet)
+    window = build(puppet, analyzer=lambda ctx: FakeAnalyzer(ctx, "fail"))
     approach_to_result(qtbot, window, puppet)
     wait_page(qtbot, window, "result")
     first = window.controller.session
@@ -430,7 +444,12 @@ def test_camera_errors_have_clear_text_and_try_again(qtbot, build, kwargs: dict,
     session = window.controller.session
     assert session is not None and session.problem is not None and session.problem.problem is problem
     assert window.problem_page.title.text() == title
-    assert window.problem_page.try_again.isVisible() and window.problem_page.try_again.isEnabled()
+    page = window.problem_page
+    if problem is Problem.CAMERA_LOW_RESOLUTION:
+        # Another try with the same camera cannot help: the main action is back to the start (choose another camera).
+        assert not page.try_again.isVisible() and page.home.isVisible() and page.home.isDefault()
+    else:
+        assert page.try_again.isVisible() and page.try_again.isEnabled() and page.try_again.isDefault()
 
 
 def test_virtual_cameras_are_marked_and_refused(qtbot, build) -> None:
@@ -447,6 +466,8 @@ def test_virtual_cameras_are_marked_and_refused(qtbot, build) -> None:
     window.start_check(spec="camera:0", challenge_type=MOVEMENT_ONLY)
     wait_page(qtbot, window, "error")
     assert window.problem_page.title.text() == "Virtual camera refused"
+    assert window.problem_page.staff_note.isVisible() and "virtual camera" in window.problem_page.staff_note.text()
+    assert not window.problem_page.try_again.isVisible()  # the same camera would be refused again
     page.camera.setCurrentIndex(page.camera.findData("camera:1"))
     assert page.start.isEnabled()
 
@@ -471,8 +492,16 @@ def test_keyboard_only_start_and_cancel(qtbot, build) -> None:
     window = build(puppet)
     window.activateWindow()
     assert window.start_page.start.isDefault()
+    window.countdown_s = 1
     window.start_page.start.setFocus()
     qtbot.keyClick(window.start_page.start, Qt.Key.Key_Space)
+    ready = window.get_ready_page
+    assert window.page_name == "get_ready"
+    assert ready.consent.hasFocus() or not window.isActiveWindow()  # focus needs an active window
+    ready.consent.setFocus()
+    qtbot.keyClick(ready.consent, Qt.Key.Key_Space)
+    ready.begin.setFocus()
+    qtbot.keyClick(ready.begin, Qt.Key.Key_Space)
     wait_page(qtbot, window, "camera_check")
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     wait_page(qtbot, window, "start")
@@ -572,3 +601,38 @@ def test_qt_calls_do_not_exhaust_singleton_refcounts(qtbot) -> None:
         label.setText("x")
         beeper.beeped.emit()
     assert label.text() == "x"
+
+
+# --- get ready and countdown -------------------------------------------------------------------------
+
+
+def test_start_leads_through_get_ready_consent_and_a_countdown(qtbot, build) -> None:
+    puppet = Puppet()
+    window = build(puppet, settings=Settings(retention_days=14, keep_recordings=True))
+    window.countdown_s = 1
+    qtbot.mouseClick(window.start_page.start, Qt.MouseButton.LeftButton)
+    assert window.page_name == "get_ready"
+    page = window.get_ready_page
+    assert window.controller.session is None  # the camera does not start before consent
+    assert not page.begin.isEnabled() and not page.consent.isChecked()
+    assert "14 days" in page.privacy.text() and "video" in page.privacy.text()
+    assert page.warning.isVisible()  # the default check flashes
+    qtbot.mouseClick(page.consent, Qt.MouseButton.LeftButton)
+    assert page.begin.isEnabled()
+    qtbot.mouseClick(page.begin, Qt.MouseButton.LeftButton)
+    assert window.page_name == "countdown" and window.countdown_page.number.text() == "1"
+    wait_page(qtbot, window, "guidance")
+    assert window.controller.session is not None
+    window.go_home()
+    wait_page(qtbot, window, "start")
+
+
+def test_get_ready_without_flashing_and_escape_goes_back(qtbot, build) -> None:
+    window = build(Puppet())
+    window.start_page.movement_choice.setChecked(True)
+    qtbot.mouseClick(window.start_page.start, Qt.MouseButton.LeftButton)
+    page = window.get_ready_page
+    assert window.page_name == "get_ready" and not page.warning.isVisible()
+    assert "video is not kept" in page.privacy.text()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.page_name == "start" and window.controller.session is None

@@ -110,11 +110,14 @@ def approach(qtbot, window: MainWindow, puppet: Puppet) -> None:
 
 
 def run_check(qtbot, window: MainWindow, puppet: Puppet):
-    """Press Start (movement only: no flashes to wait for), approach, and return the finished store record."""
+    """Press Start (movement only: no flashes to wait for), consent, approach, and return the finished store record."""
     puppet.act("far")
     window.start_page.movement_choice.setChecked(True)
+    window.countdown_s = 1
     with qtbot.waitSignal(window.controller.recordFinished, timeout=20000) as finished:
         qtbot.mouseClick(window.start_page.start, Qt.MouseButton.LeftButton)
+        window.get_ready_page.consent.setChecked(True)  # the get-ready screen asks for consent
+        qtbot.mouseClick(window.get_ready_page.begin, Qt.MouseButton.LeftButton)
         approach(qtbot, window, puppet)
     return finished.args[0]
 
@@ -158,7 +161,7 @@ def test_the_stored_status_matches_what_the_screen_says(qtbot, build, kind: str)
         assert (record.status, record.decision) == ("SUCCEEDED", "fail")
     else:
         # No score: never a pass. FAILED ("could not be scored"), no decision, no result document.
-        assert window.result_page.verdict.text() == "Scoring unavailable"
+        assert window.result_page.staff_verdict.text() == "Scoring unavailable"
         assert (record.status, record.decision, record.result) == ("FAILED", None, None)
         assert "could not be scored" in record.reason and "not installed" in record.reason
     assert window.controller.sessions.lockout_status().recent_failures == 1  # both count toward the lock-out
@@ -231,8 +234,10 @@ def test_lockout_screen_after_failures_and_the_pin_override(qtbot, build) -> Non
     wait_page(qtbot, window, "result")
     assert service.lockout_status().locked
 
+    assert window.result_page.view is not None and window.result_page.view.tries_left == 0, (window.result_page.view, window.lockout_left(), window.attempts)
+    assert not window.result_page.try_again.isVisible()  # no tries left before the lock-out
     with qtbot.waitSignal(window.controller.lockedOut, timeout=5000):
-        window.result_page.try_again.click()
+        window.try_again()  # a retry anyway (e.g. from the start screen) meets the lock-out
     assert window.page_name == "lockout"
     page = window.lockout_page
     assert page.body.text() == "Too many failed checks on this device. Try again in 30 minutes."
@@ -429,3 +434,21 @@ def test_history_search_detail_export_and_delete(qtbot, build, tmp_path: Path) -
         window.allow_close()
         window.close()
         service.close()
+
+
+def test_the_clerk_s_references_are_stored_with_the_session(qtbot, build) -> None:
+    puppet = Puppet()
+    window = build(puppet)
+    window.countdown_s = 1
+    page = window.start_page
+    assert page.refs_box.isVisible()
+    page.customer_ref.setText("order-77\x07")
+    page.operator_ref.setText("desk 3")
+    page.start.click()
+    window.get_ready_page.consent.setChecked(True)
+    with qtbot.waitSignal(window.controller.recordFinished, timeout=20000) as finished:
+        window.get_ready_page.begin.click()
+        wait_page(qtbot, window, "guidance")
+        window.go_home()
+    record = finished.args[0]
+    assert (record.settings.customer_ref, record.settings.operator_ref) == ("order-77", "desk 3")

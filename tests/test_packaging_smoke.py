@@ -65,7 +65,7 @@ def test_driver_runs_one_check_from_the_start_screen_and_closes_the_window(qtbot
     qtbot.waitUntil(lambda: driver.finished, timeout=120000)
     text = out.getvalue()
     assert exits == [], text  # a clean quit, not the failure exit
-    assert seen[:2] == ["camera_check", "guidance"], seen
+    assert seen[:4] == ["get_ready", "countdown", "camera_check", "guidance"], seen  # consent, 3-2-1, then the camera
     assert seen[-1] == "result"
     assert re.search(r"^smoke: first-preview-s=\d+\.\d\d$", text, re.M), text
     assert re.search(r"^smoke: result=(pass|fail|unavailable)$", text, re.M), text

@@ -57,7 +57,7 @@ class Settings:
     keep_recordings: bool = False
     #: ``kiosk`` (end users), ``operator`` (staff) or ``demo`` (booths; confidence and plots shown).
     mode: str = "operator"
-    #: Show the numeric confidence on the result screen (never in kiosk mode by default).
+    #: Not used by the GUI any more: the confidence is shown only in the staff view (kept so old files load).
     show_confidence: bool = False
     #: Kiosk: seconds after a result before returning to the start screen.
     kiosk_reset_s: float = 10.0
@@ -67,6 +67,10 @@ class Settings:
     allow_virtual_cameras: bool = False
     #: UI language code (``en``, ``es``); empty = system language.
     language: str = ""
+    #: High-contrast colours (also on when the system asks for high contrast).
+    high_contrast: bool = False
+    #: Text size in percent of the system's (100-200).
+    text_size: int = 100
     #: Seconds a created session stays valid before it must be started.
     session_expiry_s: float = 180.0
     #: Lock-out after repeated failures.
@@ -97,6 +101,7 @@ class Settings:
             "lockout_window_s": 1.0 <= self.lockout_window_s <= 86400.0,
             "lockout_duration_s": 1.0 <= self.lockout_duration_s <= 7 * 86400.0,
             "retention_days": 0 <= self.retention_days <= 3650,
+            "text_size": 100 <= self.text_size <= 200,
             "api_port": 1 <= self.api_port <= 65535,
         }
         for name, ok in checks.items():

@@ -12,14 +12,16 @@ Every window gets its own temporary session store, as in the app (where
 ``run_gui`` always opens one), so the screens show what users see (the
 History button, checks stored as sessions). The stores are deleted at the end.
 
-Run it under a display (``xvfb-run -a -s "-screen 0 1280x800x24"``); with
+Run it under a display (``xvfb-run -a -s "-screen 0 1366x768x24"``); with
 ``--small DIR`` it also writes commit-ready copies under 150 KB.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
 import tempfile
 import threading
 import time
@@ -232,13 +234,35 @@ def settle(seconds: float = 0.25) -> None:
     wait_until(lambda: time.monotonic() >= end, seconds + 1)
 
 
+#: Screenshots of screens only staff see (the rest face the person being checked).
+STAFF_SHOTS = frozenset({"22-result-demo", "43-settings", "45-history", "28-result-review-staff", "29-result-fail-attack-staff", "23b-result-pass-staff"})
+
+
 @dataclass
 class Shot:
-    """One screenshot: file name, what it shows, and how it was produced."""
+    """One screenshot: file name, what it shows, how it was produced, and for the index what is visible."""
 
     name: str
     caption: str
     how: str
+    screen: str = ""
+    audience: str = "customer"
+    variant: str = "default"
+    texts: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)
+    #: A small copy was written (``--small``).
+    small: bool = True
+
+    def index_entry(self) -> dict[str, Any]:
+        """The object written to ``index.json``."""
+        return {
+            "file": f"{self.name}.png",
+            "screen": self.screen or self.name,
+            "audience": self.audience,
+            "variant": self.variant,
+            "texts": list(self.texts),
+            "recorded_texts": list(self.recorded),
+        }
 
 
 @dataclass
@@ -251,6 +275,8 @@ class Shooter:
     failures: list[str] = field(default_factory=list)
     _stores: tempfile.TemporaryDirectory[str] | None = None
     _owned: dict[int, SessionService] = field(default_factory=dict)
+    #: Variant of the shots being taken (``index.json``): set by the Spanish and accessibility scenarios.
+    variant: str = "default"
 
     def fresh_store(self, settings: Settings | None = None) -> SessionService:
         """A new session service over an empty temporary store (file keys)."""
@@ -317,15 +343,41 @@ class Shooter:
         wait_until(lambda: window.isVisible(), 2)
         return window
 
-    def grab(self, widget: QWidget, name: str, caption: str, how: str) -> None:
-        """Save ``widget`` as ``name``.png (and a small copy)."""
+    def grab(
+        self,
+        widget: QWidget,
+        name: str,
+        caption: str,
+        how: str,
+        *,
+        screen: str = "",
+        audience: str = "",
+        variant: str = "",
+        small: bool = True,
+    ) -> None:
+        """Save ``widget`` as ``name``.png (and a small copy unless ``small`` is False) and note what it shows."""
+        from app.devtools.catalogue import visible_texts
+
         settle(0.05)
         pixmap = widget.grab()
         path = self.outdir / f"{name}.png"
         pixmap.save(str(path), "PNG")
-        if self.small is not None:
+        if self.small is not None and small:
             write_small(pixmap.toImage(), self.small / f"{name}.png")
-        self.shots.append(Shot(name, caption, how))
+        texts = visible_texts(widget)
+        self.shots.append(
+            Shot(
+                name,
+                caption,
+                how,
+                screen=screen or re.sub(r"^\d+-", "", name),
+                audience=audience or ("staff" if name in STAFF_SHOTS else "customer"),
+                variant=variant or self.variant,
+                texts=[text for text, recorded in texts if not recorded],
+                recorded=[text for text, recorded in texts if recorded],
+                small=small,
+            )
+        )
         log.info("screenshot %s", path)
 
     def close(self, window: MainWindow) -> None:
@@ -398,6 +450,15 @@ def shoot_start(s: Shooter) -> None:
     w.start_page.movement_choice.setChecked(True)
     w.start_page.camera.setCurrentIndex(0)
     s.grab(w, "03-start-movement-only", "Start: movement only (no flashing), the warning disappears", "movement only chosen")
+    s.close(w)
+    w = s.window("sim:live?seed=10", devices=devices[:1], settings=Settings(camera="camera:0"))
+    w.start_page.start.click()
+    if s.page(w, "get_ready", timeout_s=5):
+        s.grab(w, "04-get-ready", "Get ready: how to stand, a picture of a good fit, the photosensitivity warning, what is recorded and for how long, consent", "Start pressed")
+        w.get_ready_page.consent.setChecked(True)
+        w.get_ready_page.begin.click()
+        if s.page(w, "countdown", timeout_s=5):
+            s.grab(w, "05-countdown", "Countdown 3-2-1 before the camera starts", "consent given, Begin pressed")
     s.close(w)
 
 
@@ -474,6 +535,9 @@ def shoot_light_and_result(s: Shooter) -> None:
                 if w.page_name == "result" and (result is None or got == want):
                     how = spec.format(seed) + (", frames blown out from the first colour on" if analyzer is not None else "")
                     s.grab(w, name, caption, f"{how}, real scoring" if result is not None else "scoring unavailable")
+                    if name == "23-result-pass":
+                        w.result_page.staff_button.click()  # no PIN set: the staff view opens at once
+                        s.grab(w, "23b-result-pass-staff", "Result: the staff view of a PASS (reasons, images, plots)", f"{how}, real scoring, Staff view pressed")
                     done = True
             s.close(w)
             if done:
@@ -656,12 +720,14 @@ def shoot_spanish(s: Shooter) -> None:
     if not translators:
         s.failures.append("Spanish translation not loaded")
         return
+    s.variant = "es"
     try:
         _start_and_guidance(
             s, ("50-es-start", "Spanish: start screen", "language es"),
             ("51-es-guidance", "Spanish: guidance hint", "language es, sim:live never-approach"),
         )
     finally:
+        s.variant = "default"
         for tr in translators:
             app.removeTranslator(tr)
 
@@ -673,17 +739,20 @@ def shoot_accessibility(s: Shooter) -> None:
     app = QCoreApplication.instance()
     assert isinstance(app, QApplication)
     apply_style(app, high_contrast=True)
+    s.variant = "high-contrast"
     try:
         _start_and_guidance(
             s, ("60-high-contrast-start", "High contrast: start screen", "LIVEGATE_HIGH_CONTRAST=1 style"),
             ("61-high-contrast-guidance", "High contrast: guidance", "LIVEGATE_HIGH_CONTRAST=1 style"),
         )
     finally:
+        s.variant = "default"
         apply_style(app, high_contrast=False)
     font = app.font()
     large = QFont(font)
     large.setPointSizeF(font.pointSizeF() * 1.6)
     app.setFont(large)
+    s.variant = "large-text"
     try:
         w = s.window("", devices=[CameraDevice(0, "Integrated Camera")], settings=Settings(camera="camera:0"))
         s.grab(w, "62-large-text-start", "Large text (160 %): the start screen grows with the font", "application font x1.6")
@@ -694,7 +763,45 @@ def shoot_accessibility(s: Shooter) -> None:
             s.grab(w, "63-large-text-error", "Large text (160 %): an error screen", "application font x1.6, no camera")
         s.close(w)
     finally:
+        s.variant = "default"
         app.setFont(font)
+
+
+def shoot_staged(s: Shooter) -> None:
+    """Every staged screen (results for both audiences, every error, get-ready...) in every variant.
+
+    These are built from fixed data (``app.gui.catalogue``), not by running checks, so each result and
+    error screen exists in the large-text, high-contrast and Spanish variants. Only the index lists them;
+    no small copies are written.
+    """
+    from app.devtools.catalogue import VARIANTS, staged_screens, variant
+
+    #: Staged screens also kept as small copies (no simulated check reaches them reliably).
+    kept = {
+        ("default", "result-review-staff"): ("28-result-review-staff", "Staff view: PASS - review (amber) with the checklist and the concern"),
+        ("default", "result-fail-attack-staff"): ("29-result-fail-attack-staff", "Staff view: FAIL with a suspected screen replay: no retry, manual identity check"),
+        ("default", "result-fail-attack"): ("29b-result-fail-attack", "Customer view of the same FAIL: verdict and next step only"),
+        ("default", "guidance-start-far"): ("09-guidance-start-far", "Guidance, first step: a small oval to start further away"),
+        ("large-text", "result-review-staff"): ("64-large-text-result-staff", "Large text (160 %): the staff view scrolls, nothing is cut"),
+        ("high-contrast", "result-review"): ("65-high-contrast-result", "High contrast: a result"),
+        ("es", "result-try-again"): ("52-es-result-try-again", "Spanish: TRY AGAIN with the capture tips"),
+        ("es", "result-review-staff"): ("53-es-result-review-staff", "Spanish: the staff view (the recorded reasons stay as stored)"),
+    }
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    for name in VARIANTS:
+        with variant(app, name):
+            w = s.window("", settings=Settings(camera="camera:0"), devices=[CameraDevice(0, "Integrated Camera")])
+            for staged in staged_screens():
+                staged.stage(w)
+                settle(0.05)
+                s.grab(w, f"v-{name}-{staged.screen}", f"{staged.screen} ({name})", "staged from fixed data",
+                       screen=staged.screen, audience=staged.audience, variant=name, small=False)
+                if (name, staged.screen) in kept:
+                    file, caption = kept[(name, staged.screen)]
+                    s.grab(w, file, caption, "staged from fixed data (app/gui/catalogue.py)",
+                           screen=staged.screen, audience=staged.audience, variant=name)
+            s.close(w)
 
 
 SCENARIOS: dict[str, Callable[[Shooter], None]] = {
@@ -707,11 +814,29 @@ SCENARIOS: dict[str, Callable[[Shooter], None]] = {
     "sessions": shoot_sessions,
     "spanish": shoot_spanish,
     "access": shoot_accessibility,
+    "staged": shoot_staged,
 }
 
 
-def write_index(path: Path, shooter: Shooter, *, merge: bool) -> None:
-    """List every screenshot with its caption; a partial run (``--only``) updates the existing list."""
+def write_json_index(path: Path, shooter: Shooter, *, merge: bool) -> None:
+    """``index.json``: one object per screenshot (file, screen, audience, variant, visible texts)."""
+    entries: dict[str, dict[str, Any]] = {}
+    if merge and path.is_file():
+        try:
+            for entry in json.loads(path.read_text(encoding="utf-8")):
+                entries[entry["file"]] = entry
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("the old %s is unreadable and is replaced: %s", path.name, exc)
+    for shot in shooter.shots:
+        entries[f"{shot.name}.png"] = shot.index_entry()
+    path.write_text(json.dumps([entries[k] for k in sorted(entries)], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_index(path: Path, shooter: Shooter, *, merge: bool, small_only: bool = False) -> None:
+    """List every screenshot with its caption; a partial run (``--only``) updates the existing list.
+
+    ``small_only``: list only the screenshots that have a small copy (the ``--small`` folder).
+    """
     entries: dict[str, str] = {}
     if merge and path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -719,6 +844,8 @@ def write_index(path: Path, shooter: Shooter, *, merge: bool) -> None:
             if name and name != "MISSING":
                 entries[name] = line
     for shot in shooter.shots:
+        if small_only and not shot.small:
+            continue
         entries[f"{shot.name}.png"] = f"{shot.name}.png\t{shot.caption}\t({shot.how})"
     lines = [entries[name] for name in sorted(entries)] + [f"MISSING\t{f}" for f in shooter.failures]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -747,7 +874,8 @@ def run(args: argparse.Namespace) -> int:
     shooter.cleanup()
     for folder in (outdir, small):
         if folder is not None:
-            write_index(folder / "index.txt", shooter, merge=bool(only))
+            write_index(folder / "index.txt", shooter, merge=bool(only), small_only=folder is small)
+    write_json_index(outdir / "index.json", shooter, merge=bool(only))
     for failure in shooter.failures:
         log.warning("screenshots: %s", failure)
     log.info("%d screenshots in %s", len(shooter.shots), outdir)

@@ -314,9 +314,11 @@ class CheckController(QObject):
         """The reason ``spec`` is refused as a virtual camera, or ``""``."""
         return self.core.virtual_refusal(spec)
 
-    def start_check(self, *, spec: str | None = None, challenge_type: str | None = None) -> Session | None:
+    def start_check(
+        self, *, spec: str | None = None, challenge_type: str | None = None, customer_ref: str = "", operator_ref: str = ""
+    ) -> Session | None:
         """Start a brand-new check (see :meth:`LiveCheck.start_check`)."""
-        return self.core.start_check(spec=spec, challenge_type=challenge_type)
+        return self.core.start_check(spec=spec, challenge_type=challenge_type, customer_ref=customer_ref, operator_ref=operator_ref)
 
     def run_session(self, record: StoredSession, *, spec: str | None = None) -> Session | None:
         """Run the check of a session started through the API (already IN_PROGRESS), with its settings."""

@@ -28,8 +28,7 @@ from app.core.models.pool import close_model_pool
 from app.core.sessions.service import SessionService
 from app.core.settings import Settings, load_settings, replace
 from app.gui.controller import CheckController
-from app.gui.i18n import choose_language, install_translators
-from app.gui.style import apply_style
+from app.gui.appearance import Appearance
 from app.gui.window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -137,6 +136,7 @@ def build_window(
     *,
     settings: Settings | None = None,
     sessions: SessionService | None = None,
+    appearance: Appearance | None = None,
     **controller_kwargs: Any,
 ) -> MainWindow:
     """Controller + window for ``args`` (``source``, ``kiosk``, ``demo``); used by ``run_gui`` and the tools.
@@ -146,7 +146,12 @@ def build_window(
     settings = effective_settings(settings or load_settings(), args)
     controller = CheckController(settings=settings, source_spec=getattr(args, "source", None), sessions=sessions, **controller_kwargs)
     kiosk = bool(getattr(args, "kiosk", False)) or settings.mode == "kiosk"
-    return MainWindow(controller=controller, kiosk=kiosk, demo=bool(getattr(args, "demo", False)) or settings.mode == "demo")
+    return MainWindow(
+        controller=controller,
+        kiosk=kiosk,
+        demo=bool(getattr(args, "demo", False)) or settings.mode == "demo",
+        appearance=appearance,
+    )
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -154,8 +159,8 @@ def run_gui(args: argparse.Namespace) -> int:
     app = make_application()
     tune_interpreter()
     settings = load_settings()
-    translators = install_translators(app, choose_language(settings.language))
-    apply_style(app)
+    appearance = Appearance(app)
+    appearance.apply(settings)  # language, contrast and text size; the settings dialog changes them live
     try:
         sessions = SessionService.open(settings=effective_settings(settings, args))
     except LivegateError as exc:
@@ -168,7 +173,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return 3
     if sessions.store.recovery.interrupted:
         log.warning("%d session(s) interrupted by the last exit were marked ERROR", len(sessions.store.recovery.interrupted))
-    window = build_window(args, settings=settings, sessions=sessions)
+    window = build_window(args, settings=settings, sessions=sessions, appearance=appearance)
     api: ApiHost | None = None
     if api_requested(args, kiosk=window.kiosk):
         try:
@@ -184,10 +189,9 @@ def run_gui(args: argparse.Namespace) -> int:
     if window.kiosk:
         if not settings.kiosk_pin_hash:
             log.warning("kiosk mode without an operator PIN: anyone can open the operator menu (Ctrl+Alt+O); set a PIN in the settings")
-        window.showFullScreen()
+        window.show_kiosk()
     else:
-        window.resize(1100, 760)
-        window.show()
+        window.show_fitted()
     try:
         try:
             import qasync
@@ -211,6 +215,7 @@ def run_gui(args: argparse.Namespace) -> int:
         window.controller.shutdown()  # ends an open session and drains the store thread (no-op after closeEvent)
         sessions.close()
         close_model_pool()  # the landmark graph and onnxruntime sessions, while their runtimes still run
-    del translators, smoke
+    appearance.close()
+    del smoke
     QCoreApplication.processEvents()
     return code

@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QOffscreenSurface, QOpenGLContext, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -84,6 +84,10 @@ class SceneRenderer:
         self.image: QImage | None = None
         self.oval: Oval | None = None
         self.face_fits = False
+        #: The oval drawn at this share of its size (the small "start further away" oval before the far gate).
+        self.oval_scale = 1.0
+        #: Arrows beside the oval: ``"closer"`` (pointing out: the face should grow), ``"back"`` (pointing in) or ``""``.
+        self.cue = ""
         self.dim = True
         self.mirror = True
         self.flash: FlashPaint | None = None
@@ -114,11 +118,12 @@ class SceneRenderer:
         fw = float(self.frame.width) if self.frame is not None else 640.0
         scale = fr.width() / fw
         cx = (fw - self.oval.cx) if self.mirror else self.oval.cx
+        ow, oh = self.oval.w * self.oval_scale, self.oval.h * self.oval_scale
         return QRectF(
-            fr.x() + (cx - self.oval.w / 2) * scale,
-            fr.y() + (self.oval.cy - self.oval.h / 2) * scale,
-            self.oval.w * scale,
-            self.oval.h * scale,
+            fr.x() + (cx - ow / 2) * scale,
+            fr.y() + (self.oval.cy - oh / 2) * scale,
+            ow * scale,
+            oh * scale,
         )
 
     def paint(self, painter: QPainter, width: float, height: float, now_ns: int) -> None:
@@ -153,6 +158,21 @@ class SceneRenderer:
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(oval)
+            if self.cue and self.flash is None:
+                self._paint_cue(painter, oval, pen)
+
+    def _paint_cue(self, painter: QPainter, oval: QRectF, pen: QPen) -> None:
+        """Chevrons left and right of the oval: outwards for "move closer", inwards for "move back"."""
+        size = max(10.0, oval.width() * 0.08)
+        gap = size * 0.9
+        cy = oval.center().y()
+        outward = self.cue == "closer"
+        painter.setPen(QPen(pen.color(), pen.widthF(), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        for side in (-1.0, 1.0):
+            x = oval.left() - gap if side < 0 else oval.right() + gap
+            tip = side * (size / 2 if outward else -size / 2)  # the chevron's point, relative to x
+            for dy in (-size / 2, size / 2):
+                painter.drawLine(QPointF(x + tip, cy), QPointF(x - tip, cy + dy))
 
     def _paint_flash(
         self,
@@ -221,10 +241,12 @@ class _CanvasMixin:
         self.painted_frames = 0
         self.first_painted_index = self.last_painted_index = None
 
-    def set_oval(self, oval: Oval | None, *, fits: bool = False) -> None:
-        """Show ``oval`` (frame pixels); green when the face fits."""
+    def set_oval(self, oval: Oval | None, *, fits: bool = False, scale: float = 1.0, cue: str = "") -> None:
+        """Show ``oval`` (frame pixels); green when ``fits``, drawn at ``scale``, with arrows for ``cue``."""
         self.renderer.oval = oval
         self.renderer.face_fits = fits
+        self.renderer.oval_scale = scale
+        self.renderer.cue = cue
         self._widget.update()
 
     def set_flash(self, flash: FlashPaint | None) -> None:

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -73,7 +75,9 @@ class SettingsDialog(QDialog):
         self._path = path
         self.result_settings: Settings | None = None
         layout = QVBoxLayout(self)
-        form = QFormLayout()
+        # The form scrolls: with large text it is taller than a laptop screen.
+        self.form_host = QWidget(self)
+        form = QFormLayout(self.form_host)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.camera = QComboBox(self)
@@ -133,9 +137,6 @@ class SettingsDialog(QDialog):
         self.mode.setCurrentIndex(max(0, self.mode.findData(settings.mode)))
         self._add(form, self.tr("&Mode:"), self.mode, self.tr("Mode"))
 
-        self.show_confidence = QCheckBox(self.tr("Show the confidence number to operators"), self)
-        self.show_confidence.setChecked(settings.show_confidence)
-        self._add(form, "", self.show_confidence, self.tr("Show the confidence number"))
 
         self.kiosk_reset = QDoubleSpinBox(self)
         self.kiosk_reset.setRange(2.0, 600.0)
@@ -157,9 +158,30 @@ class SettingsDialog(QDialog):
         self.language.addItem("English", "en")
         self.language.addItem("Español", "es")
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
-        self._add(form, self.tr("&Language (after restart):"), self.language, self.tr("Language"))
+        self._add(form, self.tr("&Language:"), self.language, self.tr("Language"))
 
-        layout.addLayout(form)
+        self.text_size = QComboBox(self)
+        for size in (100, 125, 160, 200):
+            self.text_size.addItem(f"{size} %", size)
+        index = self.text_size.findData(settings.text_size)
+        if index < 0:  # a size set by hand in the file: offer it as it is
+            self.text_size.addItem(f"{settings.text_size} %", settings.text_size)
+            index = self.text_size.count() - 1
+        self.text_size.setCurrentIndex(index)
+        self._add(form, self.tr("Te&xt size:"), self.text_size, self.tr("Text size"))
+
+        self.high_contrast = QCheckBox(self.tr("High contrast"), self)
+        self.high_contrast.setChecked(settings.high_contrast)
+        self._add(form, "", self.high_contrast, self.tr("High contrast colours"))
+        self.display_note = QLabel(self.tr("Language, text size and contrast change as soon as the settings are saved."), self)
+        self.display_note.setWordWrap(True)
+        form.addRow(self.display_note)
+
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.form_host)
+        layout.addWidget(self.scroll, 1)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setAccessibleName(self.tr("Settings message"))
@@ -171,6 +193,18 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self._on_save)
         self.buttons.rejected.connect(self.reject)
         self._hashed.connect(self._on_hashed, Qt.ConnectionType.QueuedConnection)
+        self._fit_to_screen()
+
+    def _fit_to_screen(self) -> None:
+        """As tall as the form, but never taller or wider than the screen's free area (the form scrolls)."""
+        hint = self.form_host.sizeHint()
+        width = hint.width() + self.scroll.verticalScrollBar().sizeHint().width() + 48
+        height = hint.height() + self.buttons.sizeHint().height() + self.message.sizeHint().height() + 64
+        screen = self.screen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            width, height = min(width, area.width()), min(height, area.height() - 40)
+        self.resize(width, height)
 
     @staticmethod
     def _add(form: QFormLayout, label: str, field: QWidget, accessible: str) -> None:
@@ -195,10 +229,11 @@ class SettingsDialog(QDialog):
             audit_images=int(self.audit.value()),
             keep_recordings=self.recordings.isChecked(),
             mode=str(self.mode.currentData()),
-            show_confidence=self.show_confidence.isChecked(),
             kiosk_reset_s=float(self.kiosk_reset.value()),
             kiosk_pin_hash=pin_hash,
             language=str(self.language.currentData() or ""),
+            text_size=int(self.text_size.currentData() or 100),
+            high_contrast=self.high_contrast.isChecked(),
         )
 
     def _on_save(self) -> None:

@@ -156,6 +156,10 @@ class SmokeDriver(QObject):
             return
         log.info("smoke: starting one check with %s", self.source)
         page.start.click()
+        ready = self.window.get_ready_page
+        if self.window.page_name == "get_ready":  # the get-ready screen asks for consent first
+            ready.consent.setChecked(True)
+            ready.begin.click()
 
     def _on_source_opened(self, info: object) -> None:
         if self.first_preview_s is None:

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from app.core.capture.devices import CameraDevice, list_cameras
 from app.core.capture.spec import parse_spec
-from app.core.challenge import Challenge
+from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.errors import ConfigError
 from app.core.check.flow import Phase, Session
 from app.core.guidance import Guidance
@@ -22,14 +22,27 @@ from app.core.errors import StoreError
 from app.core.sessions import LockoutStatus, PinRejected
 from app.core.sessions import Session as StoredSession
 from app.core.settings import Settings, replace, save_settings
+from app.gui.appearance import Appearance
 from app.gui.controller import CheckController, StoreProblem
 from app.gui.flash import FlashController
 from app.gui.history import HistoryPage
 from app.gui.kiosk import OPERATOR_SHORTCUT, CountdownTimer, IdleWatcher, OperatorMenu, PinDialog
-from app.gui.pages import AttractPage, CameraCheckPage, GuidancePage, LockoutPage, ProblemPage, ResultPage, StartPage, VerifyingPage
+from app.gui.pages import (
+    AttractPage,
+    CameraCheckPage,
+    CountdownPage,
+    GetReadyPage,
+    GuidancePage,
+    LockoutPage,
+    ProblemPage,
+    ResultPage,
+    StartPage,
+    VerifyingPage,
+)
 from app.gui.preview import Canvas, make_canvas
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.texts import store_problem_text
+from app.gui.verdict import result_view
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +81,14 @@ class MainWindow(QMainWindow):
         Kiosk: idle seconds on the start screen before the attract screen.
     camera_lister:
         Enumerates cameras (tests pass a fixed list).
+    appearance:
+        The application's language, contrast and text size; with it, saved settings that change them apply at
+        once (the screens are rebuilt).
 
     Signals
     -------
     pageShown(str name):
-        A screen became current (``start``, ``camera_check``, ``guidance``, ``light``,
+        A screen became current (``start``, ``get_ready``, ``countdown``, ``camera_check``, ``guidance``, ``light``,
         ``verifying``, ``result``, ``timeout``, ``error``, ``attract``, ``lockout``,
         ``store_error``, ``history``).
     autoReset():
@@ -92,6 +108,7 @@ class MainWindow(QMainWindow):
         canvas: Canvas | None = None,
         attract_after_s: float = 60.0,
         camera_lister: Callable[[], list[CameraDevice]] | None = None,
+        appearance: Appearance | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -102,35 +119,21 @@ class MainWindow(QMainWindow):
         self._camera_lister = camera_lister or (lambda: list_cameras(fallback=qt_camera_names))
         self._last_start: tuple[str, str] = ("", controller.settings.challenge)
         self._operator_exit = False
+        #: Checks the current customer has made (a new customer starts from the start screen).
+        self.attempts = 0
         self.page_name = "start"
         self.setWindowTitle(self.tr("Livegate face check"))
         self.setAccessibleName(self.tr("Livegate face check"))
 
         self.canvas = canvas or make_canvas()
+        self.appearance = appearance
         self.stack = QStackedWidget(self)
         self.setCentralWidget(self.stack)
-        self.start_page = StartPage(self.stack)
-        self.camera_page = CameraCheckPage(self.stack)
-        self.guidance_page = GuidancePage(self.canvas, self.stack)
-        self.verifying_page = VerifyingPage(self.stack)
-        self.result_page = ResultPage(self.stack)
-        self.problem_page = ProblemPage(self.stack)
-        self.attract_page = AttractPage(self.stack)
-        self.lockout_page = LockoutPage(self.stack)
-        self.history_page = HistoryPage(self.stack)
-        self.history_page.attach(controller.store)
-        for page in (
-            self.start_page,
-            self.camera_page,
-            self.guidance_page,
-            self.verifying_page,
-            self.result_page,
-            self.problem_page,
-            self.attract_page,
-            self.lockout_page,
-            self.history_page,
-        ):
-            self.stack.addWidget(page)
+        #: Seconds of the 3-2-1 countdown before the camera starts.
+        self.countdown_s = 3
+        self._pending_start: tuple[str, str] | None = None
+        self._references: tuple[str, str] = ("", "")
+        self._build_pages()
         self._lockout: LockoutStatus | None = None
         self._lockout_timer = QTimer(self)
         self._lockout_timer.setInterval(15_000)
@@ -144,6 +147,8 @@ class MainWindow(QMainWindow):
         controller.guidanceChanged.connect(self._on_guidance)
         controller.captureStarted.connect(self._on_capture_started)
         controller.flashRequested.connect(self.flash.play)
+        controller.flashRequested.connect(lambda steps: self.guidance_page.begin_flash(len(steps)))
+        self.flash.colourShown.connect(lambda index, _t: self.guidance_page.flash_step(index))
         controller.flashStopRequested.connect(self.flash.stop)
         controller.preparing.connect(self._on_preparing)
         controller.lockedOut.connect(self.show_lockout)
@@ -153,20 +158,6 @@ class MainWindow(QMainWindow):
         # view -> controller
         self.flash.colourShown.connect(controller.colour_shown)
         self.flash.sequenceFinished.connect(controller.flash_finished)
-        self.start_page.startRequested.connect(self._on_start_requested)
-        self.start_page.settingsRequested.connect(self.open_settings)
-        self.start_page.historyRequested.connect(self.show_history)
-        self.start_page.quitRequested.connect(self.close)
-        self.start_page.refreshRequested.connect(self.refresh_cameras)
-        self.camera_page.cancelRequested.connect(self.go_home)
-        self.guidance_page.cancelRequested.connect(self.go_home)
-        self.result_page.newCheckRequested.connect(self.go_home)
-        self.result_page.tryAgainRequested.connect(self.try_again)
-        self.problem_page.tryAgainRequested.connect(self.try_again)
-        self.problem_page.homeRequested.connect(self.go_home)
-        self.lockout_page.homeRequested.connect(self.go_home)
-        self.lockout_page.overrideRequested.connect(self.open_lockout_override)
-        self.history_page.backRequested.connect(self.go_home)
 
         self.countdown = CountdownTimer(self)
         self.countdown.ticked.connect(self._on_countdown)
@@ -189,26 +180,80 @@ class MainWindow(QMainWindow):
         if kiosk:
             self.idle.arm()  # the attract screen appears when the kiosk idles, from the start
 
+    def _build_pages(self) -> None:
+        """Create every screen and wire its signals (again after a change of language or text size)."""
+        controller = self.controller
+        self.start_page = StartPage(self.stack)
+        self.get_ready_page = GetReadyPage(self.stack)
+        self.countdown_page = CountdownPage(self.stack)
+        self.camera_page = CameraCheckPage(self.stack)
+        self.guidance_page = GuidancePage(self.canvas, self.stack)
+        self.verifying_page = VerifyingPage(self.stack)
+        self.result_page = ResultPage(self.stack)
+        self.problem_page = ProblemPage(self.stack)
+        self.attract_page = AttractPage(self.stack)
+        self.lockout_page = LockoutPage(self.stack)
+        self.history_page = HistoryPage(self.stack)
+        self.history_page.attach(controller.store)
+        for page in (
+            self.start_page,
+            self.get_ready_page,
+            self.countdown_page,
+            self.camera_page,
+            self.guidance_page,
+            self.verifying_page,
+            self.result_page,
+            self.problem_page,
+            self.attract_page,
+            self.lockout_page,
+            self.history_page,
+        ):
+            self.stack.addWidget(page)
+        self.start_page.startRequested.connect(self._on_start_requested)
+        self.start_page.settingsRequested.connect(self.open_settings)
+        self.start_page.historyRequested.connect(self.show_history)
+        self.start_page.quitRequested.connect(self.close)
+        self.start_page.refreshRequested.connect(self.refresh_cameras)
+        self.get_ready_page.backRequested.connect(self.go_home)
+        self.get_ready_page.beginRequested.connect(self._on_begin)
+        self.countdown_page.cancelRequested.connect(self.go_home)
+        self.countdown_page.finished.connect(self._on_countdown_finished)
+        self.camera_page.cancelRequested.connect(self.go_home)
+        self.guidance_page.cancelRequested.connect(self.go_home)
+        self.result_page.newCheckRequested.connect(self.go_home)
+        self.result_page.tryAgainRequested.connect(self.try_again)
+        self.result_page.staffViewRequested.connect(self.open_staff_view)
+        self.problem_page.tryAgainRequested.connect(self.try_again)
+        self.problem_page.homeRequested.connect(self.go_home)
+        self.lockout_page.homeRequested.connect(self.go_home)
+        self.lockout_page.overrideRequested.connect(self.open_lockout_override)
+        self.history_page.backRequested.connect(self.go_home)
+
+    def rebuild_pages(self) -> None:
+        """Build every screen again (new language or text size), keeping the camera canvas and the flow."""
+        name = self.page_name
+        if self.page_name == "history":
+            self.history_page.deactivate()
+        self.canvas.setParent(self)  # the canvas outlives the guidance page that holds it
+        self.canvas.hide()
+        for page in [self.stack.widget(i) for i in range(self.stack.count())]:
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self._build_pages()
+        self.canvas.show()
+        self.setWindowTitle(self.tr("Livegate face check"))
+        self.setAccessibleName(self.tr("Livegate face check"))
+        self.start_page.set_operator_controls(not self.kiosk, history=self.controller.store is not None)
+        self.start_page.set_challenge(self.settings.challenge)
+        self.refresh_cameras()
+        self._show(name if name in ("start", "attract") else "start")
+
     # --- modes ----------------------------------------------------------------------------------
 
     @property
     def settings(self) -> Settings:
         """The settings in force."""
         return self.controller.settings
-
-    @property
-    def show_confidence(self) -> bool:
-        """Confidence: always in demo mode, per setting for operators, never in kiosk mode."""
-        if self.demo or self.settings.mode == "demo":
-            return True
-        if self.kiosk or self.settings.mode == "kiosk":
-            return False
-        return self.settings.show_confidence
-
-    @property
-    def show_plots(self) -> bool:
-        """Plots for staff and demo booths; never for kiosk end users."""
-        return self.demo or not (self.kiosk or self.settings.mode == "kiosk")
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -236,28 +281,47 @@ class MainWindow(QMainWindow):
         except ConfigError:
             return True
 
-    def start_check(self, spec: str | None = None, challenge_type: str | None = None) -> Session | None:
+    def start_check(
+        self,
+        spec: str | None = None,
+        challenge_type: str | None = None,
+        *,
+        retry: bool = False,
+        references: tuple[str, str] | None = None,
+    ) -> Session | None:
         """Start a new check (what the Start button does).
 
         Returns the flow's session at once without a session store; with one,
         ``None`` (the check begins once its stored session exists, or the
-        lock-out screen shows).
+        lock-out screen shows). ``retry``: the same customer tries again
+        (counts towards their tries), else a new customer begins. ``references``:
+        the clerk's customer and operator references (a retry keeps the last ones).
         """
         spec = spec if spec is not None else self.start_page.selected_spec()
         challenge_type = challenge_type or self.start_page.challenge()
         self._last_start = (spec, challenge_type)
+        self.attempts = self.attempts + 1 if retry else 1
+        if references is not None:
+            self._references = references
+        elif not retry:
+            self._references = ("", "")
         self.countdown.stop()
         self.idle.disarm()
-        return self.controller.start_check(spec=spec or None, challenge_type=challenge_type)
+        customer_ref, operator_ref = self._references
+        return self.controller.start_check(
+            spec=spec or None, challenge_type=challenge_type, customer_ref=customer_ref, operator_ref=operator_ref
+        )
 
     def try_again(self) -> None:
         """A brand-new session with the same camera and challenge."""
         spec, challenge_type = self._last_start
-        self.start_check(spec, challenge_type)
+        self.start_check(spec, challenge_type, retry=True)
 
     def go_home(self) -> None:
         """Abandon any session and show the start screen."""
         self.countdown.stop()
+        self.countdown_page.stop()
+        self._pending_start = None
         self.controller.cancel()
         if self.controller.phase is Phase.START:
             self._on_phase(Phase.START, Phase.START, None)
@@ -271,7 +335,7 @@ class MainWindow(QMainWindow):
         self._settings_dialog = dialog
 
     def apply_settings(self, settings: Settings) -> None:
-        """Use saved settings from now on.
+        """Use saved settings from now on; a new language, contrast or text size applies at once.
 
         Changes to the lock-out (and to the operator PIN that guards it) take
         effect only after the operator PIN in force confirms them; without it
@@ -280,6 +344,8 @@ class MainWindow(QMainWindow):
         previous = self.settings
         self.controller.apply_settings(settings)
         self.flash.attenuation = settings.flash_attenuation
+        if self.appearance is not None and self.appearance.apply(settings) and not self.controller.busy:
+            self.rebuild_pages()
         self.start_page.set_challenge(settings.challenge)
         self.refresh_cameras()
         sessions = self.controller.sessions
@@ -329,6 +395,34 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 log.warning("settings not saved: %s", exc)
         self.controller.apply_settings(reverted)
+
+    def open_staff_view(self) -> None:
+        """The result's evidence for staff: behind the operator PIN where one is set (and always in kiosk mode)."""
+        if not self.settings.kiosk_pin_hash and not self.kiosk:
+            self.result_page.set_staff_visible(True)
+            return
+        pin = PinDialog(self.settings.kiosk_pin_hash, self, prompt=self.tr("Enter the operator PIN to see the evidence."))
+        pin.granted.connect(self._on_staff_granted)
+        pin.open()
+        self._pin_dialog = pin
+
+    def _on_staff_granted(self) -> None:
+        if self.page_name == "result":
+            self.countdown.stop()  # staff are reviewing: no automatic return under their hands
+            self.result_page.set_countdown(None)
+            self.result_page.set_staff_visible(True)
+
+    def lockout_left(self) -> int | None:
+        """Failures the device may still count before its lock-out (``None`` without a session store or policy)."""
+        sessions = self.controller.sessions
+        if sessions is None or not self.settings.lockout_enabled:
+            return None
+        try:
+            status = sessions.lockout_status()
+        except StoreError as exc:
+            log.warning("lock-out state unreadable: %s", exc)
+            return None
+        return 0 if status.locked else max(0, status.limit - status.recent_failures)
 
     def open_operator_menu(self) -> None:
         """Kiosk: PIN prompt, then the operator menu."""
@@ -455,6 +549,7 @@ class MainWindow(QMainWindow):
         self.idle.disarm()
         spec = self.start_page.selected_spec()
         self._last_start = (spec, record.settings.challenge)
+        self.attempts = 1
         self.controller.run_session(record, spec=spec or None)
 
     def allow_close(self) -> None:
@@ -470,6 +565,8 @@ class MainWindow(QMainWindow):
     def _show(self, name: str) -> None:
         pages = {
             "start": self.start_page,
+            "get_ready": self.get_ready_page,
+            "countdown": self.countdown_page,
             "camera_check": self.camera_page,
             "guidance": self.guidance_page,
             "light": self.guidance_page,
@@ -521,7 +618,10 @@ class MainWindow(QMainWindow):
             self.verifying_page.begin(self.controller.flow.config.verify_timeout_s)
             self._show("verifying")
         elif phase is Phase.RESULT and session is not None:
-            self.result_page.show_session(session, self.controller.trace, show_confidence=self.show_confidence, show_plots=self.show_plots)
+            view = result_view(session, attempts=self.attempts, lockout_left=self.lockout_left())
+            self.result_page.show_session(
+                session, self.controller.trace, view, staff=self.demo
+            )
             self._show("result")
             self._arm_auto_reset()
         elif phase in (Phase.TIMEOUT, Phase.ERROR):
@@ -540,7 +640,33 @@ class MainWindow(QMainWindow):
 
     def _on_start_requested(self, spec: str, challenge_type: str) -> None:
         self._remember(spec, challenge_type)
-        self.start_check(spec, challenge_type)
+        self.show_get_ready(spec, challenge_type)
+
+    def show_get_ready(self, spec: str, challenge_type: str) -> None:
+        """Instructions, the picture of a good fit, the warning, the privacy notice and consent, before the camera."""
+        self._pending_start = (spec, challenge_type)
+        s = self.settings
+        self.get_ready_page.prepare(
+            flashing=challenge_type != MOVEMENT_ONLY,
+            keep_recordings=s.keep_recordings,
+            audit_images=s.audit_images,
+            retention_days=s.retention_days,
+        )
+        self._show("get_ready")
+        if self.kiosk:
+            self.idle.arm()  # an abandoned get-ready screen returns to the start by itself
+
+    def _on_begin(self) -> None:
+        if self._pending_start is None:
+            return
+        self.idle.disarm()
+        self._show("countdown")
+        self.countdown_page.begin(self.countdown_s)
+
+    def _on_countdown_finished(self) -> None:
+        pending, self._pending_start = self._pending_start, None
+        if pending is not None and self.page_name == "countdown":
+            self.start_check(*pending, references=self.start_page.references())
 
     def _remember(self, spec: str, challenge_type: str) -> None:
         """Remember the chosen camera and challenge (command-line sources are not remembered)."""
@@ -564,7 +690,7 @@ class MainWindow(QMainWindow):
         threading.Thread(target=write, name="livegate-settings", daemon=True).start()
 
     def _on_escape(self) -> None:
-        if self.controller.phase.is_capturing or self.page_name in ("camera_check", "history", "lockout", "store_error"):
+        if self.controller.phase.is_capturing or self.page_name in ("get_ready", "countdown", "camera_check", "history", "lockout", "store_error"):
             self.go_home()
         elif self.page_name == "attract":
             self._show("start")
@@ -587,13 +713,40 @@ class MainWindow(QMainWindow):
     def _on_idle(self) -> None:
         if self.kiosk and self.page_name == "start":
             self._show("attract")
-        elif self.kiosk and self.page_name == "history":
+        elif self.kiosk and self.page_name in ("history", "get_ready"):
             self.go_home()
 
     def _on_activity(self) -> None:
         if self.page_name == "attract":
             self._show("start")
             self.idle.arm()
+
+    def show_fitted(self, preferred: tuple[int, int] = (1100, 760)) -> None:
+        """Operator mode: a window of ``preferred`` size, shrunk to the screen's free area (taskbar excluded), centred."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(*preferred)
+            self.show()
+            return
+        area = screen.availableGeometry()
+        width, height = min(preferred[0], area.width()), min(preferred[1], area.height())
+        self.resize(width, height)
+        self.show()
+        # The frame (title bar) is known only once shown: keep the whole window inside the free area.
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        if extra_w or extra_h:
+            self.resize(min(width, area.width() - extra_w), min(height, area.height() - extra_h))
+        frame = self.frameGeometry()
+        frame.moveCenter(area.center())
+        self.move(frame.topLeft())
+
+    def show_kiosk(self) -> None:
+        """Kiosk: full screen, also without a window manager (which would otherwise leave the window its own size)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(screen.geometry())
+        self.showFullScreen()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

@@ -12,6 +12,10 @@
         <translation>Comprobación facial</translation>
     </message>
     <message>
+        <source>A quick check that a real person is in front of the camera. Look at the screen, move closer when asked and keep still while the screen shows colours. It takes about 10 seconds.</source>
+        <translation>Una comprobación rápida de que hay una persona real frente a la cámara. Mire la pantalla, acérquese cuando se le pida y quédese quieto mientras la pantalla muestra colores. Dura unos 10 segundos.</translation>
+    </message>
+    <message>
         <source>Press any key or touch the screen to start</source>
         <translation>Pulse cualquier tecla o toque la pantalla para empezar</translation>
     </message>
@@ -40,6 +44,139 @@
     </message>
 </context>
 <context>
+    <name>CountdownPage</name>
+    <message>
+        <source>Look at the screen, an arm&apos;s length away</source>
+        <translation>Mire la pantalla, a un brazo de distancia</translation>
+    </message>
+    <message>
+        <source>Countdown</source>
+        <translation>Cuenta atrás</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Cancel the check</source>
+        <translation>Cancelar la comprobación</translation>
+    </message>
+</context>
+<context>
+    <name>GetReadyPage</name>
+    <message>
+        <source>Before you start</source>
+        <translation>Antes de empezar</translation>
+    </message>
+    <message>
+        <source>How to do the check</source>
+        <translation>Cómo hacer la comprobación</translation>
+    </message>
+    <message>
+        <source>Hold the device at eye level, or sit facing the screen, about an arm&apos;s length away.</source>
+        <translation>Sostenga el dispositivo a la altura de los ojos, o siéntese frente a la pantalla, a un brazo de distancia.</translation>
+    </message>
+    <message>
+        <source>When asked, move slowly closer until your face fills the oval.</source>
+        <translation>Cuando se le pida, acérquese despacio hasta que su cara llene el óvalo.</translation>
+    </message>
+    <message>
+        <source>Keep still while the screen shows colours. It takes a few seconds.</source>
+        <translation>Quédese quieto mientras la pantalla muestra colores. Dura unos segundos.</translation>
+    </message>
+    <message>
+        <source>Photosensitivity warning: this check flashes different colours. If you are photosensitive, go back and choose “Movement only”.</source>
+        <translation>Aviso de fotosensibilidad: esta comprobación muestra destellos de distintos colores. Si es fotosensible, vuelva atrás y elija «Solo movimiento».</translation>
+    </message>
+    <message>
+        <source>Photosensitivity warning</source>
+        <translation>Aviso de fotosensibilidad</translation>
+    </message>
+    <message>
+        <source>Your privacy</source>
+        <translation>Su privacidad</translation>
+    </message>
+    <message>
+        <source>Privacy notice</source>
+        <translation>Aviso de privacidad</translation>
+    </message>
+    <message>
+        <source>I agree that the camera records me for this check</source>
+        <translation>Acepto que la cámara me grabe para esta comprobación</translation>
+    </message>
+    <message>
+        <source>Consent to the recording</source>
+        <translation>Consentimiento para la grabación</translation>
+    </message>
+    <message>
+        <source>&amp;Back</source>
+        <translation>&amp;Atrás</translation>
+    </message>
+    <message>
+        <source>Back to the start screen</source>
+        <translation>Volver a la pantalla de inicio</translation>
+    </message>
+    <message>
+        <source>&amp;Begin</source>
+        <translation>&amp;Comenzar</translation>
+    </message>
+    <message>
+        <source>Begin the check</source>
+        <translation>Comenzar la comprobación</translation>
+    </message>
+    <message>
+        <source>The camera video of this check, one reference picture of your face, up to %1 more pictures and the result are recorded.</source>
+        <translation>Se registran el vídeo de la cámara de esta comprobación, una imagen de referencia de su cara, hasta %1 imágenes más y el resultado.</translation>
+    </message>
+    <message>
+        <source>One reference picture of your face, up to %1 more pictures and the result are recorded; the video is not kept.</source>
+        <translation>Se registran una imagen de referencia de su cara, hasta %1 imágenes más y el resultado; el vídeo no se guarda.</translation>
+    </message>
+    <message>
+        <source>They are kept encrypted on this device and used only to confirm that a live person took part.</source>
+        <translation>Se guardan cifrados en este dispositivo y solo se usan para confirmar que participó una persona real.</translation>
+    </message>
+    <message>
+        <source>They are deleted after %1 days.</source>
+        <translation>Se borran después de %1 días.</translation>
+    </message>
+    <message>
+        <source>They are kept until staff delete them.</source>
+        <translation>Se guardan hasta que el personal los borre.</translation>
+    </message>
+</context>
+<context>
+    <name>GoodFitPicture</name>
+    <message>
+        <source>Picture: a face filling the oval on the screen, the screen at eye level</source>
+        <translation>Imagen: una cara que llena el óvalo en la pantalla, con la pantalla a la altura de los ojos</translation>
+    </message>
+</context>
+<context>
+    <name>Guidance</name>
+    <message>
+        <source>Start further away: fit your face in the small oval</source>
+        <extracomment>Size of the oval before the start-far gate: a face that fills it is far enough away. The fit bar never looks full until the screen says &quot;Hold still&quot;.</extracomment>
+        <translation>Empiece más lejos: encaje la cara en el óvalo pequeño</translation>
+    </message>
+    <message>
+        <source>Look straight at the camera and keep your face inside the oval</source>
+        <translation>Mire de frente a la cámara y mantenga la cara dentro del óvalo</translation>
+    </message>
+    <message>
+        <source>Step 1 of 2: start further away</source>
+        <translation>Paso 1 de 2: empiece más lejos</translation>
+    </message>
+    <message>
+        <source>Good fit: hold still</source>
+        <translation>Buen encaje: quédese quieto</translation>
+    </message>
+    <message>
+        <source>Step 2 of 2: fill the oval</source>
+        <translation>Paso 2 de 2: llene el óvalo</translation>
+    </message>
+</context>
+<context>
     <name>GuidancePage</name>
     <message>
         <source>Camera preview with the oval</source>
@@ -58,12 +195,32 @@
         <translation>Aviso</translation>
     </message>
     <message>
-        <source>%p% face fit</source>
-        <translation>Ajuste del rostro: %p %</translation>
+        <source>Step</source>
+        <translation>Paso</translation>
     </message>
     <message>
-        <source>Face fit progress</source>
-        <translation>Progreso del ajuste del rostro</translation>
+        <source>How well your face fills the oval</source>
+        <translation>Cuánto llena su cara el óvalo</translation>
+    </message>
+    <message>
+        <source>Keep your face in the oval</source>
+        <translation>Mantenga la cara dentro del óvalo</translation>
+    </message>
+    <message>
+        <source>Colours: keep still until they end</source>
+        <translation>Colores: quédese quieto hasta que terminen</translation>
+    </message>
+    <message>
+        <source>Progress of the colours</source>
+        <translation>Avance de los colores</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Detener</translation>
+    </message>
+    <message>
+        <source>Stop the colours and the check</source>
+        <translation>Detener los colores y la comprobación</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -72,6 +229,10 @@
     <message>
         <source>Cancel the check</source>
         <translation>Cancelar la comprobación</translation>
+    </message>
+    <message>
+        <source>Getting ready</source>
+        <translation>Preparando</translation>
     </message>
     <message>
         <source>The flashing stopped because your face left the oval. Start again from a little further away.</source>
@@ -517,11 +678,18 @@
     <name>MainWindow</name>
     <message>
         <source>Livegate face check</source>
+        <extracomment>Checks the current customer has made (a new customer starts from the start screen).
+----------
+Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Livegate: comprobación facial</translation>
     </message>
     <message>
         <source>Enter the operator PIN to change the lock-out settings.</source>
         <translation>Introduzca el PIN de operador para cambiar los ajustes de bloqueo.</translation>
+    </message>
+    <message>
+        <source>Enter the operator PIN to see the evidence.</source>
+        <translation>Introduzca el PIN de operador para ver las pruebas.</translation>
     </message>
     <message>
         <source>Enter the operator PIN to end the pause.</source>
@@ -651,11 +819,16 @@
     <name>ProblemPage</name>
     <message>
         <source>What happened</source>
+        <extracomment>Problems another try on the same camera and installation cannot fix: &quot;Back to start&quot; is the main action.</extracomment>
         <translation>Qué ha pasado</translation>
     </message>
     <message>
         <source>Technical detail</source>
         <translation>Detalle técnico</translation>
+    </message>
+    <message>
+        <source>Note for staff</source>
+        <translation>Nota para el personal</translation>
     </message>
     <message>
         <source>&amp;Back to start</source>
@@ -672,6 +845,10 @@
     <message>
         <source>Try again with a new check</source>
         <translation>Intentarlo de nuevo con una comprobación nueva</translation>
+    </message>
+    <message>
+        <source>For staff: a virtual camera can feed a prepared video instead of the person. Check this device and its camera.</source>
+        <translation>Para el personal: una cámara virtual puede enviar un vídeo preparado en lugar de la persona. Revise este dispositivo y su cámara.</translation>
     </message>
     <message>
         <source>Returning to the start screen in %1 s</source>
@@ -820,6 +997,38 @@
         <translation>Resultado</translation>
     </message>
     <message>
+        <source>What happens next</source>
+        <translation>Qué ocurre ahora</translation>
+    </message>
+    <message>
+        <source>For the next try:</source>
+        <translation>Para el próximo intento:</translation>
+    </message>
+    <message>
+        <source>Tips for the next try</source>
+        <translation>Consejos para el próximo intento</translation>
+    </message>
+    <message>
+        <source>Staff view</source>
+        <translation>Vista del personal</translation>
+    </message>
+    <message>
+        <source>Result for staff</source>
+        <translation>Resultado para el personal</translation>
+    </message>
+    <message>
+        <source>What staff do next</source>
+        <translation>Qué hace ahora el personal</translation>
+    </message>
+    <message>
+        <source>Suspected attack</source>
+        <translation>Ataque sospechado</translation>
+    </message>
+    <message>
+        <source>Review checklist</source>
+        <translation>Lista de revisión</translation>
+    </message>
+    <message>
         <source>Confidence</source>
         <translation>Confianza</translation>
     </message>
@@ -832,8 +1041,8 @@
         <translation>Imagen de referencia</translation>
     </message>
     <message>
-        <source>Why</source>
-        <translation>Motivos</translation>
+        <source>Why (as recorded)</source>
+        <translation>Motivos (tal como se registraron)</translation>
     </message>
     <message>
         <source>Reasons</source>
@@ -868,6 +1077,14 @@
         <translation>Regreso automático</translation>
     </message>
     <message>
+        <source>&amp;Staff view…</source>
+        <translation>&amp;Vista del personal…</translation>
+    </message>
+    <message>
+        <source>Show the evidence for staff</source>
+        <translation>Mostrar las pruebas al personal</translation>
+    </message>
+    <message>
         <source>&amp;Try again</source>
         <translation>&amp;Intentar de nuevo</translation>
     </message>
@@ -884,36 +1101,12 @@
         <translation>Nueva comprobación</translation>
     </message>
     <message>
-        <source>Scoring unavailable</source>
-        <translation>Evaluación no disponible</translation>
+        <source>&amp;Hide staff view</source>
+        <translation>&amp;Ocultar la vista del personal</translation>
     </message>
     <message>
-        <source>No decision was made: this check cannot say whether the person is live.</source>
-        <translation>No se ha tomado ninguna decisión: esta comprobación no puede decir si la persona está presente en vivo.</translation>
-    </message>
-    <message>
-        <source>TRY AGAIN</source>
-        <translation>INTÉNTELO DE NUEVO</translation>
-    </message>
-    <message>
-        <source>The check could not be completed, so no decision was made. See below what to change.</source>
-        <translation>No se pudo completar la comprobación, así que no hay decisión. Abajo se indica qué cambiar.</translation>
-    </message>
-    <message>
-        <source>PASS</source>
-        <translation>APROBADO</translation>
-    </message>
-    <message>
-        <source>A live person was confirmed.</source>
-        <translation>Se ha confirmado una persona en vivo.</translation>
-    </message>
-    <message>
-        <source>FAIL</source>
-        <translation>RECHAZADO</translation>
-    </message>
-    <message>
-        <source>A live person could not be confirmed.</source>
-        <translation>No se ha podido confirmar una persona en vivo.</translation>
+        <source>Hide the evidence for staff</source>
+        <translation>Ocultar las pruebas del personal</translation>
     </message>
     <message>
         <source>Confidence %1 (threshold %2)</source>
@@ -1047,14 +1240,6 @@
         <translation>Modo</translation>
     </message>
     <message>
-        <source>Show the confidence number to operators</source>
-        <translation>Mostrar la confianza a los operadores</translation>
-    </message>
-    <message>
-        <source>Show the confidence number</source>
-        <translation>Mostrar la confianza</translation>
-    </message>
-    <message>
         <source>Kiosk: &amp;return to start after:</source>
         <translation>Quiosco: &amp;volver al inicio tras:</translation>
     </message>
@@ -1091,12 +1276,32 @@
         <translation>Idioma del sistema</translation>
     </message>
     <message>
-        <source>&amp;Language (after restart):</source>
-        <translation>&amp;Idioma (tras reiniciar):</translation>
-    </message>
-    <message>
         <source>Language</source>
         <translation>Idioma</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Idioma:</translation>
+    </message>
+    <message>
+        <source>Te&amp;xt size:</source>
+        <translation>Tamaño del te&amp;xto:</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>Tamaño del texto</translation>
+    </message>
+    <message>
+        <source>High contrast</source>
+        <translation>Alto contraste</translation>
+    </message>
+    <message>
+        <source>High contrast colours</source>
+        <translation>Colores de alto contraste</translation>
+    </message>
+    <message>
+        <source>Language, text size and contrast change as soon as the settings are saved.</source>
+        <translation>El idioma, el tamaño del texto y el contraste cambian en cuanto se guardan los ajustes.</translation>
     </message>
     <message>
         <source>Settings message</source>
@@ -1131,6 +1336,7 @@
     <name>StartPage</name>
     <message>
         <source>Livegate</source>
+        <extracomment>Longest customer or operator reference a session stores. Smallest side of anything a finger must hit (touch screens at kiosks and counters).</extracomment>
         <translation>Livegate</translation>
     </message>
     <message>
@@ -1156,6 +1362,38 @@
     <message>
         <source>Camera note</source>
         <translation>Nota sobre la cámara</translation>
+    </message>
+    <message>
+        <source>References (for staff, optional)</source>
+        <translation>Referencias (para el personal, opcionales)</translation>
+    </message>
+    <message>
+        <source>References</source>
+        <translation>Referencias</translation>
+    </message>
+    <message>
+        <source>Customer reference</source>
+        <translation>Referencia del cliente</translation>
+    </message>
+    <message>
+        <source>Operator reference</source>
+        <translation>Referencia del operador</translation>
+    </message>
+    <message>
+        <source>e.g. order number</source>
+        <translation>p. ej., n.º de pedido</translation>
+    </message>
+    <message>
+        <source>e.g. desk 2</source>
+        <translation>p. ej., puesto 2</translation>
+    </message>
+    <message>
+        <source>C&amp;ustomer:</source>
+        <translation>Cl&amp;iente:</translation>
+    </message>
+    <message>
+        <source>O&amp;perator:</source>
+        <translation>O&amp;perador:</translation>
     </message>
     <message>
         <source>Type of check</source>
@@ -1236,6 +1474,138 @@
     <message>
         <source>No camera was found. Connect a camera and press Refresh.</source>
         <translation>No se ha encontrado ninguna cámara. Conecte una y pulse Actualizar.</translation>
+    </message>
+</context>
+<context>
+    <name>Verdict</name>
+    <message>
+        <source>Device suspected: the camera looks virtual or the video injected. Check the device and its camera.</source>
+        <extracomment>Attempts one customer gets at the counter before staff check the identity another way.</extracomment>
+        <translation>Se sospecha del dispositivo: la cámara parece virtual o el vídeo inyectado. Revise el dispositivo y su cámara.</translation>
+    </message>
+    <message>
+        <source>Screen or replay suspected: the face did not reflect this check&apos;s colours like a real face.</source>
+        <translation>Se sospecha de una pantalla o una reproducción: la cara no reflejó los colores de esta comprobación como una cara real.</translation>
+    </message>
+    <message>
+        <source>Flat picture suspected (print or screen): the face did not change perspective like a real head.</source>
+        <translation>Se sospecha de una imagen plana (impresa o en pantalla): la cara no cambió de perspectiva como una cabeza real.</translation>
+    </message>
+    <message>
+        <source>Print or screen suspected: the skin texture looks reproduced.</source>
+        <translation>Se sospecha de una impresión o una pantalla: la textura de la piel parece reproducida.</translation>
+    </message>
+    <message>
+        <source>The capture quality was too poor to judge (light, focus or a face out of view).</source>
+        <translation>La calidad de la captura era demasiado baja para juzgar (luz, enfoque o cara fuera de la imagen).</translation>
+    </message>
+    <message>
+        <source>Compare the reference image with the person at the counter and their document.</source>
+        <translation>Compare la imagen de referencia con la persona en el mostrador y con su documento.</translation>
+    </message>
+    <message>
+        <source>Look at the audit images for paper edges, a screen frame, glare or a hand holding something.</source>
+        <translation>Busque en las imágenes de auditoría bordes de papel, el marco de una pantalla, reflejos o una mano que sujeta algo.</translation>
+    </message>
+    <message>
+        <source>If in doubt, check the identity manually.</source>
+        <translation>En caso de duda, compruebe la identidad manualmente.</translation>
+    </message>
+    <message>
+        <source>Face a light; avoid a bright window behind you.</source>
+        <translation>Colóquese de cara a la luz; evite una ventana luminosa detrás de usted.</translation>
+    </message>
+    <message>
+        <source>Take off sunglasses, a hat or a mask.</source>
+        <translation>Quítese las gafas de sol, el sombrero o la mascarilla.</translation>
+    </message>
+    <message>
+        <source>Keep the camera at eye level and hold still when asked.</source>
+        <translation>Mantenga la cámara a la altura de los ojos y quédese quieto cuando se le pida.</translation>
+    </message>
+    <message>
+        <source>Check the identity manually (document and face at the counter).</source>
+        <translation>Compruebe la identidad manualmente (documento y cara en el mostrador).</translation>
+    </message>
+    <message>
+        <source>PASS</source>
+        <translation>APROBADO</translation>
+    </message>
+    <message>
+        <source>Thank you. The check is complete; staff will continue with you.</source>
+        <translation>Gracias. La comprobación ha terminado; el personal continuará con usted.</translation>
+    </message>
+    <message>
+        <source>A live person was confirmed. No action needed.</source>
+        <translation>Se confirmó una persona real. No hace falta hacer nada.</translation>
+    </message>
+    <message>
+        <source>PASS - review</source>
+        <translation>APROBADO - revisar</translation>
+    </message>
+    <message>
+        <source>Passed, but one check raised a concern. Review before you continue.</source>
+        <translation>Aprobado, pero una comprobación planteó una duda. Revise antes de continuar.</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>RECHAZADO</translation>
+    </message>
+    <message>
+        <source>Please speak to a member of staff.</source>
+        <translation>Hable con un miembro del personal, por favor.</translation>
+    </message>
+    <message>
+        <source>FAIL - attack suspected</source>
+        <translation>RECHAZADO - se sospecha un ataque</translation>
+    </message>
+    <message>
+        <source>Do not offer another try.</source>
+        <translation>No ofrezca otro intento.</translation>
+    </message>
+    <message>
+        <source>Please try once more, or speak to a member of staff.</source>
+        <translation>Inténtelo una vez más o hable con un miembro del personal.</translation>
+    </message>
+    <message>
+        <source>After that:</source>
+        <translation>Después:</translation>
+    </message>
+    <message>
+        <source>No tries left.</source>
+        <translation>No quedan intentos.</translation>
+    </message>
+    <message>
+        <source>TRY AGAIN</source>
+        <translation>INTÉNTELO DE NUEVO</translation>
+    </message>
+    <message>
+        <source>The check could not be completed. Please try again.</source>
+        <translation>No se pudo completar la comprobación. Inténtelo de nuevo, por favor.</translation>
+    </message>
+    <message>
+        <source>No decision</source>
+        <translation>Sin decisión</translation>
+    </message>
+    <message>
+        <source>NOT COMPLETED</source>
+        <translation>NO COMPLETADA</translation>
+    </message>
+    <message>
+        <source>Scoring unavailable</source>
+        <translation>Evaluación no disponible</translation>
+    </message>
+    <message>
+        <source>This device cannot decide right now (see the reason).</source>
+        <translation>Este dispositivo no puede decidir ahora (vea el motivo).</translation>
+    </message>
+    <message>
+        <source>1 more try.</source>
+        <translation>Queda 1 intento.</translation>
+    </message>
+    <message>
+        <source>%1 more tries.</source>
+        <translation>Quedan %1 intentos.</translation>
     </message>
 </context>
 <context>

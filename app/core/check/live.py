@@ -324,13 +324,16 @@ class LiveCheck:
             return device.virtual_reason or "the device looks like a virtual camera"
         return ""
 
-    def start_check(self, *, spec: str | None = None, challenge_type: str | None = None) -> Session | None:
+    def start_check(
+        self, *, spec: str | None = None, challenge_type: str | None = None, customer_ref: str = "", operator_ref: str = ""
+    ) -> Session | None:
         """Start a brand-new check (also what "Try again" does).
 
         Without a store the flow starts at once and its session is returned.
         With one, a store session is created first and ``None`` is returned: the
         flow starts when the session exists, or ``locked_out`` / ``store_failed``
-        explains why it cannot.
+        explains why it cannot. ``customer_ref`` / ``operator_ref``: the clerk's
+        references, stored with the session (ignored without a store).
         """
         if self.store is None:
             return self._start_flow(spec=spec, challenge_type=challenge_type)
@@ -341,6 +344,8 @@ class LiveCheck:
         if self.stored is not None:
             self.stored.close(EndKind.ERROR, "a new check was started before this one ended")
         settings = SessionSettings.from_settings(self.settings, challenge=challenge_type or self.settings.challenge)
+        if customer_ref or operator_ref:
+            settings = dataclasses.replace(settings, customer_ref=customer_ref, operator_ref=operator_ref)
         self._request_spec = spec
         self._announce("preparing")
         stored = StoredCheck(self.store, self._relay, self._own)
