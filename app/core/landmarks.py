@@ -74,9 +74,62 @@ class FaceLandmarks:
         return cls(pts, Box(float(x0), float(y0), float(x1 - x0), float(y1 - y0)), face_box(pts), inter_ocular(pts), dict(blendshapes or {}))
 
 
+#: A detection whose box lies at least this much (fraction of its own area) inside a larger face's box is
+#: part of that face (e.g. nostrils taken for eyes in a close face), not another person.
+NESTED_OVERLAP = 0.5
+#: A detection whose eye distance is below this fraction of the main face's is far too small to be a person
+#: beside the user (a face 4x smaller stands 4x farther away, or is a picture: a logo, a poster).
+MIN_IOD_RATIO = 0.25
+
+
+def _overlap_of_first(a: Box, b: Box) -> float:
+    """Fraction of box ``a``'s area that lies inside box ``b``."""
+    iw = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    ih = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    area = a.w * a.h
+    return float(max(0.0, iw) * max(0.0, ih) / area) if area > 0 else 1.0
+
+
+def people(faces: tuple[FaceLandmarks, ...] | list[FaceLandmarks]) -> tuple[FaceLandmarks, ...]:
+    """The detections that can be people: false faces dropped.
+
+    The largest face is the main face. Another detection is dropped when it lies mostly inside a kept face's
+    box (:data:`NESTED_OVERLAP`), or when its eye distance is below :data:`MIN_IOD_RATIO` of the main face's
+    (too small to stand beside the user). A second person beside or behind the user keeps a comparable eye
+    distance and their own box, so they are still counted.
+
+    Parameters
+    ----------
+    faces:
+        The landmarker's detections, any order.
+
+    Returns
+    -------
+    tuple of FaceLandmarks
+        Largest first.
+    """
+    ordered = sorted(faces, key=lambda f: -(f.box.w * f.box.h))
+    if len(ordered) <= 1:
+        return tuple(ordered)
+    main = ordered[0]
+    kept = [main]
+    for face in ordered[1:]:
+        if any(_overlap_of_first(face.box, k.box) >= NESTED_OVERLAP for k in kept):
+            continue
+        if main.inter_ocular_px > 0 and face.inter_ocular_px < MIN_IOD_RATIO * main.inter_ocular_px:
+            continue
+        kept.append(face)
+    return tuple(kept)
+
+
 @dataclass(frozen=True)
 class LandmarkResult:
-    """Landmarks of one frame."""
+    """Landmarks of one frame.
+
+    ``faces`` holds every detection; ``face_count`` and ``face`` count only those that can be people
+    (:func:`people`), so a false face inside a close face, or a tiny one in a logo behind the user, never
+    reads as "more than one face".
+    """
 
     frame_index: int
     t_ns: int
@@ -84,8 +137,19 @@ class LandmarkResult:
     elapsed_ms: float
 
     @property
+    def people(self) -> tuple[FaceLandmarks, ...]:
+        """The detections that can be people, largest first."""
+        return people(self.faces)
+
+    @property
     def face_count(self) -> int:
-        return len(self.faces)
+        """Faces that can be people (false faces not counted)."""
+        return len(self.people)
+
+    @property
+    def false_faces(self) -> int:
+        """Detections dropped as not a person (nested in a face, or far too small)."""
+        return len(self.faces) - len(self.people)
 
     @property
     def face(self) -> FaceLandmarks | None:

@@ -69,6 +69,7 @@ __all__ = [
     "PassiveTextureModel",
     "TextureScores",
     "build_onnx",
+    "context_fits",
     "convert_file",
     "crop_box",
     "crop_for_model",
@@ -447,6 +448,41 @@ def crop_box(image_size_wh: tuple[int, int], box_xywh: Sequence[float], scale: f
         top -= bottom - src_h + 1
         bottom = src_h - 1
     return int(left), int(top), int(right), int(bottom)
+
+
+def context_fits(image_size_wh: tuple[int, int], box_xywh: Sequence[float], scales: Sequence[float] | None = None) -> bool:
+    """Whether every model's scaled box lies wholly inside the image (no scale reduction, no shift).
+
+    The models were trained on crops of the face box scaled by 2.7 and 4.0 around its centre, so they learned
+    the face *with that much of the scene around it*. :func:`crop_box` keeps working when the scaled box leaves
+    the image (it shrinks the scale, then shifts the box back inside), but then the model sees a tighter,
+    off-centre crop than it was trained on; with a face filling a webcam frame its scores become arbitrary. A
+    frame is a faithful input only when this returns True.
+
+    Parameters
+    ----------
+    image_size_wh : tuple of int
+        Image width and height.
+    box_xywh : sequence of float
+        Face box ``(x, y, w, h)`` in pixels.
+    scales : sequence of float, optional
+        Scales to check; default: every model's (:data:`CROP_SCALES`).
+
+    Returns
+    -------
+    bool
+        False also for a degenerate box or image.
+    """
+    src_w, src_h = int(image_size_wh[0]), int(image_size_wh[1])
+    x, y, box_w, box_h = (float(v) for v in box_xywh)
+    if src_w < 2 or src_h < 2 or not (box_w > 0 and box_h > 0 and np.isfinite([x, y, box_w, box_h]).all()):
+        return False
+    cx, cy = x + box_w / 2, y + box_h / 2
+    for scale in (CROP_SCALES.values() if scales is None else scales):
+        half_w, half_h = box_w * scale / 2, box_h * scale / 2
+        if cx - half_w < 0 or cy - half_h < 0 or cx + half_w > src_w - 1 or cy + half_h > src_h - 1:
+            return False
+    return True
 
 
 def crop_for_model(image_bgr: np.ndarray, box_xywh: Sequence[float], scale: float, out_size: int = 80) -> np.ndarray:

@@ -39,7 +39,7 @@ from app.core.scoring.features import FeatureExtractor, FrameFeatures, SessionDa
 from app.core.scoring.fusion import combine
 from app.core.scoring.registry import STAGES, BuildContext, StageRegistry
 from app.core.scoring.stages.base import KeptFrame, ScorerReason, SessionInput, StageErrorEvidence, result
-from app.core.scoring.stages.texture import TextureModel
+from app.core.scoring.stages.texture import TextureModel, gives_texture_context
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,10 @@ class FrameKeeper:
     evenly over time.
 
     The best frames are usually near ones taken during the colours (tinted); the reference image, which a face
-    match or an age check will use, comes from frames in the screen's plain light when there are any. Memory is
-    bounded by ``2 * best + audit`` frames whatever the session length.
+    match or an age check will use, comes from frames in the screen's plain light when there are any. The texture
+    model gets its own few: plain-light frames from the approach whose scaled face boxes fit in the frame (see
+    :func:`app.core.scoring.stages.texture.gives_texture_context`). Memory is bounded by ``3 * best + audit``
+    frames whatever the session length.
     """
 
     def __init__(self, best: int, audit: int) -> None:
@@ -82,6 +84,7 @@ class FrameKeeper:
         self._audit_n = max(2, audit)
         self._best: list[tuple[float, int, KeptFrame]] = []  # min-heap on quality
         self._plain: list[tuple[float, int, KeptFrame]] = []  # the same, frames in plain light only
+        self._texture: list[tuple[float, int, KeptFrame]] = []  # plain light, the texture model's context in frame
         self._audit: list[KeptFrame] = []
         self._stride = 1
         self._seen = 0
@@ -91,7 +94,12 @@ class FrameKeeper:
         q = _frame_quality(feats)
         if q > 0:
             kept: KeptFrame | None = None
-            for heap in (self._best, self._plain) if plain_light else (self._best,):
+            heaps = [self._best]
+            if plain_light:
+                heaps.append(self._plain)
+                if gives_texture_context(feats.points, (frame.width, frame.height)):
+                    heaps.append(self._texture)
+            for heap in heaps:
                 if len(heap) < self._best_n or q > heap[0][0]:
                     kept = kept or self._keep(frame, feats, q)
                     (heapq.heappush if len(heap) < self._best_n else heapq.heapreplace)(heap, (q, frame.index, kept))
@@ -110,6 +118,10 @@ class FrameKeeper:
     def best(self) -> list[KeptFrame]:
         """Kept best frames, best first."""
         return [k for _, _, k in sorted(self._best, key=lambda e: -e[0])]
+
+    def texture(self) -> list[KeptFrame]:
+        """Texture-model candidates (plain light, context inside the frame), best first."""
+        return [k for _, _, k in sorted(self._texture, key=lambda e: -e[0])]
 
     def reference(self, colours_from_ns: int | None) -> KeptFrame | None:
         """The best frame taken before ``colours_from_ns`` (the first colour; None: no colours), else the best."""
@@ -131,7 +143,7 @@ class FrameKeeper:
 
     @property
     def frames_held(self) -> int:
-        return len({id(k) for _, _, k in self._best + self._plain} | {id(k) for k in self._audit})
+        return len({id(k) for _, _, k in self._best + self._plain + self._texture} | {id(k) for k in self._audit})
 
 
 def session_seed(challenge: Challenge) -> int:
@@ -299,6 +311,7 @@ class LiveAnalyzer:
             challenge=self.context.challenge,
             source=self.context.source,
             best_frames=self._keeper.best(),
+            texture_frames=self._keeper.texture(),
             seed=session_seed(self.context.challenge),
         )
 

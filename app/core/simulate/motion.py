@@ -42,6 +42,10 @@ class MotionParams:
     sway_deg: float = 1.5
     sway_mm: float = 3.0
     hold_calm: float = 0.45  # sway factor while holding still
+    #: Slow drift while holding still (real people settle, turn to read the screen, lean): amplitude of a
+    #: 0.1-0.4 Hz head turn/nod (degrees) and lean (mm); 0 = off (the default: seeds render as before).
+    hold_drift_deg: float = 0.0
+    hold_drift_mm: float = 0.0
     yaw0_deg: float = 0.0
     pitch0_deg: float = 0.0
     roll0_deg: float = 0.0
@@ -175,7 +179,24 @@ class Motion:
             calm = self.p.hold_calm
         rot = np.radians(self.p.sway_deg) * s[:3] * calm
         trans = self.p.sway_mm * 1e-3 * s[3:] * calm
+        if (self.p.hold_drift_deg > 0 or self.p.hold_drift_mm > 0) and self._approach_end is not None:
+            drift = self._drift(t)
+            rot, trans = rot + drift[:3], trans + drift[3:]
         return np.r_[rot, trans]
+
+    def _drift(self, t: float) -> np.ndarray:
+        """Slow head turn/nod and lean while holding still, faded in over 0.5 s after the approach ends."""
+        held = t - float(self._approach_end or 0.0)
+        if held <= 0:
+            return np.zeros(6)
+        fade = min_jerk(held / 0.5)
+        if getattr(self, "_drift_fp", None) is None:
+            rng = np.random.default_rng([self.p.phase_seed & 0xFFFFFFFF, 0x44524654])  # "DRFT": its own stream
+            self._drift_fp = (rng.uniform(0.1, 0.4, (6, 2)), rng.uniform(0, 2 * math.pi, (6, 2)))
+        freq, phase = self._drift_fp
+        s = np.sin(2 * math.pi * freq * held + phase).sum(axis=1) / 2 - np.sin(phase).sum(axis=1) / 2
+        s[2] *= 0.3  # little roll
+        return fade * np.r_[np.radians(self.p.hold_drift_deg) * s[:3], self.p.hold_drift_mm * 1e-3 * s[3:]]
 
     def pose(self, t: float) -> Pose:
         """Pose at ``t`` seconds after the source opened."""

@@ -98,7 +98,20 @@ CONTROL_KEYS = {
     "hide_virtual": "1: an injection attack reports a physical camera name (forged device)",
     "t0": "virtual-clock start in ns (non-realtime sources)",
     "realtime_skip": "1: a realtime source skips frames it could not render in time (like a camera)",
+    "real_variation": "1: a genuine user on a real camera: draw stepwise auto-exposure and head drift while "
+                      "holding still (ae_step, ae_step_period_s, hold_drift_deg, hold_drift_mm) from their "
+                      "documented ranges, from a random stream of their own (other parameters unchanged)",
 }
+
+#: Ranges of the real-camera variation drawn when ``real_variation=1`` (docs/simulator.md).
+REAL_VARIATION_RANGES = {
+    "ae_step": (0.06, 0.14),  # exposure ratio of one auto-exposure step (6-14 %: 8-18 grey levels on a face)
+    "ae_step_period_s": (0.2, 0.5),  # how often the camera's auto-exposure may take a step
+    "hold_drift_deg": (1.5, 4.0),  # slow head turn/nod amplitude while holding still
+    "hold_drift_mm": (4.0, 10.0),  # slow lean toward/away from the camera and sideways while holding still
+}
+REAL_VARIATION_STREAM = 0x5641524E  # "VARN": the random stream of the real-camera variation
+
 
 
 #: Room light (lux) of the hard light regimes.
@@ -160,6 +173,11 @@ def sample_params(species: str, seed: int) -> dict[str, Any]:
     p["read_noise"] = _u(rng, 0.0015, 0.003, 5)
     p["shot_noise"] = _u(rng, 0.0003, 0.0006, 5)
     p["ae_tau"] = 0.0 if rng.random() < 0.6 else _u(rng, 1.5, 4.0, 2)
+    # Real-camera variation: off unless set or drawn with real_variation=1 (no draw here: seeds render as before).
+    p["ae_step"] = 0.0
+    p["ae_step_period_s"] = 0.3
+    p["hold_drift_deg"] = 0.0
+    p["hold_drift_mm"] = 0.0
     p["awb_tau"] = 0.0 if rng.random() < 0.7 else _u(rng, 3.0, 8.0, 2)
     p["wb_error"] = _u(rng, -0.04, 0.04, 3)
     p["jpeg_quality"] = 0 if rng.random() < 0.6 else int(rng.uniform(82, 95))
@@ -298,4 +316,20 @@ def resolve_params(species: str, overrides: dict[str, str] | None = None) -> dic
         seed = int(overrides.get("seed", "0"))
     except ValueError as exc:
         raise ConfigError(f"seed must be an integer; got {overrides.get('seed')!r}") from exc
-    return apply_overrides(sample_params(species, seed), overrides)
+    params = apply_overrides(sample_params(species, seed), overrides)
+    if str(overrides.get("real_variation", "0")) not in ("0", ""):
+        params = draw_real_variation(params, {k for k in overrides if k in REAL_VARIATION_RANGES})
+    return params
+
+
+def draw_real_variation(params: dict[str, Any], keep: set[str] | None = None) -> dict[str, Any]:
+    """Stepwise auto-exposure and head drift while holding still, drawn for the seed from a stream of their own
+    (:data:`REAL_VARIATION_RANGES`); keys in ``keep`` (set explicitly) are left alone."""
+    rng = np.random.default_rng([*species_seed(str(params["species"]), int(params["seed"])), REAL_VARIATION_STREAM])
+    out = dict(params)
+    out["real_variation"] = 1
+    for key, (lo, hi) in REAL_VARIATION_RANGES.items():
+        value = _u(rng, lo, hi, 3)
+        if key not in (keep or set()):
+            out[key] = value
+    return out

@@ -9,6 +9,7 @@ and so partly cancel the flash response, as real ones do.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -23,6 +24,11 @@ class SensorParams:
     ae_target: float = 0.16
     #: Auto-exposure time constant in seconds; 0 = locked after the initial metering.
     ae_tau: float = 0.0
+    #: Stepwise auto-exposure (real webcams): the exposure moves only in steps of this ratio (0.08 = 8 %),
+    #: at most one step every ``ae_step_period_s``, when the metered level is off target by more than half a
+    #: step; 0 = off. Independent of ``ae_tau`` (a camera has one or the other).
+    ae_step: float = 0.0
+    ae_step_period_s: float = 0.3
     #: Auto-white-balance time constant in seconds; 0 = locked.
     awb_tau: float = 0.0
     #: Scene irradiance (lux) below which the sensor needs analogue gain > 1.
@@ -49,6 +55,8 @@ class SensorState:
 
     exposure: float = 0.01
     gain: float = 1.0
+    #: Seconds since the last auto-exposure step (stepwise AE only).
+    since_step: float = 0.0
     wb: np.ndarray = field(default_factory=lambda: np.ones(3, np.float32))
 
 
@@ -104,8 +112,17 @@ class Sensor:
         return 0.6 * float(centre.mean()) + 0.4 * float(whole.mean())
 
     def adapt(self, radiance: np.ndarray, dt: float) -> None:
-        """Slow auto-exposure / auto-white-balance drift (only when not locked)."""
-        if self.p.ae_tau > 0:
+        """Slow auto-exposure / auto-white-balance drift, or stepwise auto-exposure (only when not locked)."""
+        if self.p.ae_step > 0:
+            self.state.since_step += dt
+            if self.state.since_step >= self.p.ae_step_period_s:
+                level = self._centre_mean(radiance) * self.state.exposure / self.p.ae_target
+                step = math.log1p(self.p.ae_step)
+                off = -math.log(max(level, 1e-6))  # > 0: the picture is too dark, expose more
+                if abs(off) > 0.5 * step:
+                    self.state.exposure *= math.exp(math.copysign(step, off))
+                    self.state.since_step = 0.0
+        elif self.p.ae_tau > 0:
             mean = self._centre_mean(radiance) * self.state.exposure
             want = self.state.exposure * self.p.ae_target / max(mean, 1e-6)
             k = min(1.0, dt / self.p.ae_tau)

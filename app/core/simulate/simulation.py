@@ -64,6 +64,8 @@ def motion_params(p: dict[str, Any], *, blinks: bool = True, phase_offset: int =
         start_offset_y=p["start_offset_y"],
         sway_deg=p["sway_deg"],
         sway_mm=p["sway_mm"],
+        hold_drift_deg=p.get("hold_drift_deg", 0.0),
+        hold_drift_mm=p.get("hold_drift_mm", 0.0),
         yaw0_deg=p["yaw0_deg"],
         pitch0_deg=p["pitch0_deg"],
         roll0_deg=p["roll0_deg"],
@@ -94,6 +96,8 @@ def sensor_params(p: dict[str, Any]) -> SensorParams:
     e = p["wb_error"]
     return SensorParams(
         ae_tau=p["ae_tau"],
+        ae_step=p.get("ae_step", 0.0),
+        ae_step_period_s=p.get("ae_step_period_s", 0.3),
         awb_tau=p["awb_tau"],
         read_noise=p["read_noise"],
         shot_noise=p["shot_noise"],
@@ -286,7 +290,7 @@ class Simulation:
 
     def controls(self) -> dict[str, Any]:
         """Exposure / white-balance locks as a camera driver would report them."""
-        ae_locked = self.params["ae_tau"] == 0
+        ae_locked = self.params["ae_tau"] == 0 and not self.params.get("ae_step")
         wb_locked = self.params["awb_tau"] == 0
         return {
             "auto_exposure_manual": {"requested": 1.0, "accepted": ae_locked, "readback": 1.0 if ae_locked else 3.0},

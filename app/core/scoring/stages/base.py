@@ -40,6 +40,9 @@ class SessionInput:
     source: SourceInfo
     #: Best-quality full frames (for the texture model), best first.
     best_frames: list[KeptFrame] = field(default_factory=list)
+    #: Texture-model candidates, best first: frames in the plain light before the first colour whose face box,
+    #: scaled for every MiniFASNet model, lies wholly inside the frame (the texture stage re-checks both).
+    texture_frames: list[KeptFrame] = field(default_factory=list)
     #: Seed for anything random (decoy sequences); derived from the session so re-scoring is identical.
     seed: int = 0
 

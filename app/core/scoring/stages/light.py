@@ -130,6 +130,9 @@ class LightOptions:
     pre_ms: float = 250.0
     post_ms: float = 400.0
     decoys: int = 24
+    #: Remove the face's own brightness changes (head motion, auto-exposure steps) with the slow trends before
+    #: fitting the colours (:func:`own_brightness_basis`); False: trends only (the behaviour before issue 16).
+    own_brightness: bool = True
     min_frames: int = 20
     min_face_fraction: float = 0.7
     ratio_min_bg: float = 20.0
@@ -168,6 +171,94 @@ def trend_basis(t_ns: np.ndarray) -> np.ndarray:
     basis = np.stack([np.ones_like(tau), tau, tau * tau], axis=1)
     q, _ = np.linalg.qr(basis)
     return q
+
+
+#: The background's own fit to the shown sequence (partial R^2, best lag in the window) above which it is a
+#: surface the screen lights (a print's sheet, a near wall) rather than a measure of the camera's exposure.
+BG_FOLLOWS_R2 = 0.3
+
+
+def _standardise(column: np.ndarray) -> np.ndarray | None:
+    """Zero-mean, unit-norm copy of a regressor with gaps (NaN) filled by interpolation; None when unusable."""
+    v = np.asarray(column, np.float64)
+    ok = np.isfinite(v)
+    if ok.sum() < max(8, 0.8 * len(v)):
+        return None
+    idx = np.arange(len(v))
+    v = np.interp(idx, idx[ok], v[ok])
+    v = v - v.mean()
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm > 1e-9 else None
+
+
+def own_brightness_basis(
+    t_ns: np.ndarray, d: SessionData, valid: np.ndarray, x_all: np.ndarray, in_window: np.ndarray
+) -> np.ndarray:
+    """The baseline the colour fit removes: slow trends plus the face's OWN brightness changes.
+
+    A real face changes brightness without any help from the screen: head motion turns it in the room's light
+    (on real footage 11-15 grey levels while "still"), and webcams' auto-exposure moves in steps. Both are
+    modelled before asking whether the face followed the colours:
+
+    - **motion**: per frame, the face's sideways position (eye midpoint x), size (log eye distance) and turn
+      (nose tip relative to the eye midpoint, over the eye distance);
+    - **exposure**: the log grey level of the room around the head, a global gain the camera applies to the
+      whole picture, but only when that background does not itself follow the shown sequence (partial R^2 below
+      :data:`BG_FOLLOWS_R2`): a surface the screen lights (a print's sheet) is not an exposure meter, and
+      removing it would remove a response.
+
+    The same basis is used for the shown sequence and for the decoys, so it can only remove variance that is
+    not the sequence's; it never makes a sequence the face did not follow look followed.
+
+    Parameters
+    ----------
+    t_ns:
+        (n,) times of the frames used (``valid`` rows of ``d``).
+    d:
+        The session's per-frame data.
+    valid:
+        (N,) bool, the frames used.
+    x_all:
+        (L, n, 3) the shown sequence's design per lag.
+    in_window:
+        (L,) bool, the lags inside the display-to-camera window.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, k) orthonormal columns: constant, linear and quadratic trends first, then the regressors that are
+        not (nearly) collinear with them.
+    """
+    from app.core.facemesh import NOSE_TIP, eye_centres
+
+    base = trend_basis(t_ns)
+    cols: list[np.ndarray] = []
+    pts = d.points[valid].astype(np.float64)
+    if pts.ndim == 3 and pts.shape[0] == len(t_ns) and np.isfinite(pts[:, 0, 0]).any():
+        left, right = eye_centres(pts)
+        mid = (left + right) / 2  # (n, 2)
+        iod = np.linalg.norm(right - left, axis=-1)
+        iod = np.where(iod > 1.0, iod, np.nan)
+        tip = pts[:, NOSE_TIP]
+        # Sideways position, distance and turn. Height and nod are left out: on hand-made replays they absorbed
+        # much of the replayed flashes' own colour changes (the foreign-pattern evidence fell from 0.36 to 0.24).
+        for column in (mid[:, 0], np.log(iod), (tip[:, 0] - mid[:, 0]) / iod):
+            c = _standardise(column)
+            if c is not None:
+                cols.append(c)
+    bg = group_signal(d.regions, AROUND_REGIONS)[valid].mean(axis=1)
+    bg_col = _standardise(np.log(np.where(bg > 2.0, bg, np.nan)))
+    if bg_col is not None:
+        follows = fit_lags(bg_col[:, None], x_all[in_window], base, np.zeros(int(in_window.sum()))).r2
+        if float(follows.max(initial=0.0)) < BG_FOLLOWS_R2:
+            cols.append(bg_col)
+    if not cols:
+        return base
+    extra = detrend(np.stack(cols, axis=1), base)
+    q, r = np.linalg.qr(np.concatenate([base, extra], axis=1))
+    keep = np.abs(np.diag(r)) > 1e-6
+    keep[: base.shape[1]] = True
+    return q[:, keep]
 
 
 def detrend(values: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -622,8 +713,9 @@ class LightStage:
         lag_lo, lag_hi = o.lag_search_ms
         lags = np.arange(lag_lo, lag_hi + 1e-9, o.lag_step_ms)
         sampled = w.timeline.sampled(int(t.min() - lag_hi * 1e6) - 10_000_000, int(t.max() - lag_lo * 1e6) + 10_000_000, exposure)
-        q = trend_basis(t)
         x_all = design(sampled, t, lags)
+        in_window = (lags >= o.lag_window_ms[0]) & (lags <= o.lag_window_ms[1])
+        q = own_brightness_basis(t, d, valid, x_all, in_window) if o.own_brightness else trend_basis(t)
 
         # Background for exposure / white-balance compensation.
         bg = group_signal(d.regions, AROUND_REGIONS)[valid]
@@ -640,7 +732,6 @@ class LightStage:
 
         # Null distribution: the same fits against sequences that were never shown.
         decoys = decoy_sequences(session.challenge, o.decoys, session.seed)
-        in_window = (lags >= o.lag_window_ms[0]) & (lags <= o.lag_window_ms[1])
         t_lo, t_hi = int(t.min() - lag_hi * 1e6) - 10_000_000, int(t.max() - lag_lo * 1e6) + 10_000_000
         xd = np.stack([design(dt.sampled(t_lo, t_hi, exposure), t, lags) for dt in decoys])  # (K, L, n, 3)
         dec_w: dict[str, np.ndarray] = {}

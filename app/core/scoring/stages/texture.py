@@ -1,8 +1,24 @@
-"""Passive texture: MiniFASNet (Silent-Face-Anti-Spoofing) on a few best-quality frames.
+"""Passive texture: MiniFASNet (Silent-Face-Anti-Spoofing) on frames that give it the context it was trained with.
 
 The two ONNX models are resolved (and hash-checked) through the model store
 as ``minifasnet_v2`` and ``minifasnet_v1se``. When they are missing the stage
 abstains and says so; it never passes by default.
+
+Which frames: the models were trained on the face box scaled by 2.7 and 4.0
+with the scene around it. A face filling the oval leaves no such context (the
+crop is shrunk and shifted to fit, and real faces then score anywhere from
+0.01 to 0.999), and frames taken during the colours are tinted, which the
+models never saw. So the stage scores only frames from the approach, in the
+screen's plain light before the first colour, where both scaled boxes lie
+wholly inside the frame (:func:`gives_texture_context`), best quality first.
+
+When no frame qualifies the stage ABSTAINS (``texture.no_context``). Fusion
+treats that like any abstention of a model that *is* installed: it is not a
+required stage, so it cannot block a decision on its own, but its input is
+filled as probability 0 (the strongest evidence against), so an abstaining
+texture stage lowers the confidence and can never help a session pass. Only a
+model that is not installed at all counts as neutral (a property of the
+installation, reported in the result).
 """
 
 from __future__ import annotations
@@ -32,6 +48,10 @@ class TextureReason(ReasonCode):
     #: Re-scoring a cached session that has no texture scores (calibration and the accuracy report).
     NOT_SCORED = "texture.not_scored", "The passive texture model is not installed."
     NO_FRAME = "texture.no_frame", "No frame was good enough for the texture check."
+    NO_CONTEXT = "texture.no_context", (
+        "No frame before the colours showed the face with enough room around it for the texture model, "
+        "so skin texture was not checked (this lowers the confidence)."
+    )
     LIVE = "texture.live", "The skin texture looked like a live face."
     FLAT = "texture.flat", "The skin texture looked like a photo or a screen."
 
@@ -45,6 +65,10 @@ class TextureEvidence(Evidence):
     scores: list[float] = UNSET
     frames: Any = UNSET  # the frames scored (list of indices), or 0 when none was usable
     median: float = UNSET
+    #: Candidate frames offered / rejected because they were tinted or the model's context left the frame.
+    candidates: int = UNSET
+    rejected_tinted: int = UNSET
+    rejected_context: int = UNSET
 
     @property
     def installation_missing(self) -> bool:
@@ -89,6 +113,20 @@ def box_for(points: np.ndarray) -> tuple[int, int, int, int]:
     return detector_box_from_landmarks(points)
 
 
+def gives_texture_context(points: np.ndarray | None, frame_wh: tuple[int, int]) -> bool:
+    """Whether a frame's face, boxed like the texture stage boxes it, leaves every model's scaled crop inside
+    the frame (cheap: a min/max over the landmarks)."""
+    from app.core.models.minifasnet import context_fits
+
+    if points is None:
+        return False
+    try:
+        box = box_for(points)
+    except ValueError:
+        return False
+    return context_fits(frame_wh, box)
+
+
 @dataclass
 class TextureOptions:
     """Options of the texture stage.
@@ -96,7 +134,8 @@ class TextureOptions:
     Attributes
     ----------
     frames:
-        Best-quality frames scored (median taken).
+        Candidate frames scored, best quality first (median taken); candidates are plain-light frames whose
+        model context lies inside the frame.
     pass_score:
         Real-face probability needed to pass.
     """
@@ -154,7 +193,7 @@ class TextureStage:
             self.model = None
 
     def evaluate(self, session: SessionInput) -> CheckResult:
-        """Score the best frames with the texture model."""
+        """Score the model's own kind of frames: plain light before the first colour, context inside the frame."""
         if self.model is None:
             return result(
                 self.name,
@@ -163,11 +202,23 @@ class TextureStage:
                 TextureReason.MODEL_MISSING,
                 TextureEvidence(model_missing=True, detail=self.missing_reason),
             )
+        ch = session.challenge
+        colours_from = int(ch.shown_ns[0]) if ch.colours and ch.shown_ns else None
+        chosen = []
+        tinted = no_context = 0
+        for kept in session.texture_frames:
+            if colours_from is not None and kept.t_ns >= colours_from:
+                tinted += 1  # never a tinted frame, whoever offered it
+                continue
+            h, w = kept.image.shape[:2]
+            if not gives_texture_context(kept.points, (w, h)):
+                no_context += 1
+                continue
+            chosen.append(kept)
+        chosen.sort(key=lambda k: -k.quality)
         scores = []
         used = []
-        for kept in session.best_frames[: self.options.frames]:
-            if kept.points is None:
-                continue
+        for kept in chosen[: self.options.frames]:
             try:
                 s = float(self.model.score(kept.image, box_for(kept.points)))
             except (ValueError, ModelError) as exc:
@@ -176,14 +227,17 @@ class TextureStage:
             if math.isfinite(s):
                 scores.append(s)
                 used.append(kept.index)
-        return self.judge(scores, used)
+        counts = {"candidates": len(session.texture_frames), "rejected_tinted": tinted, "rejected_context": no_context}
+        if not chosen:
+            return result(self.name, Verdict.ABSTAIN, None, TextureReason.NO_CONTEXT, TextureEvidence(frames=0, **counts))
+        return self.judge(scores, used, **counts)
 
-    def judge(self, scores: list[float], frames: list[int]) -> CheckResult:
+    def judge(self, scores: list[float], frames: list[int], **counts: int) -> CheckResult:
         """The verdict from per-frame real-face probabilities (also used when re-scoring cached sessions)."""
         if not scores:
-            return result(self.name, Verdict.ABSTAIN, None, TextureReason.NO_FRAME, TextureEvidence(frames=0))
+            return result(self.name, Verdict.ABSTAIN, None, TextureReason.NO_FRAME, TextureEvidence(frames=0, **counts))
         med = float(np.median(scores))
-        ev = TextureEvidence(scores=list(scores), frames=list(frames), median=med)
+        ev = TextureEvidence(scores=list(scores), frames=list(frames), median=med, **counts)
         if med >= self.options.pass_score:
             return result(self.name, Verdict.PASS, med, TextureReason.LIVE, ev)
         return result(self.name, Verdict.FAIL, med, TextureReason.FLAT, ev)
