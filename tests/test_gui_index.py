@@ -78,7 +78,55 @@ def test_staff_screens_carry_the_evidence(index: list[dict]) -> None:
     assert "PASS - review" in staff["result-review-staff"]["texts"]
     assert any("Screen or replay suspected" in t for t in staff["result-fail-attack-staff"]["texts"])
     assert any("Device suspected" in t for t in staff["result-fail-device-staff"]["texts"])
-    assert any("over-exposed" in t for t in staff["result-try-again-staff"]["recorded"])  # the reasons, as recorded
+    # The reasons are rendered from their codes (not as recorded English), with the numbers they quote.
+    assert any("over-exposed" in t and "34%" in t for t in staff["result-try-again-staff"]["texts"])
+    assert any("312 ms" in t for t in staff["result-fail-attack-staff"]["texts"])
+    assert any("Concern: As the face came closer" in t for t in staff["result-review-staff"]["texts"])
+    assert all(not e["recorded"] for e in staff.values() if e["kind"] == "result" and e["screen"] != "result-unavailable-staff")
+
+
+def test_staff_hear_of_a_suspected_attack_without_a_decision(index: list[dict]) -> None:
+    """A check that ended without a decision after the light stage saw a flat or glossy surface: staff are told
+    what is suspected, the customer only gets TRY AGAIN and the generic tips."""
+    by = {(e["screen"], e["variant"]): e for e in index}
+    staff, customer = by[("result-try-again-replay-staff", "default")], by[("result-try-again-replay", "default")]
+    assert "No decision" in staff["texts"]
+    assert any("Screen or replay suspected" in t for t in staff["texts"])
+    assert "TRY AGAIN" in customer["texts"] and not any("suspected" in t for t in customer["texts"])
+    assert any("Se sospecha" in t or "sospecha" in t for t in by[("result-try-again-replay-staff", "es")]["texts"])
+
+
+def test_staged_results_carry_a_code_for_every_reason() -> None:
+    for name, (result, _) in staged_results().items():
+        if result is None:
+            continue
+        assert len(result.reason_codes) == len(result.reasons) and all(result.reason_codes), name
+        doc = result.to_dict()
+        assert doc["ReasonCodes"] == result.reason_codes and len(doc["ReasonParams"]) == len(doc["Reasons"]), name
+        assert all(c["ReasonCode"] for c in doc["Checks"]), name
+
+
+def test_every_reason_sentence_and_phrase_has_a_spanish_translation() -> None:
+    from app.gui.reasons import CONTEXT, phrases, templates
+
+    translated = {}
+    for ctx in ET.parse(TS).getroot().iter("context"):
+        if ctx.findtext("name") == CONTEXT:
+            translated = {m.findtext("source"): m.findtext("translation") for m in ctx.iter("message")}
+    wanted = [*templates().values(), *phrases()]
+    assert [w for w in wanted if not translated.get(w) or translated[w] == w] == []
+    for source, spanish in translated.items():  # the translation fills the same values as the English
+        assert set(re.findall(r"\{(\w+)", spanish)) <= set(re.findall(r"\{(\w+)", source)), source
+
+
+def test_reasons_without_codes_are_shown_as_recorded(qapp) -> None:
+    from app.gui.reasons import render
+
+    assert render(None, {}, "Old English sentence.") == ("Old English sentence.", False)
+    assert render("light.unknown_code", {}, "Recorded.") == ("Recorded.", False)
+    assert render("light.late", {}, "Missing its lag.") == ("Missing its lag.", False)
+    assert render("light.late", {"lag": 312.5}, "x") == (
+        "The face changed colour 312 ms after the screen did, later than a real camera can be: the colour response looks forged.", True)
 
 
 def test_every_result_and_error_screen_exists_in_every_variant(index: list[dict]) -> None:

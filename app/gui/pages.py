@@ -40,6 +40,7 @@ from app.core.guidance import Guidance, Hint
 from app.core.scoring.contract import ImageOut, LivenessResult
 from app.gui.plots import PlotWidget, SessionTrace, drift_series, light_series
 from app.gui.preview import Canvas
+from app.gui.reasons import result_reasons
 from app.gui.guidance_view import GuidanceView, guidance_view
 from app.gui.texts import problem_text
 from app.gui.verdict import Outcome, ResultView
@@ -645,14 +646,14 @@ class ResultPage(QWidget):
         left.addStretch(1)
         grid.addLayout(left, 1, 0, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
-        self.reasons_title = QLabel(self.tr("Why (as recorded)"), self.staff)
+        self.reasons_title = QLabel(self.tr("Why"), self.staff)
         self.reasons_title.setFont(scaled_font(self, 1.2, bold=True))
         self.reasons = QLabel(self.staff)
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.PlainText)
         self.reasons.setAccessibleName(self.tr("Reasons"))
-        # The scoring engine's sentences are stored with the session in English; they are shown as recorded.
-        self.reasons.setProperty("recordedText", True)
+        # Rendered from the result's reason codes in the chosen language; marked ``recordedText`` only while it
+        # shows English sentences recorded without codes (an older version's result, an unavailable reason).
         self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse)
         right.addWidget(self.reasons_title)
         right.addWidget(self.reasons)
@@ -783,10 +784,12 @@ class ResultPage(QWidget):
         self.confidence.setVisible(bool(confidence_text))
         if result is None:
             reason = outcome.unavailable_reason if outcome is not None else ""
-            reasons = [reason] if reason else []
+            rendered = [(reason, False)] if reason else []
         else:
-            reasons = list(result.reasons)
+            rendered = result_reasons(result)
+        reasons = [text for text, _ in rendered]
         self.reasons.setText("\n".join(f"• {r}" for r in reasons) if reasons else self.tr("No further details."))
+        self.reasons.setProperty("recordedText", bool(rendered) and not any(from_code for _, from_code in rendered))
         self._images = []
         side = round(self.fontMetrics().height() * 12)
         if result is not None and result.reference is not None:
