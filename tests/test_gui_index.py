@@ -182,3 +182,30 @@ def test_screenshots_write_index_json(qapp, tmp_path: Path) -> None:
     by = {d["screen"]: d for d in data}
     assert by["result-fail"]["audience"] == "customer" and "FAIL" in by["result-fail"]["texts"]
     assert by["result-fail-staff"]["audience"] == "staff" and any("more tries" in t for t in by["result-fail-staff"]["texts"])
+
+
+def test_staff_hear_of_a_virtual_camera_after_a_face_fit_time_out(index: list[dict]) -> None:
+    """A time-out on a camera the system flags as virtual: the staff view (behind the PIN) says a device is
+    suspected; the customer's time-out screen is the same as for any other time-out."""
+    by = {(e["screen"], e["variant"]): e for e in index}
+    staff = by[("error-face-fit-timeout-device-staff", "default")]
+    assert any("Device suspected" in t for t in staff["texts"])
+    assert any(t.startswith("Do not offer another try.") for t in staff["texts"])
+    plain, flagged = by[("error-face-fit-timeout", "default")], by[("error-face-fit-timeout-device", "default")]
+    assert flagged["texts"] == plain["texts"] and "Staff view…" in flagged["texts"]
+    assert not any("suspected" in t for t in flagged["texts"])
+    assert any("Se sospecha" in t for t in by[("error-face-fit-timeout-device-staff", "es")]["texts"])
+
+
+def test_time_out_staff_view_without_a_suspicion(qapp) -> None:
+    from app.core.check.flow import Phase, Problem, ProblemInfo
+    from app.gui.pages import ProblemPage
+    from app.gui.verdict import timeout_suspicions
+
+    page = ProblemPage()
+    page.show_problem(ProblemInfo(Problem.FACE_FIT_TIMEOUT, ""), Phase.TIMEOUT, timeout_suspicions(None))
+    assert not page.staff_button.isHidden() and not page.staff_visible
+    page.set_staff_visible(True)
+    assert "Nothing pointed at" in page.staff_panel.text()
+    page.show_problem(ProblemInfo(Problem.CAMERA_BUSY, ""), Phase.ERROR)
+    assert page.staff_button.isHidden() and not page.staff_visible  # errors offer no staff view

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.capture.frame import SourceInfo
 from app.core.challenge import FitState
 from app.core.check.flow import Outcome, Phase, Problem, ProblemInfo, Session
 from app.core.guidance import Guidance, Hint
@@ -45,6 +46,7 @@ from app.core.scoring.stages.light import LightReason
 from app.core.scoring.stages.quality import QualityReason
 from app.core.scoring.stages.texture import TextureReason
 from app.devtools.synthetic_results import synthetic_result
+from app.gui.verdict import timeout_suspicions
 
 #: The variants every result and error screen is built in.
 VARIANTS = ("default", "large-text", "high-contrast", "es")
@@ -149,10 +151,11 @@ def _result_stage(result: LivenessResult | None, reason: str, *, staff: bool) ->
     return stage
 
 
-def _problem_stage(info: ProblemInfo, phase: Phase) -> Callable[[QWidget], None]:
+def _problem_stage(info: ProblemInfo, phase: Phase, *, staff: bool = False, source: SourceInfo | None = None) -> Callable[[QWidget], None]:
     def stage(window: QWidget) -> None:
-        window.problem_page.show_problem(info, phase)  # type: ignore[attr-defined]
+        window.problem_page.show_problem(info, phase, timeout_suspicions(source))  # type: ignore[attr-defined]
         window._show(phase.value)  # type: ignore[attr-defined]
+        window.problem_page.set_staff_visible(staff)  # type: ignore[attr-defined]
 
     return stage
 
@@ -236,6 +239,11 @@ def staged_screens() -> list[StagedScreen]:
         phase = Phase.TIMEOUT if problem is Problem.FACE_FIT_TIMEOUT else Phase.ERROR
         info = ProblemInfo(problem, details.get(problem, ""), Hint.MOVE_CLOSER if problem is Problem.FACE_FIT_TIMEOUT else None)
         out.append(StagedScreen(f"error-{problem.value.replace('_', '-')}", "customer", "error", _problem_stage(info, phase)))
+        if problem is Problem.FACE_FIT_TIMEOUT:
+            # The same time-out on a camera the system flags as virtual (allowed by the settings): staff are told.
+            virtual = SourceInfo(kind="camera", name="Virtual Camera", device={"virtual": True, "virtual_reason": "v4l2loopback driver"})
+            out.append(StagedScreen("error-face-fit-timeout-device", "customer", "error", _problem_stage(info, phase, source=virtual)))
+            out.append(StagedScreen("error-face-fit-timeout-device-staff", "staff", "error", _problem_stage(info, phase, staff=True, source=virtual)))
     for kind in ("save", "ended", "start"):
         out.append(StagedScreen(f"error-store-{kind}", "customer", "error", _store_stage(kind)))
     return out

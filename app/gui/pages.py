@@ -874,6 +874,7 @@ class ProblemPage(QWidget):
 
     tryAgainRequested = Signal()
     homeRequested = Signal()
+    staffViewRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -894,9 +895,21 @@ class ProblemPage(QWidget):
         self.staff_note.setAccessibleName(self.tr("Note for staff"))
         self.staff_note.setVisible(False)
         layout.addWidget(self.staff_note)
+        # After a time-out, staff (behind the PIN) hear whether the capture already pointed at an attack; the
+        # customer sees only the generic time-out text, whatever the panel holds.
+        self.staff_panel = QLabel(self)
+        self.staff_panel.setObjectName("staffPanel")
+        self.staff_panel.setWordWrap(True)
+        self.staff_panel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.staff_panel.setAccessibleName(self.tr("Staff view"))
+        self.staff_panel.setVisible(False)
+        layout.addWidget(self.staff_panel)
         layout.addSpacing(12)
         row = QHBoxLayout()
         row.addStretch(1)
+        self.staff_button = _button(self, self.tr("&Staff view…"), self.tr("Show the evidence for staff"))
+        self.staff_button.setVisible(False)
+        row.addWidget(self.staff_button)
         self.home = _button(self, self.tr("&Back to start"), self.tr("Back to the start screen"))
         self.try_again = _button(self, self.tr("&Try again"), self.tr("Try again with a new check"), default=True)
         self.try_again.setFont(scaled_font(self, 1.2, bold=True))
@@ -909,6 +922,25 @@ class ProblemPage(QWidget):
         layout.addStretch(2)
         self.try_again.clicked.connect(self.tryAgainRequested)
         self.home.clicked.connect(self.homeRequested)
+        self.staff_button.clicked.connect(self._on_staff_button)
+
+    @property
+    def staff_visible(self) -> bool:
+        """The staff panel is open."""
+        return not self.staff_panel.isHidden()
+
+    def set_staff_visible(self, visible: bool) -> None:
+        """Open or close the staff panel (the window checks the PIN before opening it)."""
+        visible = visible and not self.staff_button.isHidden()
+        self.staff_panel.setVisible(visible)
+        self.staff_button.setText(self.tr("&Hide staff view") if visible else self.tr("&Staff view…"))
+        self.staff_button.setAccessibleName(self.tr("Hide the evidence for staff") if visible else self.tr("Show the evidence for staff"))
+
+    def _on_staff_button(self) -> None:
+        if self.staff_visible:
+            self.set_staff_visible(False)
+        else:
+            self.staffViewRequested.emit()
 
     def _set_primary(self, retry: bool) -> None:
         """``retry``: "Try again" is the main action; else only "Back to start" is offered."""
@@ -926,11 +958,14 @@ class ProblemPage(QWidget):
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
         self.staff_note.setVisible(False)
+        self.staff_button.setVisible(False)
+        self.set_staff_visible(False)
         announce(self.title, f"{title}. {body}")
         self._set_primary(True)
 
-    def show_problem(self, info: ProblemInfo | None, phase: Phase) -> None:
-        """Render a TIMEOUT or ERROR."""
+    def show_problem(self, info: ProblemInfo | None, phase: Phase, suspicions: list[str] | None = None) -> None:
+        """Render a TIMEOUT or ERROR; ``suspicions``: what staff are told after a time-out (see
+        :func:`app.gui.verdict.timeout_suspicions`)."""
         if info is None:
             info = ProblemInfo(Problem.RUNTIME, "")
         text = problem_text(info)
@@ -944,6 +979,15 @@ class ProblemPage(QWidget):
                 self.tr("For staff: a virtual camera can feed a prepared video instead of the person. Check this device and its camera.")
             )
         self.staff_note.setVisible(info.problem is Problem.CAMERA_VIRTUAL)
+        # Every time-out offers the staff view (whether or not something is suspected, so the button tells
+        # the customer nothing).
+        self.staff_button.setVisible(phase is Phase.TIMEOUT)
+        lines = [self.tr("No decision")]
+        lines += list(suspicions or []) or [self.tr("Nothing pointed at a screen, a print or a device before the check stopped.")]
+        if suspicions:
+            lines.append(self.tr("Do not offer another try.") + " " + self.tr("Check the identity manually (document and face at the counter)."))
+        self.staff_panel.setText("\n".join(lines))
+        self.set_staff_visible(False)
         announce(self.title, f"{text.title}. {text.body}")
         self._set_primary(info.problem not in RETRY_CANNOT_HELP)
 

@@ -42,7 +42,7 @@ from app.gui.pages import (
 from app.gui.preview import Canvas, make_canvas
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.texts import store_problem_text
-from app.gui.verdict import result_view
+from app.gui.verdict import result_view, timeout_suspicions
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
         self.result_page.staffViewRequested.connect(self.open_staff_view)
         self.problem_page.tryAgainRequested.connect(self.try_again)
         self.problem_page.homeRequested.connect(self.go_home)
+        self.problem_page.staffViewRequested.connect(self.open_staff_view)
         self.lockout_page.homeRequested.connect(self.go_home)
         self.lockout_page.overrideRequested.connect(self.open_lockout_override)
         self.history_page.backRequested.connect(self.go_home)
@@ -399,18 +400,23 @@ class MainWindow(QMainWindow):
     def open_staff_view(self) -> None:
         """The result's evidence for staff: behind the operator PIN where one is set (and always in kiosk mode)."""
         if not self.settings.kiosk_pin_hash and not self.kiosk:
-            self.result_page.set_staff_visible(True)
+            self._staff_page().set_staff_visible(True)
             return
         pin = PinDialog(self.settings.kiosk_pin_hash, self, prompt=self.tr("Enter the operator PIN to see the evidence."))
         pin.granted.connect(self._on_staff_granted)
         pin.open()
         self._pin_dialog = pin
 
+    def _staff_page(self) -> ResultPage | ProblemPage:
+        """The page whose staff panel the staff view opens: a time-out's, else the result's."""
+        return self.problem_page if self.page_name in ("timeout", "error") else self.result_page
+
     def _on_staff_granted(self) -> None:
-        if self.page_name == "result":
+        if self.page_name in ("result", "timeout", "error"):
             self.countdown.stop()  # staff are reviewing: no automatic return under their hands
-            self.result_page.set_countdown(None)
-            self.result_page.set_staff_visible(True)
+            page = self._staff_page()
+            page.set_countdown(None)
+            page.set_staff_visible(True)
 
     def lockout_left(self) -> int | None:
         """Failures the device may still count before its lock-out (``None`` without a session store or policy)."""
@@ -626,7 +632,8 @@ class MainWindow(QMainWindow):
             self._arm_auto_reset()
         elif phase in (Phase.TIMEOUT, Phase.ERROR):
             self.guidance_page.set_light_mode(False)
-            self.problem_page.show_problem(session.problem if session is not None else None, phase)
+            suspicions = timeout_suspicions(self.controller.source_info) if phase is Phase.TIMEOUT else []
+            self.problem_page.show_problem(session.problem if session is not None else None, phase, suspicions)
             self._show(phase.value)
             self._arm_auto_reset()
 

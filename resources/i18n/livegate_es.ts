@@ -831,6 +831,18 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Nota para el personal</translation>
     </message>
     <message>
+        <source>Staff view</source>
+        <translation>Vista del personal</translation>
+    </message>
+    <message>
+        <source>&amp;Staff view…</source>
+        <translation>&amp;Vista del personal…</translation>
+    </message>
+    <message>
+        <source>Show the evidence for staff</source>
+        <translation>Mostrar las pruebas al personal</translation>
+    </message>
+    <message>
         <source>&amp;Back to start</source>
         <translation>&amp;Volver al inicio</translation>
     </message>
@@ -847,8 +859,32 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Intentarlo de nuevo con una comprobación nueva</translation>
     </message>
     <message>
+        <source>&amp;Hide staff view</source>
+        <translation>&amp;Ocultar la vista del personal</translation>
+    </message>
+    <message>
+        <source>Hide the evidence for staff</source>
+        <translation>Ocultar las pruebas del personal</translation>
+    </message>
+    <message>
         <source>For staff: a virtual camera can feed a prepared video instead of the person. Check this device and its camera.</source>
         <translation>Para el personal: una cámara virtual puede enviar un vídeo preparado en lugar de la persona. Revise este dispositivo y su cámara.</translation>
+    </message>
+    <message>
+        <source>No decision</source>
+        <translation>Sin decisión</translation>
+    </message>
+    <message>
+        <source>Nothing pointed at a screen, a print or a device before the check stopped.</source>
+        <translation>Nada apuntaba a una pantalla, una impresión o un dispositivo antes de que la comprobación se detuviera.</translation>
+    </message>
+    <message>
+        <source>Do not offer another try.</source>
+        <translation>No ofrezca otro intento.</translation>
+    </message>
+    <message>
+        <source>Check the identity manually (document and face at the counter).</source>
+        <translation>Compruebe la identidad manualmente (documento y cara en el mostrador).</translation>
     </message>
     <message>
         <source>Returning to the start screen in %1 s</source>
