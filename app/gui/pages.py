@@ -703,6 +703,7 @@ class ResultPage(QWidget):
         self.try_again.clicked.connect(self.tryAgainRequested)
         self.new_check.clicked.connect(self.newCheckRequested)
         self.staff_button.clicked.connect(self._on_staff_button)
+        self._staff_host: QWidget | None = None
         self.set_staff_visible(False)
 
     @property
@@ -715,8 +716,33 @@ class ResultPage(QWidget):
         """The staff panel is open."""
         return not self.staff_scroll.isHidden()
 
+    @property
+    def staff_elsewhere(self) -> bool:
+        """The staff panel lives in the staff window on a second screen."""
+        return self._staff_host is not None
+
+    def move_staff_panel(self, host: QWidget | None) -> None:
+        """Put the staff panel into ``host``'s layout (the staff window on a second screen), or back onto this
+        page (``None``). While it is elsewhere the customer's screen shows no staff button."""
+        self._staff_host = host
+        if host is not None:
+            layout = host.layout()
+            assert layout is not None
+            self._outer.removeWidget(self.staff_scroll)
+            layout.addWidget(self.staff_scroll, 1)
+            self.staff_scroll.setVisible(True)
+            self.staff_button.setVisible(False)
+            self._outer.setStretchFactor(self.banner, 1)
+        else:
+            self.staff_scroll.setParent(self)
+            self._outer.insertWidget(self._outer.count() - 1, self.staff_scroll, 1)
+            self.staff_button.setVisible(True)
+            self.set_staff_visible(False)
+
     def set_staff_visible(self, visible: bool) -> None:
         """Open or close the staff panel (the window checks the PIN before opening it)."""
+        if self._staff_host is not None:
+            return  # on its own screen the panel is always open; this page keeps the customer's layout
         self.staff_scroll.setVisible(visible)
         # Without the staff panel the verdict banner fills the screen: readable from across the counter.
         self._outer.setStretchFactor(self.banner, 0 if visible else 1)

@@ -680,7 +680,7 @@
         <source>Livegate face check</source>
         <extracomment>Checks the current customer has made (a new customer starts from the start screen).
 ----------
-Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
+Seconds of the 3-2-1 countdown before the camera starts. The staff view on a second screen (setting ``staff_screen``), while one exists.</extracomment>
         <translation>Livegate: comprobación facial</translation>
     </message>
     <message>
@@ -1531,6 +1531,14 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Colores de alto contraste</translation>
     </message>
     <message>
+        <source>Staff view on a second screen</source>
+        <translation>Vista del personal en una segunda pantalla</translation>
+    </message>
+    <message>
+        <source>When a second screen is connected, the evidence for staff opens there; otherwise it stays behind the PIN.</source>
+        <translation>Si hay una segunda pantalla conectada, las pruebas para el personal se abren en ella; si no, siguen protegidas por el PIN.</translation>
+    </message>
+    <message>
         <source>Language, text size and contrast change as soon as the settings are saved.</source>
         <translation>El idioma, el tamaño del texto y el contraste cambian en cuanto se guardan los ajustes.</translation>
     </message>
@@ -1561,6 +1569,17 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
     <message>
         <source>The settings could not be saved: %1</source>
         <translation>No se han podido guardar los ajustes: %1</translation>
+    </message>
+</context>
+<context>
+    <name>StaffWindow</name>
+    <message>
+        <source>Livegate staff view</source>
+        <translation>Livegate: vista del personal</translation>
+    </message>
+    <message>
+        <source>The evidence of the next result appears here.</source>
+        <translation>Aquí aparecerán las pruebas del próximo resultado.</translation>
     </message>
 </context>
 <context>
