@@ -1011,7 +1011,7 @@ class ProblemPage(QWidget):
         lines = [self.tr("No decision")]
         lines += list(suspicions or []) or [self.tr("Nothing pointed at a screen, a print or a device before the check stopped.")]
         if suspicions:
-            lines.append(self.tr("Do not offer another try.") + " " + self.tr("Check the identity manually (document and face at the counter)."))
+            lines.append(self.tr("Before another try, check this device; if in doubt, check the identity manually."))
         self.staff_panel.setText("\n".join(lines))
         self.set_staff_visible(False)
         announce(self.title, f"{text.title}. {text.body}")

@@ -879,12 +879,8 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>Nada apuntaba a una pantalla, una impresión o un dispositivo antes de que la comprobación se detuviera.</translation>
     </message>
     <message>
-        <source>Do not offer another try.</source>
-        <translation>No ofrezca otro intento.</translation>
-    </message>
-    <message>
-        <source>Check the identity manually (document and face at the counter).</source>
-        <translation>Compruebe la identidad manualmente (documento y cara en el mostrador).</translation>
+        <source>Before another try, check this device; if in doubt, check the identity manually.</source>
+        <translation>Antes de otro intento, revise este dispositivo; en caso de duda, compruebe la identidad manualmente.</translation>
     </message>
     <message>
         <source>Returning to the start screen in %1 s</source>
@@ -1042,7 +1038,7 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     </message>
     <message>
         <source>The combined evidence (confidence {confidence:.0f}) is above the threshold {threshold:.0f}, but {count} check{plural} raised a concern worth a look at the audit images.</source>
-        <translation>La evidencia combinada (confianza {confidence:.0f}) supera el umbral {threshold:.0f}, pero comprobaciones con una duda: {count}. Conviene mirar las imágenes de auditoría.</translation>
+        <translation>La evidencia combinada (confianza {confidence:.0f}) supera el umbral {threshold:.0f}, pero hubo comprobaciones con dudas ({count}); conviene mirar las imágenes de auditoría.</translation>
     </message>
     <message>
         <source>All required checks passed.</source>
