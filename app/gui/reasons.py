@@ -45,6 +45,8 @@ def templates() -> dict[str, str]:
         importlib.import_module(f"{stages.__name__}.{info.name}")
     out: dict[str, str] = {}
     for cls in _subclasses(ReasonCode):
+        if not cls.__module__.startswith("app.core.scoring."):
+            continue  # only the scoring package's own codes have sentences in the catalogue
         for member in cls:  # type: ignore[attr-defined]
             out.setdefault(str(member.value), member.template)
     return out
