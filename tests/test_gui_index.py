@@ -78,7 +78,55 @@ def test_staff_screens_carry_the_evidence(index: list[dict]) -> None:
     assert "PASS - review" in staff["result-review-staff"]["texts"]
     assert any("Screen or replay suspected" in t for t in staff["result-fail-attack-staff"]["texts"])
     assert any("Device suspected" in t for t in staff["result-fail-device-staff"]["texts"])
-    assert any("over-exposed" in t for t in staff["result-try-again-staff"]["recorded"])  # the reasons, as recorded
+    # The reasons are rendered from their codes (not as recorded English), with the numbers they quote.
+    assert any("over-exposed" in t and "34%" in t for t in staff["result-try-again-staff"]["texts"])
+    assert any("312 ms" in t for t in staff["result-fail-attack-staff"]["texts"])
+    assert any("Concern: As the face came closer" in t for t in staff["result-review-staff"]["texts"])
+    assert all(not e["recorded"] for e in staff.values() if e["kind"] == "result" and e["screen"] != "result-unavailable-staff")
+
+
+def test_staff_hear_of_a_suspected_attack_without_a_decision(index: list[dict]) -> None:
+    """A check that ended without a decision after the light stage saw a flat or glossy surface: staff are told
+    what is suspected, the customer only gets TRY AGAIN and the generic tips."""
+    by = {(e["screen"], e["variant"]): e for e in index}
+    staff, customer = by[("result-try-again-replay-staff", "default")], by[("result-try-again-replay", "default")]
+    assert "No decision" in staff["texts"]
+    assert any("Screen or replay suspected" in t for t in staff["texts"])
+    assert "TRY AGAIN" in customer["texts"] and not any("suspected" in t for t in customer["texts"])
+    assert any("Se sospecha" in t or "sospecha" in t for t in by[("result-try-again-replay-staff", "es")]["texts"])
+
+
+def test_staged_results_carry_a_code_for_every_reason() -> None:
+    for name, (result, _) in staged_results().items():
+        if result is None:
+            continue
+        assert len(result.reason_codes) == len(result.reasons) and all(result.reason_codes), name
+        doc = result.to_dict()
+        assert doc["ReasonCodes"] == result.reason_codes and len(doc["ReasonParams"]) == len(doc["Reasons"]), name
+        assert all(c["ReasonCode"] for c in doc["Checks"]), name
+
+
+def test_every_reason_sentence_and_phrase_has_a_spanish_translation() -> None:
+    from app.gui.reasons import CONTEXT, phrases, templates
+
+    translated = {}
+    for ctx in ET.parse(TS).getroot().iter("context"):
+        if ctx.findtext("name") == CONTEXT:
+            translated = {m.findtext("source"): m.findtext("translation") for m in ctx.iter("message")}
+    wanted = [*templates().values(), *phrases()]
+    assert [w for w in wanted if not translated.get(w) or translated[w] == w] == []
+    for source, spanish in translated.items():  # the translation fills the same values as the English
+        assert set(re.findall(r"\{(\w+)", spanish)) <= set(re.findall(r"\{(\w+)", source)), source
+
+
+def test_reasons_without_codes_are_shown_as_recorded(qapp) -> None:
+    from app.gui.reasons import render
+
+    assert render(None, {}, "Old English sentence.") == ("Old English sentence.", False)
+    assert render("light.unknown_code", {}, "Recorded.") == ("Recorded.", False)
+    assert render("light.late", {}, "Missing its lag.") == ("Missing its lag.", False)
+    assert render("light.late", {"lag": 312.5}, "x") == (
+        "The face changed colour 312 ms after the screen did, later than a real camera can be: the colour response looks forged.", True)
 
 
 def test_every_result_and_error_screen_exists_in_every_variant(index: list[dict]) -> None:
@@ -134,3 +182,30 @@ def test_screenshots_write_index_json(qapp, tmp_path: Path) -> None:
     by = {d["screen"]: d for d in data}
     assert by["result-fail"]["audience"] == "customer" and "FAIL" in by["result-fail"]["texts"]
     assert by["result-fail-staff"]["audience"] == "staff" and any("more tries" in t for t in by["result-fail-staff"]["texts"])
+
+
+def test_staff_hear_of_a_virtual_camera_after_a_face_fit_time_out(index: list[dict]) -> None:
+    """A time-out on a camera the system flags as virtual: the staff view (behind the PIN) says a device is
+    suspected; the customer's time-out screen is the same as for any other time-out."""
+    by = {(e["screen"], e["variant"]): e for e in index}
+    staff = by[("error-face-fit-timeout-device-staff", "default")]
+    assert any("Device suspected" in t for t in staff["texts"])
+    assert "Before another try, check this device; if in doubt, check the identity manually." in staff["texts"]
+    plain, flagged = by[("error-face-fit-timeout", "default")], by[("error-face-fit-timeout-device", "default")]
+    assert flagged["texts"] == plain["texts"] and "Staff view…" in flagged["texts"]
+    assert not any("suspected" in t for t in flagged["texts"])
+    assert any("Se sospecha" in t for t in by[("error-face-fit-timeout-device-staff", "es")]["texts"])
+
+
+def test_time_out_staff_view_without_a_suspicion(qapp) -> None:
+    from app.core.check.flow import Phase, Problem, ProblemInfo
+    from app.gui.pages import ProblemPage
+    from app.gui.verdict import timeout_suspicions
+
+    page = ProblemPage()
+    page.show_problem(ProblemInfo(Problem.FACE_FIT_TIMEOUT, ""), Phase.TIMEOUT, timeout_suspicions(None))
+    assert not page.staff_button.isHidden() and not page.staff_visible
+    page.set_staff_visible(True)
+    assert "Nothing pointed at" in page.staff_panel.text()
+    page.show_problem(ProblemInfo(Problem.CAMERA_BUSY, ""), Phase.ERROR)
+    assert page.staff_button.isHidden() and not page.staff_visible  # errors offer no staff view

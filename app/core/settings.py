@@ -71,6 +71,8 @@ class Settings:
     high_contrast: bool = False
     #: Text size in percent of the system's (100-200).
     text_size: int = 100
+    #: Show the staff view on a second screen when one is connected (else behind the PIN on the result screen).
+    staff_screen: bool = False
     #: Seconds a created session stays valid before it must be started.
     session_expiry_s: float = 180.0
     #: Lock-out after repeated failures.

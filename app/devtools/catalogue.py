@@ -32,11 +32,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.capture.frame import SourceInfo
 from app.core.challenge import FitState
 from app.core.check.flow import Outcome, Phase, Problem, ProblemInfo, Session
 from app.core.guidance import Guidance, Hint
-from app.core.scoring.contract import FAIL, PASS, CheckResult, LivenessResult
+from app.core.scoring.contract import ABSTAIN, FAIL, PASS, CheckResult, LivenessResult
+from app.core.scoring.fusion import FusionReason
+from app.core.scoring.reasons import ReasonCode
+from app.core.scoring.stages.base import result
+from app.core.scoring.stages.geometry import GeometryReason
+from app.core.scoring.stages.injection import InjectionReason
+from app.core.scoring.stages.light import LightReason
+from app.core.scoring.stages.quality import QualityReason
+from app.core.scoring.stages.texture import TextureReason
 from app.devtools.synthetic_results import synthetic_result
+from app.gui.verdict import timeout_suspicions
 
 #: The variants every result and error screen is built in.
 VARIANTS = ("default", "large-text", "high-contrast", "es")
@@ -68,12 +78,18 @@ class StagedScreen:
     stage: Callable[[QWidget], None]
 
 
-def staged_result(decision: str, *checks: CheckResult, status: str = "SUCCEEDED") -> LivenessResult:
-    """A synthetic result with the given stage verdicts and the staged confidence and threshold."""
+def staged_result(decision: str, *checks: CheckResult, status: str = "SUCCEEDED", said: list[tuple[ReasonCode, dict]] | None = None) -> LivenessResult:
+    """A synthetic result with the given stage verdicts, the staged confidence and threshold, and as reasons the
+    fusion sentences ``said`` (code, params) followed by the stages' own reasons, each with its code."""
     base = synthetic_result("staged", decision=decision, status=status, audit=2)
-    reasons = [c.reason for c in checks] or list(base.reasons)
     confidence = STAGED_CONFIDENCE if decision == "pass" and status == "SUCCEEDED" else STAGED_FAIL_CONFIDENCE
-    return dataclasses.replace(base, checks=list(checks), reasons=reasons, confidence=confidence, threshold=STAGED_THRESHOLD)
+    entries = [(code.sentence(**params), str(code), params) for code, params in (said or [])]
+    quoted = {params.get("stage") for _, params in (said or [])}  # a concern already quotes its stage's reason
+    entries += [(c.reason, None if c.code is None else str(c.code), dict(c.params)) for c in checks if c.name not in quoted]
+    return dataclasses.replace(
+        base, checks=list(checks), reasons=[e[0] for e in entries], reason_codes=[e[1] for e in entries],
+        reason_params=[e[2] for e in entries], confidence=confidence, threshold=STAGED_THRESHOLD,
+    )
 
 
 def _session(result: LivenessResult | None, reason: str = "") -> Session:
@@ -84,22 +100,41 @@ def _session(result: LivenessResult | None, reason: str = "") -> Session:
 
 #: Results staged for the result screens (screen name -> result or ``None`` for scoring unavailable).
 def staged_results() -> dict[str, tuple[LivenessResult | None, str]]:
-    """Every result class: pass, pass with a concern, soft fail, suspected attack, no decision, unavailable."""
-    ok_light = CheckResult("light", PASS, 0.9, "The face reflected the screen's colours.")
+    """Every result class: pass, pass with a concern, soft fail, suspected attack, no decision (one with a
+    replay the light stage saw before the check ended without a decision), unavailable. Built with the
+    stages' real reason codes, so the staff view shows their translated sentences."""
+    ok_light = result("light", PASS, 0.9, LightReason.FACE)
+    flat = result("geometry", FAIL, 0.3, GeometryReason.FLAT)
+    conf, thr = STAGED_CONFIDENCE, STAGED_THRESHOLD
     return {
-        "result-pass": (staged_result("pass", ok_light, CheckResult("geometry", PASS, 0.8, "The face changed perspective like a head.")), ""),
-        "result-review": (staged_result("pass", ok_light, CheckResult("geometry", FAIL, 0.3, "Too little perspective change for a head.")), ""),
-        "result-fail": (staged_result("fail", CheckResult("texture", FAIL, 0.2, "The texture model found reproduced skin.")), ""),
-        "result-fail-attack": (
-            staged_result("fail", CheckResult("light", FAIL, 0.0, "The colours on the face did not follow this session's colours.", hard_fail=True)),
+        "result-pass": (staged_result("pass", ok_light, result("geometry", PASS, 0.8, GeometryReason.FACE_3D), said=[(FusionReason.ALL_PASSED, {})]), ""),
+        "result-review": (
+            staged_result("pass", ok_light, flat, said=[
+                (FusionReason.PASS_WITH_CONCERNS, {"confidence": conf, "threshold": thr, "count": 1, "plural": ""}),
+                (FusionReason.CONCERN, {"stage": "geometry", "reason": flat.reason}),
+            ]),
             "",
         ),
+        "result-fail": (
+            staged_result("fail", result("texture", FAIL, 0.2, TextureReason.FLAT),
+                          said=[(FusionReason.BELOW_THRESHOLD, {"confidence": STAGED_FAIL_CONFIDENCE, "threshold": thr})]),
+            "",
+        ),
+        "result-fail-attack": (staged_result("fail", result("light", FAIL, 0.0, LightReason.LATE, hard_fail=True, lag=312.5)), ""),
         "result-fail-device": (
-            staged_result("fail", CheckResult("injection", FAIL, 0.0, "The camera driver is a loopback device.", hard_fail=True)),
+            staged_result("fail", result("injection", FAIL, 0.0, InjectionReason.VIRTUAL_CAMERA, hard_fail=True, why="v4l2loopback driver")),
             "",
         ),
         "result-try-again": (
-            staged_result("fail", CheckResult("quality", FAIL, 0.0, "The face was over-exposed during the colours.", hard_fail=True), status="FAILED"),
+            staged_result("fail", result("light", ABSTAIN, None, LightReason.OVER_EXPOSED, clipped=0.34),
+                          result("quality", FAIL, 0.75, QualityReason.POOR, issues="the face was over-exposed"),
+                          status="FAILED", said=[(FusionReason.NEVER_PASSES, {})]),
+            "",
+        ),
+        "result-try-again-replay": (
+            staged_result("fail", result("light", FAIL, 0.1, LightReason.FLAT_OR_GLOSSY),
+                          result("geometry", ABSTAIN, None, GeometryReason.TOO_LITTLE_APPROACH, scale=1.05, needed=1.3),
+                          status="FAILED", said=[(FusionReason.NEVER_PASSES, {})]),
             "",
         ),
         "result-unavailable": (None, "the scoring model is not installed"),
@@ -116,10 +151,11 @@ def _result_stage(result: LivenessResult | None, reason: str, *, staff: bool) ->
     return stage
 
 
-def _problem_stage(info: ProblemInfo, phase: Phase) -> Callable[[QWidget], None]:
+def _problem_stage(info: ProblemInfo, phase: Phase, *, staff: bool = False, source: SourceInfo | None = None) -> Callable[[QWidget], None]:
     def stage(window: QWidget) -> None:
-        window.problem_page.show_problem(info, phase)  # type: ignore[attr-defined]
+        window.problem_page.show_problem(info, phase, timeout_suspicions(source))  # type: ignore[attr-defined]
         window._show(phase.value)  # type: ignore[attr-defined]
+        window.problem_page.set_staff_visible(staff)  # type: ignore[attr-defined]
 
     return stage
 
@@ -203,6 +239,11 @@ def staged_screens() -> list[StagedScreen]:
         phase = Phase.TIMEOUT if problem is Problem.FACE_FIT_TIMEOUT else Phase.ERROR
         info = ProblemInfo(problem, details.get(problem, ""), Hint.MOVE_CLOSER if problem is Problem.FACE_FIT_TIMEOUT else None)
         out.append(StagedScreen(f"error-{problem.value.replace('_', '-')}", "customer", "error", _problem_stage(info, phase)))
+        if problem is Problem.FACE_FIT_TIMEOUT:
+            # The same time-out on a camera the system flags as virtual (allowed by the settings): staff are told.
+            virtual = SourceInfo(kind="camera", name="Virtual Camera", device={"virtual": True, "virtual_reason": "v4l2loopback driver"})
+            out.append(StagedScreen("error-face-fit-timeout-device", "customer", "error", _problem_stage(info, phase, source=virtual)))
+            out.append(StagedScreen("error-face-fit-timeout-device-staff", "staff", "error", _problem_stage(info, phase, staff=True, source=virtual)))
     for kind in ("save", "ended", "start"):
         out.append(StagedScreen(f"error-store-{kind}", "customer", "error", _store_stage(kind)))
     return out

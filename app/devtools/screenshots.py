@@ -785,7 +785,7 @@ def shoot_staged(s: Shooter) -> None:
         ("large-text", "result-review-staff"): ("64-large-text-result-staff", "Large text (160 %): the staff view scrolls, nothing is cut"),
         ("high-contrast", "result-review"): ("65-high-contrast-result", "High contrast: a result"),
         ("es", "result-try-again"): ("52-es-result-try-again", "Spanish: TRY AGAIN with the capture tips"),
-        ("es", "result-review-staff"): ("53-es-result-review-staff", "Spanish: the staff view (the recorded reasons stay as stored)"),
+        ("es", "result-review-staff"): ("53-es-result-review-staff", "Spanish: the staff view, its reasons rendered from their codes"),
     }
     app = QApplication.instance()
     assert isinstance(app, QApplication)

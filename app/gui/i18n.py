@@ -110,15 +110,23 @@ def update_catalogues() -> int:
     if lupdate is None:
         log.error("lupdate not found (it ships with PySide6)")
         return 3
+    import tempfile
+
+    from app.gui.reasons import catalogue_source
+
     root = paths.bundle_root()
     sources = sorted(str(p) for p in (root / "app" / "gui").glob("*.py"))
-    for lang in LANGUAGES:
-        ts = i18n_dir() / f"{CATALOGUE}_{lang}.ts"
-        proc = subprocess.run([lupdate, "-no-obsolete", "-locations", "none", *sources, "-ts", str(ts)], check=False)
-        if proc.returncode != 0:
-            return proc.returncode
-        if not compile_ts(ts, ts.with_suffix(".qm")):
-            return 3
+    with tempfile.TemporaryDirectory() as tmp:
+        # The reason sentences live in app.core.scoring; lupdate sees them through a generated file.
+        generated = Path(tmp) / "reason_sentences.py"
+        generated.write_text(catalogue_source(), encoding="utf-8")
+        for lang in LANGUAGES:
+            ts = i18n_dir() / f"{CATALOGUE}_{lang}.ts"
+            proc = subprocess.run([lupdate, "-no-obsolete", "-locations", "none", *sources, str(generated), "-ts", str(ts)], check=False)
+            if proc.returncode != 0:
+                return proc.returncode
+            if not compile_ts(ts, ts.with_suffix(".qm")):
+                return 3
     return 0
 
 

@@ -40,6 +40,7 @@ from app.core.guidance import Guidance, Hint
 from app.core.scoring.contract import ImageOut, LivenessResult
 from app.gui.plots import PlotWidget, SessionTrace, drift_series, light_series
 from app.gui.preview import Canvas
+from app.gui.reasons import result_reasons
 from app.gui.guidance_view import GuidanceView, guidance_view
 from app.gui.texts import problem_text
 from app.gui.verdict import Outcome, ResultView
@@ -645,14 +646,14 @@ class ResultPage(QWidget):
         left.addStretch(1)
         grid.addLayout(left, 1, 0, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
-        self.reasons_title = QLabel(self.tr("Why (as recorded)"), self.staff)
+        self.reasons_title = QLabel(self.tr("Why"), self.staff)
         self.reasons_title.setFont(scaled_font(self, 1.2, bold=True))
         self.reasons = QLabel(self.staff)
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.PlainText)
         self.reasons.setAccessibleName(self.tr("Reasons"))
-        # The scoring engine's sentences are stored with the session in English; they are shown as recorded.
-        self.reasons.setProperty("recordedText", True)
+        # Rendered from the result's reason codes in the chosen language; marked ``recordedText`` only while it
+        # shows English sentences recorded without codes (an older version's result, an unavailable reason).
         self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse)
         right.addWidget(self.reasons_title)
         right.addWidget(self.reasons)
@@ -702,6 +703,7 @@ class ResultPage(QWidget):
         self.try_again.clicked.connect(self.tryAgainRequested)
         self.new_check.clicked.connect(self.newCheckRequested)
         self.staff_button.clicked.connect(self._on_staff_button)
+        self._staff_host: QWidget | None = None
         self.set_staff_visible(False)
 
     @property
@@ -714,8 +716,33 @@ class ResultPage(QWidget):
         """The staff panel is open."""
         return not self.staff_scroll.isHidden()
 
+    @property
+    def staff_elsewhere(self) -> bool:
+        """The staff panel lives in the staff window on a second screen."""
+        return self._staff_host is not None
+
+    def move_staff_panel(self, host: QWidget | None) -> None:
+        """Put the staff panel into ``host``'s layout (the staff window on a second screen), or back onto this
+        page (``None``). While it is elsewhere the customer's screen shows no staff button."""
+        self._staff_host = host
+        if host is not None:
+            layout = host.layout()
+            assert layout is not None
+            self._outer.removeWidget(self.staff_scroll)
+            layout.addWidget(self.staff_scroll, 1)
+            self.staff_scroll.setVisible(True)
+            self.staff_button.setVisible(False)
+            self._outer.setStretchFactor(self.banner, 1)
+        else:
+            self.staff_scroll.setParent(self)
+            self._outer.insertWidget(self._outer.count() - 1, self.staff_scroll, 1)
+            self.staff_button.setVisible(True)
+            self.set_staff_visible(False)
+
     def set_staff_visible(self, visible: bool) -> None:
         """Open or close the staff panel (the window checks the PIN before opening it)."""
+        if self._staff_host is not None:
+            return  # on its own screen the panel is always open; this page keeps the customer's layout
         self.staff_scroll.setVisible(visible)
         # Without the staff panel the verdict banner fills the screen: readable from across the counter.
         self._outer.setStretchFactor(self.banner, 0 if visible else 1)
@@ -783,10 +810,12 @@ class ResultPage(QWidget):
         self.confidence.setVisible(bool(confidence_text))
         if result is None:
             reason = outcome.unavailable_reason if outcome is not None else ""
-            reasons = [reason] if reason else []
+            rendered = [(reason, False)] if reason else []
         else:
-            reasons = list(result.reasons)
+            rendered = result_reasons(result)
+        reasons = [text for text, _ in rendered]
         self.reasons.setText("\n".join(f"• {r}" for r in reasons) if reasons else self.tr("No further details."))
+        self.reasons.setProperty("recordedText", bool(rendered) and not any(from_code for _, from_code in rendered))
         self._images = []
         side = round(self.fontMetrics().height() * 12)
         if result is not None and result.reference is not None:
@@ -871,6 +900,7 @@ class ProblemPage(QWidget):
 
     tryAgainRequested = Signal()
     homeRequested = Signal()
+    staffViewRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -891,9 +921,21 @@ class ProblemPage(QWidget):
         self.staff_note.setAccessibleName(self.tr("Note for staff"))
         self.staff_note.setVisible(False)
         layout.addWidget(self.staff_note)
+        # After a time-out, staff (behind the PIN) hear whether the capture already pointed at an attack; the
+        # customer sees only the generic time-out text, whatever the panel holds.
+        self.staff_panel = QLabel(self)
+        self.staff_panel.setObjectName("staffPanel")
+        self.staff_panel.setWordWrap(True)
+        self.staff_panel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.staff_panel.setAccessibleName(self.tr("Staff view"))
+        self.staff_panel.setVisible(False)
+        layout.addWidget(self.staff_panel)
         layout.addSpacing(12)
         row = QHBoxLayout()
         row.addStretch(1)
+        self.staff_button = _button(self, self.tr("&Staff view…"), self.tr("Show the evidence for staff"))
+        self.staff_button.setVisible(False)
+        row.addWidget(self.staff_button)
         self.home = _button(self, self.tr("&Back to start"), self.tr("Back to the start screen"))
         self.try_again = _button(self, self.tr("&Try again"), self.tr("Try again with a new check"), default=True)
         self.try_again.setFont(scaled_font(self, 1.2, bold=True))
@@ -906,6 +948,25 @@ class ProblemPage(QWidget):
         layout.addStretch(2)
         self.try_again.clicked.connect(self.tryAgainRequested)
         self.home.clicked.connect(self.homeRequested)
+        self.staff_button.clicked.connect(self._on_staff_button)
+
+    @property
+    def staff_visible(self) -> bool:
+        """The staff panel is open."""
+        return not self.staff_panel.isHidden()
+
+    def set_staff_visible(self, visible: bool) -> None:
+        """Open or close the staff panel (the window checks the PIN before opening it)."""
+        visible = visible and not self.staff_button.isHidden()
+        self.staff_panel.setVisible(visible)
+        self.staff_button.setText(self.tr("&Hide staff view") if visible else self.tr("&Staff view…"))
+        self.staff_button.setAccessibleName(self.tr("Hide the evidence for staff") if visible else self.tr("Show the evidence for staff"))
+
+    def _on_staff_button(self) -> None:
+        if self.staff_visible:
+            self.set_staff_visible(False)
+        else:
+            self.staffViewRequested.emit()
 
     def _set_primary(self, retry: bool) -> None:
         """``retry``: "Try again" is the main action; else only "Back to start" is offered."""
@@ -923,11 +984,14 @@ class ProblemPage(QWidget):
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
         self.staff_note.setVisible(False)
+        self.staff_button.setVisible(False)
+        self.set_staff_visible(False)
         announce(self.title, f"{title}. {body}")
         self._set_primary(True)
 
-    def show_problem(self, info: ProblemInfo | None, phase: Phase) -> None:
-        """Render a TIMEOUT or ERROR."""
+    def show_problem(self, info: ProblemInfo | None, phase: Phase, suspicions: list[str] | None = None) -> None:
+        """Render a TIMEOUT or ERROR; ``suspicions``: what staff are told after a time-out (see
+        :func:`app.gui.verdict.timeout_suspicions`)."""
         if info is None:
             info = ProblemInfo(Problem.RUNTIME, "")
         text = problem_text(info)
@@ -941,6 +1005,15 @@ class ProblemPage(QWidget):
                 self.tr("For staff: a virtual camera can feed a prepared video instead of the person. Check this device and its camera.")
             )
         self.staff_note.setVisible(info.problem is Problem.CAMERA_VIRTUAL)
+        # Every time-out offers the staff view (whether or not something is suspected, so the button tells
+        # the customer nothing).
+        self.staff_button.setVisible(phase is Phase.TIMEOUT)
+        lines = [self.tr("No decision")]
+        lines += list(suspicions or []) or [self.tr("Nothing pointed at a screen, a print or a device before the check stopped.")]
+        if suspicions:
+            lines.append(self.tr("Before another try, check this device; if in doubt, check the identity manually."))
+        self.staff_panel.setText("\n".join(lines))
+        self.set_staff_visible(False)
         announce(self.title, f"{text.title}. {text.body}")
         self._set_primary(info.problem not in RETRY_CANNOT_HELP)
 

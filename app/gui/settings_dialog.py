@@ -173,6 +173,10 @@ class SettingsDialog(QDialog):
         self.high_contrast = QCheckBox(self.tr("High contrast"), self)
         self.high_contrast.setChecked(settings.high_contrast)
         self._add(form, "", self.high_contrast, self.tr("High contrast colours"))
+        self.staff_screen = QCheckBox(self.tr("Staff view on a second screen"), self)
+        self.staff_screen.setChecked(settings.staff_screen)
+        self.staff_screen.setToolTip(self.tr("When a second screen is connected, the evidence for staff opens there; otherwise it stays behind the PIN."))
+        self._add(form, "", self.staff_screen, self.tr("Staff view on a second screen"))
         self.display_note = QLabel(self.tr("Language, text size and contrast change as soon as the settings are saved."), self)
         self.display_note.setWordWrap(True)
         form.addRow(self.display_note)
@@ -234,6 +238,7 @@ class SettingsDialog(QDialog):
             language=str(self.language.currentData() or ""),
             text_size=int(self.text_size.currentData() or 100),
             high_contrast=self.high_contrast.isChecked(),
+            staff_screen=self.staff_screen.isChecked(),
         )
 
     def _on_save(self) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication
 
+from app.core.capture.frame import SourceInfo
 from app.core.check.flow import Session
 from app.core.scoring.contract import FAIL, LivenessResult
 
@@ -87,6 +88,16 @@ def _suspicion(stage: str) -> str:
     if stage == "quality":
         return QCoreApplication.translate("Verdict", "The capture quality was too poor to judge (light, focus or a face out of view).")
     return ""
+
+
+def timeout_suspicions(source: SourceInfo | None) -> list[str]:
+    """Staff sentences for a check that stopped on a time-out before any scoring: what the capture already
+    showed. Today that is the camera itself: a device the system flags as virtual (allowed by the settings)
+    is what the injection stage would have failed the check for."""
+    device = source.device if source is not None else {}
+    if device.get("virtual"):
+        return [_suspicion("injection")]
+    return []
 
 
 def review_checklist() -> list[str]:
@@ -208,4 +219,4 @@ def _tries_text(tries_left: int) -> str:
     return QCoreApplication.translate("Verdict", "%1 more tries.").replace("%1", str(tries_left))
 
 
-__all__ = ["TRIES_PER_CUSTOMER", "Outcome", "ResultView", "capture_tips", "classify", "result_view", "review_checklist", "suspected"]
+__all__ = ["TRIES_PER_CUSTOMER", "Outcome", "ResultView", "capture_tips", "classify", "result_view", "review_checklist", "suspected", "timeout_suspicions"]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QScreen, QShortcut, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from app.core.capture.devices import CameraDevice, list_cameras
@@ -42,7 +42,8 @@ from app.gui.pages import (
 from app.gui.preview import Canvas, make_canvas
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.texts import store_problem_text
-from app.gui.verdict import result_view
+from app.gui.staff_screen import StaffWindow, second_screen
+from app.gui.verdict import result_view, timeout_suspicions
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,8 @@ class MainWindow(QMainWindow):
         self.countdown_s = 3
         self._pending_start: tuple[str, str] | None = None
         self._references: tuple[str, str] = ("", "")
+        #: The staff view on a second screen (setting ``staff_screen``), while one exists.
+        self.staff_window: StaffWindow | None = None
         self._build_pages()
         self._lockout: LockoutStatus | None = None
         self._lockout_timer = QTimer(self)
@@ -179,6 +182,11 @@ class MainWindow(QMainWindow):
         self._show("start")
         if kiosk:
             self.idle.arm()  # the attract screen appears when the kiosk idles, from the start
+        gui = QGuiApplication.instance()
+        if isinstance(gui, QGuiApplication):
+            # A monitor plugged in or out moves the staff view to it or back behind the PIN.
+            gui.screenAdded.connect(self._on_screens_changed)
+            gui.screenRemoved.connect(self._on_screens_changed)
 
     def _build_pages(self) -> None:
         """Create every screen and wire its signals (again after a change of language or text size)."""
@@ -225,6 +233,7 @@ class MainWindow(QMainWindow):
         self.result_page.staffViewRequested.connect(self.open_staff_view)
         self.problem_page.tryAgainRequested.connect(self.try_again)
         self.problem_page.homeRequested.connect(self.go_home)
+        self.problem_page.staffViewRequested.connect(self.open_staff_view)
         self.lockout_page.homeRequested.connect(self.go_home)
         self.lockout_page.overrideRequested.connect(self.open_lockout_override)
         self.history_page.backRequested.connect(self.go_home)
@@ -236,10 +245,16 @@ class MainWindow(QMainWindow):
             self.history_page.deactivate()
         self.canvas.setParent(self)  # the canvas outlives the guidance page that holds it
         self.canvas.hide()
+        if self.staff_window is not None:
+            self.result_page.move_staff_panel(None)  # the old panel goes with its page
         for page in [self.stack.widget(i) for i in range(self.stack.count())]:
             self.stack.removeWidget(page)
             page.deleteLater()
         self._build_pages()
+        if self.staff_window is not None:
+            self.staff_window.deleteLater()  # built again in the new language
+            self.staff_window = None
+        self.update_staff_screen()
         self.canvas.show()
         self.setWindowTitle(self.tr("Livegate face check"))
         self.setAccessibleName(self.tr("Livegate face check"))
@@ -348,6 +363,7 @@ class MainWindow(QMainWindow):
             self.rebuild_pages()
         self.start_page.set_challenge(settings.challenge)
         self.refresh_cameras()
+        self.update_staff_screen()
         sessions = self.controller.sessions
         if sessions is not None and sessions.lockout_changes_pending():
             self._confirm_lockout_settings(previous, settings)
@@ -399,18 +415,52 @@ class MainWindow(QMainWindow):
     def open_staff_view(self) -> None:
         """The result's evidence for staff: behind the operator PIN where one is set (and always in kiosk mode)."""
         if not self.settings.kiosk_pin_hash and not self.kiosk:
-            self.result_page.set_staff_visible(True)
+            self._staff_page().set_staff_visible(True)
             return
         pin = PinDialog(self.settings.kiosk_pin_hash, self, prompt=self.tr("Enter the operator PIN to see the evidence."))
         pin.granted.connect(self._on_staff_granted)
         pin.open()
         self._pin_dialog = pin
 
+    def staff_screen_target(self) -> QScreen | None:
+        """The screen for the staff view: another screen than this window's, when the setting asks for it."""
+        if not self.settings.staff_screen:
+            return None
+        return second_screen(self.screen(), QGuiApplication.screens())
+
+    def update_staff_screen(self) -> None:
+        """Open the staff window on the second screen (moving the result's staff panel there), or close it and
+        put the panel back behind the PIN when there is no second screen or the setting is off."""
+        target = self.staff_screen_target()
+        if target is None:
+            if self.staff_window is not None:
+                self.result_page.move_staff_panel(None)
+                self.staff_window.allow_close()
+                self.staff_window.close()
+                self.staff_window.deleteLater()
+                self.staff_window = None
+            return
+        if self.staff_window is None:
+            self.staff_window = StaffWindow()
+            self.result_page.move_staff_panel(self.staff_window)
+        self.staff_window.place_on(target)
+        self.staff_window.set_waiting(self.page_name != "result")
+        self.staff_window.show()
+
+    def _on_screens_changed(self, _screen: QScreen) -> None:
+        # Qt announces a removed screen before it is gone from screens(): decide once it is.
+        QTimer.singleShot(0, self.update_staff_screen)
+
+    def _staff_page(self) -> ResultPage | ProblemPage:
+        """The page whose staff panel the staff view opens: a time-out's, else the result's."""
+        return self.problem_page if self.page_name in ("timeout", "error") else self.result_page
+
     def _on_staff_granted(self) -> None:
-        if self.page_name == "result":
+        if self.page_name in ("result", "timeout", "error"):
             self.countdown.stop()  # staff are reviewing: no automatic return under their hands
-            self.result_page.set_countdown(None)
-            self.result_page.set_staff_visible(True)
+            page = self._staff_page()
+            page.set_countdown(None)
+            page.set_staff_visible(True)
 
     def lockout_left(self) -> int | None:
         """Failures the device may still count before its lock-out (``None`` without a session store or policy)."""
@@ -585,6 +635,8 @@ class MainWindow(QMainWindow):
             self._lockout_timer.stop()
         self.page_name = name
         self.stack.setCurrentWidget(pages[name])
+        if self.staff_window is not None:
+            self.staff_window.set_waiting(name != "result")
         if name == "start":
             self.start_page.start.setFocus()
         elif name == "attract":
@@ -626,7 +678,8 @@ class MainWindow(QMainWindow):
             self._arm_auto_reset()
         elif phase in (Phase.TIMEOUT, Phase.ERROR):
             self.guidance_page.set_light_mode(False)
-            self.problem_page.show_problem(session.problem if session is not None else None, phase)
+            suspicions = timeout_suspicions(self.controller.source_info) if phase is Phase.TIMEOUT else []
+            self.problem_page.show_problem(session.problem if session is not None else None, phase, suspicions)
             self._show(phase.value)
             self._arm_auto_reset()
 
@@ -750,6 +803,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        self.update_staff_screen()
         screen = self.screen()
         if screen is not None:
             size = screen.size()
@@ -773,6 +827,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.flash.stop()
+        if self.staff_window is not None:
+            self.staff_window.allow_close()
+            self.staff_window.close()
         self.controller.shutdown()
         app = QApplication.instance()
         if app is not None:

@@ -680,7 +680,7 @@
         <source>Livegate face check</source>
         <extracomment>Checks the current customer has made (a new customer starts from the start screen).
 ----------
-Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
+Seconds of the 3-2-1 countdown before the camera starts. The staff view on a second screen (setting ``staff_screen``), while one exists.</extracomment>
         <translation>Livegate: comprobación facial</translation>
     </message>
     <message>
@@ -831,6 +831,18 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Nota para el personal</translation>
     </message>
     <message>
+        <source>Staff view</source>
+        <translation>Vista del personal</translation>
+    </message>
+    <message>
+        <source>&amp;Staff view…</source>
+        <translation>&amp;Vista del personal…</translation>
+    </message>
+    <message>
+        <source>Show the evidence for staff</source>
+        <translation>Mostrar las pruebas al personal</translation>
+    </message>
+    <message>
         <source>&amp;Back to start</source>
         <translation>&amp;Volver al inicio</translation>
     </message>
@@ -847,8 +859,28 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Intentarlo de nuevo con una comprobación nueva</translation>
     </message>
     <message>
+        <source>&amp;Hide staff view</source>
+        <translation>&amp;Ocultar la vista del personal</translation>
+    </message>
+    <message>
+        <source>Hide the evidence for staff</source>
+        <translation>Ocultar las pruebas del personal</translation>
+    </message>
+    <message>
         <source>For staff: a virtual camera can feed a prepared video instead of the person. Check this device and its camera.</source>
         <translation>Para el personal: una cámara virtual puede enviar un vídeo preparado en lugar de la persona. Revise este dispositivo y su cámara.</translation>
+    </message>
+    <message>
+        <source>No decision</source>
+        <translation>Sin decisión</translation>
+    </message>
+    <message>
+        <source>Nothing pointed at a screen, a print or a device before the check stopped.</source>
+        <translation>Nada apuntaba a una pantalla, una impresión o un dispositivo antes de que la comprobación se detuviera.</translation>
+    </message>
+    <message>
+        <source>Before another try, check this device; if in doubt, check the identity manually.</source>
+        <translation>Antes de otro intento, revise este dispositivo; en caso de duda, compruebe la identidad manualmente.</translation>
     </message>
     <message>
         <source>Returning to the start screen in %1 s</source>
@@ -991,6 +1023,201 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
     </message>
 </context>
 <context>
+    <name>Reasons</name>
+    <message>
+        <source>The {name} check could not be computed.</source>
+        <translation>No se pudo calcular la comprobación {name}.</translation>
+    </message>
+    <message>
+        <source>The {name} check did not run.</source>
+        <translation>La comprobación {name} no se ejecutó.</translation>
+    </message>
+    <message>
+        <source>A check that could not be made never counts as passed.</source>
+        <translation>Una comprobación que no se pudo hacer nunca cuenta como superada.</translation>
+    </message>
+    <message>
+        <source>The combined evidence (confidence {confidence:.0f}) is above the threshold {threshold:.0f}, but {count} check{plural} raised a concern worth a look at the audit images.</source>
+        <translation>La evidencia combinada (confianza {confidence:.0f}) supera el umbral {threshold:.0f}, pero hubo comprobaciones con dudas ({count}); conviene mirar las imágenes de auditoría.</translation>
+    </message>
+    <message>
+        <source>All required checks passed.</source>
+        <translation>Se superaron todas las comprobaciones necesarias.</translation>
+    </message>
+    <message>
+        <source>Concern: {reason}</source>
+        <translation>Duda: {reason}</translation>
+    </message>
+    <message>
+        <source>The overall confidence {confidence:.0f} is below the threshold {threshold:.0f}.</source>
+        <translation>La confianza global {confidence:.0f} está por debajo del umbral {threshold:.0f}.</translation>
+    </message>
+    <message>
+        <source>The capture quality may have hidden the face&apos;s colour response: {tips}, then try again.</source>
+        <translation>La calidad de la captura pudo ocultar la respuesta de color del rostro: {tips}; después, vuelva a intentarlo.</translation>
+    </message>
+    <message>
+        <source>The room was dark (the screen was the main light on the face), where this check is least certain: turn on a room light in front of the person and try again.</source>
+        <translation>La sala estaba oscura (la pantalla era la luz principal sobre el rostro), donde esta comprobación es menos fiable: encienda una luz de la sala delante de la persona y vuelva a intentarlo.</translation>
+    </message>
+    <message>
+        <source>This session had no colour challenge (movement only), so light was not checked.</source>
+        <translation>Esta sesión no tenía reto de colores (solo movimiento), así que no se comprobó la luz.</translation>
+    </message>
+    <message>
+        <source>The times at which the colours appeared were not recorded, so light could not be checked.</source>
+        <translation>No se registraron los momentos en que aparecieron los colores, así que no se pudo comprobar la luz.</translation>
+    </message>
+    <message>
+        <source>Too few frames with a face were captured while the colours were shown, so light could not be checked.</source>
+        <translation>Se captaron muy pocas imágenes con un rostro mientras se mostraban los colores, así que no se pudo comprobar la luz.</translation>
+    </message>
+    <message>
+        <source>The face was over-exposed while the colours were shown ({clipped:.0%} of it clipped white), so it could not show the colours: reduce the light falling on the face and try again.</source>
+        <translation>El rostro estaba sobreexpuesto mientras se mostraban los colores ({clipped:.0%} saturado en blanco), así que no pudo mostrar los colores: reduzca la luz que cae sobre el rostro y vuelva a intentarlo.</translation>
+    </message>
+    <message>
+        <source>The face changed colour {lag:.0f} ms after the screen did, later than a real camera can be: the colour response looks forged.</source>
+        <translation>El rostro cambió de color {lag:.0f} ms después que la pantalla, más tarde de lo que puede una cámara real: la respuesta de color parece falsificada.</translation>
+    </message>
+    <message>
+        <source>The face did not change colour with this session&apos;s light sequence (a replayed or injected video shows another sequence or none).</source>
+        <translation>El rostro no cambió de color con la secuencia de luz de esta sesión (un vídeo reproducido o inyectado muestra otra secuencia o ninguna).</translation>
+    </message>
+    <message>
+        <source>Besides this session&apos;s colours, the face changed colour in a pattern of its own (as a screen replaying another check does).</source>
+        <translation>Además de los colores de esta sesión, el rostro cambió de color con un patrón propio (como ocurre con una pantalla que reproduce otra comprobación).</translation>
+    </message>
+    <message>
+        <source>The face followed some of this session&apos;s colours but not the others (as a replayed video of another check whose colours partly resemble these does).</source>
+        <translation>El rostro siguió algunos colores de esta sesión pero no los demás (como ocurre con un vídeo reproducido de otra comprobación cuyos colores se parecen en parte a estos).</translation>
+    </message>
+    <message>
+        <source>In one colour channel the face changed clearly but did not follow this session&apos;s colours (as a replayed video of another check whose colours match these in the other channels does).</source>
+        <translation>En un canal de color el rostro cambió claramente pero no siguió los colores de esta sesión (como ocurre con un vídeo reproducido de otra comprobación cuyos colores coinciden con estos en los otros canales).</translation>
+    </message>
+    <message>
+        <source>The face reflected this session&apos;s colours on time, with the shading of a real face.</source>
+        <translation>El rostro reflejó a tiempo los colores de esta sesión, con el sombreado de un rostro real.</translation>
+    </message>
+    <message>
+        <source>The face followed the colours, but the reflection looked like a flat or glossy surface rather than a face.</source>
+        <translation>El rostro siguió los colores, pero el reflejo parecía de una superficie plana o brillante y no de un rostro.</translation>
+    </message>
+    <message>
+        <source>Too few frames with one clear face to measure the face&apos;s shape.</source>
+        <translation>Muy pocas imágenes con un solo rostro nítido para medir la forma del rostro.</translation>
+    </message>
+    <message>
+        <source>The face did not come close enough to the camera (size changed x{scale:.2f}, x{needed:.2f} needed) to check its 3D shape.</source>
+        <translation>El rostro no se acercó lo suficiente a la cámara (el tamaño cambió x{scale:.2f}, se necesitaba x{needed:.2f}) para comprobar su forma en 3D.</translation>
+    </message>
+    <message>
+        <source>As the face came closer, its nose and outline moved the way a real 3D face does.</source>
+        <translation>Al acercarse el rostro, la nariz y el contorno se movieron como en un rostro real en 3D.</translation>
+    </message>
+    <message>
+        <source>As the face came closer, it moved like a flat picture rather than a 3D face.</source>
+        <translation>Al acercarse el rostro, se movió como una imagen plana y no como un rostro en 3D.</translation>
+    </message>
+    <message>
+        <source>The camera is a virtual camera ({why}), not a physical one.</source>
+        <translation>La cámara es una cámara virtual ({why}), no una física.</translation>
+    </message>
+    <message>
+        <source>{dup:.0%} of the frames were exact copies of the previous one, which a live camera never produces.</source>
+        <translation>El {dup:.0%} de las imágenes eran copias exactas de la anterior, algo que una cámara en vivo nunca produce.</translation>
+    </message>
+    <message>
+        <source>The video looked played from a file: no camera noise in dark areas, irregular timing or compression blocks.</source>
+        <translation>El vídeo parecía reproducido desde un archivo: sin ruido de cámara en las zonas oscuras, con ritmo irregular o bloques de compresión.</translation>
+    </message>
+    <message>
+        <source>The video came steadily from a physical camera with normal sensor noise.</source>
+        <translation>El vídeo llegó de forma regular desde una cámara física con el ruido normal del sensor.</translation>
+    </message>
+    <message>
+        <source>The video showed signs of a recording played into a camera (timing, missing noise or compression).</source>
+        <translation>El vídeo mostraba indicios de una grabación reproducida ante una cámara (ritmo, falta de ruido o compresión).</translation>
+    </message>
+    <message>
+        <source>No frames were captured.</source>
+        <translation>No se captó ninguna imagen.</translation>
+    </message>
+    <message>
+        <source>No face was visible for most of the check.</source>
+        <translation>No se vio ningún rostro durante la mayor parte de la comprobación.</translation>
+    </message>
+    <message>
+        <source>More than one face was in front of the camera.</source>
+        <translation>Había más de un rostro delante de la cámara.</translation>
+    </message>
+    <message>
+        <source>One face, well lit, sharp and inside the oval.</source>
+        <translation>Un solo rostro, bien iluminado, nítido y dentro del óvalo.</translation>
+    </message>
+    <message>
+        <source>Capture quality was poor: {issues}.</source>
+        <translation>La calidad de la captura fue mala: {issues}.</translation>
+    </message>
+    <message>
+        <source>The passive texture model is not installed, so skin texture was not checked.</source>
+        <translation>El modelo pasivo de textura no está instalado, así que no se comprobó la textura de la piel.</translation>
+    </message>
+    <message>
+        <source>The passive texture model is not installed.</source>
+        <translation>El modelo pasivo de textura no está instalado.</translation>
+    </message>
+    <message>
+        <source>No frame was good enough for the texture check.</source>
+        <translation>Ninguna imagen era lo bastante buena para la comprobación de textura.</translation>
+    </message>
+    <message>
+        <source>The skin texture looked like a live face.</source>
+        <translation>La textura de la piel parecía la de un rostro vivo.</translation>
+    </message>
+    <message>
+        <source>The skin texture looked like a photo or a screen.</source>
+        <translation>La textura de la piel parecía la de una foto o una pantalla.</translation>
+    </message>
+    <message>
+        <source>the face did not stay inside the oval</source>
+        <translation>el rostro no se mantuvo dentro del óvalo</translation>
+    </message>
+    <message>
+        <source>the face was too dark</source>
+        <translation>el rostro estaba demasiado oscuro</translation>
+    </message>
+    <message>
+        <source>the face was over-exposed</source>
+        <translation>el rostro estaba sobreexpuesto</translation>
+    </message>
+    <message>
+        <source>the light came from behind</source>
+        <translation>la luz venía de detrás</translation>
+    </message>
+    <message>
+        <source>the picture was blurred</source>
+        <translation>la imagen estaba borrosa</translation>
+    </message>
+    <message>
+        <source>the eyes were closed</source>
+        <translation>los ojos estaban cerrados</translation>
+    </message>
+    <message>
+        <source>reduce the light falling on the face (move away from a window or lamp)</source>
+        <translation>reduzca la luz que cae sobre el rostro (aléjese de una ventana o lámpara)</translation>
+    </message>
+    <message>
+        <source>add some light in front of the face</source>
+        <translation>añada algo de luz delante del rostro</translation>
+    </message>
+    <message>
+        <source>turn away from the window or lamp behind</source>
+        <translation>dé la espalda a la ventana o lámpara que tiene detrás</translation>
+    </message>
+</context>
+<context>
     <name>ResultPage</name>
     <message>
         <source>Result</source>
@@ -1041,8 +1268,8 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Imagen de referencia</translation>
     </message>
     <message>
-        <source>Why (as recorded)</source>
-        <translation>Motivos (tal como se registraron)</translation>
+        <source>Why</source>
+        <translation>Motivos</translation>
     </message>
     <message>
         <source>Reasons</source>
@@ -1300,6 +1527,14 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
         <translation>Colores de alto contraste</translation>
     </message>
     <message>
+        <source>Staff view on a second screen</source>
+        <translation>Vista del personal en una segunda pantalla</translation>
+    </message>
+    <message>
+        <source>When a second screen is connected, the evidence for staff opens there; otherwise it stays behind the PIN.</source>
+        <translation>Si hay una segunda pantalla conectada, las pruebas para el personal se abren en ella; si no, siguen protegidas por el PIN.</translation>
+    </message>
+    <message>
         <source>Language, text size and contrast change as soon as the settings are saved.</source>
         <translation>El idioma, el tamaño del texto y el contraste cambian en cuanto se guardan los ajustes.</translation>
     </message>
@@ -1330,6 +1565,17 @@ Seconds of the 3-2-1 countdown before the camera starts.</extracomment>
     <message>
         <source>The settings could not be saved: %1</source>
         <translation>No se han podido guardar los ajustes: %1</translation>
+    </message>
+</context>
+<context>
+    <name>StaffWindow</name>
+    <message>
+        <source>Livegate staff view</source>
+        <translation>Livegate: vista del personal</translation>
+    </message>
+    <message>
+        <source>The evidence of the next result appears here.</source>
+        <translation>Aquí aparecerán las pruebas del próximo resultado.</translation>
     </message>
 </context>
 <context>

@@ -6,6 +6,7 @@ written against it while the stages evolve.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,6 +24,21 @@ from app.core.scoring.reasons import ReasonCode
 PASS, FAIL, ABSTAIN = Verdict.PASS, Verdict.FAIL, Verdict.ABSTAIN
 
 
+def reason_params(params: dict[str, Any] | None) -> dict[str, Any]:
+    """The values a reason sentence quotes, as JSON (numbers as plain numbers, anything else as text), so a
+    reader can render the sentence from its code in another language."""
+    out: dict[str, Any] = {}
+    for key, value in (params or {}).items():
+        if isinstance(value, bool) or value is None:
+            out[key] = value
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            number = float(value) if isinstance(value, (float, np.floating)) else int(value)
+            out[key] = number if not isinstance(number, float) or math.isfinite(number) else None
+        else:
+            out[key] = str(value)
+    return out
+
+
 @dataclass
 class CheckResult:
     """One stage's judgement, with the evidence behind it."""
@@ -34,7 +50,8 @@ class CheckResult:
     evidence: Evidence = field(default_factory=Evidence)  # the stage's typed evidence
     hard_fail: bool = False  # a failure that decides the session on its own
     elapsed_ms: float = 0.0
-    code: ReasonCode | None = None  # why (the sentence's code); not part of the result document
+    code: ReasonCode | None = None  # why: the sentence's code (``ReasonCode`` in the result document)
+    params: dict[str, Any] = field(default_factory=dict)  # the values the sentence quotes (``ReasonParams``)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +59,8 @@ class CheckResult:
             "Verdict": self.verdict,
             "Score": None if self.score is None else round(float(self.score), 4),
             "Reason": self.reason,
+            "ReasonCode": None if self.code is None else str(self.code),
+            "ReasonParams": reason_params(self.params),
             "HardFail": self.hard_fail,
             "Evidence": self.evidence.to_dict(),
             "ElapsedMs": round(self.elapsed_ms, 2),
@@ -81,6 +100,9 @@ class LivenessResult:
     frame_size: tuple[int, int] = (0, 0)
     #: Per-check series for the operator plots (displayed vs measured colour, landmark drift).
     plots: dict[str, Any] = field(default_factory=dict)
+    #: Parallel to ``reasons``: each sentence's code (``None`` where unknown) and the values it quotes.
+    reason_codes: list[str | None] = field(default_factory=list)
+    reason_params: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self, images: dict[str, Any] | None = None, *, plots: bool = False) -> dict[str, Any]:
         """JSON-able dict (schema in ``docs/result.md``).
@@ -110,6 +132,10 @@ class LivenessResult:
             "Challenge": {"Type": self.challenge.type, "Version": self.challenge.version},
             "Checks": [c.to_dict() for c in self.checks],
             "Reasons": list(self.reasons),
+            "ReasonCodes": [self.reason_codes[i] if i < len(self.reason_codes) else None for i in range(len(self.reasons))],
+            "ReasonParams": [
+                reason_params(self.reason_params[i]) if i < len(self.reason_params) else {} for i in range(len(self.reasons))
+            ],
             "Timings": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "Versions": dict(self.versions),
             "Hints": list(self.plots.get("hints", [])) if isinstance(self.plots, dict) else [],

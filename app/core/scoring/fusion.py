@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from app.core.challenge import Challenge
 from app.core.enums import Decision as Outcome
@@ -41,6 +42,10 @@ class FusionReason(ReasonCode):
     )
 
 
+#: One reason: its sentence, its code (``None`` for a stage result built without one) and the values it quotes.
+Said = tuple[str, str | None, dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Decision:
     """Fusion's outcome."""
@@ -50,6 +55,21 @@ class Decision:
     status: Status  # SUCCEEDED (scored) / FAILED (no response: the check could not be made)
     reasons: list[str]
     logit: float
+    #: Parallel to ``reasons``: (code, params) of each sentence.
+    codes: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)
+
+
+def _say(code: ReasonCode, **params: Any) -> Said:
+    return code.sentence(**params), str(code), params
+
+
+def _repeat(check: CheckResult) -> Said:
+    """A stage's own reason, repeated among the session's reasons with its code."""
+    return check.reason, None if check.code is None else str(check.code), dict(check.params)
+
+
+def _decision(confidence: float, outcome: Outcome, status: Status, said: list[Said], z: float) -> Decision:
+    return Decision(confidence, outcome, status, [s for s, _, _ in said], z, [(c, p) for _, c, p in said])
 
 
 def required_stages(options: FusionOptions, challenge: Challenge, registry: StageRegistry = STAGES) -> tuple[str, ...]:
@@ -133,13 +153,17 @@ def capture_advice(checks: list[CheckResult], hard: list[CheckResult], registry:
     perspective tell them apart, every failure also says that a room light helps (it never helps a picture:
     the room light is what makes a flat sheet's even response stand out).
     """
-    out = []
+    return [sentence for sentence, _, _ in _capture_advice(checks, hard, registry)]
+
+
+def _capture_advice(checks: list[CheckResult], hard: list[CheckResult], registry: StageRegistry) -> list[Said]:
+    out: list[Said] = []
     tips = [tip for c in checks for tip in c.evidence.capture_advice()]
     sensitive = any((spec := registry.get(c.name)) is not None and spec.capture_sensitive for c in hard)
     if tips and sensitive:
-        out.append(FusionReason.CAPTURE_ADVICE.sentence(tips="; ".join(tips)))
+        out.append(_say(FusionReason.CAPTURE_ADVICE, tips="; ".join(tips)))
     if any(c.evidence.dark_room() for c in checks):
-        out.append(DARK_ROOM_ADVICE)
+        out.append(_say(FusionReason.DARK_ROOM))
     return out
 
 
@@ -167,37 +191,42 @@ def combine(
     """
     confidence, z = raw_confidence(checks, options)
     by_name = {c.name: c for c in checks}
-    reasons: list[str] = []
+    said: list[Said] = []
     hard = [c for c in checks if c.hard_fail and c.verdict == Verdict.FAIL]
     missing = [n for n in required_stages(options, challenge, registry) if n not in by_name or by_name[n].verdict == Verdict.ABSTAIN]
     status = STATUS_SCORED
     if any(c.hard_fail and c.evidence.no_response() for c in checks):
         status = STATUS_NO_RESPONSE
     if hard:
-        reasons.extend(c.reason for c in hard)
-        reasons.extend(capture_advice(checks, hard, registry))
+        said.extend(_repeat(c) for c in hard)
+        said.extend(_capture_advice(checks, hard, registry))
         confidence = min(confidence, options.hard_fail_cap)
-        return Decision(confidence, Outcome.FAIL, status, reasons, z)
+        return _decision(confidence, Outcome.FAIL, status, said, z)
     if missing:
         status = STATUS_NO_RESPONSE
-        reasons.extend(by_name[n].reason if n in by_name else FusionReason.NOT_RUN.sentence(name=n) for n in missing)
-        reasons.append(FusionReason.NEVER_PASSES.sentence())
+        said.extend(_repeat(by_name[n]) if n in by_name else _say(FusionReason.NOT_RUN, name=n) for n in missing)
+        said.append(_say(FusionReason.NEVER_PASSES))
         confidence = min(confidence, max(0.0, threshold - 1.0))
-        return Decision(confidence, Outcome.FAIL, status, reasons, z)
+        return _decision(confidence, Outcome.FAIL, status, said, z)
     if confidence >= threshold:
         concerns = [c for c in checks if c.verdict == Verdict.FAIL]
         if concerns:
             # A soft failure outweighed by the other evidence: say so plainly, never "all passed".
-            reasons.append(FusionReason.PASS_WITH_CONCERNS.sentence(
-                confidence=confidence, threshold=threshold, count=len(concerns), plural="s" if len(concerns) > 1 else ""
+            said.append(_say(
+                FusionReason.PASS_WITH_CONCERNS,
+                confidence=confidence, threshold=threshold, count=len(concerns), plural="s" if len(concerns) > 1 else "",
             ))
         else:
-            reasons.append(FusionReason.ALL_PASSED.sentence())
-        reasons.extend(c.reason for c in checks if c.verdict == Verdict.PASS)
-        reasons.extend(FusionReason.CONCERN.sentence(reason=c.reason) for c in concerns)
-        return Decision(confidence, Outcome.PASS, status, reasons, z)
+            said.append(_say(FusionReason.ALL_PASSED))
+        said.extend(_repeat(c) for c in checks if c.verdict == Verdict.PASS)
+        # The concern's params name the stage whose reason it quotes, so a reader can translate that one too.
+        said.extend(
+            (FusionReason.CONCERN.sentence(reason=c.reason), str(FusionReason.CONCERN), {"stage": c.name, "reason": c.reason})
+            for c in concerns
+        )
+        return _decision(confidence, Outcome.PASS, status, said, z)
     failed = [c for c in checks if c.verdict == Verdict.FAIL]
-    reasons.append(FusionReason.BELOW_THRESHOLD.sentence(confidence=confidence, threshold=threshold))
-    reasons.extend(c.reason for c in failed)
-    reasons.extend(capture_advice(checks, [], registry))
-    return Decision(confidence, Outcome.FAIL, status, reasons, z)
+    said.append(_say(FusionReason.BELOW_THRESHOLD, confidence=confidence, threshold=threshold))
+    said.extend(_repeat(c) for c in failed)
+    said.extend(_capture_advice(checks, [], registry))
+    return _decision(confidence, Outcome.FAIL, status, said, z)

@@ -354,6 +354,8 @@ class LiveAnalyzer:
             threshold=threshold,
             checks=checks,
             reasons=dec.reasons,
+            reason_codes=[code for code, _ in dec.codes],
+            reason_params=[params for _, params in dec.codes],
             challenge=ctx.challenge,
             reference=reference,
             audit=audit,

@@ -95,7 +95,7 @@ def result(
     if verdict == Verdict.ABSTAIN:
         score = None
     ev = clean(evidence if evidence is not None else Evidence())
-    return CheckResult(name, verdict, score, code.sentence(**params), ev, hard_fail=hard_fail, code=code)
+    return CheckResult(name, verdict, score, code.sentence(**params), ev, hard_fail=hard_fail, code=code, params=dict(params))
 
 
 @contextmanager
