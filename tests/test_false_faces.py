@@ -10,7 +10,7 @@ from app.core.landmarks import MIN_IOD_RATIO, FaceLandmarks, LandmarkResult, peo
 from app.core.scoring.contract import SessionContext
 from app.core.scoring.pipeline import LiveAnalyzer, SessionScorer
 from app.core.scoring.stages.quality import QualityReason
-from app.core.scoring.synthetic import SynthSpec, make_session, project, template_points
+from app.devtools.synthetic_sessions import SynthSpec, make_session, project, template_points
 
 
 def face_at(cx: float, cy: float, distance_cm: float) -> FaceLandmarks:
