@@ -255,6 +255,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a simulator parameter (repeatable)")
     p.set_defaults(func=_delegate("app.core.simulate.cli", "run"))
 
+    p = sub.add_parser("redteam", help="search an attack species' parameters for the session scored highest")
+    p.add_argument("--species", required=True, help="attack species, e.g. injection-forged-inwindow")
+    p.add_argument("--budget", type=int, default=50, help="sessions to render and score")
+    p.add_argument("--seed", type=int, default=0, help="seed of the search (same seed, same attacks)")
+    p.add_argument("--out", type=Path, default=None, help="folder for the JSON report (and the best session)")
+    p.add_argument("--sweep", default=None, help="'lag': decision vs forger lag 0-400 ms instead of a search")
+    p.add_argument("--step", type=int, default=20, help="sweep: lag step in ms")
+    p.add_argument("--seeds", type=int, default=3, help="sweep: scene seeds per lag")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="fix an attack parameter (repeatable)")
+    p.add_argument("--jobs", default="1", help="worker processes, or 'auto' (two only on an idle machine)")
+    p.add_argument("--threshold", type=float, default=None)
+    p.add_argument("--no-best-recording", dest="write_best", action="store_false",
+                   help="with --out: do not write the best session as a recording")
+    p.set_defaults(func=_delegate("app.core.simulate.redteam", "run"))
+
     p = sub.add_parser("eval", help="evaluate scoring on labelled recordings (ISO/IEC 30107-3 metrics)")
     p.add_argument("dirs", nargs="+", type=Path)
     p.add_argument("--report", type=Path, default=None)

@@ -9,6 +9,7 @@ same participant. The ranges and their physical reasons are documented in
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,12 +17,70 @@ import numpy as np
 from app.core.errors import ConfigError
 from app.core.simulate.motion import BEHAVIOURS
 
-SPECIES = ("live", "live-hard", "print", "curved-print", "screen-replay", "injection", "injection-forged-light", "mask")
+#: The attackers that know how Livegate works (issue 15): injected footage of a real head with forged light
+#: inside the camera's timing window, shaded by the face's 3D shape, or the approach faked by digital zoom.
+FORGER_SPECIES = ("injection-forged-inwindow", "injection-forged-shaded", "injection-forged-blind", "injection-zoom")
+SPECIES = ("live", "live-hard", "print", "curved-print", "screen-replay", "injection", "injection-forged-light", "mask",
+           *FORGER_SPECIES)
 #: Species whose frames contain a face-like object in front of the camera.
 FACE_SPECIES = SPECIES
 #: Species that replay a previously rendered genuine session.
-REPLAY_SPECIES = ("screen-replay", "injection", "injection-forged-light")
-INJECTION_SPECIES = ("injection", "injection-forged-light")
+REPLAY_SPECIES = ("screen-replay", "injection", "injection-forged-light", *FORGER_SPECIES)
+INJECTION_SPECIES = ("injection", "injection-forged-light", *FORGER_SPECIES)
+
+#: Directions a forger may assume the colour wipes in (``forge_wipe``); ``follow`` reads the real screen instead.
+WIPE_DIRECTIONS = ("down", "up", "left", "right")
+
+
+@dataclass(frozen=True)
+class Range:
+    """A documented parameter range: uniform in ``[lo, hi]`` rounded to ``nd`` decimals, or one of ``choices``."""
+
+    lo: float = 0.0
+    hi: float = 0.0
+    nd: int = 3
+    choices: tuple[Any, ...] = ()
+
+    def sample(self, rng: np.random.Generator) -> Any:
+        if self.choices:
+            return self.choices[int(rng.integers(0, len(self.choices)))]
+        value = _u(rng, self.lo, self.hi, self.nd)
+        return int(value) if self.nd == 0 else value
+
+    def contains(self, value: Any) -> bool:
+        if self.choices:
+            return value in self.choices
+        return self.lo - 1e-9 <= float(value) <= self.hi + 1e-9
+
+
+_STREAM = {
+    "stream_jpeg": Range(60, 95, 0),
+    "source_fps": Range(choices=(30.0, 25.0, 24.0)),
+    "stream_jitter_ms": Range(0.3, 2.0, 2),  # the forger mimics a camera's frame-time jitter
+}
+_TINT = {
+    "forge_delay_ms": Range(0, 400, 0),
+    "forge_strength": Range(0.1, 1.0, 3),
+    "forge_rise_ms": Range(60, 140, 0),
+    "forge_noise": Range(0.5, 3.0, 2),
+}
+#: The parameters an attacker controls, per attack species, with their documented ranges (docs/simulator.md).
+#: The red team (``livegate redteam``) searches these; ``sample_params`` draws the forger species' values from
+#: here. ``injection-forged-light`` is listed for the search only (its sampling code predates this table).
+ATTACK_RANGES: dict[str, dict[str, Range]] = {
+    "injection-forged-light": {"forge_delay_ms": Range(150, 400, 0), "forge_strength": Range(0.3, 0.8, 3)},
+    "injection-forged-inwindow": {**_TINT, "forge_falloff": Range(0.2, 0.7, 3), **_STREAM},
+    "injection-forged-shaded": {**_TINT, "forge_wipe": Range(choices=("follow",)), **_STREAM},
+    "injection-forged-blind": {**_TINT, "forge_wipe": Range(choices=WIPE_DIRECTIONS), **_STREAM},
+    "injection-zoom": {
+        "zoom_source_ratio": Range(0.5, 1.0, 3),
+        "footage_sway": Range(0.0, 1.0, 2),  # how much the filmed head moves (x its natural sway; 0: still)
+        **_TINT,
+        "forge_strength": Range(0.0, 1.0, 3),  # 0: a plain zoomed replay without forged light
+        "forge_falloff": Range(0.2, 0.7, 3),
+        **_STREAM,
+    },
+}
 
 #: Camera names a physical webcam might report (chosen per seed).
 PHYSICAL_NAMES = ("Integrated Camera", "HD Pro Webcam C920", "USB2.0 HD UVC WebCam", "Logitech BRIO", "HP HD Camera")
@@ -184,6 +243,12 @@ def sample_params(species: str, seed: int) -> dict[str, Any]:
     if species == "injection-forged-light":
         p["forge_delay_ms"] = _u(rng, 150, 400, 0)
         p["forge_strength"] = _u(rng, 0.3, 0.8, 3)
+    if species in FORGER_SPECIES:
+        # Drawn last, so every other species' seeds keep their values. The attacker knows Livegate reads the
+        # device name, so the virtual camera reports a physical one.
+        p["hide_virtual"] = 1
+        for name, rng_range in ATTACK_RANGES[species].items():
+            p[name] = rng_range.sample(rng)
     return p
 
 

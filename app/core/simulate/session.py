@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,9 @@ class SessionResult:
     bytes: int
     labels: dict[str, Any]
     challenge: dict[str, Any]
+    #: The manifest's camera and display sections (what the app knows), also when nothing was written.
+    camera: dict[str, Any] = field(default_factory=dict)
+    display: dict[str, Any] = field(default_factory=dict)
 
 
 def challenge_seed(species: str, seed: int) -> int:
@@ -89,6 +93,7 @@ def run_session(
     max_frames: int | None = None,
     timing: PlayerTiming | None = None,
     keep_frames: bool = False,
+    frame_sink: Callable[[Frame], None] | None = None,
 ) -> tuple[SessionResult, list[Frame]]:
     """Play one complete session and (when ``out`` is given) write it as a recording.
 
@@ -106,6 +111,8 @@ def run_session(
         App-flow timings (fit frames, hold, time limit, tail).
     keep_frames:
         Also return the frames (contact sheets, tests).
+    frame_sink:
+        Called with every frame as it is rendered (the red team scores sessions in memory).
 
     Returns
     -------
@@ -144,18 +151,21 @@ def run_session(
                 writer.add_frame(frame)
             if keep_frames:
                 frames.append(frame)
+            if frame_sink is not None:
+                frame_sink(frame)
             main = max(truth.faces, key=lambda f: f.box.w, default=None)
             player.step(frame.t_ns, main.box if main is not None else None)
             if player.done:
                 break
         labels = make_labels(species, params, source, player, truths)
+        camera, display = camera_info(source), display_info(params, timing)
         size = 0
         path = None
         if writer is not None:
             path = writer.close(
                 challenge=challenge.to_dict(),
-                camera=camera_info(source),
-                display=display_info(params, timing),
+                camera=camera,
+                display=display,
                 labels=labels,
             )
             size = path.stat().st_size
@@ -165,7 +175,8 @@ def run_session(
         raise
     finally:
         source.close()
-    result = SessionResult(path, len(truths), player.fit_ns is not None, player.timed_out, size, labels, challenge.to_dict())
+    result = SessionResult(path, len(truths), player.fit_ns is not None, player.timed_out, size, labels, challenge.to_dict(),
+                           camera, display)
     return result, frames
 
 

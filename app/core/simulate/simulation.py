@@ -24,7 +24,7 @@ from app.core.screen import ScreenState
 from app.core.simulate.face import FaceModel, get_face
 from app.core.simulate.frame_format import FPS, FRAME_NS, HEIGHT, WIDTH  # noqa: F401 - re-exported
 from app.core.simulate.motion import MotionParams
-from app.core.simulate.params import INJECTION_SPECIES
+from app.core.simulate.params import FORGER_SPECIES, INJECTION_SPECIES
 from app.core.simulate.render import Ambient, Material, PinholeCamera, ScreenLight, displayed, sample_light
 from app.core.simulate.scene import FaceTruth, HeadSubject, Scene, cct_to_rgb, hue_rotate, make_room
 from app.core.simulate.sensor import Sensor, SensorParams
@@ -346,6 +346,8 @@ class InjectionSimulation(Simulation):
     def _build_scene(self) -> Scene:
 
         p = self.params
+        if self.species in FORGER_SPECIES:
+            return self._build_forger()
         forged = self.species == "injection-forged-light"
         self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=not forged, simulation=Simulation)
         self._last_k = -1
@@ -376,6 +378,8 @@ class InjectionSimulation(Simulation):
 
     def render(self, index: int, t_ns: int) -> tuple[np.ndarray, FrameTruth]:
         p = self.params
+        if self.species in FORGER_SPECIES:
+            return self._render_forged(index, t_ns)
         fps = float(p["source_fps"])
         k = max(0, int((t_ns - self.t0_ns) * fps // 1_000_000_000))
         if k != self._last_k or self._last_image is None:
@@ -414,6 +418,97 @@ class InjectionSimulation(Simulation):
         gain_rgb = 1.0 + float(p["forge_strength"]) * lin
         gain = (1.0 + mask[..., None] * (np.array(gain_rgb[::-1], np.float32) - 1.0)) ** (1 / 2.2)  # applied in gamma space
         return np.clip(image.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+
+
+    # -- the forgers that know Livegate (issue 15; app/core/simulate/forgers.py) -----------------------
+
+    def _build_forger(self) -> Scene:
+        """Footage of the victim without flashes (``injection-zoom``: a head that never approaches)."""
+        from app.core.simulate.forgers import InWindowTint, ShadedTint
+        from app.core.simulate.species import GenuineRecording
+
+        p = self.params
+        footage: dict[str, str] | None = None
+        if self.species == "injection-zoom":
+            from app.core.simulate.params import sample_params
+
+            natural = sample_params("live", int(p["replay_seed"]))
+            sway = float(p["footage_sway"])
+            footage = {"behaviour": "never-approach", "start_ratio": str(p["zoom_source_ratio"]),
+                       "start_offset_x": "0", "start_offset_y": "0",
+                       "sway_deg": str(natural["sway_deg"] * sway), "sway_mm": str(natural["sway_mm"] * sway)}
+        self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=False,
+                                          overrides=footage, simulation=Simulation)
+        shaded = self.species in ("injection-forged-shaded", "injection-forged-blind")
+        self._tint: Any = ShadedTint(p) if shaded else InWindowTint(p)
+        self._last_k = -1
+        self._footage: tuple[np.ndarray, list[FaceTruth], Any] | None = None
+        self._anchor: tuple[float, float, float] | None = None
+        room = np.zeros((2, 2, 3), np.float32)
+        return Scene(self.camera, screen_light(p), ambient_light(p), room, p["bg_distance_m"])
+
+    def _zoom(self, t_ns: int, truth: list[FaceTruth]) -> np.ndarray:
+        """``injection-zoom``: the approach faked by scaling the whole picture about the face.
+
+        The footage's face box is ``zoom_source_ratio`` of its oval; the zoom grows on the user's minimum-jerk
+        profile so the face goes from ``start_ratio`` to ``fit_ratio`` of this session's oval, centred on it.
+        One scale factor for everything: no perspective change.
+        """
+        from app.core.simulate.motion import min_jerk
+
+        p = self.params
+        if self._anchor is None:
+            main = max(truth, key=lambda f: f.box.w, default=None)
+            if main is None:
+                b = self.recording.oval
+                self._anchor = (b.cx, b.cy, float(p["zoom_source_ratio"]) * b.w)
+            else:
+                self._anchor = (main.box.cx, main.box.cy, main.box.w)
+        cx, cy, src_w = self._anchor
+        t = self.scene_time(t_ns)
+        tau = min(1.0, max(0.0, (t - p["wait_s"]) / max(p["approach_s"], 1e-3)))
+        ratio = p["start_ratio"] + (p["fit_ratio"] - p["start_ratio"]) * min_jerk(tau)
+        z = ratio * self.oval.w / max(src_w, 1.0)
+        oo = self.oval
+        return np.float32([[z, 0, oo.cx - z * cx], [0, z, oo.cy - z * cy]])
+
+    def _render_forged(self, index: int, t_ns: int) -> tuple[np.ndarray, FrameTruth]:
+        from app.core.simulate.forgers import HeadGeometry, ShadedTint, add_noise, apply_gain, face_crop
+
+        p = self.params
+        fps = float(p["source_fps"])
+        k = max(0, int((t_ns - self.t0_ns) * fps // 1_000_000_000))
+        if k != self._last_k or self._footage is None:
+            t_k = self.t0_ns + int(round(k * 1e9 / fps))
+            image, truth = self.recording.frame(k, t_k)
+            main = max(truth.faces, key=lambda f: f.box.w, default=None)
+            geometry = None
+            if isinstance(self._tint, ShadedTint):
+                geometry = HeadGeometry(self.recording, self._tint, t_k, main.points if main is not None else None)
+            self._last_k, self._footage = k, (image, list(truth.faces), geometry)
+        image, faces, geometry = self._footage
+        main = max(faces, key=lambda f: f.box.w, default=None)
+        if main is not None:
+            events = self.screen.events()
+            shape = (image.shape[0], image.shape[1])
+            crop = face_crop(main.points, shape)
+            if geometry is not None:
+                gain = self._tint.gain(events, t_ns, geometry, main.points, crop, shape)
+            else:
+                gain = self._tint.gain(events, t_ns, main.points, crop)
+            if gain is not None:
+                image = apply_gain(image, gain, crop)
+        mat = self._zoom(t_ns, faces) if self.species == "injection-zoom" else self._transform()
+        if mat is not None:
+            image = cv2.warpAffine(image, mat, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out_faces = []
+        for f in faces:
+            pts = f.points if mat is None else f.points @ mat[:, :2].T + mat[:, 2]
+            out_faces.append(FaceTruth(pts, face_box(pts), f.distance_m, f.blink, "injected"))
+        image = add_noise(image, float(p["forge_noise"]), [int(p["seed"]), int(index), 77])
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(p["stream_jpeg"])])
+        out = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else image
+        return out, FrameTruth(index, t_ns, out_faces)
 
 
 def make_simulation(species: str, params: dict[str, Any], *, screen: ScreenState | None = None, t0_ns: int = 0) -> Simulation:

@@ -209,6 +209,8 @@ class GenuineRecording:
     ----------
     seed:
         Seed of the recorded session (participant, camera, challenge).
+    overrides:
+        Parameters of the recorded participant (default: as sampled for ``seed``).
     face:
         The victim's photo (same person as the attack targets).
     t0_ns:
@@ -221,12 +223,20 @@ class GenuineRecording:
     """
 
     def __init__(
-        self, seed: int, face: str | None, t0_ns: int, *, light_challenge: bool = True, simulation: Callable[..., Any]
+        self,
+        seed: int,
+        face: str | None,
+        t0_ns: int,
+        *,
+        light_challenge: bool = True,
+        simulation: Callable[..., Any],
+        overrides: dict[str, str] | None = None,
     ) -> None:
         kind = MOVEMENT_AND_LIGHT if light_challenge else MOVEMENT_ONLY
         self.challenge = Challenge.new(WIDTH, HEIGHT, challenge_type=kind, seed=seed)
         o = self.challenge.oval
-        overrides = {"seed": str(seed), "oval": f"{o.cx},{o.cy},{o.w},{o.h}"}
+        # ``overrides``: how the victim behaved in the footage (e.g. a head that never approaches).
+        overrides = {**(overrides or {}), "seed": str(seed), "oval": f"{o.cx},{o.cy},{o.w},{o.h}"}
         params = resolve_params("live", overrides)
         if face:
             params["face"] = face

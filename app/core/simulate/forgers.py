@@ -1,0 +1,259 @@
+"""Forgers that know how Livegate works: injected footage whose light is forged inside the timing window.
+
+Every forger here runs as virtual-camera software on the kiosk's machine: it plays footage of the victim's
+real head (a genuine session rendered without flashes, see :class:`~app.core.simulate.species.GenuineRecording`),
+reads what the app's screen shows, and tints the face accordingly before the frame reaches the app.
+
+- :class:`InWindowTint` (``injection-forged-inwindow``, and the light of ``injection-zoom``): the colour
+  the screen shows on average, late by ``forge_delay_ms`` (0-400 ms, so also inside the window a real
+  camera shows), rising over ``forge_rise_ms`` (first order, 10-90 %), applied only to the face (the hull of
+  the landmarks the forger finds), stronger at the centre than at the edge (``forge_falloff``).
+- :class:`ShadedTint` (``injection-forged-shaded`` / ``injection-forged-blind``): the forger fits a 3D face
+  model to the footage (here: the footage's own exact head shape and pose, an upper bound of what a fitted
+  model achieves) and relights it: each face point gets the irradiance of every screen patch (area x cos x
+  cos / r^2, 6 x 6 patches of the kiosk screen) in the colour that patch shows. ``forge_wipe=follow`` reads
+  each patch's colour from the screen (it follows the wipe as displayed); ``down``/``up``/``left``/``right``
+  knows only each colour and when it starts and assumes the wipe runs in that direction (the "knows the
+  colours but not the spatial pattern" forger; today's challenge always wipes down).
+
+Both add camera-like noise (``forge_noise`` grey levels, spatially correlated like demosaicing). What they
+do not reproduce: the camera's rolling shutter, the glossy reflection of the screen and the catchlights in
+the eyes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import cv2
+import numpy as np
+
+from app.core.screen import ScreenEvent
+from app.core.simulate.render import GRID, ScreenLight, displayed
+
+#: Display transfer the forger assumes when it turns code values into light.
+FORGER_GAMMA = 2.2
+#: Screen patches of the shaded forger's own light model (rows x columns).
+PATCH_ROWS = PATCH_COLS = 6
+#: Samples of the rise (first-order response) per output frame.
+RISE_SAMPLES = 8
+
+
+def rise_kernel(rise_ms: float, samples: int = RISE_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
+    """Delays (ns) and weights of a first-order response whose 10-90 % rise is ``rise_ms``.
+
+    The exponential is cut at three time constants (95 % of its weight) and sampled at the midpoints of
+    ``samples`` equal-weight slices, so the tint approaches the new colour like a lamp, not in one step.
+    """
+    tau = max(rise_ms, 1e-3) / math.log(9.0)
+    # Equal-weight slices of the truncated exponential: quantiles q -> -tau ln(1 - q x (1 - e^-3)).
+    q = (np.arange(samples) + 0.5) / samples
+    delays = -tau * np.log(1.0 - q * (1.0 - math.exp(-3.0)))
+    return (delays * 1e6).astype(np.int64), np.full(samples, 1.0 / samples)
+
+
+def linear(rgb: tuple[int, int, int], gain: float) -> np.ndarray:
+    """Linear light (0..1 per channel, RGB) of a displayed code value, as the forger converts it."""
+    return float(gain) * np.power(np.asarray(rgb, float) / 255.0, FORGER_GAMMA)
+
+
+def screen_mean(events: list[ScreenEvent], times: list[int], t_ns: int, rows: int = 8) -> np.ndarray:
+    """The screen's mean linear colour (RGB) at ``t_ns``: what a capture of the app's window averages to."""
+    acc = np.zeros(3)
+    for r in range(rows):
+        acc += linear(*displayed(events, times, t_ns, (r + 0.5) / rows))
+    return acc / rows
+
+
+Crop = tuple[int, int, int, int]
+
+
+def face_crop(points: np.ndarray, shape: tuple[int, int], margin: float = 0.1) -> Crop:
+    """The face's box (x0, y0, x1, y1) with a margin, clipped to the frame: everything a tint touches."""
+    h, w = shape
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    m = margin * max(x1 - x0, y1 - y0)
+    return (max(0, int(x0 - m)), max(0, int(y0 - m)), min(w, int(x1 + m) + 1), min(h, int(y1 + m) + 1))
+
+
+def face_mask(points: np.ndarray, crop: Crop, falloff: float = 0.0) -> np.ndarray:
+    """Soft mask of the face (hull of the landmarks) over ``crop``, 1 at the centre down to ``1 - falloff``
+    at the edge of the face's ellipse."""
+    x0, y0, x1, y1 = crop
+    local = points.astype(np.float32) - np.float32([x0, y0])
+    hull = cv2.convexHull(local).astype(np.int32)
+    mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+    cv2.fillConvexPoly(mask, hull, 1.0)
+    lo, hi = local.min(axis=0), local.max(axis=0)
+    cx, cy = (lo + hi) / 2
+    ax, ay = max((hi[0] - lo[0]) / 2, 1.0), max((hi[1] - lo[1]) / 2, 1.0)
+    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.05 * ax))
+    if falloff > 0:
+        xs = ((np.arange(x1 - x0, dtype=np.float32) - cx) / ax) ** 2
+        ys = ((np.arange(y1 - y0, dtype=np.float32) - cy) / ay) ** 2
+        mask *= 1.0 - np.float32(falloff) * np.minimum(xs[None, :] + ys[:, None], 1.0)
+    return mask
+
+
+def apply_gain(image: np.ndarray, gain_rgb: np.ndarray, crop: Crop) -> np.ndarray:
+    """Multiply the linear light of a BGR uint8 image inside ``crop`` by a per-pixel RGB gain."""
+    x0, y0, x1, y1 = crop
+    g = np.power(np.maximum(gain_rgb[..., ::-1], 0.0), np.float32(1.0 / FORGER_GAMMA))  # gamma space, BGR
+    out = image.copy()
+    out[y0:y1, x0:x1] = np.clip(image[y0:y1, x0:x1].astype(np.float32) * g, 0, 255).astype(np.uint8)
+    return out
+
+
+def add_noise(image: np.ndarray, sigma: float, seed: list[int]) -> np.ndarray:
+    """Camera-like noise of ``sigma`` grey levels: Gaussian per channel, drawn at half resolution and
+    upsampled, so it is correlated over ~2 px like a demosaiced, noise-reduced webcam picture."""
+    if sigma <= 0:
+        return image
+    rng = np.random.default_rng(seed)
+    h, w = image.shape[:2]
+    n = rng.standard_normal((h // 2, w // 2, image.shape[2]), dtype=np.float32)
+    # Linear upsampling keeps ~63 % of the standard deviation: compensate.
+    n = cv2.resize(n, (w, h), interpolation=cv2.INTER_LINEAR) * np.float32(sigma / 0.626)
+    return np.clip(image.astype(np.float32) + n, 0, 255).astype(np.uint8)
+
+
+class InWindowTint:
+    """The 2D forger: the screen's mean colour, late and rising, on a centre-weighted face mask."""
+
+    def __init__(self, p: dict[str, Any]) -> None:
+        self.p = p
+        self.delays, self.weights = rise_kernel(float(p["forge_rise_ms"]))
+        self.lag_ns = int(float(p["forge_delay_ms"]) * 1e6)
+
+    def colour(self, events: list[ScreenEvent], t_ns: int) -> np.ndarray:
+        """The forged light's linear RGB at output time ``t_ns``."""
+        times = [e.t_ns for e in events]
+        acc = np.zeros(3)
+        for d, w in zip(self.delays, self.weights):
+            acc += w * screen_mean(events, times, t_ns - self.lag_ns - int(d))
+        return acc
+
+    def gain(self, events: list[ScreenEvent], t_ns: int, points: np.ndarray, crop: Crop) -> np.ndarray | None:
+        """Per-pixel linear RGB gain over ``crop`` for the frame shown at ``t_ns`` (None: nothing to add)."""
+        c = self.colour(events, t_ns)
+        strength = float(self.p["forge_strength"])
+        if strength <= 0 or c.max() < 1e-4:
+            return None
+        mask = face_mask(points, crop, float(self.p["forge_falloff"]))
+        return 1.0 + np.float32(strength) * mask[..., None] * c.astype(np.float32)[None, None, :]
+
+
+class ShadedTint:
+    """The 3D-aware forger: relights the footage's face with the screen as an area light.
+
+    Parameters
+    ----------
+    p:
+        The attack's parameters (``forge_*``, the kiosk screen's size: the app states it in its manifest).
+    """
+
+    def __init__(self, p: dict[str, Any]) -> None:
+        self.p = p
+        self.delays, self.weights = rise_kernel(float(p["forge_rise_ms"]))
+        self.lag_ns = int(float(p["forge_delay_ms"]) * 1e6)
+        w = float(p["screen_w_m"])
+        light = ScreenLight(width_m=w, height_m=w / float(p["screen_aspect"]), top_m=float(p["screen_top_m"]),
+                            rows=PATCH_ROWS, cols=PATCH_COLS)
+        self.centres, self.areas, band = light.patches()
+        self.row_frac = (band + 0.5) / PATCH_ROWS
+        self.col_frac = (np.tile(np.arange(PATCH_COLS), PATCH_ROWS) + 0.5) / PATCH_COLS
+        self.wipe = str(p["forge_wipe"])
+        # Where each patch lies along the assumed wipe (0: reached first, 1: last).
+        self.arrival = {"down": self.row_frac, "up": 1.0 - self.row_frac,
+                        "left": self.col_frac, "right": 1.0 - self.col_frac}.get(self.wipe, self.row_frac)
+
+    def form_factors(self, pos: np.ndarray, normals: np.ndarray) -> np.ndarray:
+        """Form factor (K, N) of every screen patch onto N surface points (camera frame, metres)."""
+        s = self.centres[:, None, :] - pos[None, :, :]  # (K, N, 3)
+        r2 = (s * s).sum(axis=2)
+        inv_r = 1.0 / np.sqrt(r2)
+        cos_surface = np.maximum((s * normals[None]).sum(axis=2), 0.0) * inv_r
+        cos_screen = np.maximum(pos[None, :, 2], 0.0) * inv_r  # the screen faces +z
+        return cos_surface * cos_screen * self.areas[:, None] / r2
+
+    def patch_colours(self, events: list[ScreenEvent], t_ns: int) -> np.ndarray:
+        """Linear RGB (K, 3) of every patch as the forger believes it is lit at output time ``t_ns``."""
+        times = [e.t_ns for e in events]
+        out = np.zeros((len(self.centres), 3))
+        cache: dict[tuple[tuple[int, int, int], float], np.ndarray] = {}
+        for d, w in zip(self.delays, self.weights):
+            tq = t_ns - self.lag_ns - int(d)
+            for k in range(len(self.centres)):
+                # ``follow`` reads the patch's row on the real screen; an assumed direction places the patch
+                # along its own wipe (the screen's rule for rows, applied to the forger's coordinate).
+                frac = float(self.row_frac[k]) if self.wipe == "follow" else float(self.arrival[k])
+                key = displayed(events, times, tq, frac)
+                lin = cache.get(key)
+                if lin is None:
+                    lin = cache[key] = linear(*key)
+                out[k] += w * lin
+        return out
+
+    def gain(self, events: list[ScreenEvent], t_ns: int, geometry: "HeadGeometry", points: np.ndarray,
+             crop: Crop, shape: tuple[int, int]) -> np.ndarray | None:
+        """Per-pixel linear RGB gain over ``crop`` for the output frame at ``t_ns``."""
+        strength = float(self.p["forge_strength"])
+        if strength <= 0 or geometry.ff is None:
+            return None
+        colours = self.patch_colours(events, t_ns)
+        if colours.max() < 1e-4:
+            return None
+        e = geometry.ff.T @ colours  # (N, 3)
+        grid = np.zeros((geometry.grid_h, geometry.grid_w, 3), np.float32)
+        grid[geometry.cells] = (e / geometry.norm).astype(np.float32)
+        x0, y0, x1, y1 = crop
+        full = cv2.resize(grid, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1]
+        mask = face_mask(points, crop, 0.0)
+        return 1.0 + np.float32(strength) * mask[..., None] * full
+
+
+class HeadGeometry:
+    """Camera-frame positions and normals of the footage's head on the renderer's coarse grid, and the
+    screen's form factors on them (computed once per footage frame).
+
+    ``norm`` is the mean form factor over the face for white: with it, ``forge_strength`` is the face's
+    mean gain under a white flash.
+    """
+
+    def __init__(self, recording: Any, tint: ShadedTint, t_k_ns: int, face_points: np.ndarray | None) -> None:
+        sim = recording.sim
+        scene = sim.scene
+        renderer = scene.renderer
+        head = scene.subjects[0]
+        self.grid_h, self.grid_w = renderer.grid_h, renderer.grid_w
+        self.ff: np.ndarray | None = None
+        self.cells: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int), np.zeros(0, int))
+        self.norm = 1.0
+        pose = head.pose(sim.scene_time(t_k_ns))
+        layer = head.layer
+        box = renderer.bbox(layer, pose)
+        if box is None or face_points is None:
+            return
+        gx0, gy0, gx1, gy1 = box
+        tx, ty, lam, dx, dy = renderer._intersect(layer, pose, box)  # noqa: SLF001 - the simulator's own renderer
+        alpha = cv2.remap(layer.alpha, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        n_local = cv2.remap(layer.normals, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        normals = n_local.reshape(-1, 3) @ pose.R.T.astype(np.float32)
+        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-6)
+        pos = np.stack([lam * dx, lam * dy, lam], axis=-1).reshape(-1, 3)
+        # Only the face is tinted: keep the cells inside the landmarks' hull (grown by one cell for the soft
+        # edge). The coarse grid is GRID render pixels = 2 x GRID camera pixels.
+        scale = 2 * GRID
+        grid_mask = np.zeros((self.grid_h, self.grid_w), np.uint8)
+        hull = cv2.convexHull((face_points / scale - 0.5).astype(np.float32)).astype(np.int32)
+        cv2.fillConvexPoly(grid_mask, hull, 1)
+        grid_mask = cv2.dilate(grid_mask, np.ones((3, 3), np.uint8))
+        ys, xs = np.mgrid[gy0:gy1, gx0:gx1]
+        keep = (alpha.reshape(-1) > 0.5) & (grid_mask[gy0:gy1, gx0:gx1].reshape(-1) > 0)
+        if not keep.any():
+            return
+        self.cells = (ys.reshape(-1)[keep], xs.reshape(-1)[keep])
+        self.ff = tint.form_factors(pos[keep].astype(np.float64), normals[keep].astype(np.float64))
+        self.norm = float(max(self.ff.sum(axis=0).mean(), 1e-12))
