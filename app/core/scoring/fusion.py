@@ -28,6 +28,11 @@ class FusionReason(ReasonCode):
         "check{plural} raised a concern worth a look at the audit images.",
     )
     ALL_PASSED = "fusion.all_passed", "All required checks passed."
+    MUST_PASS = (
+        "fusion.must_pass",
+        "The {name} check must pass on its own when the colours were shown, and it did not; no other check "
+        "can make up for it.",
+    )
     CONCERN = "fusion.concern", "Concern: {reason}"
     BELOW_THRESHOLD = "fusion.below_threshold", "The overall confidence {confidence:.0f} is below the threshold {threshold:.0f}."
     CAPTURE_ADVICE = (
@@ -58,6 +63,15 @@ def required_stages(options: FusionOptions, challenge: Challenge, registry: Stag
     if challenge.colours:
         return tuple(options.required)
     return tuple(n for n in options.required if not ((spec := registry.get(n)) is not None and spec.needs_colours))
+
+
+def must_pass_stages(challenge: Challenge, registry: StageRegistry = STAGES) -> tuple[str, ...]:
+    """Stages that must PASS on their own before any score counts: every stage declared ``needs_colours``
+    (the light challenge) when colours were shown. Their failure (hard or soft) or abstention decides the
+    session; geometry, texture or injection can add confidence, never outvote them."""
+    if not challenge.colours:
+        return ()
+    return tuple(spec.name for spec in registry if spec.needs_colours)
 
 
 #: Stage log-odds are clipped to +-this before they are combined (one stage can only do so much).
@@ -182,6 +196,17 @@ def combine(
         status = STATUS_NO_RESPONSE
         reasons.extend(by_name[n].reason if n in by_name else FusionReason.NOT_RUN.sentence(name=n) for n in missing)
         reasons.append(FusionReason.NEVER_PASSES.sentence())
+        confidence = min(confidence, max(0.0, threshold - 1.0))
+        return Decision(confidence, Outcome.FAIL, status, reasons, z)
+    # Required invariant: the colour challenge's stage passes on its own (its abstention was handled above as
+    # "no decision"; a failure, soft or hard, is a failure whatever the other stages say).
+    unmet = [n for n in must_pass_stages(challenge, registry) if n not in by_name or by_name[n].verdict != Verdict.PASS]
+    if unmet:
+        if any(n not in by_name or by_name[n].verdict == Verdict.ABSTAIN for n in unmet):
+            status = STATUS_NO_RESPONSE  # no decision (TRY AGAIN), never a pass
+        reasons.extend(by_name[n].reason if n in by_name else FusionReason.NOT_RUN.sentence(name=n) for n in unmet)
+        reasons.extend(FusionReason.MUST_PASS.sentence(name=n) for n in unmet)
+        reasons.extend(capture_advice(checks, [by_name[n] for n in unmet if n in by_name], registry))
         confidence = min(confidence, max(0.0, threshold - 1.0))
         return Decision(confidence, Outcome.FAIL, status, reasons, z)
     if confidence >= threshold:
