@@ -263,3 +263,18 @@ def test_a_soft_light_failure_fails_with_its_reason(challenge: Challenge) -> Non
     assert d.reasons[0] == "light says so"
     assert any("must pass on its own" in r for r in d.reasons)
     assert not any(r.startswith("Concern:") for r in d.reasons)
+
+
+def test_fusion_inputs_are_clipped_to_what_a_face_produces() -> None:
+    """A feature beyond the range a genuine face produces adds nothing more, even when a stored or cached
+    result carries it unclipped."""
+    from app.core.scoring.fusion import fusion_input
+    from app.core.scoring.stages.geometry import FEATURE_RANGES, GeometryEvidence
+
+    def nose(value: float) -> float:
+        ev = GeometryEvidence(features={"nose_depth_cm": value})
+        return fusion_input("geometry.nose_depth_cm", {"geometry": CheckResult("geometry", PASS, 0.9, "ok", ev)}, {})
+
+    hi = FEATURE_RANGES["nose_depth_cm"][1]
+    assert nose(8.7) == nose(hi) == hi
+    assert nose(2.0) == 2.0

@@ -93,7 +93,7 @@ def stage_evidence(check: CheckResult) -> float:
     return max(-LOGIT_CLIP, min(LOGIT_CLIP, math.log(s / (1.0 - s))))
 
 
-def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, float]) -> float:
+def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, float], registry: StageRegistry = STAGES) -> float:
     """The value fusion uses for one weight key.
 
     ``"light"`` (a stage name): the stage's clipped log-odds (:func:`stage_evidence`).
@@ -101,7 +101,7 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
     stage's real-face probability, ``"texture.logit"`` its log-odds (clipped to +-LOGIT_CLIP). Missing values
     (abstaining stage, undefined feature) take ``fill[key]`` (default 0; for ``texture.logit`` -LOGIT_CLIP,
     like probability 0), except a texture model that is not installed, which counts as uninformative
-    (probability 0.5, log-odds 0).
+    (probability 0.5, log-odds 0). Features are clipped to their stage's declared ``feature_ranges``.
     """
     stage, _, feature = key.partition(".")
     check = by_name.get(stage)
@@ -121,16 +121,19 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
         return fill.get(key, 0.0 if feature == "score" else -LOGIT_CLIP)
     value = check.evidence.feature(feature)
     if value is not None and math.isfinite(float(value)):
-        return float(value)
+        # Clipped to the range a genuine face produces (also for evidence rebuilt from a cache or a store).
+        spec = registry.get(stage)
+        lo, hi = spec.feature_ranges.get(feature, (-math.inf, math.inf)) if spec is not None else (-math.inf, math.inf)
+        return min(hi, max(lo, float(value)))
     return fill.get(key, 0.0)
 
 
-def raw_confidence(checks: list[CheckResult], options: FusionOptions) -> tuple[float, float]:
+def raw_confidence(checks: list[CheckResult], options: FusionOptions, registry: StageRegistry = STAGES) -> tuple[float, float]:
     """(confidence 0..100, logit): ``sigmoid(bias + sum(weight[k] * input[k]))`` (see :func:`fusion_input`)."""
     by_name = {c.name: c for c in checks}
     z = options.bias
     for key, weight in options.weights.items():
-        z += weight * fusion_input(key, by_name, options.fill)
+        z += weight * fusion_input(key, by_name, options.fill, registry)
     return 100.0 * sigmoid(z), z
 
 
@@ -179,7 +182,7 @@ def combine(
     -------
     Decision
     """
-    confidence, z = raw_confidence(checks, options)
+    confidence, z = raw_confidence(checks, options, registry)
     by_name = {c.name: c for c in checks}
     reasons: list[str] = []
     hard = [c for c in checks if c.hard_fail and c.verdict == Verdict.FAIL]

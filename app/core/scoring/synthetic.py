@@ -47,7 +47,8 @@ FILLER = (0.0, 1.5, 0.0)
 
 
 def template_points(shape: str = "face") -> np.ndarray:
-    """(478, 3) template: ``face`` (3D), ``flat`` (z = 0) or ``cylinder`` (a print bent round a vertical axis)."""
+    """(478, 3) template: ``face`` (3D), ``flat`` (z = 0), ``cylinder`` (a print bent round a vertical axis) or
+    ``hollow`` (depths reversed: geometry no human face can have)."""
     pts = np.tile(np.array(FILLER, np.float64), (478, 1))
     for i, p in TEMPLATE_3D.items():
         pts[i] = p
@@ -55,6 +56,8 @@ def template_points(shape: str = "face") -> np.ndarray:
         pts[:, 2] = 0.0
     elif shape == "cylinder":
         pts[:, 2] = -(pts[:, 0] ** 2) / 12.0
+    elif shape == "hollow":
+        pts[:, 2] = -pts[:, 2]  # a face turned inside out: nose behind, outline in front (no human face)
     elif shape != "face":
         raise ValueError(f"unknown template shape {shape!r}")
     return pts
@@ -96,7 +99,7 @@ class SynthSpec:
         colours equal this session's for the first ``extra["shared"]`` steps, then differ); ``channel`` (feature
         level only: a replay whose recorded colours equal this session's in two channels, not in the third).
     shape:
-        Landmark template: face, flat or cylinder.
+        Landmark template: face, flat, cylinder or hollow.
     lag_ms:
         Display-to-camera lag of the reflected light.
     """

@@ -882,5 +882,6 @@ class LightStage:
 
 
 STAGE = STAGES.register(
-    StageSpec("light", LightStage, LightOptions, LightEvidence, order=20, plots=True, needs_colours=True, capture_sensitive=True)
+    StageSpec("light", LightStage, LightOptions, LightEvidence, order=20, plots=True, needs_colours=True, capture_sensitive=True,
+              feature_ranges=FEATURE_RANGES)
 )
