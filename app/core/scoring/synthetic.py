@@ -42,6 +42,8 @@ TEMPLATE_3D: dict[int, tuple[float, float, float]] = {
     132: (-6.3, 5.0, -5.0), 361: (6.3, 5.0, -5.0), 58: (-5.5, 6.5, -4.5), 288: (5.5, 6.5, -4.5),
     172: (-5.0, 7.5, -4.0), 397: (5.0, 7.5, -4.0), 136: (-4.2, 8.3, -3.3), 365: (4.2, 8.3, -3.3),
 }
+#: Albedo of the hair around a hand-made face (dark brown).
+HAIR_ALBEDO = np.array([0.2, 0.15, 0.12])
 #: Unlisted landmarks sit at the face centre (inside every box, so they change nothing).
 FILLER = (0.0, 1.5, 0.0)
 
@@ -287,7 +289,11 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
         near_gain = (spec.near_cm / dist) ** 2 if reflects else 1.0
         regions = np.zeros((len(REGIONS), 3), np.float32)
         for name, k in R.items():
-            if name in ("ring_l", "ring_r", "ring_top", "around_l", "around_r", "around_top", "frame"):
+            if name in ("ring_l", "ring_r", "ring_top") and spec.kind == "live" and not spec.extra.get("face_only"):
+                # The band just outside the face is the rest of the head (hair, ears), lit by the screen too;
+                # a forger that tints only the face (``extra["face_only"]``) leaves it as it was.
+                value = 255.0 * HAIR_ALBEDO * (0.55 + 0.45 * near_gain * 0.6 * screen)
+            elif name in ("ring_l", "ring_r", "ring_top", "around_l", "around_r", "around_top", "frame"):
                 if spec.kind == "print":
                     value = 255.0 * 0.8 * (0.55 + 0.45 * near_gain * screen)
                 else:
