@@ -146,7 +146,7 @@ class LightOptions:
     r2_fail: float = 0.15
     late_margin: float = 0.03
     late_share_fail: float = 0.5
-    ring_min: float = 0.06
+    ring_min: float = 0.04
     foreign_fail: float = 0.35
     step_fail: float = 0.55
     step_settle: float = 0.6
