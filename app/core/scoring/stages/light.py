@@ -109,7 +109,10 @@ class LightOptions:
         band left the frame) is not judged.
     late_share_fail:
         Hard failure on timing when at least this share of the explained response belongs to the sequence
-        100 ms after the in-window lag (:func:`late_share`): judged continuously, not at a window edge.
+        100 ms after the in-window lag (:func:`late_share`): judged continuously, not at a window edge. A face
+        within the window has a share near 0 whatever its lag; the share grows by roughly 0.1 per 10 ms that
+        a response comes after the window, so 0.25 places the timing limit ~25 ms after the calibrated window
+        (a face must be explained at least three quarters at the physical lag).
     foreign_fail:
         Hard failure when the face carries this much slow colour change that the sequence does not explain,
         relative to what it explains (:func:`foreign_structure`): a screen replaying another session's
@@ -145,7 +148,7 @@ class LightOptions:
     margin_fail: float = 0.0
     r2_fail: float = 0.15
     late_margin: float = 0.03
-    late_share_fail: float = 0.5
+    late_share_fail: float = 0.25
     ring_min: float = 0.04
     foreign_fail: float = 0.35
     step_fail: float = 0.55
