@@ -289,9 +289,8 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
         near_gain = (spec.near_cm / dist) ** 2 if reflects else 1.0
         regions = np.zeros((len(REGIONS), 3), np.float32)
         for name, k in R.items():
-            if name in ("ring_l", "ring_r", "ring_top") and spec.kind == "live" and not spec.extra.get("face_only"):
-                # The band just outside the face is the rest of the head (hair, ears), lit by the screen too;
-                # a forger that tints only the face (``extra["face_only"]``) leaves it as it was.
+            if name in ("ring_l", "ring_r", "ring_top") and spec.kind == "live":
+                # The band just outside the face is the rest of the head (hair, ears), lit by the screen too.
                 value = 255.0 * HAIR_ALBEDO * (0.55 + 0.45 * near_gain * 0.6 * screen)
             elif name in ("ring_l", "ring_r", "ring_top", "around_l", "around_r", "around_top", "frame"):
                 if spec.kind == "print":

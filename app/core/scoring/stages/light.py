@@ -102,11 +102,6 @@ class LightOptions:
         ``margin_fail``, or the R^2 is below ``r2_fail``.
     late_margin:
         Hard failure on timing when the best fit lies after the window and beats the in-window fit by this much R^2.
-    ring_min:
-        Hard failure when the band just outside the face (hair, ears, neck: ``ring_face``) responds less than
-        this share of the face's response: the screen lights a whole head, a forger tints the face. Chosen
-        between the highest forged value and the lowest genuine value seen (see docs/accuracy.md); NaN (the
-        band left the frame) is not judged.
     late_share_fail:
         Hard failure on timing when at least this share of the explained response belongs to the sequence
         100 ms after the in-window lag (:func:`late_share`): judged continuously, not at a window edge. A face
@@ -149,7 +144,6 @@ class LightOptions:
     r2_fail: float = 0.15
     late_margin: float = 0.03
     late_share_fail: float = 0.25
-    ring_min: float = 0.04
     foreign_fail: float = 0.35
     step_fail: float = 0.55
     step_settle: float = 0.6
@@ -420,12 +414,6 @@ class LightReason(ReasonCode):
         "light.over_exposed",
         "The face was over-exposed while the colours were shown ({clipped:.0%} of it clipped white), so it "
         "could not show the colours: reduce the light falling on the face and try again.",
-    )
-    FACE_ONLY = (
-        "light.face_only",
-        "Only the face changed colour with the screen; the hair, ears and neck around it did not ({ring:.0%} of "
-        "the face's response, a head lit by the screen shows at least {needed:.0%}): the colour looks painted "
-        "onto the video.",
     )
     MOSTLY_LATE = (
         "light.mostly_late",
@@ -904,8 +892,7 @@ class LightStage:
 
     def hard_failure(self, ev: LightEvidence) -> tuple[LightReason, dict[str, Any]] | None:
         """The first hard-failure rule the evidence breaks (None when none): late, another sequence, colour
-        changes of its own, colour-by-colour mismatch, a channel that does not follow, only the face responding;
-        "mostly late" is judged
+        changes of its own, colour-by-colour mismatch, a channel that does not follow; "mostly late" is judged
         after "another sequence" (it measures when a response to this sequence came, given there is one)."""
         o = self.options
         late = (
@@ -930,8 +917,6 @@ class LightStage:
             return LightReason.STEP_MISMATCH, {}
         if number(ev.weakest_channel_gain_db) < o.channel_gain_fail_db:
             return LightReason.CHANNEL_MISMATCH, {}
-        if number(ev.ring_face) < o.ring_min:
-            return LightReason.FACE_ONLY, {"ring": max(0.0, number(ev.ring_face)), "needed": o.ring_min}
         return None
 
     def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
