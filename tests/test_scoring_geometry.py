@@ -167,7 +167,10 @@ def test_impossible_values_never_raise_the_score() -> None:
         return logistic_score(stage.features(ev), o.coef, o.bias)
 
     assert not impossible_geometry(GeometryEvidence(**base), o)
-    assert score(nose_depth_cm=8.7) == score(nose_depth_cm=4.0)  # a nose no face has adds nothing beyond 4 cm
+    from app.core.scoring.stages.geometry import FEATURE_RANGES
+
+    hi = FEATURE_RANGES["nose_depth_cm"][1]
+    assert score(nose_depth_cm=hi + 4.0) == score(nose_depth_cm=hi) > score(nose_depth_cm=2.5)  # nothing more beyond
     assert score(contour_depth_cm=-1.5) < score(contour_depth_cm=0.0) <= score(contour_depth_cm=2.0)
     growth = {g: stage.features(GeometryEvidence(**{**base, "nose_growth": g}))["nose_growth"] for g in (0.15, 2.0)}
     assert growth[2.0] < growth[0.15]  # the fusion input (weighted there) counts against
