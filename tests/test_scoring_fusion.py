@@ -181,3 +181,100 @@ def test_a_failure_in_a_dark_room_says_that_a_room_light_helps(challenge: Challe
     assert DARK_ROOM_ADVICE not in combine(with_light(FAIL, False), 60.0, low, challenge).reasons
     passed = combine(with_light(PASS, True), 0.0, FusionOptions(), challenge)
     assert passed.decision == "pass" and DARK_ROOM_ADVICE not in passed.reasons
+
+
+# -- Required invariant: the light stage passes on its own when colours were shown (issue 15) ------------------
+
+#: Every state a stage can end in, for the exhaustive test: (verdict, score, hard failure).
+STAGE_STATES: tuple[tuple[str, float | None, bool], ...] = (
+    (PASS, 0.99, False),
+    (PASS, 0.51, False),
+    (FAIL, 0.95, False),  # a soft failure with a high score: nothing in fusion may read the score as a pass
+    (FAIL, 0.05, False),
+    (FAIL, 0.95, True),
+    (FAIL, 0.01, True),
+    (ABSTAIN, None, False),
+)
+
+
+def _stage_result(name: str, state: tuple[str, float | None, bool], feature_value: float) -> CheckResult:
+    """A stage's result whose evidence carries every fusion feature at ``feature_value`` (very strong for
+    liveness when large)."""
+    from app.core.scoring.registry import STAGES as REGISTRY
+
+    verdict, score, hard = state
+    spec = REGISTRY.get(name)
+    assert spec is not None
+    evidence = spec.evidence()
+    if hasattr(evidence, "features"):
+        keys = ("gain_db", "shade", "side_centre", "surround", "response_spread", "wipe_lead_ms", "foreign_excess",
+                "nose_excess", "contour_excess", "nose_depth_cm", "contour_depth_cm", "nose_growth", "jitter")
+        evidence.features = {k: feature_value for k in keys}
+    return CheckResult(name, verdict, score, f"{name} says so", evidence, hard_fail=hard)
+
+
+def _outvoting_options() -> list[FusionOptions]:
+    """Fusion settings in which the other stages could easily outvote light if the rule let them."""
+    shipped = ScoringConfig.load().fusion
+    heavy = FusionOptions(
+        bias=20.0,
+        weights={"light": 0.0, "geometry": 10.0, "texture": 10.0, "injection": 10.0, "quality": 10.0,
+                 "geometry.nose_depth_cm": 5.0, "light.response_spread": 5.0},
+        required=(),  # not even declared required: the invariant must hold anyway
+    )
+    return [FusionOptions(), heavy, shipped]
+
+
+def test_no_stage_can_outvote_the_light_stage(challenge: Challenge) -> None:
+    """Every combination of every stage's verdict (pass / soft or hard fail / abstain, high or low score):
+    with colours shown there is no pass unless the light stage itself passed; its abstention is "no decision"
+    (status FAILED), never a pass; and the test is not vacuous (combinations with light passing do pass)."""
+    import itertools
+
+    names = ("quality", "light", "geometry", "texture", "injection")
+    passes_with_light = 0
+    tried = 0
+    for options in _outvoting_options():
+        for threshold in (0.0, 60.0):
+            for feature_value in (50.0,):
+                for states in itertools.product(STAGE_STATES, repeat=len(names)):
+                    cs = [_stage_result(n, s, feature_value) for n, s in zip(names, states)]
+                    d = combine(cs, threshold, options, challenge)
+                    light = states[names.index("light")]
+                    tried += 1
+                    if light[0] != PASS:
+                        assert d.decision == "fail", (options, threshold, states, d)
+                        if threshold > 0.0:
+                            assert d.confidence < threshold, (states, d)
+                        if light[0] == ABSTAIN and not any(st[0] == FAIL and st[2] for st in states):
+                            assert d.status == "FAILED", states  # no decision (another's hard failure decides)
+                        assert not any("All required checks passed" in r or r.startswith("Concern: light") for r in d.reasons)
+                    elif d.decision == "pass":
+                        passes_with_light += 1
+    assert tried == 3 * 2 * len(STAGE_STATES) ** len(names)
+    assert passes_with_light > 500
+
+
+def test_a_soft_light_failure_fails_with_its_reason(challenge: Challenge) -> None:
+    """The old path "pass with a concern about light" is gone: a soft light failure outweighed by everything
+    else is a failure that says why."""
+    d = combine(checks(light=(FAIL, 0.45, False)), 0.0, FusionOptions(), challenge)
+    assert d.decision == "fail" and d.status == "SUCCEEDED"
+    assert d.reasons[0] == "light says so"
+    assert any("must pass on its own" in r for r in d.reasons)
+    assert not any(r.startswith("Concern:") for r in d.reasons)
+
+
+def test_fusion_inputs_are_clipped_to_what_a_face_produces() -> None:
+    """A feature beyond the range a genuine face produces adds nothing more, even when a stored or cached
+    result carries it unclipped."""
+    from app.core.scoring.fusion import fusion_input
+    from app.core.scoring.stages.geometry import FEATURE_RANGES, GeometryEvidence
+
+    def nose(value: float) -> float:
+        ev = GeometryEvidence(features={"nose_depth_cm": value})
+        return fusion_input("geometry.nose_depth_cm", {"geometry": CheckResult("geometry", PASS, 0.9, "ok", ev)}, {})
+
+    hi = FEATURE_RANGES["nose_depth_cm"][1]
+    assert nose(8.7) == nose(hi) == hi
+    assert nose(2.0) == 2.0

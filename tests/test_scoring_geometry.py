@@ -129,3 +129,52 @@ def test_nose_grows_faster_than_the_eye_span_only_on_a_3d_object() -> None:
     assert face > 1.5 * bent  # a bent sheet brings its centre forward, far less than a nose stands out
     pts, iod = _approach("face")
     assert np.isnan(nose_growth(pts[:, :, :], np.full(len(iod), 100.0))["nose_growth"])  # no change of size
+
+
+# -- Values no human face can produce count against liveness (issue 15) -----------------------------------------
+
+
+def test_geometry_no_face_can_have_fails_hard_with_a_reason() -> None:
+    """A head whose outline comes out in front of its eyes (the depths of a face reversed) is not a face: the
+    stage fails hard saying the shape is physically impossible, and the impossible value counts against."""
+    from app.core.scoring.stages.geometry import FEATURE_RANGES, GeometryReason
+
+    stage = GeometryStage.create()
+    hollow = stage.evaluate(make_session_input(SynthSpec(kind="live", shape="hollow")))
+    assert hollow.verdict == FAIL and hollow.hard_fail, hollow.evidence
+    assert hollow.code == GeometryReason.IMPOSSIBLE
+    assert "physically impossible for a human face" in hollow.reason and "outline" in hollow.reason
+    assert hollow.evidence.contour_depth_cm < 0  # measured in front of the eye plane
+    assert hollow.evidence.features["contour_depth_cm"] == FEATURE_RANGES["contour_depth_cm"][0]
+    assert hollow.score is not None and hollow.score <= 0.02
+
+
+def test_impossible_values_never_raise_the_score() -> None:
+    """Beyond a human range a value adds nothing (nose depth clipped) or counts against (outline in front,
+    nose growing too fast), judged with the value's standard error."""
+    from app.core.scoring.config import ScoringConfig
+    from app.core.scoring.stages.geometry import GeometryEvidence, impossible_geometry
+
+    stage = GeometryStage.create(ScoringConfig.load().stages["geometry"])  # the shipped coefficients
+    o = stage.options
+    base = dict(nose_depth_cm=2.5, nose_depth_se_cm=0.3, contour_depth_cm=2.0, contour_depth_se_cm=0.2,
+                nose_growth=0.15, nose_growth_se=0.01, nose_excess=3.0, contour_excess=3.0, depth_nose=0.5)
+
+    def score(**kw: float) -> float:
+        from app.core.scoring.stages.base import logistic_score
+
+        ev = GeometryEvidence(**{**base, **kw})
+        return logistic_score(stage.features(ev), o.coef, o.bias)
+
+    assert not impossible_geometry(GeometryEvidence(**base), o)
+    from app.core.scoring.stages.geometry import FEATURE_RANGES
+
+    hi = FEATURE_RANGES["nose_depth_cm"][1]
+    assert score(nose_depth_cm=hi + 4.0) == score(nose_depth_cm=hi) > score(nose_depth_cm=2.5)  # nothing more beyond
+    assert score(contour_depth_cm=-1.5) < score(contour_depth_cm=0.0) <= score(contour_depth_cm=2.0)
+    growth = {g: stage.features(GeometryEvidence(**{**base, "nose_growth": g}))["nose_growth"] for g in (0.15, 2.0)}
+    assert growth[2.0] < growth[0.15]  # the fusion input (weighted there) counts against
+    # Within noise of the limit it is not called impossible (genuine landmark noise must not fail a face).
+    assert not impossible_geometry(GeometryEvidence(**{**base, "contour_depth_cm": -0.3, "contour_depth_se_cm": 0.2}), o)
+    assert "contour_depth_cm" in impossible_geometry(GeometryEvidence(**{**base, "contour_depth_cm": -0.5, "contour_depth_se_cm": 0.2}), o)
+    assert "nose_growth" in impossible_geometry(GeometryEvidence(**{**base, "nose_growth": 0.9}), o)

@@ -10,6 +10,7 @@ from app.core.scoring.contract import ABSTAIN, FAIL, PASS
 from app.core.scoring.display import DisplayTimeline, decoy_sequences
 from app.core.scoring.stages.light import (
     LightOptions,
+    LightReason,
     LightStage,
     design,
     fit_lags,
@@ -246,3 +247,45 @@ def test_head_sway_and_exposure_steps_do_not_hard_fail_a_genuine_face() -> None:
     replay = _with_own_brightness_changes(make_session_input(SynthSpec(kind="replay", seed=3)), ae_step=0.1,
                                           sway_px=12.0, sway_gain=0.2)
     assert LightStage.create().evaluate(replay).hard_fail
+
+
+# -- Lateness judged continuously (issue 15) ---------------------------------------------------------------------
+
+
+def test_late_share_splits_the_response_between_now_and_later() -> None:
+    """The share is ~0 for a response at the in-window lag, ~1 for one entirely later, in between for a mix."""
+    from app.core.scoring.stages.light import late_share, trend_basis
+
+    rng = np.random.default_rng(3)
+    n = 120
+    t = np.arange(n, dtype=np.int64) * 33_000_000
+    steps = rng.uniform(0, 1, (12, 3))
+    now = np.repeat(steps, 10, axis=0)
+    late = np.roll(now, 3, axis=0)  # the same sequence 3 frames (~100 ms) later
+    q = trend_basis(t)
+    mixing = np.array([[30.0, 2.0, 1.0], [3.0, 25.0, 2.0], [1.0, 4.0, 20.0]])
+    noise = rng.normal(0, 0.3, (n, 3))
+    share_now, _ = late_share(now @ mixing + noise, now, late, q)
+    share_late, _ = late_share(late @ mixing + noise, now, late, q)
+    share_mix, r2 = late_share((0.5 * now + 0.5 * late) @ mixing + noise, now, late, q)
+    assert share_now < 0.05 and share_late > 0.95
+    assert 0.3 < share_mix < 0.7 and r2 > 0.9
+
+
+def test_lateness_has_no_gap_between_on_time_and_too_late() -> None:
+    """Hand-made faces reflecting the sequence later and later: the late share grows with the lag, and every
+    response clearly after the window fails hard on timing by one rule or the other."""
+    from app.core.scoring.config import ScoringConfig
+
+    stage = LightStage(ScoringConfig.load().stages["light"])
+    shares = []
+    for lag in (66.0, 170.0, 200.0, 250.0):
+        res = stage.evaluate(make_session_input(SynthSpec(kind="live", lag_ms=lag)))
+        shares.append(res.evidence.late_share)
+        if lag >= 170.0:
+            assert res.hard_fail and res.code in (LightReason.LATE, LightReason.MOSTLY_LATE), (lag, res.reason)
+        else:
+            assert res.code not in (LightReason.LATE, LightReason.MOSTLY_LATE)
+    assert shares[0] < 0.1
+    assert shares == sorted(shares) and shares[-1] > 0.9
+

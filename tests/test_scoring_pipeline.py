@@ -143,3 +143,15 @@ def test_stripped_labels_give_the_same_result_and_live_matches_rescored(session:
     _, live = run(session, scorer)
     assert live.decision == with_labels.decision
     assert abs(live.confidence - with_labels.confidence) < 10.0
+
+
+def test_a_session_with_impossible_geometry_fails_with_that_reason(scorer: SessionScorer) -> None:
+    """The whole scorer (as ``livegate verify`` runs it, landmarks given): a face whose outline is measured in
+    front of its eyes fails hard, and the decision says the geometry is physically impossible."""
+    hollow = make_session(SynthSpec(kind="live", shape="hollow", seed=2), width=320, height=240)
+    _, res = run(hollow, scorer)
+    assert res.decision == "fail" and res.status == "SUCCEEDED"
+    assert res.confidence <= 5.0
+    assert any("physically impossible for a human face" in r for r in res.reasons), res.reasons
+    geometry = next(c for c in res.checks if c.name == "geometry")
+    assert geometry.hard_fail

@@ -42,12 +42,15 @@ TEMPLATE_3D: dict[int, tuple[float, float, float]] = {
     132: (-6.3, 5.0, -5.0), 361: (6.3, 5.0, -5.0), 58: (-5.5, 6.5, -4.5), 288: (5.5, 6.5, -4.5),
     172: (-5.0, 7.5, -4.0), 397: (5.0, 7.5, -4.0), 136: (-4.2, 8.3, -3.3), 365: (4.2, 8.3, -3.3),
 }
+#: Albedo of the hair around a hand-made face (dark brown).
+HAIR_ALBEDO = np.array([0.2, 0.15, 0.12])
 #: Unlisted landmarks sit at the face centre (inside every box, so they change nothing).
 FILLER = (0.0, 1.5, 0.0)
 
 
 def template_points(shape: str = "face") -> np.ndarray:
-    """(478, 3) template: ``face`` (3D), ``flat`` (z = 0) or ``cylinder`` (a print bent round a vertical axis)."""
+    """(478, 3) template: ``face`` (3D), ``flat`` (z = 0), ``cylinder`` (a print bent round a vertical axis) or
+    ``hollow`` (depths reversed: geometry no human face can have)."""
     pts = np.tile(np.array(FILLER, np.float64), (478, 1))
     for i, p in TEMPLATE_3D.items():
         pts[i] = p
@@ -55,6 +58,8 @@ def template_points(shape: str = "face") -> np.ndarray:
         pts[:, 2] = 0.0
     elif shape == "cylinder":
         pts[:, 2] = -(pts[:, 0] ** 2) / 12.0
+    elif shape == "hollow":
+        pts[:, 2] = -pts[:, 2]  # a face turned inside out: nose behind, outline in front (no human face)
     elif shape != "face":
         raise ValueError(f"unknown template shape {shape!r}")
     return pts
@@ -96,7 +101,7 @@ class SynthSpec:
         colours equal this session's for the first ``extra["shared"]`` steps, then differ); ``channel`` (feature
         level only: a replay whose recorded colours equal this session's in two channels, not in the third).
     shape:
-        Landmark template: face, flat or cylinder.
+        Landmark template: face, flat, cylinder or hollow.
     lag_ms:
         Display-to-camera lag of the reflected light.
     """
@@ -284,7 +289,10 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
         near_gain = (spec.near_cm / dist) ** 2 if reflects else 1.0
         regions = np.zeros((len(REGIONS), 3), np.float32)
         for name, k in R.items():
-            if name in ("ring_l", "ring_r", "ring_top", "around_l", "around_r", "around_top", "frame"):
+            if name in ("ring_l", "ring_r", "ring_top") and spec.kind == "live":
+                # The band just outside the face is the rest of the head (hair, ears), lit by the screen too.
+                value = 255.0 * HAIR_ALBEDO * (0.55 + 0.45 * near_gain * 0.6 * screen)
+            elif name in ("ring_l", "ring_r", "ring_top", "around_l", "around_r", "around_top", "frame"):
                 if spec.kind == "print":
                     value = 255.0 * 0.8 * (0.55 + 0.45 * near_gain * screen)
                 else:

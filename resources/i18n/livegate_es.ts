@@ -1216,6 +1216,22 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <source>turn away from the window or lamp behind</source>
         <translation>dé la espalda a la ventana o lámpara que tiene detrás</translation>
     </message>
+    <message>
+        <source>The {name} check must pass on its own when the colours were shown, and it did not; no other check can make up for it.</source>
+        <translation>La comprobación {name} debe superarse por sí sola cuando se muestran los colores, y no se superó; ninguna otra comprobación puede compensarlo.</translation>
+    </message>
+    <message>
+        <source>Most of the face's colour change ({share:.0%}) came later than a real camera can deliver it (after {edge:.0f} ms): the colour response looks forged.</source>
+        <translation>La mayor parte del cambio de color de la cara ({share:.0%}) llegó más tarde de lo que una cámara real puede entregarlo (después de {edge:.0f} ms): la respuesta de color parece falsificada.</translation>
+    </message>
+    <message>
+        <source>As the face came closer, its shape measured physically impossible for a human face ({what}): the video looks manipulated (e.g. digitally zoomed), not filmed from a real head.</source>
+        <translation>Al acercarse la cara, su forma resultó físicamente imposible para una cara humana ({what}): el vídeo parece manipulado (por ejemplo, ampliado digitalmente), no filmado de una cabeza real.</translation>
+    </message>
+    <message>
+        <source>No frame before the colours showed the face with enough room around it for the texture model, so skin texture was not checked (this lowers the confidence).</source>
+        <translation>Ningún fotograma anterior a los colores mostró la cara con suficiente espacio alrededor para el modelo de textura, así que no se comprobó la textura de la piel (esto reduce la confianza).</translation>
+    </message>
 </context>
 <context>
     <name>ResultPage</name>

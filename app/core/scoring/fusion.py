@@ -29,6 +29,11 @@ class FusionReason(ReasonCode):
         "check{plural} raised a concern worth a look at the audit images.",
     )
     ALL_PASSED = "fusion.all_passed", "All required checks passed."
+    MUST_PASS = (
+        "fusion.must_pass",
+        "The {name} check must pass on its own when the colours were shown, and it did not; no other check "
+        "can make up for it.",
+    )
     CONCERN = "fusion.concern", "Concern: {reason}"
     BELOW_THRESHOLD = "fusion.below_threshold", "The overall confidence {confidence:.0f} is below the threshold {threshold:.0f}."
     CAPTURE_ADVICE = (
@@ -80,6 +85,15 @@ def required_stages(options: FusionOptions, challenge: Challenge, registry: Stag
     return tuple(n for n in options.required if not ((spec := registry.get(n)) is not None and spec.needs_colours))
 
 
+def must_pass_stages(challenge: Challenge, registry: StageRegistry = STAGES) -> tuple[str, ...]:
+    """Stages that must PASS on their own before any score counts: every stage declared ``needs_colours``
+    (the light challenge) when colours were shown. Their failure (hard or soft) or abstention decides the
+    session; geometry, texture or injection can add confidence, never outvote them."""
+    if not challenge.colours:
+        return ()
+    return tuple(spec.name for spec in registry if spec.needs_colours)
+
+
 #: Stage log-odds are clipped to +-this before they are combined (one stage can only do so much).
 LOGIT_CLIP = 6.0
 
@@ -99,7 +113,7 @@ def stage_evidence(check: CheckResult) -> float:
     return max(-LOGIT_CLIP, min(LOGIT_CLIP, math.log(s / (1.0 - s))))
 
 
-def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, float]) -> float:
+def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, float], registry: StageRegistry = STAGES) -> float:
     """The value fusion uses for one weight key.
 
     ``"light"`` (a stage name): the stage's clipped log-odds (:func:`stage_evidence`).
@@ -107,7 +121,7 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
     stage's real-face probability, ``"texture.logit"`` its log-odds (clipped to +-LOGIT_CLIP). Missing values
     (abstaining stage, undefined feature) take ``fill[key]`` (default 0; for ``texture.logit`` -LOGIT_CLIP,
     like probability 0), except a texture model that is not installed, which counts as uninformative
-    (probability 0.5, log-odds 0).
+    (probability 0.5, log-odds 0). Features are clipped to their stage's declared ``feature_ranges``.
     """
     stage, _, feature = key.partition(".")
     check = by_name.get(stage)
@@ -127,16 +141,19 @@ def fusion_input(key: str, by_name: dict[str, CheckResult], fill: dict[str, floa
         return fill.get(key, 0.0 if feature == "score" else -LOGIT_CLIP)
     value = check.evidence.feature(feature)
     if value is not None and math.isfinite(float(value)):
-        return float(value)
+        # Clipped to the range a genuine face produces (also for evidence rebuilt from a cache or a store).
+        spec = registry.get(stage)
+        lo, hi = spec.feature_ranges.get(feature, (-math.inf, math.inf)) if spec is not None else (-math.inf, math.inf)
+        return min(hi, max(lo, float(value)))
     return fill.get(key, 0.0)
 
 
-def raw_confidence(checks: list[CheckResult], options: FusionOptions) -> tuple[float, float]:
+def raw_confidence(checks: list[CheckResult], options: FusionOptions, registry: StageRegistry = STAGES) -> tuple[float, float]:
     """(confidence 0..100, logit): ``sigmoid(bias + sum(weight[k] * input[k]))`` (see :func:`fusion_input`)."""
     by_name = {c.name: c for c in checks}
     z = options.bias
     for key, weight in options.weights.items():
-        z += weight * fusion_input(key, by_name, options.fill)
+        z += weight * fusion_input(key, by_name, options.fill, registry)
     return 100.0 * sigmoid(z), z
 
 
@@ -189,7 +206,7 @@ def combine(
     -------
     Decision
     """
-    confidence, z = raw_confidence(checks, options)
+    confidence, z = raw_confidence(checks, options, registry)
     by_name = {c.name: c for c in checks}
     said: list[Said] = []
     hard = [c for c in checks if c.hard_fail and c.verdict == Verdict.FAIL]
@@ -206,6 +223,17 @@ def combine(
         status = STATUS_NO_RESPONSE
         said.extend(_repeat(by_name[n]) if n in by_name else _say(FusionReason.NOT_RUN, name=n) for n in missing)
         said.append(_say(FusionReason.NEVER_PASSES))
+        confidence = min(confidence, max(0.0, threshold - 1.0))
+        return _decision(confidence, Outcome.FAIL, status, said, z)
+    # Required invariant: the colour challenge's stage passes on its own (its abstention was handled above as
+    # "no decision"; a failure, soft or hard, is a failure whatever the other stages say).
+    unmet = [n for n in must_pass_stages(challenge, registry) if n not in by_name or by_name[n].verdict != Verdict.PASS]
+    if unmet:
+        if any(n not in by_name or by_name[n].verdict == Verdict.ABSTAIN for n in unmet):
+            status = STATUS_NO_RESPONSE  # no decision (TRY AGAIN), never a pass
+        said.extend(_repeat(by_name[n]) if n in by_name else _say(FusionReason.NOT_RUN, name=n) for n in unmet)
+        said.extend(_say(FusionReason.MUST_PASS, name=n) for n in unmet)
+        said.extend(_capture_advice(checks, [by_name[n] for n in unmet if n in by_name], registry))
         confidence = min(confidence, max(0.0, threshold - 1.0))
         return _decision(confidence, Outcome.FAIL, status, said, z)
     if confidence >= threshold:

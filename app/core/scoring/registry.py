@@ -87,6 +87,9 @@ class StageSpec:
     capture_sensitive:
         Poor capture (over-exposure, darkness, back light) can hide what it measures: its failures come with
         advice on the capture conditions.
+    feature_ranges:
+        The range a genuine face produces for each of its score features: fusion clips its inputs to them, so
+        a value beyond what a face can produce adds nothing more.
     """
 
     name: str
@@ -98,6 +101,7 @@ class StageSpec:
     section: str = ""
     needs_colours: bool = False
     capture_sensitive: bool = False
+    feature_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.section:

@@ -55,6 +55,8 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
     "contour_excess": (-2.0, 20.0),
     "depth_nose": (-2.0, 2.0),
     "dose_response": (-1.0, 1.0),
+    # Not a human nose's 1.5-3.5 cm: this estimate reads up to ~11 cm on genuine simulated heads that turn while
+    # they approach (docs/accuracy.md); beyond 8 a value adds nothing more.
     "nose_depth_cm": (-3.0, 8.0),
     "contour_depth_cm": (-3.0, 8.0),
     "nose_growth": (-0.2, 0.4),
@@ -296,6 +298,11 @@ class GeometryReason(ReasonCode):
     )
     FACE_3D = "geometry.face_3d", "As the face came closer, its nose and outline moved the way a real 3D face does."
     FLAT = "geometry.flat", "As the face came closer, it moved like a flat picture rather than a 3D face."
+    IMPOSSIBLE = (
+        "geometry.impossible",
+        "As the face came closer, its shape measured physically impossible for a human face ({what}): the video "
+        "looks manipulated (e.g. digitally zoomed), not filmed from a real head.",
+    )
 
 
 @dataclass
@@ -367,6 +374,15 @@ class GeometryOptions:
         Frames with smaller faces are ignored (landmarks too coarse).
     coef, bias:
         Logistic score over the features (fitted on training seeds).
+    contour_front_max_cm:
+        A face outline more than this in front of the eye/brow/mouth plane is impossible (a face's outline
+        lies several centimetres behind its eye corners).
+    nose_growth_max:
+        A nose that grows faster than this relative to the eye span is impossible (perspective alone gives
+        roughly nose depth / distance).
+    impossible_se:
+        A value counts as impossible only when it lies this many of its standard errors beyond the limit
+        (landmark noise must not fail a genuine face).
     """
 
     min_scale: float = 1.3
@@ -376,6 +392,35 @@ class GeometryOptions:
     min_iod_px: float = 20.0
     coef: dict[str, float] = field(default_factory=lambda: {"nose_excess": 1.5, "depth_nose": 1.0, "contour_excess": 0.15})
     bias: float = -3.0
+    contour_front_max_cm: float = 0.0
+    nose_growth_max: float = 0.6
+    impossible_se: float = 2.0
+
+
+def impossible_geometry(ev: GeometryEvidence, o: GeometryOptions) -> dict[str, str]:
+    """What the measured shape shows that no human face can produce, by feature name (empty when nothing):
+    an outline in front of the eye plane, a nose growing implausibly fast. Each value must be beyond its
+    limit by ``impossible_se`` of its standard errors.
+
+    The nose's depth in centimetres is not among these: a genuine head that turns while it approaches
+    inflates it (a hand-made 3D head with a 2.5 cm nose turning +-4 degrees reads 8.5 +- 0.7 cm), so a limit on
+    it would reject genuine users (fresh genuine sessions read up to 11.5 cm); its fusion input is only
+    clipped (:data:`FEATURE_RANGES`), so a larger value adds nothing."""
+
+    def beyond(value: float, se: Any, limit: float) -> bool:
+        e = number(se)
+        return value - o.impossible_se * (e if math.isfinite(e) else 0.0) > limit
+
+    out: dict[str, str] = {}
+    front = -number(ev.contour_depth_cm)
+    if beyond(front, ev.contour_depth_se_cm, o.contour_front_max_cm):
+        out["contour_depth_cm"] = f"its outline {front:.1f} cm in front of the eyes, where a face's outline lies behind them"
+    growth = number(ev.nose_growth)
+    if beyond(growth, ev.nose_growth_se, o.nose_growth_max):
+        out["nose_growth"] = (
+            f"its nose grew {growth:.2f} times as fast as the eye span, at most {o.nose_growth_max:.1f} is possible"
+        )
+    return out
 
 
 class GeometryStage:
@@ -490,11 +535,16 @@ class GeometryStage:
         return float(np.polyfit(x, y, 1)[0])
 
     def features(self, evidence: GeometryEvidence) -> dict[str, float]:
-        """The numbers the score uses, clipped to robust ranges (NaN where missing)."""
+        """The numbers the score uses, clipped to the ranges a genuine face produces (NaN where missing).
+
+        A value beyond what a human face can produce counts against liveness, never for it: it becomes its
+        range's least live value (a nose 8 cm in front of the eyes is evidence of manipulation, not of depth)."""
         out = {}
         for k, (lo, hi) in FEATURE_RANGES.items():
             v = number(getattr(evidence, k))
             out[k] = float(np.clip(v, lo, hi)) if math.isfinite(v) else math.nan
+        for k in impossible_geometry(evidence, self.options):
+            out[k] = FEATURE_RANGES[k][0]
         return out
 
     def evaluate(self, session: SessionInput) -> CheckResult:
@@ -510,9 +560,15 @@ class GeometryStage:
         feats = self.features(ev)
         ev.features = feats
         score = logistic_score(feats, self.options.coef, self.options.bias)
+        impossible = impossible_geometry(ev, self.options)
+        if impossible:
+            return result(self.name, Verdict.FAIL, min(score, 0.02), GeometryReason.IMPOSSIBLE, ev, hard_fail=True,
+                          what="; ".join(impossible.values())), a.plots
         if score >= 0.5:
             return result(self.name, Verdict.PASS, score, GeometryReason.FACE_3D, ev), a.plots
         return result(self.name, Verdict.FAIL, score, GeometryReason.FLAT, ev), a.plots
 
 
-STAGE = STAGES.register(StageSpec("geometry", GeometryStage, GeometryOptions, GeometryEvidence, order=30, plots=True))
+STAGE = STAGES.register(
+    StageSpec("geometry", GeometryStage, GeometryOptions, GeometryEvidence, order=30, plots=True, feature_ranges=FEATURE_RANGES)
+)

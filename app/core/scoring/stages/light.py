@@ -102,6 +102,12 @@ class LightOptions:
         ``margin_fail``, or the R^2 is below ``r2_fail``.
     late_margin:
         Hard failure on timing when the best fit lies after the window and beats the in-window fit by this much R^2.
+    late_share_fail:
+        Hard failure on timing when at least this share of the explained response belongs to the sequence
+        100 ms after the in-window lag (:func:`late_share`): judged continuously, not at a window edge. A face
+        within the window has a share near 0 whatever its lag; the share grows by roughly 0.1 per 10 ms that
+        a response comes after the window, so 0.25 places the timing limit ~25 ms after the calibrated window
+        (a face must be explained at least three quarters at the physical lag).
     foreign_fail:
         Hard failure when the face carries this much slow colour change that the sequence does not explain,
         relative to what it explains (:func:`foreign_structure`): a screen replaying another session's
@@ -140,6 +146,7 @@ class LightOptions:
     margin_fail: float = 0.0
     r2_fail: float = 0.15
     late_margin: float = 0.03
+    late_share_fail: float = 0.25
     foreign_fail: float = 0.35
     step_fail: float = 0.55
     step_settle: float = 0.6
@@ -456,6 +463,37 @@ def _peak(lags: np.ndarray, r2: np.ndarray, mask: np.ndarray) -> tuple[int, floa
     return best, lag
 
 
+#: The late component of :func:`late_share` is the displayed sequence this much later than the in-window lag.
+LATE_SHIFT_MS = 100.0
+
+
+def late_share(y: np.ndarray, x_now: np.ndarray, x_late: np.ndarray, q: np.ndarray) -> tuple[float, float]:
+    """How much of the face's colour response is explained by the sequence ``LATE_SHIFT_MS`` later than the
+    in-window lag rather than at it: ``(share 0..1, joint R^2)``.
+
+    ``y`` (n, 3) is fitted jointly on the displayed colour at the in-window lag ``x_now`` and at the later lag
+    ``x_late`` (both (n, 3), plus trends); the explained variance is split between the two by Pratt's measure
+    (coefficient times covariance, which sums to the explained variance). A face lit by the screen is
+    explained at its own lag (share ~0); a response ``d`` ms after the window's end shares roughly
+    ``d / LATE_SHIFT_MS`` of its variance with the later sequence, growing continuously with the lag, so there
+    is no gap between "on time" and "too late" for a forger to hide in.
+    """
+    yr = detrend(y, q)
+    x = np.concatenate([detrend(x_now, q), detrend(x_late, q)], axis=1)  # (n, 6)
+    gram = x.T @ x
+    gram = gram + (1e-6 * float(np.trace(gram)) + 1e-12) * np.eye(6)
+    cross = x.T @ yr  # (6, 3)
+    beta = np.linalg.solve(gram, cross)
+    contrib = (beta * cross).sum(axis=1)  # per regressor, pooled over camera channels
+    now, late = float(contrib[:3].sum()), float(contrib[3:].sum())
+    sst = float((yr * yr).sum())
+    total = now + late
+    joint = total / sst if sst > 0 else 0.0
+    if total <= 0:
+        return math.nan, joint
+    return float(np.clip(late / total, 0.0, 1.0)), joint
+
+
 class LightReason(ReasonCode):
     NO_COLOURS = "light.no_colours", "This session had no colour challenge (movement only), so light was not checked."
     NO_TIMES = "light.no_times", "The times at which the colours appeared were not recorded, so light could not be checked."
@@ -467,6 +505,11 @@ class LightReason(ReasonCode):
         "light.over_exposed",
         "The face was over-exposed while the colours were shown ({clipped:.0%} of it clipped white), so it "
         "could not show the colours: reduce the light falling on the face and try again.",
+    )
+    MOSTLY_LATE = (
+        "light.mostly_late",
+        "Most of the face's colour change ({share:.0%}) came later than a real camera can deliver it (after "
+        "{edge:.0f} ms): the colour response looks forged.",
     )
     LATE = (
         "light.late",
@@ -519,6 +562,8 @@ class LightEvidence(Evidence):
     lag_window_ms: list[float] = UNSET
     r2: float = UNSET
     r2_best_lag: float = UNSET
+    late_share: float = UNSET  # :func:`late_share`: share of the response explained LATE_SHIFT_MS after the in-window lag
+    r2_two_lags: float = UNSET
     r2_in_window_same_mode: float = UNSET
     r2_raw: float = UNSET
     decoy_r2_median: float = UNSET
@@ -658,6 +703,7 @@ class LightStage:
         ev.modes = {m: f.summary() for m, f in sf.per_mode.items()}
         ev.background_level = sf.background_level
         self._sequence_evidence(sf, ev)
+        self._lateness(window, sf, ev)
         y_detrended = self._channel_evidence(sf, ev)
         pred, fitted = self._spatial_evidence(d, window, sf, ev)
         self._wipe_order(d, window, sf, ev)
@@ -788,6 +834,12 @@ class LightStage:
         ev.margin = pm.margin_w
         ev.p_value = (1 + int((dec >= r2_w).sum())) / (len(dec) + 1)
         ev.null_z = null_zscore(r2_w, dec)
+
+    def _lateness(self, w: ColourWindow, sf: SequenceFit, ev: LightEvidence) -> None:
+        """Step 4b: the share of the response that the sequence explains only later than the in-window lag."""
+        lag_w = sf.chosen.lag_w
+        x = design(sf.sampled, w.t, np.array([lag_w, lag_w + LATE_SHIFT_MS]))
+        ev.late_share, ev.r2_two_lags = late_share(sf.signals[sf.mode], x[0], x[1], sf.q)
 
     def _channel_evidence(self, sf: SequenceFit, ev: LightEvidence) -> np.ndarray:
         """Step 5: the response's size and mixing, and whether every camera channel that changes clearly
@@ -931,7 +983,8 @@ class LightStage:
 
     def hard_failure(self, ev: LightEvidence) -> tuple[LightReason, dict[str, Any]] | None:
         """The first hard-failure rule the evidence breaks (None when none): late, another sequence, colour
-        changes of its own, colour-by-colour mismatch, a channel that does not follow."""
+        changes of its own, colour-by-colour mismatch, a channel that does not follow; "mostly late" is judged
+        after "another sequence" (it measures when a response to this sequence came, given there is one)."""
         o = self.options
         late = (
             ev.best_lag_ms > o.lag_window_ms[1]
@@ -945,6 +998,10 @@ class LightStage:
             return LightReason.LATE, {"lag": ev.best_lag_ms}
         if ev.gain_db < o.gain_fail_db or ev.margin <= o.margin_fail or ev.r2 < o.r2_fail or not ev.brightens:
             return LightReason.OTHER_SEQUENCE, {}
+        # Judged once the face is known to follow this sequence (a replay of another one fits no lag).
+        if number(ev.late_share) >= o.late_share_fail:
+            return LightReason.MOSTLY_LATE, {"share": ev.late_share, "edge": ev.lag_ms}
+
         if number(ev.foreign_structure) >= o.foreign_fail:
             return LightReason.FOREIGN_PATTERN, {}
         if number(ev.step_mismatch) >= o.step_fail:
@@ -973,5 +1030,6 @@ class LightStage:
 
 
 STAGE = STAGES.register(
-    StageSpec("light", LightStage, LightOptions, LightEvidence, order=20, plots=True, needs_colours=True, capture_sensitive=True)
+    StageSpec("light", LightStage, LightOptions, LightEvidence, order=20, plots=True, needs_colours=True, capture_sensitive=True,
+              feature_ranges=FEATURE_RANGES)
 )
