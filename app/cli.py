@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--challenge",
         choices=["light", "movement"],
         default="light",
-        help="light: movement and colours (default); movement: movement only (not available yet: exit 3)",
+        help="light: movement and colours (default); movement: head turns on random cues, no flashes (reduced assurance)",
     )
     p.add_argument(
         "--store",
@@ -247,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--behaviour", default=None,
                    help="cooperative, never-approach, too-close, leaves, second-face or stall")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a simulator parameter (repeatable)")
+    p.add_argument("--challenge", choices=["light", "movement"], default="light",
+                   help="light: the colour sequence (default); movement: head-turn cues, no flashes")
     p.set_defaults(func=_delegate("app.core.simulate.cli", "run"))
 
     p = sub.add_parser("eval", help="evaluate scoring on labelled recordings (ISO/IEC 30107-3 metrics)")
