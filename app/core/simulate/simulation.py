@@ -21,7 +21,7 @@ from app.core.capture.devices import virtual_verdict
 from app.core.challenge import Oval, face_box, make_oval
 from app.core.screen import ScreenState
 from app.core.simulate.face import FaceModel, get_face
-from app.core.simulate.motion import MotionParams
+from app.core.simulate.motion import CueFollower, MotionParams
 from app.core.simulate.params import INJECTION_SPECIES
 from app.core.simulate.render import Ambient, Material, PinholeCamera, ScreenLight, displayed, sample_light
 from app.core.simulate.scene import FaceTruth, HeadSubject, Scene, cct_to_rgb, hue_rotate, make_room
@@ -201,11 +201,27 @@ class Simulation:
         elif species == "screen-replay":
             from app.core.simulate.species import GenuineRecording, TabletSubject
 
-            self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns)
+            self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns,
+                                              light_challenge=p.get("challenge", "light") != "movement")
             scene.subjects.append(TabletSubject(self.recording, self.camera, p, self.oval, int(p["seed"]) * 31))
         else:
             raise ValueError(f"species {species!r} has no camera scene")
+        if int(p.get("cue_follow", 0)):
+            # Whoever stands in front of the camera sees the kiosk screen and follows its head-turn cues:
+            # a person (or mask wearer) turns the head, an attacker turns the print or tablet as a whole.
+            follower = self.cue_follower()
+            for subject in scene.subjects[:1]:
+                target = getattr(subject, "motion", subject)
+                target.follow = follower
         return scene
+
+    def cue_follower(self) -> "CueFollower":
+        """The participant's way of following head-turn cues shown on this simulation's screen."""
+        p = self.params
+        return CueFollower(
+            self.screen.cues, self.t0_ns, amplitude_deg=float(p["cue_yaw_deg"]), reaction_ms=float(p["cue_reaction_ms"]),
+            reaction_jitter_ms=float(p["cue_reaction_jitter_ms"]), turn_s=float(p["cue_turn_s"]), seed=int(p["seed"]) * 37 + 3,
+        )
 
     def _second_person(self, first: HeadSubject) -> HeadSubject:
         """Another person leaning in beside the user: the photo mirrored, different tone and size."""
@@ -348,7 +364,9 @@ class InjectionSimulation(Simulation):
 
         p = self.params
         forged = self.species == "injection-forged-light"
-        self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=not forged)
+        movement = p.get("challenge", "light") == "movement"
+        self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns,
+                                          light_challenge=not (forged or movement))
         self._last_k = -1
         self._last_image: np.ndarray | None = None
         self._last_truth: list[FaceTruth] = []
