@@ -29,7 +29,7 @@ import numpy as np
 
 from app import __version__
 from app.core.capture.frame import Frame, SourceInfo
-from app.core.challenge import Box, Challenge
+from app.core.challenge import MOVEMENT_ONLY, Box, Challenge
 from app.core.landmarks import LandmarkResult
 from app.core.scoring.config import ScoringConfig
 from app.core.scoring.contract import ABSTAIN, Analyzer, CheckResult, ImageOut, LivenessResult, SessionContext
@@ -39,6 +39,7 @@ from app.core.scoring.stages.base import KeptFrame, SessionInput, result
 from app.core.scoring.stages.geometry import GeometryStage
 from app.core.scoring.stages.injection import InjectionStage
 from app.core.scoring.stages.light import LightStage
+from app.core.scoring.stages.movement import MovementStage
 from app.core.scoring.stages.quality import QualityStage
 from app.core.scoring.stages.texture import TextureModel, TextureStage, load_texture_model
 
@@ -183,12 +184,30 @@ class SessionScorer:
         self.geometry = GeometryStage.create(c.geometry)
         self.texture = TextureStage(c.texture, texture_model, missing)
         self.injection = InjectionStage.create(c.injection)
+        # --- movement-only check (own config file; see movement_config.py) ---
+        from app.core.scoring.movement_config import MovementConfig
+
+        self.movement_config = MovementConfig.load()
+        self.movement = MovementStage.create(self.movement_config.stage)
+        self.versions["movement_config"] = self.movement_config.version
+
+    def stages_for(self, challenge: Challenge) -> tuple[Any, ...]:
+        """The stages of a check: the light check's, or the movement-only check's (movement instead of light)."""
+        if challenge.moves or challenge.type == MOVEMENT_ONLY:
+            return (self.quality, self.movement, self.geometry, self.texture, self.injection)
+        return (self.quality, self.light, self.geometry, self.texture, self.injection)
+
+    def fusion_for(self, challenge: Challenge) -> tuple[Any, float]:
+        """(fusion options, default threshold) of the check the challenge belongs to."""
+        if challenge.moves or challenge.type == MOVEMENT_ONLY:
+            return self.movement_config.fusion, self.movement_config.threshold
+        return self.config.fusion, self.config.threshold
 
     def run_stages(self, inp: SessionInput) -> tuple[list[CheckResult], dict[str, Any]]:
         """Run every stage; a stage that raises abstains with the error (the session still gets a result)."""
         checks: list[CheckResult] = []
         plots: dict[str, Any] = {}
-        for stage in (self.quality, self.light, self.geometry, self.texture, self.injection):
+        for stage in self.stages_for(inp.challenge):
             start = time.perf_counter()
             try:
                 if hasattr(stage, "evaluate_with_plots"):
@@ -301,9 +320,9 @@ class LiveAnalyzer:
     def build_result(self, inp: SessionInput, checks: list[CheckResult], plots: dict[str, Any]) -> LivenessResult:
         """Fuse the checks and attach images, timings and versions."""
         ctx = self.context
-        cfg = self.scorer.config
-        threshold = ctx.threshold if ctx.threshold is not None else cfg.threshold
-        dec = combine(checks, threshold, cfg.fusion, ctx.challenge)
+        fusion, default_threshold = self.scorer.fusion_for(ctx.challenge)
+        threshold = ctx.threshold if ctx.threshold is not None else default_threshold
+        dec = combine(checks, threshold, fusion, ctx.challenge)
         reference = None
         k = self._keeper.reference(self._colours_from_ns())
         if k is not None:
