@@ -348,6 +348,8 @@ class GuidancePage(QWidget):
         ``left_oval``: the flashes were stopped because the face left the oval; say so.
         """
         self._hint = None
+        self._cue = False
+        self.canvas.set_cue(None)
         self.hint.setText(self.tr("Look at the camera"))
         self.progress.setValue(0)
         if left_oval:
@@ -362,6 +364,26 @@ class GuidancePage(QWidget):
         self.footer.setVisible(not light)
         self.canvas.renderer.dim = not light
 
+    def show_cue(self, direction: str | None, index: int) -> None:
+        """Show a head-turn cue of the movement-only check (None: face the screen again; index -1: cues over).
+
+        The preview is mirrored, so the person's own left is the left of the screen: the arrow points the
+        way to turn.
+        """
+        self._cue = index >= 0
+        if direction == "left":
+            text = self.tr("\u2190  Turn your head to your LEFT")
+        elif direction == "right":
+            text = self.tr("Turn your head to your RIGHT  \u2192")
+        elif index >= 0:
+            text = self.tr("Look at the screen")
+        else:
+            self._cue = False
+            return
+        self.hint.setText(text)
+        self.canvas.set_cue(direction)
+        announce(self.hint, text)
+
     def show_guidance(self, guidance: Guidance, hold_progress: float) -> None:
         """Render one assessed frame."""
         fits = guidance.fit is not None and guidance.fit.fits
@@ -370,7 +392,7 @@ class GuidancePage(QWidget):
         progress = guidance.progress if hold_progress <= 0 else 1.0
         self.progress.setValue(round(100 * progress))
         self.progress.setAccessibleDescription(self.progress.text())
-        if guidance.hint is not self._hint:
+        if guidance.hint is not self._hint and not getattr(self, "_cue", False):
             self._hint = guidance.hint
             text = hint_text(guidance.hint, too_close=guidance.fit is not None and guidance.fit.too_close)
             self.hint.setText(text)
@@ -445,6 +467,13 @@ class ImageDialog(QDialog):
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
 
 
+def mode_text(widget: QWidget, challenge_type: str) -> str:
+    """The check used and its assurance level, for staff (docs/result.md: Challenge.Assurance)."""
+    if challenge_type == MOVEMENT_ONLY:
+        return widget.tr("Check: movement only, no flashes (reduced assurance: consider a second factor)")
+    return widget.tr("Check: light and movement (standard assurance)")
+
+
 class ResultPage(QWidget):
     """PASS / FAIL (or "scoring unavailable") readable in two seconds, with evidence for staff.
 
@@ -478,6 +507,12 @@ class ResultPage(QWidget):
         text_col = QVBoxLayout()
         text_col.addWidget(self.verdict)
         text_col.addWidget(self.explanation)
+        # Staff must see which check was used and how much it proves (the movement-only check proves less).
+        self.mode = QLabel(self.banner)
+        self.mode.setObjectName("checkMode")
+        self.mode.setWordWrap(True)
+        self.mode.setAccessibleName(self.tr("Check used"))
+        text_col.addWidget(self.mode)
         banner_layout.addWidget(self.icon)
         banner_layout.addSpacing(16)
         banner_layout.addLayout(text_col, 1)
@@ -589,6 +624,7 @@ class ResultPage(QWidget):
             confidence_text = self.tr("Confidence %1 (threshold %2)").replace("%1", f"{result.confidence:.0f}").replace("%2", f"{result.threshold:.0f}")
         self.confidence.setText(confidence_text)
         self.confidence.setVisible(bool(confidence_text))
+        self.mode.setText(mode_text(self, session.challenge_type))
         self.reasons.setText("\n".join(f"• {r}" for r in reasons) if reasons else self.tr("No further details."))
         self._images = []
         side = round(self.fontMetrics().height() * 16)

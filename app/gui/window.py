@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         controller.captureStarted.connect(self._on_capture_started)
         controller.flashRequested.connect(self.flash.play)
         controller.flashStopRequested.connect(self.flash.stop)
+        controller.cueChanged.connect(self.guidance_page.show_cue)
         controller.preparing.connect(self._on_preparing)
         controller.lockedOut.connect(self.show_lockout)
         controller.storeFailed.connect(self._on_store_failed)
@@ -455,7 +456,9 @@ class MainWindow(QMainWindow):
             self.guidance_page.set_light_mode(False)
             self._show("guidance")
         elif phase is Phase.LIGHT:
-            self.guidance_page.set_light_mode(True)
+            # The movement-only check keeps the instruction bar: it shows the head-turn cues.
+            movement = session is not None and session.challenge is not None and bool(session.challenge.moves)
+            self.guidance_page.set_light_mode(not movement)
             self._show("light")
         elif phase is Phase.VERIFYING:
             self.guidance_page.set_light_mode(False)
