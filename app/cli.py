@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshots", help="drive the GUI with sim: sources and save a screenshot of every screen")
     p.add_argument("outdir", type=Path)
     p.add_argument("--small", type=Path, default=None, metavar="DIR", help="also write copies under 150 KB to DIR (docs)")
-    p.add_argument("--only", default="", help="comma-separated scenarios: start,hints,light,leave,problems,sessions,kiosk,spanish,access")
+    p.add_argument("--only", default="", help="comma-separated scenarios: start,hints,light,leave,problems,sessions,kiosk,spanish,access,movement")
     p.set_defaults(func=_delegate("app.gui.screenshots", "run"))
 
     p = sub.add_parser("sessions", help="session history: list, show, export, purge, delete")

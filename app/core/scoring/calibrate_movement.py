@@ -9,6 +9,9 @@ it caches each session's per-frame features and stage evidence) and writes
   terms, between the largest any training attack reached on its weakest cue and
   the 2nd percentile of genuine sessions' weakest cue, and never above half of
   that genuine percentile (a genuine turn must clear it with room to spare);
+* ``stage.min_depth`` (turn depth, median over the cues): half way, in log
+  terms, between the deepest training attack that followed every cue and the
+  2nd percentile of genuine sessions, never above 0.7 of that percentile;
 * ``fusion.bias``: the confidence's operating point. The fusion weights of the
   approach geometry and texture are the light check's (the approach is the same
   in both checks, fitted on far more sessions); ``movement`` adds the movement
@@ -97,6 +100,18 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
     cut = math.sqrt(max(a_max, 0.02) * g2) if g2 > 0 else cfg.stage.min_turn
     cfg.stage.min_turn = round(float(min(cut, 0.5 * g2)), 4)
     stage = MovementStage(cfg.stage)
+
+    def depth_of(item: dict[str, Any]) -> tuple[float, bool]:
+        check = stage.evaluate(stage_input(item))
+        ev = check.evidence
+        return float(ev.get("depth") if ev.get("depth") is not None else math.nan), ev.get("followed") == len(ev.get("cues") or [0])
+
+    g_depth = np.array([depth_of(i)[0] for i in genuine])
+    a_follow = [d for d, ok in (depth_of(i) for i in attacks) if ok and math.isfinite(d)]
+    gd2 = float(np.nanpercentile(g_depth, 2))
+    ad = max(a_follow) if a_follow else 0.0
+    cfg.stage.min_depth = round(float(min(math.sqrt(max(ad, 0.05) * gd2), 0.7 * gd2)), 4)
+    stage = MovementStage(cfg.stage)
     cfg.fusion.bias = 0.0
     z_g, z_a = [], []
     for group, zs in ((genuine, z_g), (attacks, z_a)):
@@ -112,6 +127,8 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
     return {
         "genuine_weakest_peak": [round(float(np.nanmin(g_peak)), 4), round(g2, 4), round(float(np.nanmedian(g_peak)), 4)],
         "attack_weakest_peak_max": round(a_max, 4),
+        "genuine_depth": [round(float(np.nanmin(g_depth)), 3), round(gd2, 3), round(float(np.nanmedian(g_depth)), 3)],
+        "attack_depth_max_following_every_cue": round(ad, 3) if a_follow else None,
         "genuine_logit_min": round(lowest_genuine, 3),
         "attack_logit_max_without_hard_failure": None if not z_a else round(highest_attack, 3),
         "sessions": {"genuine": len(genuine), "attacks": len(attacks)},

@@ -16,6 +16,12 @@ times, each to a side drawn at random (``Challenge.moves``, put up at
   horizontal distances from the nose tip to the face outline on the person's
   left/right; the near and far cheek widths change oppositely as a 3D head
   turns (evidence only).
+* **the turn depth**: the nose parallax over the sine of the turn, the turn
+  read from how much the eye span shortened (its ratio to the eyes-to-mouth
+  height, which a turn leaves and a change of distance cancels). A head's
+  nose stands far in front of its eyes and mouth; a bent print turned on cue
+  shows some parallax (and the landmark model reads a turned face into it),
+  but too little for how much its picture is foreshortened.
 * for each cue: the nose parallax toward the cued side, ``peak``, and ``latency``, when the turn that reaches the peak last crossed
   half of it (a head still on its way back from the previous cue does not
   count as a quick answer). A cue is followed when the peak exceeds
@@ -23,7 +29,8 @@ times, each to a side drawn at random (``Challenge.moves``, put up at
   turn itself and the camera's delay). ``wrong`` (the largest excursion to the
   other side after the cue) is reported as evidence.
 
-Verdict: pass when every cue was followed; a hard failure when a cue was not
+Verdict: pass when every cue was followed and the turn depth (median over the
+cues) reaches ``min_depth``; a hard failure when the depth is too small or a cue was not
 followed while the face was in view (a picture, a replay turning at other times
 or to other sides); abstain when the cues were never shown or the face was
 missing around them (never a pass).
@@ -65,8 +72,14 @@ class MovementOptions:
     #: and how long after each cue's end to look for its turn.
     neutral_ms: tuple[float, float] = (-900.0, 100.0)
     after_hold_ms: float = 300.0
-    #: Share of frames with a face needed in each cue's window to judge it.
-    min_face_fraction: float = 0.6
+    #: Share of frames with a face needed in each cue's window to judge it: a strongly turned head may lose the
+    #: landmarks for a while (the turn itself was seen), so less than half suffices.
+    min_face_fraction: float = 0.3
+    #: Smallest turn depth (nose parallax over the sine of the turn read from the eye span's foreshortening;
+    #: median over the cues) of a head: a bent print turned on cue shows parallax, but too little for its turn.
+    min_depth: float = 0.5
+    #: Turn depth is capped here (a turn with almost no foreshortening would divide by nearly zero).
+    depth_cap: float = 3.0
     #: Logistic score of the evidence: log-odds = bias + sum(coef * feature).
     coef: dict[str, float] = field(default_factory=lambda: {"min_peak": 20.0, "min_cheek": 2.0})
     bias: float = -2.0
@@ -104,6 +117,16 @@ def nose_parallax(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return out
 
 
+def eye_span(points: np.ndarray) -> np.ndarray:
+    """Horizontal eye span over the eyes-to-mouth height, per frame: a turn by yaw shortens it by cos(yaw) for a
+    head and a picture alike, while a change of distance leaves it (NaN without a face)."""
+    eye_r = points[:, list(_EYE_R), :].mean(axis=1)
+    eye_l = points[:, list(_EYE_L), :].mean(axis=1)
+    mouth = points[:, [61, 291], :].mean(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs(eye_l[:, 0] - eye_r[:, 0]) / np.linalg.norm(mouth - (eye_l + eye_r) / 2, axis=1)
+
+
 def turn_signal(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame cheek signal ``(dR - dL) / (dR + dL)`` and nose-to-eyes offset from (N, 478, 2) landmarks
     (NaN without a face)."""
@@ -132,6 +155,9 @@ class CueResponse:
     #: Largest nose parallax toward the other side.
     wrong: float
     latency_ms: float
+    #: Nose parallax over sin(turn), the turn read from the eye span's foreshortening (capped): the nose's depth
+    #: in front of the eyes, brows and mouth, in eye distances, as the landmarks show it.
+    depth: float
     #: Change of the cheek-width signal toward the cued side (evidence: near/far cheek widths change oppositely).
     cheek_peak: float
     face_fraction: float
@@ -167,6 +193,8 @@ class MovementStage:
         with_face = neutral_mask & np.isfinite(pts[:, _TIP, 0])
         # The decision rests on the nose parallax against the neutral face (zero for any flat picture);
         # the cheek-width signal is reported as evidence.
+        span = eye_span(pts)
+        span0 = float(np.nanmedian(span[with_face])) if with_face.any() else math.nan
         if with_face.any():
             nose = nose_parallax(pts, np.median(pts[with_face], axis=0))
             cheek0 = float(np.nanmedian(cheek[with_face])) if np.isfinite(cheek[with_face]).any() else math.nan
@@ -180,7 +208,7 @@ class MovementStage:
             win = nose[win_mask]
             face = float(np.isfinite(win).mean()) if win.size else 0.0
             if not np.isfinite(win).any():
-                out.append(CueResponse(move.direction, math.nan, math.nan, math.nan, math.nan, face, False))
+                out.append(CueResponse(move.direction, math.nan, math.nan, math.nan, math.nan, math.nan, face, False))
                 continue
             r = sign * win
             peak = float(np.nanpercentile(r, 90))
@@ -193,8 +221,16 @@ class MovementStage:
                 top = int(np.nanargmax(r))
                 below = np.flatnonzero(np.isfinite(r[:top]) & (r[:top] < 0.5 * peak))
                 latency = float(rel[win_mask][below[-1] + 1]) if below.size else float(rel[win_mask][0])
+            depth = math.nan
+            if peak > 0 and math.isfinite(span0) and span0 > 0:
+                turned = np.isfinite(r) & (r >= 0.8 * np.nanmax(r))
+                ratio = float(np.nanmedian(span[win_mask][turned])) / span0 if turned.any() else math.nan
+                if math.isfinite(ratio):
+                    sine = math.sqrt(max(0.0, 1.0 - min(1.0, ratio) ** 2))
+                    par = float(np.nanmedian(r[turned]))
+                    depth = min(o.depth_cap, par / sine) if sine > 0 else o.depth_cap
             followed = peak >= o.min_turn and math.isfinite(latency) and o.latency_ms[0] <= latency <= o.latency_ms[1]
-            out.append(CueResponse(move.direction, peak, wrong, latency, cheek_peak, face, bool(followed)))
+            out.append(CueResponse(move.direction, peak, wrong, latency, depth, cheek_peak, face, bool(followed)))
         return out, nose, cheek
 
     def evaluate(self, inp: SessionInput) -> CheckResult:
@@ -214,7 +250,10 @@ class MovementStage:
         min_peak = float(np.nanmin(peaks)) if np.isfinite(peaks).any() else math.nan
         followed = sum(r.followed for r in responses)
         min_cheek = float(np.nanmin(cheeks)) if np.isfinite(cheeks).any() else math.nan
-        features = {"min_peak": min_peak, "min_cheek": min_cheek, "followed": float(followed), "cues": float(len(responses))}
+        depths = np.array([r.depth for r in responses], np.float64)
+        depth = float(np.nanmedian(depths)) if np.isfinite(depths).any() else math.nan
+        features = {"min_peak": min_peak, "min_cheek": min_cheek, "depth": depth, "followed": float(followed),
+                    "cues": float(len(responses))}
         evidence: dict[str, Any] = {
             "cues": [r.to_dict() for r in responses],
             "directions": [m.direction for m in ch.moves],
@@ -222,6 +261,8 @@ class MovementStage:
             "min_peak": min_peak,
             "median_latency_ms": float(np.nanmedian(lat)) if np.isfinite(lat).any() else math.nan,
             "min_cheek": min_cheek,
+            "depth": depth,
+            "min_depth": o.min_depth,
             "min_turn": o.min_turn,
             "latency_window_ms": list(o.latency_ms),
             "features": features,
@@ -234,6 +275,14 @@ class MovementStage:
                 evidence,
             )
         score = logistic_score(features, o.coef, o.bias, missing=0.0)
+        shallow = not (math.isfinite(depth) and depth >= o.min_depth)
+        if followed == len(responses) and shallow:
+            return result(
+                NAME, FAIL, min(score, 0.02),
+                f"The face turned on each cue, but its nose moved too little for how far it turned (depth {depth:.2f}, "
+                f"a head shows at least {o.min_depth:.2f}): a bent photo turned as a whole rather than a head.",
+                evidence, hard_fail=True,
+            )
         if followed == len(responses):
             return result(
                 NAME, PASS, score,
