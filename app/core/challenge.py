@@ -225,11 +225,16 @@ MOVE_CUES = 3
 def make_move_sequence(rng: random.Random | None = None, length: int = MOVE_CUES) -> list[MoveStep]:
     """Random head-turn cues: each direction drawn independently (left/right), with random pauses and holds.
 
-    The pause before each cue (700-1200 ms) and the cue's duration (1300-1700 ms) are random too, so a
-    recorded head turn matches this session only if its directions *and* its timing match by chance.
+    The pause before each cue (600-2400 ms, the first 600-3000 ms) and the cue's duration (1300-1700 ms) are
+    random too, so a recorded head turn matches this session only if its directions *and* its timing match by
+    chance: the pauses spread each cue over about 2 s, against the 1.15 s in which a turn counts as an answer
+    (a replay of an earlier check of the same flow, whose cues came at similar times, must not line up).
     """
     rng = rng or random.Random(secrets.randbits(64))
-    return [MoveStep(rng.choice(DIRECTIONS), rng.randint(700, 1200), rng.randint(1300, 1700)) for _ in range(length)]
+    return [
+        MoveStep(rng.choice(DIRECTIONS), rng.randint(600, 3000 if i == 0 else 2400), rng.randint(1300, 1700))
+        for i in range(length)
+    ]
 
 
 @dataclass
