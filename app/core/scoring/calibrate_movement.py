@@ -37,12 +37,17 @@ import numpy as np
 
 from app.core.capture.frame import SourceInfo
 from app.core.challenge import MOVEMENT_ONLY, Challenge
+from app.core.scoring.config import ScoringConfig
 from app.core.scoring.contract import CheckResult
 from app.core.scoring.evaluate import GENUINE, cache_dir, cache_key, find_recordings
 from app.core.scoring.fusion import raw_confidence
 from app.core.scoring.movement_config import MovementConfig
 from app.core.scoring.stages.base import SessionInput
 from app.core.scoring.stages.movement import MovementStage
+from app.core.scoring.stages.quality import QualityStage
+
+#: The quality stage as configured for scoring (re-run on cached sessions: its rules may have changed).
+QUALITY = QualityStage.create(ScoringConfig.load().quality)
 
 #: logit(0.6): the confidence 60 the operating point is mapped to.
 LOGIT_60 = math.log(0.6 / 0.4)
@@ -70,11 +75,11 @@ def stage_input(item: dict[str, Any]) -> SessionInput:
                         seed=int(inp.get("seed", 0)))
 
 
-def checks_of(record: dict[str, Any], movement: CheckResult) -> list[CheckResult]:
-    """The session's checks with the movement stage re-run under the candidate config."""
-    out = [movement]
+def checks_of(record: dict[str, Any], movement: CheckResult, *, quality: CheckResult | None = None) -> list[CheckResult]:
+    """The session's checks with the movement stage (and, when given, the quality stage) re-run."""
+    out = [movement] + ([quality] if quality is not None else [])
     for name, c in record["checks"].items():
-        if name == "movement":
+        if name == "movement" or (name == "quality" and quality is not None):
             continue
         out.append(CheckResult(name, c["verdict"], c["score"], c["reason"], c.get("evidence") or {}, hard_fail=bool(c["hard_fail"])))
     return out
@@ -116,7 +121,8 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
     z_g, z_a = [], []
     for group, zs in ((genuine, z_g), (attacks, z_a)):
         for item in group:
-            checks = checks_of(item["record"], stage.evaluate(stage_input(item)))
+            inp = stage_input(item)
+            checks = checks_of(item["record"], stage.evaluate(inp), quality=QUALITY.evaluate(inp))
             _, z = raw_confidence(checks, cfg.fusion)
             if not any(c.hard_fail for c in checks):
                 zs.append(z)
