@@ -66,8 +66,9 @@ class MovementOptions:
 
     #: Smallest nose parallax toward the cued side (in eye distances) that counts as a turn of a 3D head.
     min_turn: float = 0.12
-    #: Accepted delay from a cue to half the turn (human reaction 200-600 ms + turning + camera delay).
-    latency_ms: tuple[float, float] = (150.0, 1300.0)
+    #: Accepted delay from a cue to half the turn: a human reaction (200-600 ms, slower for some people) + half
+    #: the turn + the camera's delay + the gap between analysed frames on a busy machine.
+    latency_ms: tuple[float, float] = (150.0, 1500.0)
     #: Neutral window before the first cue (ms relative to it), where the face holds still facing the screen,
     #: and how long after each cue's end to look for its turn.
     neutral_ms: tuple[float, float] = (-900.0, 100.0)
