@@ -77,6 +77,18 @@
         <source>The flashing stopped because your face left the oval. Start again from a little further away.</source>
         <translation>Los destellos se han detenido porque su cara ha salido del óvalo. Vuelva a empezar desde un poco más lejos.</translation>
     </message>
+    <message>
+        <source>←  Turn your head to your LEFT</source>
+        <translation>←  Gire la cabeza hacia su IZQUIERDA</translation>
+    </message>
+    <message>
+        <source>Turn your head to your RIGHT  →</source>
+        <translation>Gire la cabeza hacia su DERECHA  →</translation>
+    </message>
+    <message>
+        <source>Look at the screen</source>
+        <translation>Mire la pantalla</translation>
+    </message>
 </context>
 <context>
     <name>Hints</name>
@@ -600,6 +612,50 @@
     </message>
 </context>
 <context>
+    <name>PinSetupDialog</name>
+    <message>
+        <source>Set the operator PIN</source>
+        <extracomment>Operator PIN length limits (as the settings dialog).</extracomment>
+        <translation>Definir el PIN del operador</translation>
+    </message>
+    <message>
+        <source>Kiosk mode needs an operator PIN: it opens the operator menu and ends the pause that follows repeated failed checks. Choose a PIN of 4 to 64 characters.</source>
+        <translation>El modo quiosco necesita un PIN del operador: abre el menú del operador y termina la pausa que sigue a varias comprobaciones fallidas. Elija un PIN de 4 a 64 caracteres.</translation>
+    </message>
+    <message>
+        <source>New operator PIN</source>
+        <translation>Nuevo PIN del operador</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>Nuevo PIN</translation>
+    </message>
+    <message>
+        <source>Repeat the new operator PIN</source>
+        <translation>Repita el nuevo PIN del operador</translation>
+    </message>
+    <message>
+        <source>Repeat the PIN</source>
+        <translation>Repita el PIN</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Mensaje</translation>
+    </message>
+    <message>
+        <source>The two PINs differ. Type the same PIN twice.</source>
+        <translation>Los dos PIN son distintos. Escriba el mismo PIN dos veces.</translation>
+    </message>
+    <message>
+        <source>A PIN needs 4 to 64 characters.</source>
+        <translation>Un PIN necesita de 4 a 64 caracteres.</translation>
+    </message>
+    <message>
+        <source>The PIN could not be saved: %1</source>
+        <translation>No se pudo guardar el PIN: %1</translation>
+    </message>
+</context>
+<context>
     <name>Plots</name>
     <message>
         <source>nose residual, median of %1 far/near pairs: %2</source>
@@ -794,6 +850,10 @@
     <message>
         <source>Result</source>
         <translation>Resultado</translation>
+    </message>
+    <message>
+        <source>Check used</source>
+        <translation>Comprobación usada</translation>
     </message>
     <message>
         <source>Confidence</source>
@@ -1023,6 +1083,14 @@
         <translation>Modo</translation>
     </message>
     <message>
+        <source>Kiosk mode needs an operator PIN (below): it ends the pause after repeated failed checks.</source>
+        <translation>El modo quiosco necesita un PIN del operador (abajo): termina la pausa tras varias comprobaciones fallidas.</translation>
+    </message>
+    <message>
+        <source>Kiosk mode needs an operator PIN</source>
+        <translation>El modo quiosco necesita un PIN del operador</translation>
+    </message>
+    <message>
         <source>Show the confidence number to operators</source>
         <translation>Mostrar la confianza a los operadores</translation>
     </message>
@@ -1085,6 +1153,10 @@
     <message>
         <source>Cancel without saving</source>
         <translation>Cancelar sin guardar</translation>
+    </message>
+    <message>
+        <source>Kiosk mode needs an operator PIN: type one twice below.</source>
+        <translation>El modo quiosco necesita un PIN del operador: escríbalo dos veces abajo.</translation>
     </message>
     <message>
         <source>The two PINs differ. Type the same PIN twice.</source>
@@ -1231,6 +1303,17 @@
     <message>
         <source>Checking the recording: %1 s so far. This usually takes a few seconds; the check stops after %2 s.</source>
         <translation>Analizando la grabación: %1 s hasta ahora. Suele tardar unos segundos; la comprobación se detiene a los %2 s.</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <source>Check: movement only, no flashes (reduced assurance: consider a second factor)</source>
+        <translation>Comprobación: solo movimiento, sin destellos (garantía reducida: considere un segundo factor)</translation>
+    </message>
+    <message>
+        <source>Check: light and movement (standard assurance)</source>
+        <translation>Comprobación: luz y movimiento (garantía estándar)</translation>
     </message>
 </context>
 </TS>
