@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBo
 from app.core.sessions.pin import hash_pin
 from app.core.settings import Settings, replace, save_settings
 
-#: Operator PIN length limits (as the settings dialog).
+# Operator PIN length limits (as the settings dialog).
 PIN_MIN, PIN_MAX = 4, 64
 
 

@@ -615,7 +615,6 @@
     <name>PinSetupDialog</name>
     <message>
         <source>Set the operator PIN</source>
-        <extracomment>Operator PIN length limits (as the settings dialog).</extracomment>
         <translation>Definir el PIN del operador</translation>
     </message>
     <message>
