@@ -73,11 +73,15 @@ def _decision(confidence: float, outcome: Outcome, status: Status, said: list[Sa
 
 
 def required_stages(options: FusionOptions, challenge: Challenge, registry: StageRegistry = STAGES) -> tuple[str, ...]:
-    """Stages that must judge (not abstain) for a pass; a stage declared ``needs_colours`` only when colours
-    were shown."""
-    if challenge.colours:
-        return tuple(options.required)
-    return tuple(n for n in options.required if not ((spec := registry.get(n)) is not None and spec.needs_colours))
+    """Stages that must judge (not abstain) for a pass: a stage declared ``needs_colours`` only when colours
+    were shown, one declared ``needs_moves`` only in a movement-only check (the stages that run for it)."""
+    out = []
+    for n in options.required:
+        spec = registry.get(n)
+        if spec is not None and ((spec.needs_colours and not challenge.colours) or not spec.runs_for(challenge)):
+            continue
+        out.append(n)
+    return tuple(out)
 
 
 #: Stage log-odds are clipped to +-this before they are combined (one stage can only do so much).
