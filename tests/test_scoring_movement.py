@@ -23,6 +23,15 @@ MS = 1_000_000
 T0 = 10_000 * MS
 
 
+@pytest.fixture(autouse=True)
+def _own_face_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Faces built here stay out of the simulator's process-wide face cache: a face left there by an earlier
+    test changes the frames tests/test_sim_forgers.py compares with its reference digests."""
+    from app.core.simulate import face as face_module
+
+    monkeypatch.setattr(face_module, "_CACHE", {})
+
+
 def session_data(points: np.ndarray, t_ns: np.ndarray) -> SessionData:
     n = len(t_ns)
     z = np.zeros(n)
