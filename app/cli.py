@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--challenge",
         choices=["light", "movement"],
         default="light",
-        help="light: movement and colours (default); movement: movement only (not available yet: exit 3)",
+        help="light: movement and colours (default); movement: head turns on random cues, no flashes (reduced assurance)",
     )
     p.add_argument(
         "--store",
@@ -253,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--behaviour", default=None,
                    help="cooperative, never-approach, too-close, leaves, second-face or stall")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a simulator parameter (repeatable)")
+    p.add_argument("--challenge", choices=["light", "movement"], default="light",
+                   help="light: the colour sequence (default); movement: head-turn cues, no flashes")
     p.set_defaults(func=_delegate("app.core.simulate.cli", "run"))
 
     p = sub.add_parser("redteam", help="search an attack species' parameters for the session scored highest")
@@ -279,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshots", help="drive the GUI with sim: sources and save a screenshot of every screen")
     p.add_argument("outdir", type=Path)
     p.add_argument("--small", type=Path, default=None, metavar="DIR", help="also write copies under 150 KB to DIR (docs)")
-    p.add_argument("--only", default="", help="comma-separated scenarios: start,hints,light,leave,problems,sessions,kiosk,spanish,access")
+    p.add_argument("--only", default="", help="comma-separated scenarios: start,hints,light,leave,problems,sessions,kiosk,spanish,access,movement")
     p.set_defaults(func=_delegate("app.devtools.screenshots", "run"))
 
     p = sub.add_parser("sessions", help="session history: list, show, export, purge, delete")

@@ -114,14 +114,53 @@ def test_full_light_check_reaches_result() -> None:
     assert Hint.MOVE_CLOSER in d.hints() and Hint.HOLD_STILL in d.hints()
 
 
-def test_movement_only_skips_the_flashes() -> None:
+def test_movement_only_shows_head_turn_cues_instead_of_flashes() -> None:
+    # Rewritten: the movement-only check used to go straight to scoring; it now has its cue phase.
     d = Driver(FlowConfig(challenge_type=MOVEMENT_ONLY))
     d.start()
     assert d.flow.session is not None and d.flow.session.challenge is not None
-    assert d.flow.session.challenge.colours == []
+    challenge = d.flow.session.challenge
+    assert challenge.colours == [] and len(challenge.moves) == 3
     d.approach()
+    assert d.flow.phase is Phase.LIGHT
+    o = d.oval
+    for i in range(len(challenge.moves)):
+        d.flow.cue_shown(i, d.t + i)
+        # A turned head leaves the fit (narrower, shifted face box) without leaving the check.
+        for _ in range(10):
+            d.frame((o.cx + 0.2 * o.w, o.cy, 0.75 * o.w))
+    assert d.flow.phase is Phase.LIGHT
+    d.flow.cue_shown(5, d.t)  # out of order: ignored
+    d.flow.flash_finished(d.t)
     assert d.flow.phase is Phase.VERIFYING
-    assert Phase.LIGHT not in d.phases()
+    assert len(challenge.cue_ns) == 3
+
+
+def test_movement_cues_not_all_time_stamped_is_an_error() -> None:
+    d = Driver(FlowConfig(challenge_type=MOVEMENT_ONLY))
+    d.start()
+    d.approach()
+    d.flow.cue_shown(0, d.t)
+    d.flow.flash_finished(d.t)
+    assert d.flow.phase is Phase.ERROR
+    assert d.flow.session is not None and d.flow.session.problem is not None
+    assert "1 of 3 cues" in d.flow.session.problem.detail
+
+
+def test_face_lost_during_cues_restarts_with_fresh_cues() -> None:
+    d = Driver(FlowConfig(challenge_type=MOVEMENT_ONLY))
+    d.start()
+    d.approach()
+    assert d.flow.session is not None and d.flow.session.challenge is not None
+    old = d.flow.session.challenge
+    d.flow.cue_shown(0, d.t)
+    for _ in range(4):
+        d.frame()  # no face
+    assert d.flow.phase is Phase.GUIDANCE
+    new = d.flow.session.challenge
+    assert new is not old and new.oval == old.oval and new.cue_ns == [] and len(new.moves) == 3
+    restart = [e for e in d.events if isinstance(e, CaptureStarted)][-1]
+    assert restart.reason == "left_oval"
 
 
 def test_hold_still_lasts_about_a_second() -> None:
@@ -280,6 +319,10 @@ def test_verifying_has_a_hard_limit() -> None:
     d = Driver(FlowConfig(challenge_type=MOVEMENT_ONLY, verify_timeout_s=2.0))
     d.start()
     d.approach()
+    assert d.flow.session is not None and d.flow.session.challenge is not None
+    for i in range(len(d.flow.session.challenge.moves)):
+        d.flow.cue_shown(i, d.t)
+    d.flow.flash_finished(d.t)
     assert d.flow.phase is Phase.VERIFYING
     d.flow.tick(d.t + 2100 * MS)
     assert d.flow.phase is Phase.ERROR

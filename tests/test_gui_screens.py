@@ -214,7 +214,7 @@ def build(qtbot, tmp_path: Path, show_window) -> Iterator[Callable[..., MainWind
     yield make
 
 
-def wait_page(qtbot, window: MainWindow, name: str, timeout: int = 8000) -> None:
+def wait_page(qtbot, window: MainWindow, name: str, timeout: int = 40000) -> None:
     qtbot.waitUntil(lambda: window.page_name == name, timeout=timeout)
 
 

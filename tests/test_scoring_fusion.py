@@ -64,8 +64,14 @@ def test_a_hard_failure_decides_alone(challenge: Challenge) -> None:
 
 def test_light_is_not_required_without_colours() -> None:
     ch = Challenge(MOVEMENT_ONLY, Challenge.new(640, 480, seed=1).oval)
-    d = combine(checks(light=(ABSTAIN, None, False)), 10.0, FusionOptions(), ch)
+    movement = CheckResult("movement", PASS, 0.95, "movement says so")
+    d = combine([*checks(light=(ABSTAIN, None, False)), movement], 10.0, FusionOptions(), ch)
     assert d.decision == "pass"
+    # Without colours the head-turn cues are the challenge: without their stage's pass there is no pass.
+    d = combine(checks(light=(ABSTAIN, None, False)), 10.0, FusionOptions(), ch)
+    assert d.decision == "fail" and d.status == "FAILED"
+    failed = CheckResult("movement", FAIL, 0.4, "movement says no")
+    assert combine([*checks(light=(ABSTAIN, None, False)), failed], 10.0, FusionOptions(), ch).decision == "fail"
 
 
 def test_more_evidence_never_lowers_confidence(challenge: Challenge) -> None:

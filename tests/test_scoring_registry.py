@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.enums import Verdict
 from app.core.errors import ConfigError
 from app.core.scoring.config import ScoringConfig, calibrated_threshold
@@ -110,10 +111,19 @@ def test_declarations_are_checked() -> None:
 
 
 def test_the_shipped_stages_and_their_roles() -> None:
-    assert STAGES.names() == ["quality", "light", "geometry", "texture", "injection"]
+    assert STAGES.names() == ["quality", "light", "movement", "geometry", "texture", "injection"]
     light = STAGES.get("light")
     assert light is not None and light.needs_colours and light.capture_sensitive and light.plots
     assert set(ScoringConfig.load().stages) == set(STAGES.sections())
+    movement = STAGES.get("movement")
+    assert movement is not None and movement.needs_moves and not movement.needs_colours
+    assert "movement" not in STAGES.sections()  # configured in movement_config.json, not fusion_config.json
+    light_check = Challenge.new(640, 480, seed=1)
+    movement_check = Challenge.new(640, 480, challenge_type=MOVEMENT_ONLY, seed=1)
+    assert [s.name for s in STAGES.for_challenge(light_check)] == ["quality", "light", "geometry", "texture", "injection"]
+    assert [s.name for s in STAGES.for_challenge(movement_check)] == ["quality", "movement", "geometry", "texture", "injection"]
+    with pytest.raises(TypeError, match="both"):
+        StageSpec("other", BlinkStage, BlinkOptions, BlinkEvidence, order=3, needs_colours=True, needs_moves=True)
 
 
 def test_evidence_keeps_the_document_keys_and_round_trips() -> None:

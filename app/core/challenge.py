@@ -1,4 +1,4 @@
-"""The session challenge: the oval the face must fill and the random colour sequence.
+"""The session challenge: the oval the face must fill and the random colour sequence or head-turn cues.
 
 One place for the geometry the GUI draws, the simulator plays and the scoring
 checks. Proportions follow the reference product (see docs): oval width =
@@ -21,6 +21,15 @@ from app.core.facemesh import LEFT_EYE, MOUTH, RIGHT_EYE, eye_centres, inter_ocu
 CHALLENGE_VERSION = "1.0.0"
 MOVEMENT_AND_LIGHT = "FaceMovementAndLightChallenge"
 MOVEMENT_ONLY = "FaceMovementChallenge"
+
+#: What each check can prove (``Challenge.Assurance`` in the result; see docs/result.md).
+#: "standard": screen light + movement (the face reflected this session's colours and came closer in 3D).
+#: "reduced": movement only (no colour flashes): head turns on random cues, 3D parallax, texture; it cannot
+#: see a 3D mask or a live accomplice, and a replay matches the cues by chance with a small stated probability.
+ASSURANCE: dict[str, str] = {MOVEMENT_AND_LIGHT: "standard", MOVEMENT_ONLY: "reduced"}
+
+#: Head-turn cue directions: the person's own left or right (an arrow on the mirrored preview points that way).
+DIRECTIONS = ("left", "right")
 
 #: Palette of flash colours (RGB), named for reports.
 PALETTE: dict[str, tuple[int, int, int]] = {
@@ -185,6 +194,38 @@ def make_colour_sequence(rng: random.Random | None = None, length: int = 8) -> l
     return steps
 
 
+@dataclass(frozen=True)
+class MoveStep:
+    """One head-turn cue: after ``pause_ms`` facing the screen, turn to ``direction`` for ``hold_ms``."""
+
+    direction: str
+    pause_ms: int
+    hold_ms: int
+
+    @property
+    def duration_ms(self) -> int:
+        return self.pause_ms + self.hold_ms
+
+
+#: Number of head-turn cues per movement-only check (2**3 = 8 direction sequences, see docs/accuracy.md).
+MOVE_CUES = 3
+
+
+def make_move_sequence(rng: random.Random | None = None, length: int = MOVE_CUES) -> list[MoveStep]:
+    """Random head-turn cues: each direction drawn independently (left/right), with random pauses and holds.
+
+    The pause before each cue (600-2400 ms, the first 600-3000 ms) and the cue's duration (1300-1700 ms) are
+    random too, so a recorded head turn matches this session only if its directions *and* its timing match by
+    chance: the pauses spread each cue over about 2 s, against the 1.15 s in which a turn counts as an answer
+    (a replay of an earlier check of the same flow, whose cues came at similar times, must not line up).
+    """
+    rng = rng or random.Random(secrets.randbits(64))
+    return [
+        MoveStep(rng.choice(DIRECTIONS), rng.randint(600, 3000 if i == 0 else 2400), rng.randint(1300, 1700))
+        for i in range(length)
+    ]
+
+
 @dataclass
 class Challenge:
     """Everything the session asked of the user, plus when each colour actually appeared."""
@@ -195,18 +236,34 @@ class Challenge:
     #: Monotonic ns at which each colour began to reach the screen (filled by the GUI/simulator).
     shown_ns: list[int] = field(default_factory=list)
     version: str = CHALLENGE_VERSION
-    #: How ``shown_ns`` was obtained (e.g. "QWindow.frameSwapped after update").
+    #: How ``shown_ns`` (or ``cue_ns``) was obtained (e.g. "QWindow.frameSwapped after update").
     timing_source: str = ""
+    #: Head-turn cues of a movement-only check (empty for the light check).
+    moves: list[MoveStep] = field(default_factory=list)
+    #: Monotonic ns at which each cue began to reach the screen (filled by the GUI/simulator).
+    cue_ns: list[int] = field(default_factory=list)
+
+    @property
+    def assurance(self) -> str:
+        """"standard" (light + movement) or "reduced" (movement only); see :data:`ASSURANCE`."""
+        return ASSURANCE.get(self.type, "unknown")
+
+    @property
+    def movement_only(self) -> bool:
+        """A movement-only check (head-turn cues, no colours): scored by its own stages and fusion."""
+        return bool(self.moves) or self.type == MOVEMENT_ONLY
 
     @classmethod
     def new(cls, frame_w: int, frame_h: int, *, challenge_type: str = MOVEMENT_AND_LIGHT, seed: int | None = None) -> "Challenge":
         """A fresh challenge; ``seed`` only for simulations and tests (real sessions use ``secrets``)."""
         rng = random.Random(seed if seed is not None else secrets.randbits(64))
         colours = make_colour_sequence(rng) if challenge_type == MOVEMENT_AND_LIGHT else []
-        return cls(challenge_type, make_oval(frame_w, frame_h, rng), colours)
+        oval = make_oval(frame_w, frame_h, rng)
+        moves = make_move_sequence(rng) if challenge_type == MOVEMENT_ONLY else []
+        return cls(challenge_type, oval, colours, moves=moves)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "type": self.type,
             "version": self.version,
             "oval": asdict(self.oval),
@@ -216,6 +273,12 @@ class Challenge:
             ],
             "timing_source": self.timing_source,
         }
+        if self.moves:
+            # Only movement-only checks carry "moves"; light-check manifests stay exactly as before.
+            out["moves"] = [
+                {**asdict(m), "shown_ns": (self.cue_ns[i] if i < len(self.cue_ns) else None)} for i, m in enumerate(self.moves)
+            ]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Challenge":
@@ -227,6 +290,17 @@ class Challenge:
                 colours.append(ColourStep(str(c["name"]), tuple(int(v) for v in c["rgb"]), int(c["wipe_ms"]), int(c["hold_ms"])))  # type: ignore[arg-type]
                 if c.get("shown_ns") is not None:
                     shown.append(int(c["shown_ns"]))
-            return cls(str(data["type"]), oval, colours, shown, str(data.get("version", CHALLENGE_VERSION)), str(data.get("timing_source", "")))
+            moves, cues = [], []
+            for m in data.get("moves") or []:
+                direction = str(m["direction"])
+                if direction not in DIRECTIONS:
+                    raise ValueError(f"unknown cue direction {direction!r}")
+                moves.append(MoveStep(direction, int(m["pause_ms"]), int(m["hold_ms"])))
+                if m.get("shown_ns") is not None:
+                    cues.append(int(m["shown_ns"]))
+            return cls(
+                str(data["type"]), oval, colours, shown, str(data.get("version", CHALLENGE_VERSION)),
+                str(data.get("timing_source", "")), moves, cues,
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed challenge: {exc}") from exc

@@ -2,7 +2,9 @@
 
 The GUI writes each colour with the monotonic time it reached the screen; the
 simulated camera reads the colour in force at any moment (and row, since a
-colour wipes down from the top). Core only: no Qt.
+colour wipes down from the top). A movement-only check writes its head-turn
+cues here too (``show_cue``), so a simulated participant can follow them.
+Core only: no Qt.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class ScreenState:
         self._lock = threading.Lock()
         self._times: list[int] = []
         self._events: list[ScreenEvent] = []
+        #: Head-turn cues: (t_ns, direction or None when the cue is taken down), in time order.
+        self._cues: list[tuple[int, str | None]] = []
 
     def show(self, rgb: RGB, t_ns: int, *, wipe_ns: int = 0, gain: float = 1.0) -> None:
         """Record that ``rgb`` started to reach the screen at ``t_ns``."""
@@ -48,6 +52,19 @@ class ScreenState:
         with self._lock:
             self._times.clear()
             self._events.clear()
+            self._cues.clear()
+
+    def show_cue(self, direction: str | None, t_ns: int) -> None:
+        """Record that the head-turn cue ``direction`` ("left"/"right"; None: face the screen) appeared at ``t_ns``."""
+        with self._lock:
+            entry = (int(t_ns), direction)
+            idx = bisect.bisect_right([c[0] for c in self._cues], entry[0])
+            self._cues.insert(idx, entry)
+
+    def cues(self) -> list[tuple[int, str | None]]:
+        """Every cue change so far, in time order."""
+        with self._lock:
+            return list(self._cues)
 
     def events(self) -> list[ScreenEvent]:
         with self._lock:

@@ -151,14 +151,15 @@ def load_sessions(dirs: list[Path], *, fill: bool = True) -> list[CachedSession]
 def rescore(cs: CachedSession, scorer: SessionScorer, threshold: float) -> SessionRecord:
     """Run the session stages and fusion on a cached input (what ``finish()`` does, minus images)."""
     checks: list[CheckResult] = []
-    for spec in scorer.registry:
+    for spec in scorer.specs_for(cs.inp.challenge):
         stage = scorer.stage(spec.name)
         if isinstance(stage, TextureStage):
             # The texture model's scores come from the cache (the re-scoring scorer loads no model).
             checks.append(stage.judge(cs.texture_scores, []) if cs.texture_scores else stage.not_scored())
             continue
         checks.append(stage.evaluate(cs.inp))
-    dec = combine(checks, threshold, scorer.config.fusion, cs.inp.challenge, scorer.registry)
+    fusion, _ = scorer.fusion_for(cs.inp.challenge)
+    dec = combine(checks, threshold, fusion, cs.inp.challenge, scorer.registry)
     return SessionRecord(cs.path, cs.species, dec.confidence, dec.decision, dec.status, check_records(checks), {}, cs.labels)
 
 

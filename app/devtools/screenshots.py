@@ -804,6 +804,25 @@ def shoot_staged(s: Shooter) -> None:
             s.close(w)
 
 
+def shoot_movement(s: Shooter) -> None:
+    """The movement-only check: a head-turn cue, then the result naming the check and its assurance."""
+    for seed in range(21, 25):
+        w = s.window(f"sim:live?seed={seed}")
+        w.start_check(challenge_type=MOVEMENT_ONLY)
+        ok = False
+        if s.page(w, "light", timeout_s=60) and wait_until(lambda: w.canvas.renderer.turn_cue is not None, 15):
+            settle(0.3)
+            s.grab(w, "28m-movement-cue", "Movement-only check: a head-turn cue (instruction and arrow beside the oval)",
+                   f"sim:live?seed={seed}, first cue")
+            if s.page(w, "result", "error", "timeout", timeout_s=90) and w.page_name == "result":
+                s.grab(w, "29m-result-movement", "Result of a movement-only check: the check used and its reduced assurance",
+                       f"sim:live?seed={seed}, real scoring")
+                ok = True
+        s.close(w)
+        if ok:
+            return
+
+
 SCENARIOS: dict[str, Callable[[Shooter], None]] = {
     "start": shoot_start,
     "hints": shoot_hints,
@@ -815,6 +834,7 @@ SCENARIOS: dict[str, Callable[[Shooter], None]] = {
     "spanish": shoot_spanish,
     "access": shoot_accessibility,
     "staged": shoot_staged,
+    "movement": shoot_movement,
 }
 
 

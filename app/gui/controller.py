@@ -77,6 +77,9 @@ class _Relay(CheckListener):
     def flash_stop_requested(self) -> None:
         self.owner.flashStopRequested.emit()
 
+    def cue_changed(self, direction: str | None, index: int) -> None:
+        self.owner.cueChanged.emit(direction, index)
+
     def outcome_ready(self, session: Session) -> None:
         self.owner.outcomeReady.emit(session)
 
@@ -127,7 +130,7 @@ class CheckController(QObject):
     captureStarted(Challenge, str), flashRequested(list steps), flashStopRequested(), outcomeReady(Session),
     recordingSaved(str path), sourceOpened(SourceInfo), preparing(), lockedOut(LockoutStatus),
     storeFailed(StoreProblem), recordFinished(app.core.sessions.Session), remoteStartRequested(app.core.sessions.Session),
-    sessionsChanged(SessionEvent):
+    sessionsChanged(SessionEvent), cueChanged(str or None direction, int index):
         The core's :class:`~app.core.check.live.CheckListener` events of the same names.
     """
 
@@ -136,6 +139,7 @@ class CheckController(QObject):
     captureStarted = Signal(object, str)
     flashRequested = Signal(object)
     flashStopRequested = Signal()
+    cueChanged = Signal(object, int)
     outcomeReady = Signal(object)
     recordingSaved = Signal(str)
     sourceOpened = Signal(object)

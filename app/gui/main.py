@@ -186,6 +186,17 @@ def run_gui(args: argparse.Namespace) -> int:
     smoke = attach_if_requested(window)
     if settings.problems:
         log.warning("settings problems: %s", "; ".join(settings.problems))
+    if window.kiosk and not window.settings.kiosk_pin_hash:
+        # A kiosk without an operator PIN could never end a lock-out pause: set one first, or do not start.
+        from app.gui.pin_setup import PinSetupDialog
+
+        setup = PinSetupDialog(window.settings, window.settings_path)
+        if setup.exec() != PinSetupDialog.DialogCode.Accepted or setup.result_settings is None:
+            log.error("kiosk mode refused: no operator PIN was set")
+            window.controller.shutdown()
+            sessions.close()
+            return 2
+        window.apply_settings(setup.result_settings)
     if window.kiosk:
         if not settings.kiosk_pin_hash:
             log.warning("kiosk mode without an operator PIN: anyone can open the operator menu (Ctrl+Alt+O); set a PIN in the settings")

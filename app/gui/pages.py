@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -396,6 +396,8 @@ class GuidancePage(QWidget):
         self._light = False
         self._flash_total = 0
         self.view: GuidanceView | None = None
+        #: A head-turn cue of the movement-only check is on screen: guidance must not overwrite its instruction.
+        self._cue = False
         layout.addWidget(self.footer)
         self.cancel.clicked.connect(self.cancelRequested)
 
@@ -411,6 +413,8 @@ class GuidancePage(QWidget):
         """
         self._hint = None
         self.view = None
+        self._cue = False
+        self.canvas.set_cue(None)
         self.hint.setText(self.tr("Look at the camera"))
         self.step.setText(self.tr("Getting ready"))
         self.progress.setValue(0)
@@ -455,6 +459,28 @@ class GuidancePage(QWidget):
         if self._light and self._flash_total:
             self.progress.setValue(round(100 * (index + 1) / self._flash_total))
 
+    def show_cue(self, direction: str | None, index: int) -> None:
+        """Show a head-turn cue of the movement-only check (None: face the screen again; index -1: cues over).
+
+        The preview is mirrored, so the person's own left is the left of the screen: the arrow points the
+        way to turn.
+        """
+        self._cue = index >= 0
+        if direction == "left":
+            text = self.tr("\u2190  Turn your head to your LEFT")
+        elif direction == "right":
+            text = self.tr("Turn your head to your RIGHT  \u2192")
+        elif index >= 0:
+            text = self.tr("Look at the screen")
+        else:
+            self._cue = False
+            return
+        self.hint.setText(text)
+        # The light mode's step line speaks of colours; a movement-only check shows none.
+        self.step.setText(self.tr("Head turns: follow each arrow"))
+        self.canvas.set_cue(direction)
+        announce(self.hint, text)
+
     def show_guidance(self, guidance: Guidance, hold_progress: float) -> None:
         """Render one assessed frame: oval, arrows, text and bar from one :class:`GuidanceView`."""
         oval = self.canvas.renderer.oval
@@ -468,7 +494,7 @@ class GuidancePage(QWidget):
         self.progress.setValue(round(100 * view.bar))
         self.step.setText(view.step)
         self.progress.setAccessibleDescription(view.step)
-        if guidance.hint is not self._hint or view.text != self.hint.text():
+        if not self._cue and (guidance.hint is not self._hint or view.text != self.hint.text()):
             self._hint = guidance.hint
             self.hint.setText(view.text)
             announce(self.hint, view.text)
@@ -542,6 +568,16 @@ class ImageDialog(QDialog):
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
 
 
+def mode_text(widget: QWidget, challenge_type: str) -> str:
+    """The check used and its assurance level, for staff (docs/result.md: Challenge.Assurance).
+
+    Translated in the result page's context (``widget.tr`` here would look in the context of the widget's
+    class, which need not be the result page)."""
+    if challenge_type == MOVEMENT_ONLY:
+        return QCoreApplication.translate("ResultPage", "Check: movement only, no flashes (reduced assurance: consider a second factor)")
+    return QCoreApplication.translate("ResultPage", "Check: light and movement (standard assurance)")
+
+
 class ResultPage(QWidget):
     """The verdict for the person being checked; the evidence for staff behind "Staff view".
 
@@ -586,8 +622,14 @@ class ResultPage(QWidget):
         text_col.addStretch(1)
         text_col.addWidget(self.verdict)
         text_col.addWidget(self.explanation)
+        # Staff must see which check was used and how much it proves (the movement-only check proves less).
+        self.mode = QLabel(self.banner)
+        self.mode.setObjectName("checkMode")
+        self.mode.setWordWrap(True)
+        self.mode.setAccessibleName(self.tr("Check used"))
+        text_col.addWidget(self.mode)
         text_col.addStretch(1)
-        for label in (self.verdict, self.explanation):
+        for label in (self.verdict, self.explanation, self.mode):
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         banner_layout.addWidget(self.icon)
         banner_layout.addSpacing(16)
@@ -814,6 +856,7 @@ class ResultPage(QWidget):
         else:
             rendered = result_reasons(result)
         reasons = [text for text, _ in rendered]
+        self.mode.setText(mode_text(self, session.challenge_type))
         self.reasons.setText("\n".join(f"• {r}" for r in reasons) if reasons else self.tr("No further details."))
         self.reasons.setProperty("recordedText", bool(rendered) and not any(from_code for _, from_code in rendered))
         self._images = []

@@ -91,6 +91,8 @@ class SceneRenderer:
         self.dim = True
         self.mirror = True
         self.flash: FlashPaint | None = None
+        #: Head-turn cue in force ("left"/"right": the person's own side), drawn as an arrow beside the oval.
+        self.turn_cue: str | None = None
         neutral = ScreenState.NEUTRAL
         self.background = QColor(*neutral)
 
@@ -158,8 +160,10 @@ class SceneRenderer:
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(oval)
-            if self.cue and self.flash is None:
+            if self.cue in ("closer", "back") and self.flash is None:
                 self._paint_cue(painter, oval, pen)
+        if self.turn_cue in ("left", "right") and oval is not None:  # a head-turn cue of the movement-only check
+            self._paint_turn_cue(painter, oval, width)
 
     def _paint_cue(self, painter: QPainter, oval: QRectF, pen: QPen) -> None:
         """Chevrons left and right of the oval: outwards for "move closer", inwards for "move back"."""
@@ -173,6 +177,27 @@ class SceneRenderer:
             tip = side * (size / 2 if outward else -size / 2)  # the chevron's point, relative to x
             for dy in (-size / 2, size / 2):
                 painter.drawLine(QPointF(x + tip, cy), QPointF(x - tip, cy + dy))
+
+    def _paint_turn_cue(self, painter: QPainter, oval: QRectF, width: float) -> None:
+        """A large arrow beside the oval toward the cued side (the preview is mirrored: the person's left is
+        the screen's left)."""
+        left = self.turn_cue == "left"
+        size = max(40.0, oval.width() * 0.45)
+        cy = oval.center().y()
+        tip_x = max(size * 0.1, oval.left() - size * 1.2) if left else min(width - size * 0.1, oval.right() + size * 1.2)
+        d = 1.0 if left else -1.0  # the arrow body extends away from the tip, toward the oval
+        path = QPainterPath()
+        path.moveTo(tip_x, cy)
+        path.lineTo(tip_x + d * size * 0.5, cy - size * 0.45)
+        path.lineTo(tip_x + d * size * 0.5, cy - size * 0.18)
+        path.lineTo(tip_x + d * size, cy - size * 0.18)
+        path.lineTo(tip_x + d * size, cy + size * 0.18)
+        path.lineTo(tip_x + d * size * 0.5, cy + size * 0.18)
+        path.lineTo(tip_x + d * size * 0.5, cy + size * 0.45)
+        path.closeSubpath()
+        painter.setPen(QPen(QColor(0, 0, 0), max(2.0, size / 25.0)))
+        painter.setBrush(QColor(255, 200, 0))
+        painter.drawPath(path)
 
     def _paint_flash(
         self,
@@ -249,6 +274,11 @@ class _CanvasMixin:
         self.renderer.cue = cue
         self._widget.update()
 
+    def set_cue(self, direction: str | None) -> None:
+        """Show a head-turn cue arrow (``None`` removes it)."""
+        self.renderer.turn_cue = direction
+        self._widget.update()
+
     def set_flash(self, flash: FlashPaint | None) -> None:
         """Show a flash step (``None`` ends the flashes)."""
         self.renderer.flash = flash
@@ -260,6 +290,8 @@ class _CanvasMixin:
         self.renderer.image = None
         self.renderer.oval = None
         self.renderer.flash = None
+        self.renderer.cue = ""
+        self.renderer.turn_cue = None
         self._last_index = None
         self._widget.update()
 

@@ -4,7 +4,7 @@ The English sentences live once, in the scoring package (each stage's ``ReasonCo
 ``FusionReason``). Their templates are the catalogue's source strings in the context ``Reasons``:
 ``python -m app.gui.i18n`` hands them to ``lupdate`` (:func:`catalogue_source`), so a translator sees the
 same ``{placeholders}`` the core fills in, and the translation is filled with the result's ``ReasonParams``.
-Text values a sentence quotes (the quality stage's issues, fusion's capture tips) are phrases from the
+Text values a sentence quotes (the quality stage's issues, fusion's capture tips, a cue's side) are phrases from the
 scoring package too and are translated phrase by phrase. A result from a version without codes, or a
 code this version does not know, is shown as recorded (English).
 """
@@ -53,10 +53,12 @@ def templates() -> dict[str, str]:
 
 
 def phrases() -> list[str]:
-    """The phrases sentences quote as text (quality issues, capture tips), each translated on its own."""
+    """The phrases sentences quote as text (quality issues, capture tips, the side of a head-turn cue), each
+    translated on its own."""
+    from app.core.scoring.stages.movement import DIRECTIONS
     from app.core.scoring.stages.quality import LIGHT_ADVICE, QualityIssue
 
-    return [str(i.value) for i in QualityIssue] + list(LIGHT_ADVICE.values())
+    return [str(i.value) for i in QualityIssue] + list(LIGHT_ADVICE.values()) + list(DIRECTIONS)
 
 
 def _tr(text: str) -> str:

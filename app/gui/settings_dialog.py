@@ -136,6 +136,11 @@ class SettingsDialog(QDialog):
         self.mode.addItem(self.tr("Demo (confidence and plots shown)"), "demo")
         self.mode.setCurrentIndex(max(0, self.mode.findData(settings.mode)))
         self._add(form, self.tr("&Mode:"), self.mode, self.tr("Mode"))
+        self.kiosk_note = QLabel(
+            self.tr("Kiosk mode needs an operator PIN (below): it ends the pause after repeated failed checks."), self
+        )
+        self.kiosk_note.setWordWrap(True)
+        self._add(form, "", self.kiosk_note, self.tr("Kiosk mode needs an operator PIN"))
 
 
         self.kiosk_reset = QDoubleSpinBox(self)
@@ -244,6 +249,11 @@ class SettingsDialog(QDialog):
     def _on_save(self) -> None:
         pin, again = self.pin.text(), self.pin_again.text()
         if not pin and not again:
+            if self.mode.currentData() == "kiosk" and not self._settings.kiosk_pin_hash:
+                # Without a PIN nobody could end a lock-out pause or open the operator menu.
+                self.message.setText(self.tr("Kiosk mode needs an operator PIN: type one twice below."))
+                self.pin.setFocus()
+                return
             self._store(self._settings.kiosk_pin_hash)
             return
         if pin != again:

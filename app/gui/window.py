@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         controller.flashRequested.connect(lambda steps: self.guidance_page.begin_flash(len(steps)))
         self.flash.colourShown.connect(lambda index, _t: self.guidance_page.flash_step(index))
         controller.flashStopRequested.connect(self.flash.stop)
+        controller.cueChanged.connect(self.guidance_page.show_cue)
         controller.preparing.connect(self._on_preparing)
         controller.lockedOut.connect(self.show_lockout)
         controller.storeFailed.connect(self._on_store_failed)
@@ -663,7 +664,9 @@ class MainWindow(QMainWindow):
             self.guidance_page.set_light_mode(False)
             self._show("guidance")
         elif phase is Phase.LIGHT:
-            self.guidance_page.set_light_mode(True)
+            # The movement-only check keeps the instruction bar: it shows the head-turn cues.
+            movement = session is not None and session.challenge is not None and bool(session.challenge.moves)
+            self.guidance_page.set_light_mode(not movement)
             self._show("light")
         elif phase is Phase.VERIFYING:
             self.guidance_page.set_light_mode(False)

@@ -238,6 +238,22 @@
         <source>The flashing stopped because your face left the oval. Start again from a little further away.</source>
         <translation>Los destellos se han detenido porque su cara ha salido del óvalo. Vuelva a empezar desde un poco más lejos.</translation>
     </message>
+    <message>
+        <source>Head turns: follow each arrow</source>
+        <translation>Giros de cabeza: siga cada flecha</translation>
+    </message>
+    <message>
+        <source>←  Turn your head to your LEFT</source>
+        <translation>←  Gire la cabeza hacia su IZQUIERDA</translation>
+    </message>
+    <message>
+        <source>Turn your head to your RIGHT  →</source>
+        <translation>Gire la cabeza hacia su DERECHA  →</translation>
+    </message>
+    <message>
+        <source>Look at the screen</source>
+        <translation>Mire la pantalla</translation>
+    </message>
 </context>
 <context>
     <name>Hints</name>
@@ -792,6 +808,49 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     </message>
 </context>
 <context>
+    <name>PinSetupDialog</name>
+    <message>
+        <source>Set the operator PIN</source>
+        <translation>Definir el PIN del operador</translation>
+    </message>
+    <message>
+        <source>Kiosk mode needs an operator PIN: it opens the operator menu and ends the pause that follows repeated failed checks. Choose a PIN of 4 to 64 characters.</source>
+        <translation>El modo quiosco necesita un PIN del operador: abre el menú del operador y termina la pausa que sigue a varias comprobaciones fallidas. Elija un PIN de 4 a 64 caracteres.</translation>
+    </message>
+    <message>
+        <source>New operator PIN</source>
+        <translation>Nuevo PIN del operador</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>Nuevo PIN</translation>
+    </message>
+    <message>
+        <source>Repeat the new operator PIN</source>
+        <translation>Repita el nuevo PIN del operador</translation>
+    </message>
+    <message>
+        <source>Repeat the PIN</source>
+        <translation>Repita el PIN</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Mensaje</translation>
+    </message>
+    <message>
+        <source>The two PINs differ. Type the same PIN twice.</source>
+        <translation>Los dos PIN son distintos. Escriba el mismo PIN dos veces.</translation>
+    </message>
+    <message>
+        <source>A PIN needs 4 to 64 characters.</source>
+        <translation>Un PIN necesita de 4 a 64 caracteres.</translation>
+    </message>
+    <message>
+        <source>The PIN could not be saved: %1</source>
+        <translation>No se pudo guardar el PIN: %1</translation>
+    </message>
+</context>
+<context>
     <name>Plots</name>
     <message>
         <source>nose residual, median of %1 far/near pairs: %2</source>
@@ -1025,6 +1084,46 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
 <context>
     <name>Reasons</name>
     <message>
+        <source>No frame before the colours showed the face with enough room around it for the texture model, so skin texture was not checked (this lowers the confidence).</source>
+        <translation>Ningún fotograma anterior a los colores mostró la cara con espacio suficiente alrededor para el modelo de textura, así que no se comprobó la textura de la piel (esto reduce la confianza).</translation>
+    </message>
+    <message>
+        <source>No head-turn cues were part of this check.</source>
+        <translation>Esta comprobación no incluía indicaciones de giro de cabeza.</translation>
+    </message>
+    <message>
+        <source>The head-turn cues were not all shown, so the movement could not be judged.</source>
+        <translation>No se mostraron todas las indicaciones de giro de cabeza, así que no se pudo juzgar el movimiento.</translation>
+    </message>
+    <message>
+        <source>The face was not in view around head-turn cue {cue}, so the movement could not be judged.</source>
+        <translation>La cara no estaba a la vista en torno a la indicación de giro {cue}, así que no se pudo juzgar el movimiento.</translation>
+    </message>
+    <message>
+        <source>The face turned on each cue, but its nose moved too little for how far it turned (depth {depth:.2f}, a head shows at least {min_depth:.2f}): a bent photo turned as a whole rather than a head.</source>
+        <translation>La cara giró en cada indicación, pero su nariz se movió demasiado poco para lo que giró (profundidad {depth:.2f}; una cabeza muestra al menos {min_depth:.2f}): una foto curvada girada entera, no una cabeza.</translation>
+    </message>
+    <message>
+        <source>The head turned to each cued side a human reaction time after the cue, with the nose moving against the face outline as a real 3D head does.</source>
+        <translation>La cabeza giró hacia cada lado indicado con un tiempo de reacción humano, y la nariz se movió respecto al contorno de la cara como en una cabeza real en 3D.</translation>
+    </message>
+    <message>
+        <source>The face did not turn to the {direction} after cue {cue} with the parallax of a 3D head (a photo or screen turned as a whole, or a face that did not follow the cue).</source>
+        <translation>La cara no giró hacia la {direction} tras la indicación {cue} con el paralaje de una cabeza en 3D (una foto o pantalla girada entera, o una cara que no siguió la indicación).</translation>
+    </message>
+    <message>
+        <source>The face turned {latency:.0f} ms after cue {cue}, outside a human reaction time ({low:.0f}-{high:.0f} ms).</source>
+        <translation>La cara giró {latency:.0f} ms después de la indicación {cue}, fuera de un tiempo de reacción humano ({low:.0f}-{high:.0f} ms).</translation>
+    </message>
+    <message>
+        <source>left</source>
+        <translation>izquierda</translation>
+    </message>
+    <message>
+        <source>right</source>
+        <translation>derecha</translation>
+    </message>
+    <message>
         <source>The {name} check could not be computed.</source>
         <translation>No se pudo calcular la comprobación {name}.</translation>
     </message>
@@ -1228,13 +1327,17 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <source>As the face came closer, its shape measured physically impossible for a human face ({what}): the video looks manipulated (e.g. digitally zoomed), not filmed from a real head.</source>
         <translation>Al acercarse la cara, su forma resultó físicamente imposible para una cara humana ({what}): el vídeo parece manipulado (por ejemplo, ampliado digitalmente), no filmado de una cabeza real.</translation>
     </message>
-    <message>
-        <source>No frame before the colours showed the face with enough room around it for the texture model, so skin texture was not checked (this lowers the confidence).</source>
-        <translation>Ningún fotograma anterior a los colores mostró la cara con suficiente espacio alrededor para el modelo de textura, así que no se comprobó la textura de la piel (esto reduce la confianza).</translation>
-    </message>
 </context>
 <context>
     <name>ResultPage</name>
+    <message>
+        <source>Check: movement only, no flashes (reduced assurance: consider a second factor)</source>
+        <translation>Comprobación: solo movimiento, sin destellos (garantía reducida: considere un segundo factor)</translation>
+    </message>
+    <message>
+        <source>Check: light and movement (standard assurance)</source>
+        <translation>Comprobación: luz y movimiento (garantía estándar)</translation>
+    </message>
     <message>
         <source>Result</source>
         <translation>Resultado</translation>
@@ -1270,6 +1373,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     <message>
         <source>Review checklist</source>
         <translation>Lista de revisión</translation>
+    </message>
+    <message>
+        <source>Check used</source>
+        <translation>Comprobación usada</translation>
     </message>
     <message>
         <source>Confidence</source>
@@ -1483,6 +1590,22 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>Modo</translation>
     </message>
     <message>
+        <source>Kiosk mode needs an operator PIN (below): it ends the pause after repeated failed checks.</source>
+        <translation>El modo quiosco necesita un PIN del operador (abajo): termina la pausa tras varias comprobaciones fallidas.</translation>
+    </message>
+    <message>
+        <source>Kiosk mode needs an operator PIN</source>
+        <translation>El modo quiosco necesita un PIN del operador</translation>
+    </message>
+    <message>
+        <source>Show the confidence number to operators</source>
+        <translation>Mostrar la confianza a los operadores</translation>
+    </message>
+    <message>
+        <source>Show the confidence number</source>
+        <translation>Mostrar la confianza</translation>
+    </message>
+    <message>
         <source>Kiosk: &amp;return to start after:</source>
         <translation>Quiosco: &amp;volver al inicio tras:</translation>
     </message>
@@ -1565,6 +1688,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     <message>
         <source>Cancel without saving</source>
         <translation>Cancelar sin guardar</translation>
+    </message>
+    <message>
+        <source>Kiosk mode needs an operator PIN: type one twice below.</source>
+        <translation>El modo quiosco necesita un PIN del operador: escríbalo dos veces abajo.</translation>
     </message>
     <message>
         <source>The two PINs differ. Type the same PIN twice.</source>

@@ -41,7 +41,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import __version__
 from app.core import defaults
 from app.core.api.errors import ApiProblem, bad_request
-from app.core.challenge import CHALLENGE_VERSION
+from app.core.challenge import ASSURANCE, CHALLENGE_VERSION
 from app.core.sessions.clock import iso_utc, parse_time
 from app.core.sessions.errors import LockedOut, NoKioskAttached, PinRejected, SessionExpired, SessionNotFound, SessionStateError
 from app.core.sessions.model import EXPIRED, STATUSES, Session, SessionSettings, check_reference
@@ -481,7 +481,8 @@ def results_body(service: SessionService, session: Session, images: str) -> dict
             "SessionId": session.id,
             "Status": session.status,
             "Reason": session.reason or None,
-            "Challenge": {"Type": session.settings.challenge, "Version": CHALLENGE_VERSION},
+            "Challenge": {"Type": session.settings.challenge, "Version": CHALLENGE_VERSION,
+                          "Assurance": ASSURANCE.get(session.settings.challenge, "standard")},
             "CustomerReference": session.settings.customer_ref,
         }
     body = copy.deepcopy(session.result)

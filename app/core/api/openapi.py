@@ -367,7 +367,18 @@ def openapi_document() -> dict[str, Any]:
                         "AuditImages": {"type": "array", "items": _IMAGE},
                         "Challenge": {
                             "type": "object",
-                            "properties": {"Type": {"type": "string", "enum": list(CHALLENGE_TYPES)}, "Version": {"type": "string"}},
+                            "properties": {
+                                "Type": {"type": "string", "enum": list(CHALLENGE_TYPES)},
+                                "Version": {"type": "string"},
+                                "Assurance": {
+                                    "type": "string",
+                                    "enum": ["standard", "reduced"],
+                                    "description": "Livegate: what the check proves. standard: screen light and movement; "
+                                    "reduced: movement only (no flashes), which cannot see 3D masks and which a replay "
+                                    "passes with a small stated chance (docs/result.md); an integrator may require a "
+                                    "second factor.",
+                                },
+                            },
                         },
                         "Checks": {"type": "array", "items": {"type": "object"}},
                         "Reasons": {"type": "array", "items": {"type": "string"}},

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from app.core.capture.base import monotonic_ns
 from app.core.capture.spec import parse_spec
-from app.core.challenge import MOVEMENT_AND_LIGHT
+from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY
 from app.core.check.flash import TIMING_SOURCE, FlashPlayer
 from app.core.check.flow import Phase, Problem, Session
 from app.core.check.live import CheckListener, LiveCheck
@@ -135,7 +135,7 @@ def _drive(check: LiveCheck, run: _Run, player: FlashPlayer, inbox: "queue.Simpl
         if time.monotonic() > limit:
             run._end(EXIT_UNAVAILABLE, f"the check did not end within {HARD_LIMIT_S:.0f} s")
             break
-        wait = max(0.0, min(0.05, player.due_in(), next_tick - time.monotonic()))
+        wait = max(0.0, min(0.05, player.due_in(), check.cues.due_in(), next_tick - time.monotonic()))
         try:
             job = inbox.get(timeout=wait) if wait > 0 else inbox.get_nowait()
         except queue.Empty:
@@ -146,6 +146,7 @@ def _drive(check: LiveCheck, run: _Run, player: FlashPlayer, inbox: "queue.Simpl
             run._end(EXIT_UNAVAILABLE, "the check was stopped")
             break
         player.advance()
+        check.advance_cues()
         if time.monotonic() >= next_tick:
             check.tick(monotonic_ns())
             next_tick = time.monotonic() + 0.1
@@ -166,16 +167,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNAVAILABLE
     if args.threshold is not None and not 0.0 <= float(args.threshold) <= 100.0:
         raise LivegateError(f"--threshold must be between 0 and 100, got {args.threshold}")
-    if args.challenge == "movement":
-        # The flow can run a movement-only check, but its scoring is not calibrated: genuine participants fail it.
-        print(
-            "livegate: the movement-only check is not available yet (its scoring rejects genuine participants); "
-            "use --challenge light",
-            file=sys.stderr,
-        )
-        return EXIT_UNAVAILABLE
+    kind = MOVEMENT_ONLY if args.challenge == "movement" else MOVEMENT_AND_LIGHT
     settings = load_settings()
-    changes: dict[str, object] = {"challenge": MOVEMENT_AND_LIGHT}
+    changes: dict[str, object] = {"challenge": kind}
     if args.threshold is not None:
         changes["threshold"] = float(args.threshold)
     settings = replace(settings, **changes)
@@ -208,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
 
     unsubscribe = service.subscribe(on_event, kiosk=True) if service is not None else None
     try:
-        check.start_check(challenge_type=MOVEMENT_AND_LIGHT)
+        check.start_check(challenge_type=kind)
         _drive(check, outcome, player, inbox)
     finally:
         check.shutdown()

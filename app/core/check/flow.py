@@ -12,6 +12,10 @@ Rules that fix the reference client's known weaknesses:
   :class:`Session`: new id, new oval jitter, new colour nonce;
 * a face that leaves the oval during the light challenge stops the flashing and
   sends the flow back to guidance with a fresh colour sequence;
+* a movement-only check runs its head-turn cues in the same LIGHT phase (the
+  challenge phase): the face may turn and shift while following a cue, but a
+  face that is lost, doubled or far from the oval sends the flow back to
+  guidance with fresh cues;
 * every waiting phase has a deadline (face fit, camera open, camera stall,
   flashing, verifying), so no screen can hang.
 """
@@ -26,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Challenge, make_colour_sequence
+from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Challenge, make_colour_sequence, make_move_sequence
 from app.core.guidance import Guidance, GuidanceThresholds, GuidanceTracker, Hint, ImageStats
 from app.core.landmarks import LandmarkResult
 from app.core.scoring.contract import LivenessResult
@@ -148,6 +152,8 @@ class FlowConfig:
     light_slack_s: float = 3.0
     #: Consecutive analysed frames without a fitting face that stop the flashing.
     light_leave_frames: int = 3
+    #: During head-turn cues: a face centre further than this (times the oval width) from the oval's counts as gone.
+    cue_leave_offset: float = 0.45
     min_width: int = 320
     min_height: int = 240
     min_fps: float = 15.0
@@ -364,11 +370,31 @@ class CheckFlow:
             return
         shown.append(int(t_ns))
 
+    def cue_shown(self, index: int, t_ns: int) -> None:
+        """Head-turn cue ``index`` of the current sequence went up on the screen at ``t_ns``."""
+        if self.phase is not Phase.LIGHT or self.session is None or self.session.challenge is None:
+            return
+        cues = self.session.challenge.cue_ns
+        if index != len(cues):
+            log.warning("cue %d reported out of order (have %d)", index, len(cues))
+            return
+        cues.append(int(t_ns))
+
     def flash_finished(self, now_ns: int) -> None:
-        """The last colour has been on screen for its full duration."""
+        """The last colour (or head-turn cue) has been on screen for its full duration."""
         if self.phase is not Phase.LIGHT or self.session is None or self.session.challenge is None:
             return
         challenge = self.session.challenge
+        if challenge.moves:
+            if len(challenge.cue_ns) != len(challenge.moves):
+                self._fail(
+                    Problem.RUNTIME,
+                    f"the cue sequence ended with {len(challenge.cue_ns)} of {len(challenge.moves)} cues time-stamped",
+                    now_ns,
+                )
+                return
+            self._enter(Phase.VERIFYING, now_ns)
+            return
         if len(challenge.shown_ns) != len(challenge.colours):
             self._fail(
                 Problem.RUNTIME,
@@ -405,9 +431,11 @@ class CheckFlow:
             if self._unfit_ns > self.config.face_fit_timeout_s * NS:
                 self._time_out(now_ns)
         elif self.phase is Phase.LIGHT and session.challenge is not None:
-            nominal = sum(c.duration_ms for c in session.challenge.colours) / 1000
+            steps = session.challenge.moves or session.challenge.colours
+            nominal = sum(c.duration_ms for c in steps) / 1000
             if now_ns - entered > (nominal + self.config.light_slack_s) * NS:
-                self._fail(Problem.RUNTIME, f"the flash sequence did not finish within {nominal:.1f} s", now_ns)
+                what = "cue" if session.challenge.moves else "flash"
+                self._fail(Problem.RUNTIME, f"the {what} sequence did not finish within {nominal:.1f} s", now_ns)
         elif self.phase is Phase.VERIFYING:
             if now_ns - entered > self.config.verify_timeout_s * NS:
                 self._fail(Problem.VERIFY_TIMEOUT, f"scoring took longer than {self.config.verify_timeout_s:.0f} s", now_ns)
@@ -496,11 +524,9 @@ class CheckFlow:
             hold = min(1.0, (a.t_ns - self._hold_since) / (self.config.hold_still_s * NS))
         self._emit(GuidanceUpdated(guidance, hold))
         if hold >= 1.0:
-            if self.session.challenge_type == MOVEMENT_ONLY:
-                self._enter(Phase.VERIFYING, now_ns)
-            else:
-                self._leave_count = 0
-                self._enter(Phase.LIGHT, now_ns)
+            # Both checks now have a challenge phase: the colours, or the head-turn cues.
+            self._leave_count = 0
+            self._enter(Phase.LIGHT, now_ns)
         elif self._unfit_ns > self.config.face_fit_timeout_s * NS:
             self._time_out(now_ns)
 
@@ -509,10 +535,23 @@ class CheckFlow:
         guidance = self._tracker.update(a.landmarks, a.stats)
         self.guidance = guidance
         self._emit(GuidanceUpdated(guidance, 1.0))
-        in_oval = guidance.face_count == 1 and guidance.fit is not None and guidance.fit.fits
+        if self.session.challenge.moves:
+            # A turning head leaves the fit (its face box narrows and shifts): only a lost, doubled or
+            # far-off face counts as gone.
+            fit = guidance.fit
+            in_oval = guidance.face_count == 1 and fit is not None and fit.offset <= self.config.cue_leave_offset
+        else:
+            in_oval = guidance.face_count == 1 and guidance.fit is not None and guidance.fit.fits
         self._leave_count = 0 if in_oval else self._leave_count + 1
         if self._leave_count >= self.config.light_leave_frames:
             old = self.session.challenge
+            if old.moves:
+                # The cues have been seen: never replay them. Same oval, fresh cues.
+                self.session.challenge = Challenge(old.type, old.oval, moves=make_move_sequence())
+                self.session.light_restarts += 1
+                log.info("session %s: face lost during the head-turn cues; back to guidance", self.session.id)
+                self._begin_guidance(now_ns, reason="left_oval")
+                return
             # The aborted sequence has been seen: never replay it. Same oval, fresh colours.
             self.session.challenge = Challenge(old.type, old.oval, make_colour_sequence())
             self.session.light_restarts += 1

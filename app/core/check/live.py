@@ -58,6 +58,8 @@ from app.core.check.flow import (
     Problem,
     Session,
 )
+from app.core.check.cues import TIMING_SOURCE as CUE_TIMING_SOURCE
+from app.core.check.cues import CuePlayer
 from app.core.check.stored import (
     EndKind,
     OwnSessions,
@@ -107,6 +109,12 @@ class CheckListener:
 
     def flash_stop_requested(self) -> None:
         """Any running colour sequence must stop."""
+
+    def cue_changed(self, direction: str | None, index: int) -> None:
+        """A movement-only check put head-turn cue ``index`` up (``direction`` "left"/"right") or took it down (None).
+
+        The check plays the cues itself (into its screen state); a GUI draws the cue in force.
+        """
 
     def outcome_ready(self, session: Session) -> None:
         """The session reached RESULT (``session.outcome`` is set)."""
@@ -245,6 +253,8 @@ class LiveCheck:
         self._grace_until_ns: int | None = None
         #: The capture epoch of the last check (its statistics, for the benchmark).
         self.last_epoch: CaptureEpoch | None = None
+        #: Plays a movement-only check's head-turn cues (advanced by :meth:`tick` and each analysed frame).
+        self.cues = CuePlayer(self.screen, on_shown=self._on_cue_shown, on_finished=self._on_cues_finished)
 
     # --- listeners ----------------------------------------------------------------------------
 
@@ -391,8 +401,21 @@ class LiveCheck:
         """Ask the view to stop any running flash sequence."""
         self._announce("flash_stop_requested")
 
+    def advance_cues(self) -> None:
+        """Move the head-turn cues on when a pause or a cue is over (owner thread; cheap, call often)."""
+        self.cues.advance()
+
+    def _on_cue_shown(self, index: int, direction: str, t_ns: int) -> None:
+        self.flow.cue_shown(index, t_ns)
+        self._announce("cue_changed", direction, index)
+
+    def _on_cues_finished(self, t_ns: int) -> None:
+        self._announce("cue_changed", None, -1)
+        self.flow.flash_finished(t_ns)
+
     def tick(self, now_ns: int | None = None) -> None:
         """Check deadlines and start a capture whose grace period ended (owner thread, a few times a second)."""
+        self.cues.advance()
         now = monotonic_ns() if now_ns is None else now_ns
         if self._pending_spec is not None and self._grace_until_ns is not None and now >= self._grace_until_ns:
             self._start_pending_capture()
@@ -565,6 +588,7 @@ class LiveCheck:
         if analysis is None:
             return
         self._announce("frame_analysed", analysis, self.flow.phase)
+        self.cues.advance()
         self.flow.frame_analysed(analysis, monotonic_ns())
 
     # --- flow events --------------------------------------------------------------------------
@@ -581,7 +605,13 @@ class LiveCheck:
         phase, session = event.phase, event.session
         if event.previous is Phase.LIGHT and phase is not Phase.LIGHT:
             self.flash_stop()
-        if phase is Phase.LIGHT and session is not None and session.challenge is not None:
+            if self.cues.active:
+                self.cues.stop()
+                self._announce("cue_changed", None, -1)
+        if phase is Phase.LIGHT and session is not None and session.challenge is not None and session.challenge.moves:
+            session.challenge.timing_source = CUE_TIMING_SOURCE
+            self.cues.play(list(session.challenge.moves))
+        elif phase is Phase.LIGHT and session is not None and session.challenge is not None:
             session.challenge.timing_source = self.timing_source
             self._announce("flash_requested", list(session.challenge.colours))
         elif phase is Phase.VERIFYING and session is not None:

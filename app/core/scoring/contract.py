@@ -129,7 +129,8 @@ class LivenessResult:
                 {"BoundingBox": a.box.to_fractions(w, h) if a.box and w and h else None, "FrameIndex": a.frame_index}
                 for a in self.audit
             ],
-            "Challenge": {"Type": self.challenge.type, "Version": self.challenge.version},
+            # Assurance: "standard" (light + movement) or "reduced" (movement only), see docs/result.md.
+            "Challenge": {"Type": self.challenge.type, "Version": self.challenge.version, "Assurance": self.challenge.assurance},
             "Checks": [c.to_dict() for c in self.checks],
             "Reasons": list(self.reasons),
             "ReasonCodes": [self.reason_codes[i] if i < len(self.reason_codes) else None for i in range(len(self.reasons))],

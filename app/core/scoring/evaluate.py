@@ -58,6 +58,8 @@ class SessionRecord:
     timings: dict[str, float]
     labels: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    #: The check the recording was made with, from its challenge (never from labels): "light" or "movement".
+    mode: str = "light"
 
     @property
     def genuine(self) -> bool:
@@ -164,8 +166,39 @@ def score_one(path: Path, scorer: Any, threshold: float | None) -> tuple[Session
     slim = _slim_input(analyzer.session_input(), list(tex) if isinstance(tex, list) else [])
     # Labels are read only now, after the decision is made.
     labels = read_labels(path) or {}
-    rec = SessionRecord(str(path), species_of(labels), float(res.confidence), res.decision, res.status, checks, timings, labels)
+    rec = SessionRecord(str(path), species_of(labels), float(res.confidence), res.decision, res.status, checks, timings, labels,
+                        mode=mode_of(res.challenge.type))
     return rec, slim
+
+
+def mode_of(challenge_type: str) -> str:
+    """Report group of a challenge type: the light check or the movement-only check."""
+    from app.core.challenge import MOVEMENT_ONLY
+
+    return "movement" if challenge_type == MOVEMENT_ONLY else "light"
+
+
+def mode_stages(mode: str) -> tuple[str, ...]:
+    """Stages reported for a mode, in result order: the declared stages that run for that check (the light
+    check runs no stage declared ``needs_moves``, the movement-only check none declared ``needs_colours``)."""
+    movement = mode == "movement"
+    return tuple(s.name for s in STAGES if not (s.needs_colours if movement else s.needs_moves))
+
+
+#: Titles of the per-mode reports.
+MODE_TITLES = {"light": "Livegate evaluation: light check", "movement": "Livegate evaluation: movement-only check (reduced assurance)"}
+#: What the movement-only check cannot see, written beside its numbers.
+MOVEMENT_LIMITS = (
+    "A 3D mask worn by a person (or a live accomplice) turns like a head: the movement check cannot see it; "
+    "only the texture model may.",
+    "A replay of the victim's own movement-only check passes when its recorded turns happen to match this "
+    "session's three random sides (1 in 8) and to start a human reaction time after each of this session's cues "
+    "(random pauses of 0.6-3 s make that unlikely; measured rates in docs/accuracy.md).",
+    "A face made to measure for these cues (an interactive deepfake or a puppet steering a 3D head model, shown "
+    "on a screen or injected) is outside what this check can rule out.",
+    "No screen light: a well-lit face on a screen turned on cue shows no nose parallax, but a screen playing a "
+    "3D-rendered head turned on cue would; the light check (standard assurance) sees such a screen.",
+)
 
 
 def score_all(paths: list[Path], threshold: float | None, *, write_cache: bool = True) -> Iterator[SessionRecord]:
@@ -332,8 +365,10 @@ def _q(values: list[float]) -> str:
     return " / ".join(f"{np.percentile(a, p):.1f}" for p in (0, 5, 50, 95, 100))
 
 
-def report_markdown(records: list[SessionRecord], threshold: float, det_png: Path | None, *, title: str = "Livegate evaluation") -> str:
-    """The Markdown report."""
+def report_markdown(records: list[SessionRecord], threshold: float, det_png: Path | None, *, title: str = "Livegate evaluation",
+                    stages: tuple[str, ...] | None = None, limits: tuple[str, ...] = ()) -> str:
+    """The Markdown report (one check mode; ``stages``: the stages reported, default the light check's)."""
+    stages = mode_stages("light") if stages is None else stages
     m = metrics(records, threshold)
     lines = [f"# {title}", ""]
     failed = sum(1 for r in records if r.error)
@@ -396,9 +431,13 @@ def report_markdown(records: list[SessionRecord], threshold: float, det_png: Pat
                 cells.append(f"{wrong}/{len(rs)}" if rs else "-")
             lines.append(f"| {sp} | " + " | ".join(cells) + " |")
         lines.append("")
+    if limits:
+        lines.append("## What this check cannot see")
+        lines.append("")
+        lines.extend(f"- {text}" for text in limits)
+        lines.append("")
     lines.append("## Stage verdicts by species")
     lines.append("")
-    stages = STAGES.names()
     lines.append("| species | " + " | ".join(f"{s} pass/fail/abstain" for s in stages) + " |")
     lines.append("|---|" + "---|" * len(stages))
     for sp in sorted(by):
@@ -434,17 +473,28 @@ def report_markdown(records: list[SessionRecord], threshold: float, det_png: Pat
 def run(args: argparse.Namespace) -> int:
     """Handler of ``livegate eval``: score, group by label, report."""
     from app.core.scoring.config import calibrated_threshold
+    from app.core.scoring.movement_config import MovementConfig
 
     paths = find_recordings(args.dirs)
     if not paths:
         raise RecordingError(f"no .lgrec recordings found under {', '.join(str(d) for d in args.dirs)}")
-    threshold = float(args.threshold) if args.threshold is not None else calibrated_threshold()
-    records = list(score_all(paths, threshold))
+    defaults = {"light": calibrated_threshold(), "movement": MovementConfig.load().threshold}
+    records = list(score_all(paths, float(args.threshold) if args.threshold is not None else None))
     report = Path(args.report) if args.report else None
-    det = None
-    if report is not None:
-        det = draw_det(records, report.with_suffix(".det.png"), threshold)
-    text = report_markdown(records, threshold, det)
+    # Each check is reported on its own (its own threshold, stages and limits), the light check first.
+    parts = []
+    for mode in ("light", "movement"):
+        group = [r for r in records if r.mode == mode]
+        if not group:
+            continue
+        threshold = float(args.threshold) if args.threshold is not None else defaults[mode]
+        det = None
+        if report is not None:
+            suffix = ".det.png" if mode == "light" else f".{mode}.det.png"
+            det = draw_det(group, report.with_suffix(suffix), threshold)
+        parts.append(report_markdown(group, threshold, det, title=MODE_TITLES[mode], stages=mode_stages(mode),
+                                     limits=MOVEMENT_LIMITS if mode == "movement" else ()))
+    text = "\n".join(parts)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(text + "\n", encoding="utf-8")

@@ -78,20 +78,25 @@ def _decision(confidence: float, outcome: Outcome, status: Status, said: list[Sa
 
 
 def required_stages(options: FusionOptions, challenge: Challenge, registry: StageRegistry = STAGES) -> tuple[str, ...]:
-    """Stages that must judge (not abstain) for a pass; a stage declared ``needs_colours`` only when colours
-    were shown."""
-    if challenge.colours:
-        return tuple(options.required)
-    return tuple(n for n in options.required if not ((spec := registry.get(n)) is not None and spec.needs_colours))
+    """Stages that must judge (not abstain) for a pass: a stage declared ``needs_colours`` only when colours
+    were shown, one declared ``needs_moves`` only in a movement-only check (the stages that run for it)."""
+    out = []
+    for n in options.required:
+        spec = registry.get(n)
+        if spec is not None and ((spec.needs_colours and not challenge.colours) or not spec.runs_for(challenge)):
+            continue
+        out.append(n)
+    return tuple(out)
 
 
 def must_pass_stages(challenge: Challenge, registry: StageRegistry = STAGES) -> tuple[str, ...]:
-    """Stages that must PASS on their own before any score counts: every stage declared ``needs_colours``
-    (the light challenge) when colours were shown. Their failure (hard or soft) or abstention decides the
-    session; geometry, texture or injection can add confidence, never outvote them."""
-    if not challenge.colours:
-        return ()
-    return tuple(spec.name for spec in registry if spec.needs_colours)
+    """Stages that must PASS on their own before any score counts: the challenge's own stage, i.e. every stage
+    declared ``needs_colours`` (the light challenge) when colours were shown, and every stage declared
+    ``needs_moves`` (the head-turn cues) in a movement-only check. Their failure (hard or soft) or abstention
+    decides the session; geometry, texture or injection can add confidence, never outvote them."""
+    if challenge.colours:
+        return tuple(spec.name for spec in registry if spec.needs_colours)
+    return tuple(spec.name for spec in registry if spec.needs_moves and spec.runs_for(challenge))
 
 
 #: Stage log-odds are clipped to +-this before they are combined (one stage can only do so much).

@@ -4,7 +4,8 @@
 frame: it extracts a few hundred numbers (``features.py``) and keeps a bounded
 number of full frames (reference/texture candidates and audit candidates).
 ``finish()`` runs the session stages (quality, light, geometry, texture,
-injection) on those numbers and fuses them into a :class:`LivenessResult`.
+injection; movement instead of light for a movement-only check) on those
+numbers and fuses them into a :class:`LivenessResult`.
 ``score_recording(path)`` feeds a recording through the landmark stage and the
 very same analyzer, so a re-scored recording reaches the same decision. Both
 paths hand frames to the analyzer through one :class:`AnalyzerDriver` (the live
@@ -33,10 +34,11 @@ from app.core.capture.frame import Frame, SourceInfo
 from app.core.challenge import Box, Challenge
 from app.core.enums import Verdict
 from app.core.landmarks import LandmarkResult
-from app.core.scoring.config import ScoringConfig, calibrated_threshold
+from app.core.scoring.config import FusionOptions, ScoringConfig, calibrated_threshold
 from app.core.scoring.contract import Analyzer, CheckResult, ImageOut, LivenessResult, SessionContext
 from app.core.scoring.features import FeatureExtractor, FrameFeatures, SessionData, frame_quality
 from app.core.scoring.fusion import combine
+from app.core.scoring.movement_config import MovementConfig
 from app.core.scoring.registry import STAGES, BuildContext, StageRegistry
 from app.core.scoring.stages.base import KeptFrame, ScorerReason, SessionInput, StageErrorEvidence, result
 from app.core.scoring.stages.texture import TextureModel, gives_texture_context
@@ -169,6 +171,8 @@ class SessionScorer:
         False to skip loading models (a stage that needs one then abstains as "not installed").
     registry:
         The stage declarations (default: the shipped stages; tests pass their own).
+    movement_config:
+        The movement-only check's calibration (default: the shipped ``movement_config.json``).
     """
 
     def __init__(
@@ -178,16 +182,23 @@ class SessionScorer:
         texture_model: TextureModel | None = None,
         load_texture: bool = True,
         registry: StageRegistry = STAGES,
+        movement_config: MovementConfig | None = None,
     ) -> None:
         self.config = config or ScoringConfig.load(registry=registry)
         self.registry = registry
         self.config.check(registry)
-        self.versions: dict[str, str] = {"app": __version__, "scoring_config": self.config.version}
+        # The movement-only check's own calibration: the options of the stages declared ``needs_moves``, and
+        # that check's fusion and threshold.
+        self.movement_config = movement_config or MovementConfig.load()
+        self.versions: dict[str, str] = {
+            "app": __version__, "scoring_config": self.config.version, "movement_config": self.movement_config.version,
+        }
         context = BuildContext(models={"texture": texture_model} if texture_model is not None else {}, load_models=load_texture)
         self.stages: dict[str, Any] = {}
         try:
             for spec in registry:
-                self.stages[spec.name] = spec.build(self.config.stages[spec.section], context)
+                options = self.movement_config.stage if spec.needs_moves else self.config.stages[spec.section]
+                self.stages[spec.name] = spec.build(options, context)
         except BaseException:
             self.close()
             raise
@@ -210,11 +221,23 @@ class SessionScorer:
             return stages[name]
         raise AttributeError(f"{type(self).__name__} has no attribute or stage {name!r}")
 
+    def specs_for(self, challenge: Challenge) -> list[Any]:
+        """The declared stages that judge ``challenge``'s check: the light check runs no stage declared
+        ``needs_moves``, the movement-only check none declared ``needs_colours`` (movement instead of light)."""
+        return self.registry.for_challenge(challenge)
+
+    def fusion_for(self, challenge: Challenge) -> tuple[FusionOptions, float]:
+        """(fusion options, default threshold) of the check ``challenge`` belongs to: the movement-only check
+        has its own calibration (``movement_config.json``), the light check the scoring config's."""
+        if challenge.movement_only:
+            return self.movement_config.fusion, self.movement_config.threshold
+        return self.config.fusion, calibrated_threshold(self.config)
+
     def run_stages(self, inp: SessionInput) -> tuple[list[CheckResult], dict[str, Any]]:
         """Run every stage; a stage that raises abstains with the error (the session still gets a result)."""
         checks: list[CheckResult] = []
         plots: dict[str, Any] = {}
-        for spec in self.registry:
+        for spec in self.specs_for(inp.challenge):
             stage = self.stages[spec.name]
             start = time.perf_counter()
             try:
@@ -330,9 +353,9 @@ class LiveAnalyzer:
     def build_result(self, inp: SessionInput, checks: list[CheckResult], plots: dict[str, Any]) -> LivenessResult:
         """Fuse the checks and attach images, timings and versions."""
         ctx = self.context
-        cfg = self.scorer.config
-        threshold = ctx.threshold if ctx.threshold is not None else calibrated_threshold(cfg)
-        dec = combine(checks, threshold, cfg.fusion, ctx.challenge, self.scorer.registry)
+        fusion, default_threshold = self.scorer.fusion_for(ctx.challenge)
+        threshold = ctx.threshold if ctx.threshold is not None else default_threshold
+        dec = combine(checks, threshold, fusion, ctx.challenge, self.scorer.registry)
         reference = None
         k = self._keeper.reference(self._colours_from_ns())
         if k is not None:

@@ -5,6 +5,9 @@ A stage module under ``app/core/scoring/stages/`` declares itself with :meth:`St
     STAGE = STAGES.register(StageSpec("light", LightStage, LightOptions, LightEvidence, order=20, plots=True,
                                       needs_colours=True, capture_sensitive=True))
 
+A stage declared ``needs_colours`` runs only for the light check, one declared ``needs_moves`` only for the
+movement-only check (:meth:`StageSpec.runs_for`); every other stage runs for both.
+
 and everything else follows from that entry: the configuration section ``stages.<section>`` of
 ``fusion_config.json`` is read into the stage's options class, the scorer builds the stages and runs them in
 ``order`` (calling ``evaluate_with_plots`` where ``plots`` is set), fusion asks the spec whether a stage is
@@ -24,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.core.challenge import Challenge
 from app.core.errors import ConfigError
 from app.core.scoring.contract import CheckResult
 from app.core.scoring.evidence import Evidence
@@ -83,7 +87,11 @@ class StageSpec:
     section:
         Its section under ``stages`` in the configuration (default: ``name``).
     needs_colours:
-        The stage judges the colour challenge: it is not required of a movement-only check.
+        The stage judges the colour challenge: it is neither run nor required for a movement-only check.
+    needs_moves:
+        The stage judges the head-turn cues of a movement-only check: it is run (and can be required) only
+        for that check, never for the light check. Its options are the ``stage`` section of the movement-only
+        check's own configuration (``movement_config.json``), which also holds that check's fusion and threshold.
     capture_sensitive:
         Poor capture (over-exposure, darkness, back light) can hide what it measures: its failures come with
         advice on the capture conditions.
@@ -100,12 +108,15 @@ class StageSpec:
     plots: bool = False
     section: str = ""
     needs_colours: bool = False
+    needs_moves: bool = False
     capture_sensitive: bool = False
     feature_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.section:
             object.__setattr__(self, "section", self.name)
+        if self.needs_colours and self.needs_moves:
+            raise TypeError(f"stage {self.name} cannot need both the colours and the head-turn cues (no check has both)")
         if not dataclasses.is_dataclass(self.options):
             raise TypeError(f"stage {self.name}: options must be a dataclass, got {self.options!r}")
         if self.plots and not callable(getattr(self.stage, "evaluate_with_plots", None)):
@@ -114,6 +125,12 @@ class StageSpec:
             raise TypeError(f"stage {self.name} has no evaluate()")
         if getattr(self.stage, "name", self.name) != self.name:
             raise TypeError(f"stage class {self.stage.__name__} is named {self.stage.name!r}, declared as {self.name!r}")
+
+    def runs_for(self, challenge: Challenge) -> bool:
+        """Whether the stage judges sessions of ``challenge``'s check (see ``needs_colours``/``needs_moves``)."""
+        if challenge.movement_only:
+            return not self.needs_colours
+        return not self.needs_moves
 
     def build(self, options: Any, context: BuildContext) -> Any:
         """The stage, built with its options."""
@@ -171,13 +188,18 @@ class StageRegistry:
     def names(self) -> list[str]:
         return [s.name for s in self.specs()]
 
+    def for_challenge(self, challenge: Challenge) -> list[StageSpec]:
+        """The stages that judge sessions of ``challenge``'s check, in run order."""
+        return [s for s in self.specs() if s.runs_for(challenge)]
+
     def sections(self) -> dict[str, StageSpec]:
-        """Declarations by configuration section."""
-        return {s.section: s for s in self.specs()}
+        """Declarations by configuration section of ``fusion_config.json`` (the stages of the light check's
+        configuration; a stage declared ``needs_moves`` is configured in the movement-only check's own file)."""
+        return {s.section: s for s in self.specs() if not s.needs_moves}
 
     def default_options(self) -> dict[str, Any]:
         """Each section's options with the code defaults."""
-        return {s.section: s.options() for s in self.specs()}
+        return {section: s.options() for section, s in self.sections().items()}
 
     def check(self, sections: dict[str, Any], unknown: tuple[str, ...] = ()) -> None:
         """Raise :class:`ConfigError` unless ``sections`` holds exactly the declared stages' sections."""

@@ -51,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
     from app.core.simulate.session import generate
 
     overrides = _overrides(args)
+    from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY
+
+    kind = MOVEMENT_ONLY if getattr(args, "challenge", "light") == "movement" else MOVEMENT_AND_LIGHT
     for sp in species:
-        for r in generate(sp, args.count, args.seed, out, overrides=overrides):
+        for r in generate(sp, args.count, args.seed, out, overrides=overrides, challenge_type=kind):
             secs = r.frames / 30.0
             note = "" if r.fitted else "  (no fit: time-out)"
             print(f"{r.path}  {r.frames} frames  {secs:.1f} s  {r.bytes / 1e6:.1f} MB{note}")

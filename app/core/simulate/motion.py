@@ -56,6 +56,59 @@ class MotionParams:
     phase_seed: int = 0
 
 
+#: Yaw sign (radians of :func:`rotation`) of a turn to the person's own left / right.
+CUE_YAW_SIGN = {"left": -1.0, "right": 1.0}
+
+
+class CueFollower:
+    """Head (or prop) yaw that follows the screen's head-turn cues with a human reaction time.
+
+    Each cue change (a cue going up, or down) starts a minimum-jerk turn toward its target yaw
+    (``amplitude`` to the cued side, or back to 0) after a reaction time drawn per change around
+    ``reaction_ms`` (+-``reaction_jitter_ms``). Turns that overlap blend (each adds its own step),
+    as a person who reacts to the next cue before the last turn has finished.
+
+    Parameters
+    ----------
+    cues:
+        Returns every cue change so far as ``(t_ns, direction or None)`` (the screen state's log).
+    t0_ns:
+        Clock value of scene time 0.
+    amplitude_deg, reaction_ms, reaction_jitter_ms, turn_s:
+        The participant's turn size, mean reaction time, its spread, and the turn's duration.
+    seed:
+        Stream of the per-change reaction times and amplitudes.
+    """
+
+    def __init__(self, cues: Callable[[], list[tuple[int, str | None]]], t0_ns: int, *, amplitude_deg: float,
+                 reaction_ms: float, reaction_jitter_ms: float, turn_s: float, seed: int) -> None:
+        self._cues = cues
+        self.t0_ns = int(t0_ns)
+        self.amplitude = math.radians(amplitude_deg)
+        self.reaction_s = reaction_ms / 1000.0
+        self.jitter_s = reaction_jitter_ms / 1000.0
+        self.turn_s = max(0.05, turn_s)
+        self.seed = int(seed)
+
+    def _draw(self, k: int) -> tuple[float, float]:
+        rng = np.random.default_rng([self.seed, 61, k])
+        reaction = max(0.15, self.reaction_s + float(rng.uniform(-1, 1)) * self.jitter_s)
+        return reaction, float(rng.uniform(0.8, 1.2))
+
+    def yaw(self, t: float) -> float:
+        """Yaw offset (radians) at scene time ``t``."""
+        total, previous = 0.0, 0.0
+        for k, (t_ns, direction) in enumerate(self._cues()):
+            reaction, scale = self._draw(k)
+            target = CUE_YAW_SIGN.get(direction or "", 0.0) * self.amplitude * scale
+            begin = (t_ns - self.t0_ns) / 1e9 + reaction
+            if t <= begin:
+                break
+            total += (target - previous) * min_jerk((t - begin) / self.turn_s)
+            previous = target
+        return total
+
+
 class Motion:
     """Pose of a subject over time.
 
@@ -91,6 +144,8 @@ class Motion:
         self._segments: list[tuple[float, float, np.ndarray, np.ndarray]] = []
         self._approach_end: float | None = None
         self._now = 0.0
+        #: Follows head-turn cues when set (movement-only checks): a yaw added to the pose.
+        self.follow: CueFollower | None = None
         if params.behaviour == "too-close":
             self.start = self.target.copy()
         if autostart:
@@ -203,7 +258,8 @@ class Motion:
         self._now = t
         pos = self._base_position(t)
         sw = self._sway(t)
-        R = rotation(self.base_rot[0] + sw[0], self.base_rot[1] + sw[1], self.base_rot[2] + sw[2])
+        turn = self.follow.yaw(t) if self.follow is not None else 0.0
+        R = rotation(self.base_rot[0] + sw[0] + turn, self.base_rot[1] + sw[1], self.base_rot[2] + sw[2])
         return Pose(R, pos + sw[3:])
 
     # -- blinks ----------------------------------------------------------------------

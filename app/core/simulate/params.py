@@ -101,6 +101,7 @@ CONTROL_KEYS = {
     "real_variation": "1: a genuine user on a real camera: draw stepwise auto-exposure and head drift while "
                       "holding still (ae_step, ae_step_period_s, hold_drift_deg, hold_drift_mm) from their "
                       "documented ranges, from a random stream of their own (other parameters unchanged)",
+    "challenge": "light | movement: the check a replayed genuine session was recorded in (default light)",
 }
 
 #: Ranges of the real-camera variation drawn when ``real_variation=1`` (docs/simulator.md).
@@ -119,6 +120,28 @@ ROOM_LUX = {"dim": (8.0, 35.0), "bright": (700.0, 2200.0), "normal": (80.0, 300.
 #: Share of attack sessions rendered in a dim, a very bright and a normal room.
 ATTACK_ROOM_SHARES = (0.25, 0.15, 0.60)
 ATTACK_ROOM_STREAM = 0x524F4F4D  # "ROOM": the random stream that picks an attack's room
+CUE_STREAM = 0x43554553  # "CUES": how a participant follows head-turn cues (a stream of its own)
+#: Species that hold something in front of the camera that can be turned on cue (a person, a mask, a prop).
+CUE_FOLLOWERS = ("live", "live-hard", "mask", "print", "curved-print", "screen-replay")
+
+
+def cue_params(species: str, seed: int) -> dict[str, Any]:
+    """How the participant follows head-turn cues (movement-only checks); drawn from their own stream.
+
+    A person reacts in 200-600 ms (mean per person, +-100 ms per cue) and turns 18-35 degrees in 0.35-0.6 s;
+    ``live-hard`` people react later, turn less and slower. An attacker turns the print or the tablet as a
+    whole (a rigid turn of 15-40 degrees) after 250-700 ms. Injected video cannot follow a cue.
+    """
+    rng = np.random.default_rng([*species_seed(species, seed), CUE_STREAM])
+    if species == "live-hard":
+        return {"cue_yaw_deg": _u(rng, 12, 28, 1), "cue_reaction_ms": _u(rng, 300, 600, 0),
+                "cue_reaction_jitter_ms": 100.0, "cue_turn_s": _u(rng, 0.45, 0.8, 2), "cue_follow": 1}
+    if species in ("live", "mask"):
+        return {"cue_yaw_deg": _u(rng, 18, 35, 1), "cue_reaction_ms": _u(rng, 200, 500, 0),
+                "cue_reaction_jitter_ms": 100.0, "cue_turn_s": _u(rng, 0.35, 0.6, 2), "cue_follow": 1}
+    return {"cue_yaw_deg": _u(rng, 15, 40, 1), "cue_reaction_ms": _u(rng, 250, 700, 0),
+            "cue_reaction_jitter_ms": 120.0, "cue_turn_s": _u(rng, 0.4, 0.8, 2),
+            "cue_follow": int(species in CUE_FOLLOWERS)}
 
 
 def species_seed(species: str, seed: int) -> list[int]:
@@ -267,6 +290,7 @@ def sample_params(species: str, seed: int) -> dict[str, Any]:
         p["hide_virtual"] = 1
         for name, rng_range in ATTACK_RANGES[species].items():
             p[name] = rng_range.sample(rng)
+    p.update(cue_params(species, seed))
     return p
 
 

@@ -70,6 +70,7 @@ class ChallengePlayer:
 
     @property
     def colours_end_ns(self) -> int:
+        """End of the colours (or of the head-turn cues)."""
         return self._colours_end
 
     def step(self, t_ns: int, face: Box | None) -> None:
@@ -88,8 +89,11 @@ class ChallengePlayer:
                 self._done_at = t_ns + int(tm.tail_s * 1e9)
         elif self.state == "hold":
             if t_ns >= self._hold_until:
-                self._schedule_colours(t_ns)
-                self.state = "colours" if self.challenge.colours else "tail"
+                if self.challenge.moves:
+                    self._schedule_cues(t_ns)
+                else:
+                    self._schedule_colours(t_ns)
+                self.state = "colours" if self.challenge.colours or self.challenge.moves else "tail"
                 self._done_at = self._colours_end + int(tm.tail_s * 1e9)
         elif self.state == "colours":
             if t_ns >= self._colours_end:
@@ -97,6 +101,20 @@ class ChallengePlayer:
         elif self.state == "tail":
             if t_ns >= self._done_at:
                 self.state = "done"
+
+    def _schedule_cues(self, t_ns: int) -> None:
+        """Log every head-turn cue: a pause facing the screen, then the cue for its hold time, refresh-aligned."""
+        period = 1e9 / self.timing.refresh_hz
+        t = float(t_ns) + period
+        self.screen.show_cue(None, int(t))
+        for step in self.challenge.moves:
+            shown = int(round((t + step.pause_ms * 1e6) / period) * period + self._rng.normal(0.0, 3e5))
+            self.screen.show_cue(step.direction, shown)
+            self.challenge.cue_ns.append(shown)
+            t = shown + step.hold_ms * 1e6
+            self.screen.show_cue(None, int(t))
+        self._colours_end = int(round(t / period) * period)
+        self.challenge.timing_source = "simulator: presentation time at display refresh"
 
     def _schedule_colours(self, t_ns: int) -> None:
         """Log every colour's presentation time: refresh-aligned, each after the previous one's duration."""

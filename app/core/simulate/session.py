@@ -20,7 +20,7 @@ import numpy as np
 
 from app import __version__
 from app.core.capture.frame import Frame
-from app.core.challenge import Challenge
+from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Challenge
 from app.core.recording import RecordingWriter
 from app.core.screen import ScreenState
 from app.core.simulate.params import resolve_params
@@ -94,6 +94,7 @@ def run_session(
     timing: PlayerTiming | None = None,
     keep_frames: bool = False,
     frame_sink: Callable[[Frame], None] | None = None,
+    challenge_type: str = MOVEMENT_AND_LIGHT,
 ) -> tuple[SessionResult, list[Frame]]:
     """Play one complete session and (when ``out`` is given) write it as a recording.
 
@@ -113,6 +114,9 @@ def run_session(
         Also return the frames (contact sheets, tests).
     frame_sink:
         Called with every frame as it is rendered (the red team scores sessions in memory).
+    challenge_type:
+        The app's check: the colour sequence, or head-turn cues (``MOVEMENT_ONLY``; replays then replay a
+        movement-only session of the victim, who turned at other times and to other sides).
 
     Returns
     -------
@@ -120,9 +124,11 @@ def run_session(
     """
     overrides = dict(overrides or {})
     overrides["seed"] = str(seed)
+    if challenge_type == MOVEMENT_ONLY:
+        overrides.setdefault("challenge", "movement")
     params = resolve_params(species, overrides)
     timing = timing or PlayerTiming(flash_gain=float(params.get("flash_gain", 0.86)))
-    challenge = Challenge.new(WIDTH, HEIGHT, seed=challenge_seed(species, seed))
+    challenge = Challenge.new(WIDTH, HEIGHT, challenge_type=challenge_type, seed=challenge_seed(species, seed))
     o = challenge.oval
     params["oval"] = [o.cx, o.cy, o.w, o.h]
     params["t0"] = GEN_T0_NS
@@ -132,7 +138,7 @@ def run_session(
     sim = source.simulation
     assert sim is not None
     inner = sim.recording
-    if inner is not None and [c.name for c in inner.challenge.colours] == [c.name for c in challenge.colours]:
+    if inner is not None and challenge.colours and [c.name for c in inner.challenge.colours] == [c.name for c in challenge.colours]:
         # Astronomically rare, but the replayed sequence must differ from this session's.
         challenge = Challenge.new(WIDTH, HEIGHT, seed=challenge_seed(species, seed) + 1)
         challenge = Challenge(challenge.type, o, challenge.colours)
@@ -206,14 +212,16 @@ def make_labels(species: str, params: dict[str, Any], source: SimSource, player:
     return labels
 
 
-def generate(species: str, count: int, seed: int, out_dir: Path, *, overrides: dict[str, str] | None = None) -> list[SessionResult]:
-    """Write ``count`` recordings ``<species>-<seed+i>.lgrec`` into ``out_dir``."""
+def generate(species: str, count: int, seed: int, out_dir: Path, *, overrides: dict[str, str] | None = None,
+             challenge_type: str = MOVEMENT_AND_LIGHT) -> list[SessionResult]:
+    """Write ``count`` recordings ``<species>-<seed+i>.lgrec`` (movement-only: ``<species>-movement-<seed+i>``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
+    infix = "-movement" if challenge_type == MOVEMENT_ONLY else ""
     for i in range(count):
         s = seed + i
-        path = out_dir / f"{species}-{s:06d}.lgrec"
-        result, _ = run_session(species, s, out=path, overrides=overrides)
+        path = out_dir / f"{species}{infix}-{s:06d}.lgrec"
+        result, _ = run_session(species, s, out=path, overrides=overrides, challenge_type=challenge_type)
         log.info("wrote %s: %d frames, %.1f MB%s", path, result.frames, result.bytes / 1e6,
                  "" if result.fitted else " (face never fitted the oval: time-out)")
         results.append(result)

@@ -23,7 +23,7 @@ from app.core.facemesh import eye_centres
 from app.core.screen import ScreenState
 from app.core.simulate.face import FaceModel, get_face
 from app.core.simulate.frame_format import FPS, FRAME_NS, HEIGHT, WIDTH  # noqa: F401 - re-exported
-from app.core.simulate.motion import MotionParams
+from app.core.simulate.motion import CueFollower, MotionParams
 from app.core.simulate.params import FORGER_SPECIES, INJECTION_SPECIES
 from app.core.simulate.render import Ambient, Material, PinholeCamera, ScreenLight, displayed, sample_light
 from app.core.simulate.scene import FaceTruth, HeadSubject, Scene, cct_to_rgb, hue_rotate, make_room
@@ -205,11 +205,27 @@ class Simulation:
             scene.subjects.append(prop)
         elif species == "screen-replay":
 
-            self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, simulation=Simulation)
+            self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns,
+                                              light_challenge=p.get("challenge", "light") != "movement", simulation=Simulation)
             scene.subjects.append(TabletSubject(self.recording, self.camera, p, self.oval, int(p["seed"]) * 31))
         else:
             raise ValueError(f"species {species!r} has no camera scene")
+        if int(p.get("cue_follow", 0)):
+            # Whoever stands in front of the camera sees the kiosk screen and follows its head-turn cues:
+            # a person (or mask wearer) turns the head, an attacker turns the print or tablet as a whole.
+            follower = self.cue_follower()
+            for subject in scene.subjects[:1]:
+                target = getattr(subject, "motion", subject)
+                target.follow = follower
         return scene
+
+    def cue_follower(self) -> "CueFollower":
+        """The participant's way of following head-turn cues shown on this simulation's screen."""
+        p = self.params
+        return CueFollower(
+            self.screen.cues, self.t0_ns, amplitude_deg=float(p["cue_yaw_deg"]), reaction_ms=float(p["cue_reaction_ms"]),
+            reaction_jitter_ms=float(p["cue_reaction_jitter_ms"]), turn_s=float(p["cue_turn_s"]), seed=int(p["seed"]) * 37 + 3,
+        )
 
     def _second_person(self, first: HeadSubject) -> HeadSubject:
         """Another person leaning in beside the user: the photo mirrored, different tone and size."""
@@ -353,7 +369,9 @@ class InjectionSimulation(Simulation):
         if self.species in FORGER_SPECIES:
             return self._build_forger()
         forged = self.species == "injection-forged-light"
-        self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=not forged, simulation=Simulation)
+        movement = p.get("challenge", "light") == "movement"
+        self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns,
+                                          light_challenge=not (forged or movement), simulation=Simulation)
         self._last_k = -1
         self._last_image: np.ndarray | None = None
         self._last_truth: list[FaceTruth] = []

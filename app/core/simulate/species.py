@@ -305,6 +305,8 @@ class TabletSubject:
         self._tilt = (math.radians(p["yaw0_deg"]) * 0.5, math.radians(p["pitch0_deg"]) * 0.5, math.radians(p["roll0_deg"]) * 0.5)
         self._truth: list[FaceTruth] = []
         self._inner_truth: Any = None
+        #: Turns the tablet as a whole on head-turn cues when set (movement-only checks).
+        self.follow: Any = None
         self.set_oval(oval, 0.0)
 
     def set_oval(self, oval: Oval, now: float) -> None:
@@ -327,7 +329,8 @@ class TabletSubject:
         s = np.sin(2 * math.pi * self._freq * t + self._phase).sum(axis=1) / 2
         rot = np.radians(self.p["sway_deg"]) * s[:3]
         trans = self.p["sway_mm"] * 1e-3 * s[3:]
-        R = rotation(self._tilt[0] + rot[0], self._tilt[1] + rot[1], self._tilt[2] + rot[2])
+        turn = self.follow.yaw(t) if self.follow is not None else 0.0
+        R = rotation(self._tilt[0] + rot[0] + turn, self._tilt[1] + rot[1], self._tilt[2] + rot[2])
         return Pose(R, self.base + trans)
 
     def depth(self, t: float) -> float:

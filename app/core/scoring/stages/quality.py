@@ -164,6 +164,13 @@ class QualityStage:
             focus = (d.t_ns >= timeline.start_ns) & (d.t_ns <= timeline.end_ns)
             if focus.sum() < 3:
                 focus = np.ones(d.n, bool)
+        elif ch.cue_ns:
+            # Movement-only check with head-turn cues: judge the hold before the first cue (the face frontal in
+            # the oval); during the cues a turned head leaves the fit and may lose its landmarks, which the
+            # movement stage judges.
+            focus = (d.t_ns >= ch.cue_ns[0] - 1_500_000_000) & (d.t_ns <= ch.cue_ns[0])
+            if focus.sum() < 3:
+                focus = d.t_ns >= d.t_ns[0] + (d.t_ns[-1] - d.t_ns[0]) // 2
         else:
             # Movement only: judge the last half (the face should fit the oval there).
             focus = d.t_ns >= d.t_ns[0] + (d.t_ns[-1] - d.t_ns[0]) // 2

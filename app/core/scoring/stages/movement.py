@@ -1,0 +1,357 @@
+"""Movement stage: did the head turn to the cued side, at a human latency, the way a 3D head turns?
+
+A movement-only check (no colour flashes) shows a few head-turn cues at random
+times, each to a side drawn at random (``Challenge.moves``, put up at
+``Challenge.cue_ns``). This stage measures, from the 2D landmarks alone:
+
+* **the nose parallax**: a homography fitted on the outline, eyes, brows,
+  mouth, forehead and chin, from the face holding still before the first cue to
+  each frame, predicts where the nose tip of a *flat* picture would be, however
+  the picture is turned, bent toward the camera or seen in perspective. The
+  nose of a 3D head stands 2-3 cm in front of those points, so when the head
+  turns it moves further toward the turned side: by about 0.3-0.5 eye
+  distances for a 20-30° turn. A photo or a screen turned or moved as a whole
+  gives none (a bent print: little).
+* **the cheek signal** ``(dR - dL) / (dR + dL)``: ``dL``/``dR`` are the
+  horizontal distances from the nose tip to the face outline on the person's
+  left/right; the near and far cheek widths change oppositely as a 3D head
+  turns (evidence only).
+* **the turn depth**: the nose parallax over the sine of the turn, the turn
+  read from how much the eye span shortened (its ratio to the eyes-to-mouth
+  height, which a turn leaves and a change of distance cancels). A head's
+  nose stands far in front of its eyes and mouth; a bent print turned on cue
+  shows some parallax (and the landmark model reads a turned face into it),
+  but too little for how much its picture is foreshortened.
+* for each cue: the nose parallax toward the cued side, ``peak``, and ``latency``, when the turn that reaches the peak last crossed
+  half of it (a head still on its way back from the previous cue does not
+  count as a quick answer). A cue is followed when the peak exceeds
+  ``min_turn`` and the latency lies in ``latency_ms`` (a human reaction, the
+  turn itself and the camera's delay). ``wrong`` (the largest excursion to the
+  other side after the cue) is reported as evidence.
+
+Verdict: pass when every cue was followed and the turn depth (median over the
+cues) reaches ``min_depth``; a hard failure when the depth is too small or a cue was not
+followed while the face was in view (a picture, a replay turning at other times
+or to other sides); abstain when the cues were never shown or the face was
+missing around them (never a pass).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from app.core.enums import Verdict
+from app.core.scoring.contract import CheckResult
+from app.core.scoring.evidence import UNSET, Evidence, clean
+from app.core.scoring.reasons import ReasonCode
+from app.core.scoring.registry import STAGES, StageSpec
+from app.core.scoring.stages.base import SessionInput, logistic_score, result
+
+NAME = "movement"
+
+# MediaPipe face-mesh indices: nose tip, the outline at the person's right / left, eye corners.
+_TIP = 4
+_EDGE_R, _EDGE_L = 234, 454
+_EYE_R, _EYE_L = (33, 133), (362, 263)
+#: Points that carry the picture plane: eye corners, brows, mouth corners, outline, forehead, chin.
+_FRAME_POINTS = (33, 133, 362, 263, 70, 300, 61, 291, 234, 454, 10, 152)
+#: Sign of the turn signal for a turn to the person's own side.
+SIDE_SIGN = {"left": 1.0, "right": -1.0}
+
+
+#: The sides a cue can ask for, quoted by the reasons as words (translated phrase by phrase by the GUI).
+DIRECTIONS = ("left", "right")
+
+
+class MovementReason(ReasonCode):
+    """Why the movement stage judged or abstained as it did."""
+
+    NO_CUES = "movement.no_cues", "No head-turn cues were part of this check."
+    CUES_NOT_SHOWN = (
+        "movement.cues_not_shown",
+        "The head-turn cues were not all shown, so the movement could not be judged.",
+    )
+    FACE_NOT_IN_VIEW = (
+        "movement.face_not_in_view",
+        "The face was not in view around head-turn cue {cue}, so the movement could not be judged.",
+    )
+    TOO_SHALLOW = (
+        "movement.too_shallow",
+        "The face turned on each cue, but its nose moved too little for how far it turned (depth {depth:.2f}, "
+        "a head shows at least {min_depth:.2f}): a bent photo turned as a whole rather than a head.",
+    )
+    FOLLOWED = (
+        "movement.followed",
+        "The head turned to each cued side a human reaction time after the cue, with the nose moving against "
+        "the face outline as a real 3D head does.",
+    )
+    NOT_FOLLOWED = (
+        "movement.not_followed",
+        "The face did not turn to the {direction} after cue {cue} with the parallax of a 3D head (a photo or "
+        "screen turned as a whole, or a face that did not follow the cue).",
+    )
+    OUT_OF_TIME = (
+        "movement.out_of_time",
+        "The face turned {latency:.0f} ms after cue {cue}, outside a human reaction time ({low:.0f}-{high:.0f} ms).",
+    )
+
+
+@dataclass
+class MovementEvidence(Evidence):
+    """What the movement stage measured (fields in the result document's order)."""
+
+    cues: list[dict[str, Any]] = UNSET
+    directions: list[str] = UNSET
+    shown: int = UNSET
+    followed: int = UNSET
+    min_peak: float = UNSET
+    median_latency_ms: float = UNSET
+    min_cheek: float = UNSET
+    depth: float = UNSET
+    min_depth: float = UNSET
+    min_turn: float = UNSET
+    latency_window_ms: list[float] = UNSET
+    features: dict[str, float] = UNSET
+
+
+@dataclass
+class MovementOptions:
+    """Calibrated numbers of the movement stage (``movement_config.json``, section ``stage``)."""
+
+    #: Smallest nose parallax toward the cued side (in eye distances) that counts as a turn of a 3D head.
+    min_turn: float = 0.12
+    #: Accepted delay from a cue to half the turn: a human reaction (200-600 ms, slower for some people) + half
+    #: the turn + the camera's delay + the gap between analysed frames on a busy machine.
+    latency_ms: tuple[float, float] = (150.0, 1500.0)
+    #: Neutral window before the first cue (ms relative to it), where the face holds still facing the screen,
+    #: and how long after each cue's end to look for its turn.
+    neutral_ms: tuple[float, float] = (-900.0, 100.0)
+    after_hold_ms: float = 300.0
+    #: Share of frames with a face needed in each cue's window to judge it: a strongly turned head may lose the
+    #: landmarks for a while (the turn itself was seen), so less than half suffices.
+    min_face_fraction: float = 0.3
+    #: Smallest turn depth (nose parallax over the sine of the turn read from the eye span's foreshortening;
+    #: median over the cues) of a head: a bent print turned on cue shows parallax, but too little for its turn.
+    min_depth: float = 0.5
+    #: Turn depth is capped here (a turn with almost no foreshortening would divide by nearly zero).
+    depth_cap: float = 3.0
+    #: Logistic score of the evidence: log-odds = bias + sum(coef * feature).
+    coef: dict[str, float] = field(default_factory=lambda: {"min_peak": 20.0, "min_cheek": 2.0})
+    bias: float = -2.0
+
+
+def nose_parallax(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Per-frame nose-tip offset from where a flat picture would put it, over the eye distance, signed toward the
+    person's left (NaN without a face).
+
+    A homography fitted from ``reference`` (the face holding still) to each frame on the outline, eyes, brows,
+    mouth, forehead and chin predicts every point of a flat picture exactly, whatever its turn or perspective;
+    the nose of a 3D head, standing 2-3 cm in front of them, moves further toward the side the head turns to.
+    """
+    out = np.full(len(points), np.nan)
+    idx = list(_FRAME_POINTS)
+    src = reference[idx].astype(np.float64)
+    if not np.isfinite(src).all() or not np.isfinite(reference[_TIP]).all():
+        return out
+    for i, p in enumerate(points):
+        dst = p[idx]
+        if not np.isfinite(dst).all() or not np.isfinite(p[_TIP]).all():
+            continue
+        h, _ = cv2.findHomography(src, dst.astype(np.float64), 0)
+        if h is None:
+            continue
+        q = h @ np.r_[reference[_TIP], 1.0]
+        if abs(q[2]) < 1e-9:
+            continue
+        eye_r, eye_l = p[list(_EYE_R)].mean(axis=0), p[list(_EYE_L)].mean(axis=0)
+        iod = float(np.linalg.norm(eye_l - eye_r))
+        if iod <= 0:
+            continue
+        side = 1.0 if eye_l[0] >= eye_r[0] else -1.0
+        out[i] = side * (p[_TIP, 0] - q[0] / q[2]) / iod
+    return out
+
+
+def eye_span(points: np.ndarray) -> np.ndarray:
+    """Horizontal eye span over the eyes-to-mouth height, per frame: a turn by yaw shortens it by cos(yaw) for a
+    head and a picture alike, while a change of distance leaves it (NaN without a face)."""
+    eye_r = points[:, list(_EYE_R), :].mean(axis=1)
+    eye_l = points[:, list(_EYE_L), :].mean(axis=1)
+    mouth = points[:, [61, 291], :].mean(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs(eye_l[:, 0] - eye_r[:, 0]) / np.linalg.norm(mouth - (eye_l + eye_r) / 2, axis=1)
+
+
+def turn_signal(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame cheek signal ``(dR - dL) / (dR + dL)`` and nose-to-eyes offset from (N, 478, 2) landmarks
+    (NaN without a face)."""
+    tip = points[:, _TIP, 0]
+    d_r = np.abs(tip - points[:, _EDGE_R, 0])
+    d_l = np.abs(tip - points[:, _EDGE_L, 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (d_r - d_l) / (d_r + d_l)
+        eye_r = points[:, list(_EYE_R), :].mean(axis=1)
+        eye_l = points[:, list(_EYE_L), :].mean(axis=1)
+        iod = np.linalg.norm(eye_l - eye_r, axis=1)
+        mid = (eye_r[:, 0] + eye_l[:, 0]) / 2
+        # Toward the person's left is toward their left eye in the image: sign from the eye order.
+        side = np.sign(eye_l[:, 0] - eye_r[:, 0])
+        e = side * (tip - mid) / iod
+    return s, e
+
+
+@dataclass
+class CueResponse:
+    """How the face answered one cue."""
+
+    direction: str
+    #: Largest nose parallax toward the cued side (eye distances; 90th percentile over the cue's window).
+    peak: float
+    #: Largest nose parallax toward the other side.
+    wrong: float
+    latency_ms: float
+    #: Nose parallax over sin(turn), the turn read from the eye span's foreshortening (capped): the nose's depth
+    #: in front of the eyes, brows and mouth, in eye distances, as the landmarks show it.
+    depth: float
+    #: Change of the cheek-width signal toward the cued side (evidence: near/far cheek widths change oppositely).
+    cheek_peak: float
+    face_fraction: float
+    followed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(clean(self.__dict__))
+
+
+class MovementStage:
+    """The movement-challenge stage (see the module docstring)."""
+
+    name = NAME
+
+    def __init__(self, options: MovementOptions | None = None) -> None:
+        self.options = options or MovementOptions()
+
+    @classmethod
+    def create(cls, options: MovementOptions | None = None) -> "MovementStage":
+        return cls(options)
+
+    def responses(self, inp: SessionInput) -> tuple[list[CueResponse], np.ndarray, np.ndarray]:
+        """Each cue's response, and the per-frame signals (for plots)."""
+        o = self.options
+        ch = inp.challenge
+        data = inp.data
+        pts = data.points.astype(np.float64)
+        cheek, _ = turn_signal(pts)
+        t_ns = np.asarray(data.t_ns, np.int64)
+        out: list[CueResponse] = []
+        first = (t_ns - int(ch.cue_ns[0])) / 1e6 if ch.cue_ns else np.zeros(0)
+        neutral_mask = (first >= o.neutral_ms[0]) & (first <= o.neutral_ms[1])
+        with_face = neutral_mask & np.isfinite(pts[:, _TIP, 0])
+        # The decision rests on the nose parallax against the neutral face (zero for any flat picture);
+        # the cheek-width signal is reported as evidence.
+        span = eye_span(pts)
+        span0 = float(np.nanmedian(span[with_face])) if with_face.any() else math.nan
+        if with_face.any():
+            nose = nose_parallax(pts, np.median(pts[with_face], axis=0))
+            cheek0 = float(np.nanmedian(cheek[with_face])) if np.isfinite(cheek[with_face]).any() else math.nan
+        else:
+            nose = np.full(len(pts), np.nan)
+            cheek0 = math.nan
+        for move, cue in zip(ch.moves, ch.cue_ns):
+            rel = (t_ns - int(cue)) / 1e6  # ms after the cue
+            sign = SIDE_SIGN.get(move.direction, 0.0)
+            win_mask = (rel > 0) & (rel <= move.hold_ms + o.after_hold_ms)
+            win = nose[win_mask]
+            face = float(np.isfinite(win).mean()) if win.size else 0.0
+            if not np.isfinite(win).any():
+                out.append(CueResponse(move.direction, math.nan, math.nan, math.nan, math.nan, math.nan, face, False))
+                continue
+            r = sign * win
+            peak = float(np.nanpercentile(r, 90))
+            wrong = float(max(0.0, -np.nanmin(r)))
+            cw = sign * (cheek[win_mask] - cheek0)
+            cheek_peak = float(np.nanpercentile(cw, 90)) if np.isfinite(cw).any() else math.nan
+            latency = math.nan
+            if peak > 0:
+                # The turn that reaches the peak: the last frame below half the peak before its maximum.
+                top = int(np.nanargmax(r))
+                below = np.flatnonzero(np.isfinite(r[:top]) & (r[:top] < 0.5 * peak))
+                latency = float(rel[win_mask][below[-1] + 1]) if below.size else float(rel[win_mask][0])
+            depth = math.nan
+            if peak > 0 and math.isfinite(span0) and span0 > 0:
+                turned = np.isfinite(r) & (r >= 0.8 * np.nanmax(r))
+                ratio = float(np.nanmedian(span[win_mask][turned])) / span0 if turned.any() else math.nan
+                if math.isfinite(ratio):
+                    sine = math.sqrt(max(0.0, 1.0 - min(1.0, ratio) ** 2))
+                    par = float(np.nanmedian(r[turned]))
+                    depth = min(o.depth_cap, par / sine) if sine > 0 else o.depth_cap
+            followed = peak >= o.min_turn and math.isfinite(latency) and o.latency_ms[0] <= latency <= o.latency_ms[1]
+            out.append(CueResponse(move.direction, peak, wrong, latency, depth, cheek_peak, face, bool(followed)))
+        return out, nose, cheek
+
+    def evaluate(self, inp: SessionInput) -> CheckResult:
+        o = self.options
+        ch = inp.challenge
+        if not ch.moves:
+            return result(NAME, Verdict.ABSTAIN, None, MovementReason.NO_CUES, MovementEvidence())
+        directions = [m.direction for m in ch.moves]
+        if len(ch.cue_ns) < len(ch.moves):
+            return result(NAME, Verdict.ABSTAIN, None, MovementReason.CUES_NOT_SHOWN,
+                          MovementEvidence(directions=directions, shown=len(ch.cue_ns)))
+        responses, _, _ = self.responses(inp)
+        peaks = np.array([r.peak for r in responses], np.float64)
+        cheeks = np.array([r.cheek_peak for r in responses], np.float64)
+        lat = np.array([r.latency_ms for r in responses], np.float64)
+        min_peak = float(np.nanmin(peaks)) if np.isfinite(peaks).any() else math.nan
+        followed = sum(r.followed for r in responses)
+        min_cheek = float(np.nanmin(cheeks)) if np.isfinite(cheeks).any() else math.nan
+        depths = np.array([r.depth for r in responses], np.float64)
+        depth = float(np.nanmedian(depths)) if np.isfinite(depths).any() else math.nan
+        features = {"min_peak": min_peak, "min_cheek": min_cheek, "depth": depth, "followed": float(followed),
+                    "cues": float(len(responses))}
+        evidence = MovementEvidence(
+            cues=[r.to_dict() for r in responses],
+            directions=directions,
+            shown=len(ch.cue_ns),
+            followed=followed,
+            min_peak=min_peak,
+            median_latency_ms=float(np.nanmedian(lat)) if np.isfinite(lat).any() else math.nan,
+            min_cheek=min_cheek,
+            depth=depth,
+            min_depth=o.min_depth,
+            min_turn=o.min_turn,
+            latency_window_ms=list(o.latency_ms),
+            features=features,
+        )
+        unseen = [i for i, r in enumerate(responses) if r.face_fraction < o.min_face_fraction]
+        if unseen:
+            return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=unseen[0] + 1)
+        score = logistic_score(features, o.coef, o.bias, missing=0.0)
+        shallow = not (math.isfinite(depth) and depth >= o.min_depth)
+        if followed == len(responses) and shallow:
+            return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.TOO_SHALLOW, evidence, hard_fail=True,
+                          depth=depth, min_depth=o.min_depth)
+        if followed == len(responses):
+            return result(NAME, Verdict.PASS, score, MovementReason.FOLLOWED, evidence)
+        first = next(i for i, r in enumerate(responses) if not r.followed)
+        r = responses[first]
+        if not math.isfinite(r.peak) or r.peak < o.min_turn:
+            return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.NOT_FOLLOWED, evidence, hard_fail=True,
+                          direction=r.direction, cue=first + 1)
+        return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.OUT_OF_TIME, evidence, hard_fail=True,
+                      latency=r.latency_ms, cue=first + 1, low=o.latency_ms[0], high=o.latency_ms[1])
+
+    def close(self) -> None:
+        pass
+
+
+#: Verdicts this stage can give (for docs/tests).
+VERDICTS = (Verdict.PASS, Verdict.FAIL, Verdict.ABSTAIN)
+
+#: Run for movement-only checks instead of the light stage; its options are the ``stage`` section of the
+#: movement-only check's own configuration (``movement_config.json``), not of ``fusion_config.json``.
+STAGE = STAGES.register(StageSpec(NAME, MovementStage, MovementOptions, MovementEvidence, order=25, needs_moves=True))

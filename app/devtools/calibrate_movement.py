@@ -1,0 +1,181 @@
+"""Fit the movement-only check's numbers on training recordings (never on evaluation seeds).
+
+``python -m app.devtools.calibrate_movement DIR...`` reads the evaluation
+cache of movement-only recordings under DIR (run ``livegate eval DIR`` first:
+it caches each session's per-frame features and stage evidence) and writes
+``app/core/scoring/movement_config.json``:
+
+* ``stage.min_turn`` (nose parallax a cue's turn must reach): half way, in log
+  terms, between the largest any training attack reached on its weakest cue and
+  the 2nd percentile of genuine sessions' weakest cue, and never above half of
+  that genuine percentile (a genuine turn must clear it with room to spare);
+* ``stage.min_depth`` (turn depth, median over the cues): half way, in log
+  terms, between the deepest training attack that followed every cue and the
+  2nd percentile of genuine sessions, never above 0.7 of that percentile;
+* ``fusion.bias``: the confidence's operating point. The fusion weights of the
+  approach geometry and texture are the light check's (the approach is the same
+  in both checks, fitted on far more sessions); ``movement`` adds the movement
+  stage's log-odds. The bias puts threshold 60 at the larger of (the highest
+  training attack without a hard failure + 0.5) and (the lowest genuine − 1.0,
+  so genuine sessions pass with a margin when no attack comes near).
+
+The seeds used are written to ``obtained`` so an evaluation can prove it used
+others. Labels are read only here, after scoring, to split genuine from attacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import pickle
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.core.capture.frame import SourceInfo
+from app.core.challenge import MOVEMENT_ONLY, Challenge
+from app.core.scoring.config import ScoringConfig
+from app.core.scoring.contract import CheckResult
+from app.core.scoring.evaluate import GENUINE, cache_dir, cache_key, find_recordings
+from app.core.scoring.evidence import number
+from app.core.scoring.fusion import raw_confidence
+from app.core.scoring.movement_config import MovementConfig
+from app.core.scoring.stages.base import SessionInput
+from app.core.scoring.stages.movement import MovementEvidence, MovementStage
+from app.core.scoring.stages.quality import QualityStage
+from app.devtools.calibrate import _as_check
+
+#: The quality stage as configured for scoring (re-run on cached sessions: its rules may have changed).
+QUALITY = QualityStage.create(ScoringConfig.load().quality)
+
+#: logit(0.6): the confidence 60 the operating point is mapped to.
+LOGIT_60 = math.log(0.6 / 0.4)
+
+
+def load_cached(paths: list[Path]) -> list[dict[str, Any]]:
+    """Cached movement-only sessions (record + input) of the given recordings; others are skipped."""
+    out = []
+    for path in paths:
+        f = cache_dir() / f"{cache_key(path)}.pkl"
+        if not f.exists():
+            continue
+        with open(f, "rb") as fh:
+            item = pickle.load(fh)
+        if item["input"]["challenge"].get("type") == MOVEMENT_ONLY:
+            item["path"] = path
+            out.append(item)
+    return out
+
+
+def stage_input(item: dict[str, Any]) -> SessionInput:
+    inp = item["input"]
+    src = inp["source"]
+    return SessionInput(inp["data"], Challenge.from_dict(inp["challenge"]), SourceInfo(kind=src.get("kind", ""), name=src.get("name", "")),
+                        seed=int(inp.get("seed", 0)))
+
+
+def checks_of(record: dict[str, Any], movement: CheckResult, *, quality: CheckResult | None = None) -> list[CheckResult]:
+    """The session's checks with the movement stage (and, when given, the quality stage) re-run."""
+    out = [movement] + ([quality] if quality is not None else [])
+    for name, c in record["checks"].items():
+        if name == "movement" or (name == "quality" and quality is not None):
+            continue
+        out.append(_as_check(name, c))
+    return out
+
+
+def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
+    """Fit ``min_turn`` and the fusion bias in place; returns what was measured."""
+    genuine = [i for i in items if i["record"]["species"] in GENUINE]
+    attacks = [i for i in items if i["record"]["species"] not in GENUINE and i["record"]["species"] != "mask"]
+    if len(genuine) < 5:
+        raise SystemExit(f"calibrate_movement: need at least 5 genuine movement-only sessions in the cache, found {len(genuine)}")
+    stage = MovementStage(cfg.stage)
+
+    def weakest(item: dict[str, Any]) -> float:
+        responses, _, _ = stage.responses(stage_input(item))
+        peaks = [r.peak for r in responses if math.isfinite(r.peak)]
+        return min(peaks) if peaks else math.nan
+
+    g_peak = np.array([weakest(i) for i in genuine])
+    a_peak = np.array([weakest(i) for i in attacks]) if attacks else np.zeros(0)
+    g2 = float(np.nanpercentile(g_peak, 2))
+    a_max = float(np.nanmax(a_peak)) if np.isfinite(a_peak).any() else 0.0
+    cut = math.sqrt(max(a_max, 0.02) * g2) if g2 > 0 else cfg.stage.min_turn
+    cfg.stage.min_turn = round(float(min(cut, 0.5 * g2)), 4)
+    stage = MovementStage(cfg.stage)
+
+    def depth_of(item: dict[str, Any]) -> tuple[float, bool]:
+        ev = stage.evaluate(stage_input(item)).evidence
+        if not isinstance(ev, MovementEvidence):
+            return math.nan, False
+        return number(ev.depth), ev.followed == len(ev.cues or [0])
+
+    g_depth = np.array([depth_of(i)[0] for i in genuine])
+    a_follow = [d for d, ok in (depth_of(i) for i in attacks) if ok and math.isfinite(d)]
+    gd2 = float(np.nanpercentile(g_depth, 2))
+    ad = max(a_follow) if a_follow else 0.0
+    cfg.stage.min_depth = round(float(min(math.sqrt(max(ad, 0.05) * gd2), 0.7 * gd2)), 4)
+    stage = MovementStage(cfg.stage)
+    cfg.fusion.bias = 0.0
+    z_g, z_a = [], []
+    for group, zs in ((genuine, z_g), (attacks, z_a)):
+        for item in group:
+            inp = stage_input(item)
+            checks = checks_of(item["record"], stage.evaluate(inp), quality=QUALITY.evaluate(inp))
+            _, z = raw_confidence(checks, cfg.fusion)
+            if not any(c.hard_fail for c in checks):
+                zs.append(z)
+    lowest_genuine = min(z_g) if z_g else 0.0
+    highest_attack = max(z_a) if z_a else -math.inf
+    point = max(highest_attack + 0.5, lowest_genuine - 1.0)
+    cfg.fusion.bias = round(LOGIT_60 - point, 4)
+    return {
+        "genuine_weakest_peak": [round(float(np.nanmin(g_peak)), 4), round(g2, 4), round(float(np.nanmedian(g_peak)), 4)],
+        "attack_weakest_peak_max": round(a_max, 4),
+        "genuine_depth": [round(float(np.nanmin(g_depth)), 3), round(gd2, 3), round(float(np.nanmedian(g_depth)), 3)],
+        "attack_depth_max_following_every_cue": round(ad, 3) if a_follow else None,
+        "genuine_logit_min": round(lowest_genuine, 3),
+        "attack_logit_max_without_hard_failure": None if not z_a else round(highest_attack, 3),
+        "sessions": {"genuine": len(genuine), "attacks": len(attacks)},
+    }
+
+
+def seeds_by_species(items: list[dict[str, Any]]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i in items:
+        labels = i["record"].get("labels") or {}
+        sp, seed = i["record"]["species"], labels.get("seed")
+        if isinstance(seed, int):
+            lo, hi = out.get(sp, [seed, seed])
+            out[sp] = [min(lo, seed), max(hi, seed)]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.devtools.calibrate_movement", description=__doc__.split("\n")[0])
+    parser.add_argument("train", nargs="+", type=Path, help="training recordings (folders); run `livegate eval` on them first")
+    parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
+    args = parser.parse_args(argv)
+    items = load_cached(find_recordings(args.train))
+    cfg = MovementConfig.load()
+    measured = fit(items, cfg)
+    cfg.version = f"{date.today().isoformat()}.sim-calibrated"
+    cfg.obtained = {
+        "method": (__doc__ or "").split("\n")[0] + " (app.devtools.calibrate_movement; see its docstring)",
+        "command": "python -m app.devtools.calibrate_movement " + " ".join(str(p) for p in args.train),
+        "date": date.today().isoformat(),
+        "training_seeds": seeds_by_species(items),
+        **measured,
+    }
+    print(f"min_turn {cfg.stage.min_turn}, fusion bias {cfg.fusion.bias}; {measured}")
+    if not args.dry_run:
+        print(f"wrote {cfg.save()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
