@@ -79,24 +79,13 @@ class ScoringConfig:
         """Read the config; tolerant of a missing file and of bad keys (warned and dropped)."""
         path = path or CONFIG_PATH
         cfg = cls(stages=registry.default_options())
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            log.warning("scoring config %s is missing; using built-in defaults", path)
-            return cfg
-        except (OSError, ValueError) as exc:
-            log.warning("scoring config %s is unreadable (%s); using built-in defaults", path, exc)
-            return cfg
-        if not isinstance(data, dict):
-            log.warning("scoring config %s is not an object; using built-in defaults", path)
+        data = read_config_object(path, "scoring config")
+        if data is None:
             return cfg
         if data.get("schema_version") != SCHEMA_VERSION:
             log.warning("scoring config %s has schema %r (expected %d); reading what matches", path, data.get("schema_version"), SCHEMA_VERSION)
         cfg.raw = data
-        try:
-            cfg.threshold = float(data.get("threshold", cfg.threshold))
-        except (TypeError, ValueError):
-            log.warning("scoring config: bad threshold %r dropped", data.get("threshold"))
+        cfg.threshold = read_threshold(data, cfg.threshold, "scoring config")
         cfg.version = str(data.get("config_version", cfg.version))
         cfg.obtained = dict(data.get("obtained") or {})
         cfg.fusion = _apply(cfg.fusion, data.get("fusion"), "fusion")
@@ -152,6 +141,32 @@ def calibrated_threshold(config: ScoringConfig | None = None) -> float:
     if config is not None:
         return float(config.threshold)
     return _calibrated(CONFIG_PATH)
+
+
+def read_config_object(path: Path, what: str) -> dict[str, Any] | None:
+    """The JSON object in ``path``, or ``None`` (warned) when it is missing, unreadable or not an object:
+    a calibration file never stops scoring; the built-in defaults apply instead."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        log.warning("%s %s is missing; using built-in defaults", what, path)
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s %s is unreadable (%s); using built-in defaults", what, path, exc)
+        return None
+    if not isinstance(data, dict):
+        log.warning("%s %s is not an object; using built-in defaults", what, path)
+        return None
+    return data
+
+
+def read_threshold(data: dict[str, Any], default: float, what: str) -> float:
+    """``data["threshold"]`` as a number, else ``default`` (a bad value is warned and dropped)."""
+    try:
+        return float(data.get("threshold", default))
+    except (TypeError, ValueError):
+        log.warning("%s: bad threshold %r dropped", what, data.get("threshold"))
+        return default
 
 
 def _jsonable(v: Any) -> Any:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.scoring.config import FusionOptions, _apply, _jsonable
+from app.core.scoring.config import FusionOptions, _apply, _jsonable, read_config_object, read_threshold
 from app.core.scoring.stages.movement import MovementOptions
 
 log = logging.getLogger(__name__)
@@ -48,21 +48,10 @@ class MovementConfig:
         """Read the config; tolerant of a missing file and of bad keys (warned and dropped)."""
         path = path or MOVEMENT_CONFIG_PATH
         cfg = cls()
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            log.warning("movement config %s is missing; using built-in defaults", path)
+        data = read_config_object(path, "movement config")
+        if data is None:
             return cfg
-        except (OSError, ValueError) as exc:
-            log.warning("movement config %s is unreadable (%s); using built-in defaults", path, exc)
-            return cfg
-        if not isinstance(data, dict):
-            log.warning("movement config %s is not an object; using built-in defaults", path)
-            return cfg
-        try:
-            cfg.threshold = float(data.get("threshold", cfg.threshold))
-        except (TypeError, ValueError):
-            log.warning("movement config: bad threshold %r dropped", data.get("threshold"))
+        cfg.threshold = read_threshold(data, cfg.threshold, "movement config")
         cfg.version = str(data.get("config_version", cfg.version))
         cfg.obtained = dict(data.get("obtained") or {})
         cfg.stage = _apply(cfg.stage, data.get("stage"), "movement.stage")
