@@ -14,7 +14,7 @@ import pytest
 
 from app.core.capture.base import FrameSource, monotonic_ns
 from app.core.capture.frame import Frame, SourceInfo
-from app.core.challenge import LEFT_EYE, MOUTH, MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, RIGHT_EYE, Box, Challenge, ColourStep, Oval
+from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Box, Challenge, ColourStep, Oval
 from app.core.check.capture import CaptureEpoch, CaptureSink, LatestSlot
 from app.core.check.flash import FlashPlayer
 from app.core.check.flow import FlowConfig, Phase, Problem, Session
@@ -27,21 +27,11 @@ from app.core.scoring.pipeline import AnalyzerDriver
 from app.core.screen import ScreenState
 from app.core.settings import Settings
 from app.devtools.synthetic_results import make_service
+from landmark_puppets import face_points
 
 IMAGE = np.random.default_rng(1).integers(70, 190, (480, 640, 3), dtype=np.uint8)
 
 
-def face_points(cx: float, cy: float, width: float) -> np.ndarray:
-    """478 landmarks whose reference face box is ``width`` wide, centred on (cx, cy)."""
-    pd = width / 1.81
-    fh = 0.9 * pd
-    eye_y = cy - fh / 2
-    pts = np.tile(np.array([[cx, cy]], np.float32), (478, 1))
-    pts[:10] = [[cx - width / 2, cy - 0.6 * width], [cx + width / 2, cy + 0.6 * width]] * 5
-    pts[list(RIGHT_EYE)] = [cx - pd / 2, eye_y]
-    pts[list(LEFT_EYE)] = [cx + pd / 2, eye_y]
-    pts[list(MOUTH)] = [cx, eye_y + fh]
-    return pts
 
 
 class Walker:

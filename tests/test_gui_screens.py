@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLin
 from app.core.capture.base import FrameSource, monotonic_ns
 from app.core.capture.devices import CameraDevice
 from app.core.capture.frame import Frame, SourceInfo
-from app.core.challenge import LEFT_EYE, MOUTH, MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, RIGHT_EYE, Box, Oval
+from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Box, Oval
 from app.core.errors import CameraBusy
 from app.core.check.flow import FlowConfig, Problem
 from app.core.guidance import Hint
@@ -34,23 +34,13 @@ from app.gui.preview import RasterCanvas
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.widgets import ClickableImage
 from app.gui.window import MainWindow
+from landmark_puppets import face_points
 
 pytestmark = pytest.mark.gui
 
 TEXTURE = np.random.default_rng(0).integers(70, 190, (480, 640, 3), dtype=np.uint8)
 
 
-def face_points(cx: float, cy: float, width: float) -> np.ndarray:
-    """478 landmarks whose reference face box is ``width`` wide, centred on (cx, cy)."""
-    pd = width / 1.81
-    fh = 0.9 * pd
-    eye_y = cy - fh / 2
-    pts = np.tile(np.array([[cx, cy]], np.float32), (478, 1))
-    pts[:10] = [[cx - width / 2, cy - 0.6 * width], [cx + width / 2, cy + 0.6 * width]] * 5
-    pts[list(RIGHT_EYE)] = [cx - pd / 2, eye_y]
-    pts[list(LEFT_EYE)] = [cx + pd / 2, eye_y]
-    pts[list(MOUTH)] = [cx, eye_y + fh]
-    return pts
 
 
 class Puppet:
