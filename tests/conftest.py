@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,36 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.setenv("LIVEGATE_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("LIVEGATE_DATA_DIR", str(base / "data"))
     return base
+
+
+@pytest.fixture(autouse=True)
+def _no_window_outlives_its_test() -> object:
+    """After each test, close and really delete every top-level widget it left behind.
+
+    pytest-qt closes the widgets a test registered and calls ``deleteLater``, but
+    ``processEvents`` never runs deferred deletions: closed windows (and a kiosk
+    window, which refuses a plain close) would otherwise live on with their timers
+    until some later test happens to run an event loop, and fire into objects that
+    test never made. Deleting here keeps each test's Qt objects inside that test.
+    """
+    yield
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None:
+        return
+    app = widgets.QApplication.instance()
+    if app is None:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for window in app.topLevelWidgets():
+        allow_close = getattr(window, "allow_close", None)
+        if callable(allow_close):
+            allow_close()
+        window.close()
+        window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+    gc.collect()
 
 
 @pytest.fixture

@@ -112,3 +112,34 @@ def test_the_help_says_what_is_stored(capsys: pytest.CaptureFixture[str]) -> Non
         main(["check", "--help"])
     text = capsys.readouterr().out
     assert "--no-store" in text and "lock-out" in text and "Exit codes" in text
+
+
+@pytest.mark.parametrize(
+    ("problem", "code", "status"),
+    [("FACE_FIT_TIMEOUT", 1, "FAILED"), ("CAMERA_VIRTUAL", 1, "FAILED"), ("CAMERA_STALLED", 3, "UNAVAILABLE")],
+)
+def test_json_gets_a_document_when_the_check_ends_without_a_result(
+    problem: str, code: int, status: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from types import SimpleNamespace
+
+    from app.core.check.cli import _Run, report
+    from app.core.check.flow import Phase, Problem
+
+    kind = Problem[problem]
+    session = SimpleNamespace(problem=SimpleNamespace(problem=kind, detail="the face never filled the oval"))
+    run = _Run(check=None, player=None, verbose=False)  # type: ignore[arg-type]  # only the listener half is used
+    run.phase_changed(Phase.TIMEOUT, Phase.GUIDANCE, session)  # type: ignore[arg-type]
+    assert run.done and run.result is None
+
+    assert report(run, as_json=True) == code
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["Status"] == status and document["ExitCode"] == code
+    assert document["Decision"] is None and document["Confidence"] is None  # nothing here reads as a pass
+    assert document["Problem"] == kind.value and "never filled the oval" in document["Message"]
+    assert captured.err.strip().startswith("livegate: ")
+
+    assert report(run, as_json=False) == code  # without --json: the one line only, stdout stays empty
+    captured = capsys.readouterr()
+    assert captured.out == "" and kind.value in captured.err

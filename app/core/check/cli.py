@@ -16,6 +16,7 @@ virtual camera); 2 bad input; 3 unavailable (camera, model, scoring or store).
 from __future__ import annotations
 
 import argparse
+import json
 import queue
 import sys
 import threading
@@ -63,6 +64,8 @@ class _Run(CheckListener):
         #: The scored result, when the check reached one (printed as ``verify`` prints it).
         self.result: LivenessResult | None = None
         self.stopped = False
+        #: Why the check ended without a result (a Problem value or a short kind), for ``--json``.
+        self.problem = ""
         self._hint = ""
 
     def _say(self, text: str) -> None:
@@ -76,7 +79,7 @@ class _Run(CheckListener):
             problem = session.problem if session is not None else None
             kind = problem.problem if problem is not None else Problem.RUNTIME
             detail = problem.detail if problem is not None and problem.detail else kind.value
-            self._end(EXIT_FAIL if kind in FAILED_PROBLEMS else EXIT_UNAVAILABLE, f"{kind.value}: {detail}")
+            self._end(EXIT_FAIL if kind in FAILED_PROBLEMS else EXIT_UNAVAILABLE, f"{kind.value}: {detail}", kind.value)
         elif phase is Phase.START and previous is not Phase.START:
             self.stopped = True  # the reason (a store failure, a lock-out) is announced right after
 
@@ -96,7 +99,7 @@ class _Run(CheckListener):
         outcome = session.outcome
         if outcome is None or outcome.result is None:
             reason = outcome.unavailable_reason if outcome is not None else "no outcome"
-            self._end(EXIT_UNAVAILABLE, f"scoring unavailable: {reason}")
+            self._end(EXIT_UNAVAILABLE, f"scoring unavailable: {reason}", "scoring_unavailable")
             return
         self.session = session
         self.result = outcome.result
@@ -107,7 +110,7 @@ class _Run(CheckListener):
 
     def locked_out(self, status: LockoutStatus) -> None:
         until = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(status.until)) if status.until else "later"
-        self._end(EXIT_UNAVAILABLE, f"the device is paused after repeated failed checks until {until}")
+        self._end(EXIT_UNAVAILABLE, f"the device is paused after repeated failed checks until {until}", "locked_out")
 
     def store_failed(self, problem: StoreProblem) -> None:
         what = {
@@ -117,14 +120,15 @@ class _Run(CheckListener):
             "save": "the result could not be saved (nothing counts as passed)",
             "ended": "the session was ended by another program before the result was saved",
         }.get(problem.kind, "the session store failed")
-        self._end(EXIT_UNAVAILABLE, f"{what}: {problem.detail}")
+        self._end(EXIT_UNAVAILABLE, f"{what}: {problem.detail}", f"store_{problem.kind}")
 
-    def _end(self, code: int, message: str) -> None:
+    def _end(self, code: int, message: str, problem: str = "") -> None:
         if self.done:
             return
         self.done = True
         self.exit_code = code
         self.message = message
+        self.problem = problem
 
 
 def _drive(check: LiveCheck, run: _Run, player: FlashPlayer, inbox: "queue.SimpleQueue[Callable[[], None]]") -> None:
@@ -133,7 +137,7 @@ def _drive(check: LiveCheck, run: _Run, player: FlashPlayer, inbox: "queue.Simpl
     next_tick = 0.0
     while not run.done:
         if time.monotonic() > limit:
-            run._end(EXIT_UNAVAILABLE, f"the check did not end within {HARD_LIMIT_S:.0f} s")
+            run._end(EXIT_UNAVAILABLE, f"the check did not end within {HARD_LIMIT_S:.0f} s", "hard_limit")
             break
         wait = max(0.0, min(0.05, player.due_in(), check.cues.due_in(), next_tick - time.monotonic()))
         try:
@@ -143,7 +147,7 @@ def _drive(check: LiveCheck, run: _Run, player: FlashPlayer, inbox: "queue.Simpl
         if job is not None:
             job()
         if run.stopped and not run.done:
-            run._end(EXIT_UNAVAILABLE, "the check was stopped")
+            run._end(EXIT_UNAVAILABLE, "the check was stopped", "stopped")
             break
         player.advance()
         check.advance_cues()
@@ -210,7 +214,33 @@ def run(args: argparse.Namespace) -> int:
             unsubscribe()
         if service is not None:
             service.close()
+    return report(outcome, as_json=args.json)
+
+
+def report(outcome: _Run, *, as_json: bool) -> int:
+    """Print how the check ended (the result as ``verify`` prints it, or why there is none); return the exit code."""
     if outcome.result is not None:
-        return print_result(outcome.result, as_json=args.json)
-    print(f"livegate: {outcome.message or 'the check ended without a result'}", file=sys.stderr)
+        return print_result(outcome.result, as_json=as_json)
+    message = outcome.message or "the check ended without a result"
+    if as_json:
+        # A caller reading stdout gets a document for every ending, not only for a scored one.
+        print(json.dumps(no_result_document(outcome.exit_code, outcome.problem or "no_result", message), indent=2))
+    print(f"livegate: {message}", file=sys.stderr)
     return outcome.exit_code
+
+
+def no_result_document(exit_code: int, problem: str, message: str) -> dict[str, object]:
+    """The ``--json`` document of a check that ended without a scored result.
+
+    ``Status`` says whose doing it was: ``FAILED`` (the participant's: face-fit time-out,
+    refused virtual camera; exit 1) or ``UNAVAILABLE`` (the device's: camera, model,
+    store; exit 3). There is no confidence and no decision: nothing here is a pass.
+    """
+    return {
+        "Status": "FAILED" if exit_code == EXIT_FAIL else "UNAVAILABLE",
+        "Decision": None,
+        "Confidence": None,
+        "Problem": problem,
+        "Message": message,
+        "ExitCode": exit_code,
+    }
