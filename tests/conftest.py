@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,15 @@ def _no_window_outlives_its_test() -> object:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     app.processEvents()
     gc.collect()
+    # A window's store thread ends when its controller shuts down; one still running now belongs to a
+    # controller nobody closed, whose queued answers would reach Qt objects of later tests.
+    leaked = []
+    for thread in threading.enumerate():
+        if thread.name.startswith("livegate-store"):
+            thread.join(5.0)
+            if thread.is_alive():
+                leaked.append(thread.name)
+    assert not leaked, f"store threads still running after the test: {leaked} (a CheckController was not shut down)"
 
 
 @pytest.fixture
