@@ -31,8 +31,8 @@ def test_timeline_ramps_during_the_wipe() -> None:
     start = ch.shown_ns[1]
     mid = tl.colour_at(np.array([start + step.wipe_ms * 500_000]))[0]
     held = tl.colour_at(np.array([start + step.wipe_ms * 1_000_000 + 1]))[0]
-    assert np.allclose(held, step.rgb)
-    assert np.allclose(mid, 0.5 * np.array(step.rgb) + 0.5 * np.array(ch.colours[0].rgb), atol=2)
+    assert np.allclose(held, np.asarray(step.rgb) * step.level)  # the step's level scales its colour (linear light)
+    assert np.allclose(mid, 0.5 * step.level * np.array(step.rgb) + 0.5 * np.array(ch.colours[0].rgb), atol=2)
 
 
 def test_decoys_never_repeat_the_true_sequence_or_a_channel_permutation() -> None:
@@ -279,13 +279,59 @@ def test_lateness_has_no_gap_between_on_time_and_too_late() -> None:
 
     stage = LightStage(ScoringConfig.load().stages["light"])
     shares = []
-    for lag in (66.0, 170.0, 200.0, 250.0):
+    # 180 ms, not 170 as before the wipe directions: a hand-made 3D face now takes each colour over a spread of
+    # times (the sweep, about +-40 ms between forehead and chin or the two cheeks), and at 170 ms (best lag
+    # 152-157 ms, late share 0.20-0.23) it sits on the timing rules' edge: caught for seed 2, not for 1 and 3.
+    for lag in (66.0, 180.0, 200.0, 250.0):
         res = stage.evaluate(make_session_input(SynthSpec(kind="live", lag_ms=lag)))
         shares.append(res.evidence.late_share)
-        if lag >= 170.0:
+        if lag >= 180.0:
             assert res.hard_fail and res.code in (LightReason.LATE, LightReason.MOSTLY_LATE), (lag, res.reason)
         else:
             assert res.code not in (LightReason.LATE, LightReason.MOSTLY_LATE)
     assert shares[0] < 0.1
     assert shares == sorted(shares) and shares[-1] > 0.9
 
+
+
+# --- the sweep order (issue 15, item 3) ---------------------------------------------------------
+
+
+def _sweep_stage() -> LightStage:
+    from app.core.scoring.config import ScoringConfig
+
+    return LightStage(ScoringConfig.load().stages["light"])
+
+
+def test_a_face_lit_in_the_order_each_wipe_sweeps_passes_and_says_so() -> None:
+    res = _sweep_stage().evaluate(make_session_input(SynthSpec(kind="live", seed=1)))
+    assert res.verdict == PASS and res.code == LightReason.FACE, res.reason
+    ev = res.evidence
+    assert ev.sweep_usable == 7 and ev.sweep_agree >= 6 and ev.sweep_disagree == 0
+    steps = ev.sweep_steps
+    assert {s["direction"] for s in steps} <= {"down", "up", "left", "right"} and len({s["direction"] for s in steps}) > 1
+    assert all(s["lead_ms"] > 0 for s in steps)  # the part the wipe reaches first always led
+
+
+@pytest.mark.parametrize("extra", [{"sweep_opposite": 1.0}, {"sweep_spread": 0.0}])
+def test_light_crossing_the_face_the_other_way_or_all_at_once_fails_hard(extra: dict) -> None:
+    # A tint painted without knowing each colour's direction: the wrong way round, or the whole face at once.
+    # Everything else about it is perfect (on time, this sequence, the shading of a face).
+    res = _sweep_stage().evaluate(make_session_input(SynthSpec(kind="live", seed=2, extra=extra)))
+    assert res.verdict == FAIL and res.hard_fail and res.code == LightReason.SWEEP_ORDER, res.reason
+    assert res.evidence.gain_db > 10 and res.evidence.sweep_agree == 0
+    assert "another order than this session's screen" in res.reason
+
+
+def test_a_sweep_too_faint_to_confirm_is_no_decision_never_a_pass() -> None:
+    stage = _sweep_stage()
+    res = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=1, noise=60.0)))
+    assert res.verdict == ABSTAIN and res.code == LightReason.SWEEP_WEAK, res.reason
+    assert res.evidence.sweep_disagree == 0 and res.evidence.sweep_agree < stage.options.sweep_min_agree
+    # Too few usable colours at all: the same (an old recording without colours wiping is not judged here).
+    ev = stage.analyse(make_session_input(SynthSpec(kind="live", seed=1))).evidence
+    ev.sweep_usable = stage.options.sweep_min_usable - 1
+    assert stage.sweep_verdict(ev) == "weak"
+    # A version 1 challenge (every colour a down wipe at full brightness, known to any forger): measured, no rule.
+    ev.sweep_applied = False
+    assert stage.sweep_verdict(ev) == "pass"
