@@ -598,7 +598,7 @@ def sweep_votes(steps: list[SweepStep], *, z: float, min_usable: int) -> tuple[i
     usable = sum(1 for st in steps if st.usable)
     agree = sum(1 for st in steps if st.vote > 0)
     disagree = sum(1 for st in steps if st.vote < 0)
-    share = agree / usable if usable >= min_usable else math.nan
+    share = agree / usable if usable >= max(min_usable, 1) else math.nan
     return usable, agree, disagree, share
 
 
