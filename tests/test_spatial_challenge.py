@@ -160,3 +160,15 @@ def test_chance_match_follows_its_derivation() -> None:
     assert binomial_tail(3, 0, 0.3) == pytest.approx(1.0) and binomial_tail(3, 3, 0.5) == pytest.approx(0.125)
     assert chance_match([ColourStep("black", BLACK, 0, 300)]).total == 1.0
     assert len(PALETTE) == 7
+
+
+def test_chance_match_defaults_are_the_shipped_sweep_rule() -> None:
+    import inspect
+
+    from app.core.scoring.config import ScoringConfig
+
+    light = ScoringConfig.load().stages["light"]
+    defaults = {k: v.default for k, v in inspect.signature(chance_match).parameters.items() if v.default is not inspect.Parameter.empty}
+    assert defaults["min_agree"] == light.sweep_min_agree
+    assert defaults["agree_share"] == light.sweep_fail
+    assert defaults["sweep_z"] == light.sweep_z
