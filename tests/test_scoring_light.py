@@ -335,3 +335,35 @@ def test_a_sweep_too_faint_to_confirm_is_no_decision_never_a_pass() -> None:
     # A version 1 challenge (every colour a down wipe at full brightness, known to any forger): measured, no rule.
     ev.sweep_applied = False
     assert stage.sweep_verdict(ev) == "pass"
+
+
+def test_step_delays_recover_each_colours_own_shift() -> None:
+    """A region whose response to each colour comes a different number of ms after the fitted lag (as the part
+    of a face a wipe reaches late does): one joint fit returns every colour's shift, with a standard error."""
+    from app.core.scoring.stages.light import step_delays
+
+    ch = Challenge.new(640, 480, seed=5)
+    ch.shown_ns = [10**9 + i * 700_000_000 for i in range(len(ch.colours))]
+    tl = DisplayTimeline.from_challenge(ch)
+    assert tl is not None
+    t = np.arange(10**9, tl.end_ns, 33_333_333, dtype=np.int64)
+    sampled = tl.sampled(int(t.min()) - 10**9, int(t.max()) + 10**9, 33_333_333)
+    lag = 70.0
+    shifts = np.array([0.0, 30.0, -20.0, 45.0, 10.0, -35.0, 25.0, 0.0])  # per step (black first: no wipe)
+    m = np.array([[0.30, 0.04, 0.01], [0.03, 0.28, 0.05], [0.01, 0.05, 0.25]]) * 100
+    t_ms = (t - tl.start_ns) / 1e6 - lag
+    starts = (tl.starts_ns - tl.start_ns) / 1e6
+    step_of = np.clip(np.searchsorted(starts, t_ms, side="right") - 1, 0, len(starts) - 1)
+    shifted = np.array([design(sampled, t[i : i + 1], np.array([lag + shifts[step_of[i]]]))[0, 0] for i in range(len(t))])
+    rng = np.random.default_rng(2)
+    y = shifted @ m + 120.0 + rng.normal(0, 0.3, (len(t), 3))
+    x = design(sampled, t, np.array([lag - 6.0, lag, lag + 6.0]))
+    slope = (x[2] - x[0]) / 12.0
+    judged = list(range(1, len(ch.colours)))
+    slopes = np.zeros((len(judged), *slope.shape))
+    for j, i in enumerate(judged):
+        sel = (t_ms >= starts[i] - 33) & (t_ms < starts[i] + ch.colours[i].wipe_ms + 66)
+        slopes[j, sel] = slope[sel]
+    delays, errors = step_delays(y, x[1], slopes, trend_basis(t))
+    assert np.allclose(delays, shifts[1:], atol=8.0), (delays, shifts[1:])
+    assert np.all(errors > 0) and np.all(errors < 8.0)

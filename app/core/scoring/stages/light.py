@@ -145,7 +145,7 @@ class LightOptions:
         every channel; a replayed check whose colours match this one's in some channels by chance does not.
         A fixed physical limit (0 dB: no better than chance), not fitted.
     sweep_z:
-        A colour step's sweep order (:func:`sweep_leads`) counts as agreeing with this session's wipe when the
+        A colour step's sweep order (:func:`step_delays`) counts as agreeing with this session's wipe when the
         part of the face the wipe reaches first leads the part it reaches last by at least this many standard
         errors, and as disagreeing when it trails by as much; in between the step is undecided.
     sweep_se_max:
