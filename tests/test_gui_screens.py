@@ -239,6 +239,8 @@ def test_light_check_flashes_every_colour_then_passes(qtbot, build) -> None:
     events = window.controller.screen.events()
     flashes = [e for e in events if e.t_ns in shown]
     assert [e.rgb for e in flashes] == [c.rgb for c in session.challenge.colours]
+    # Each colour wipes in its own direction at its own level (linear light; no attenuation set here).
+    assert [(e.direction, e.gain) for e in flashes] == [(c.direction, c.level) for c in session.challenge.colours]
     assert events[-1].rgb == (40, 40, 40)  # neutral again after the last colour
     page = window.result_page
     assert page.verdict.text() == "PASS"
@@ -257,7 +259,12 @@ def test_flash_attenuation_is_applied(qtbot, build) -> None:
     with qtbot.waitSignal(window.flash.colourShown, timeout=8000):
         pass
     qtbot.waitUntil(lambda: any(e.gain < 1.0 for e in window.controller.screen.events()), timeout=3000)
-    assert all(e.gain == pytest.approx(0.5) for e in window.controller.screen.events() if e.rgb != (40, 40, 40))
+    # The attenuation's gain times each step's brightness level.
+    steps = {c.rgb: c for c in window.controller.session.challenge.colours}
+    levels = {c.level for c in window.controller.session.challenge.colours}
+    flashed = [e for e in window.controller.screen.events() if e.rgb != (40, 40, 40)]
+    assert flashed and all(any(e.gain == pytest.approx(0.5 * lv) for lv in levels) for e in flashed)
+    assert all(e.rgb in steps for e in flashed)
     window.go_home()
 
 

@@ -31,8 +31,8 @@ def test_timeline_ramps_during_the_wipe() -> None:
     start = ch.shown_ns[1]
     mid = tl.colour_at(np.array([start + step.wipe_ms * 500_000]))[0]
     held = tl.colour_at(np.array([start + step.wipe_ms * 1_000_000 + 1]))[0]
-    assert np.allclose(held, step.rgb)
-    assert np.allclose(mid, 0.5 * np.array(step.rgb) + 0.5 * np.array(ch.colours[0].rgb), atol=2)
+    assert np.allclose(held, np.asarray(step.rgb) * step.level)  # the step's level scales its colour (linear light)
+    assert np.allclose(mid, 0.5 * step.level * np.array(step.rgb) + 0.5 * np.array(ch.colours[0].rgb), atol=2)
 
 
 def test_decoys_never_repeat_the_true_sequence_or_a_channel_permutation() -> None:
@@ -279,13 +279,91 @@ def test_lateness_has_no_gap_between_on_time_and_too_late() -> None:
 
     stage = LightStage(ScoringConfig.load().stages["light"])
     shares = []
-    for lag in (66.0, 170.0, 200.0, 250.0):
+    # 180 ms, not 170 as before the wipe directions: a hand-made 3D face now takes each colour over a spread of
+    # times (the sweep, about +-40 ms between forehead and chin or the two cheeks), and at 170 ms (best lag
+    # 152-157 ms, late share 0.20-0.23) it sits on the timing rules' edge: caught for seed 2, not for 1 and 3.
+    for lag in (66.0, 180.0, 200.0, 250.0):
         res = stage.evaluate(make_session_input(SynthSpec(kind="live", lag_ms=lag)))
         shares.append(res.evidence.late_share)
-        if lag >= 170.0:
+        if lag >= 180.0:
             assert res.hard_fail and res.code in (LightReason.LATE, LightReason.MOSTLY_LATE), (lag, res.reason)
         else:
             assert res.code not in (LightReason.LATE, LightReason.MOSTLY_LATE)
     assert shares[0] < 0.1
     assert shares == sorted(shares) and shares[-1] > 0.9
 
+
+
+# --- the sweep order (issue 15, item 3) ---------------------------------------------------------
+
+
+def _sweep_stage() -> LightStage:
+    from app.core.scoring.config import ScoringConfig
+
+    return LightStage(ScoringConfig.load().stages["light"])
+
+
+def test_a_face_lit_in_the_order_each_wipe_sweeps_passes_and_says_so() -> None:
+    res = _sweep_stage().evaluate(make_session_input(SynthSpec(kind="live", seed=1)))
+    assert res.verdict == PASS and res.code == LightReason.FACE, res.reason
+    ev = res.evidence
+    assert ev.sweep_usable == 7 and ev.sweep_agree >= 6 and ev.sweep_disagree == 0
+    steps = ev.sweep_steps
+    assert {s["direction"] for s in steps} <= {"down", "up", "left", "right"} and len({s["direction"] for s in steps}) > 1
+    assert all(s["lead_ms"] > 0 for s in steps)  # the part the wipe reaches first always led
+
+
+@pytest.mark.parametrize("extra", [{"sweep_opposite": 1.0}, {"sweep_spread": 0.0}])
+def test_light_crossing_the_face_the_other_way_or_all_at_once_fails_hard(extra: dict) -> None:
+    # A tint painted without knowing each colour's direction: the wrong way round, or the whole face at once.
+    # Everything else about it is perfect (on time, this sequence, the shading of a face).
+    res = _sweep_stage().evaluate(make_session_input(SynthSpec(kind="live", seed=2, extra=extra)))
+    assert res.verdict == FAIL and res.hard_fail and res.code == LightReason.SWEEP_ORDER, res.reason
+    assert res.evidence.gain_db > 10 and res.evidence.sweep_agree == 0
+    assert "another order than this session's screen" in res.reason
+
+
+def test_a_sweep_too_faint_to_confirm_is_no_decision_never_a_pass() -> None:
+    stage = _sweep_stage()
+    res = stage.evaluate(make_session_input(SynthSpec(kind="live", seed=1, noise=60.0)))
+    assert res.verdict == ABSTAIN and res.code == LightReason.SWEEP_WEAK, res.reason
+    assert res.evidence.sweep_disagree == 0 and res.evidence.sweep_agree < stage.options.sweep_min_agree
+    # Too few usable colours at all: the same (an old recording without colours wiping is not judged here).
+    ev = stage.analyse(make_session_input(SynthSpec(kind="live", seed=1))).evidence
+    ev.sweep_usable = stage.options.sweep_min_usable - 1
+    assert stage.sweep_verdict(ev) == "weak"
+    # A version 1 challenge (every colour a down wipe at full brightness, known to any forger): measured, no rule.
+    ev.sweep_applied = False
+    assert stage.sweep_verdict(ev) == "pass"
+
+
+def test_step_delays_recover_each_colours_own_shift() -> None:
+    """A region whose response to each colour comes a different number of ms after the fitted lag (as the part
+    of a face a wipe reaches late does): one joint fit returns every colour's shift, with a standard error."""
+    from app.core.scoring.stages.light import step_delays
+
+    ch = Challenge.new(640, 480, seed=5)
+    ch.shown_ns = [10**9 + i * 700_000_000 for i in range(len(ch.colours))]
+    tl = DisplayTimeline.from_challenge(ch)
+    assert tl is not None
+    t = np.arange(10**9, tl.end_ns, 33_333_333, dtype=np.int64)
+    sampled = tl.sampled(int(t.min()) - 10**9, int(t.max()) + 10**9, 33_333_333)
+    lag = 70.0
+    shifts = np.array([0.0, 30.0, -20.0, 45.0, 10.0, -35.0, 25.0, 0.0])  # per step (black first: no wipe)
+    m = np.array([[0.30, 0.04, 0.01], [0.03, 0.28, 0.05], [0.01, 0.05, 0.25]]) * 100
+    t_ms = (t - tl.start_ns) / 1e6 - lag
+    starts = (tl.starts_ns - tl.start_ns) / 1e6
+    step_of = np.clip(np.searchsorted(starts, t_ms, side="right") - 1, 0, len(starts) - 1)
+    shifted = np.array([design(sampled, t[i : i + 1], np.array([lag + shifts[step_of[i]]]))[0, 0] for i in range(len(t))])
+    rng = np.random.default_rng(2)
+    y = shifted @ m + 120.0 + rng.normal(0, 0.3, (len(t), 3))
+    x = design(sampled, t, np.array([lag - 6.0, lag, lag + 6.0]))
+    slope = (x[2] - x[0]) / 12.0
+    judged = list(range(1, len(ch.colours)))
+    slopes = np.zeros((len(judged), *slope.shape))
+    for j, i in enumerate(judged):
+        sel = (t_ms >= starts[i] - 33) & (t_ms < starts[i] + ch.colours[i].wipe_ms + 66)
+        slopes[j, sel] = slope[sel]
+    delays, errors = step_delays(y, x[1], slopes, trend_basis(t))
+    assert np.allclose(delays, shifts[1:], atol=8.0), (delays, shifts[1:])
+    assert np.all(errors > 0) and np.all(errors < 8.0)

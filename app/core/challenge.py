@@ -18,6 +18,9 @@ import numpy as np
 
 from app.core.facemesh import LEFT_EYE, MOUTH, RIGHT_EYE, eye_centres, inter_ocular  # noqa: F401 - re-exported
 
+#: The challenge's version as integrations see it (kept at 1.0.0: clients of the AWS-compatible API ask for it).
+#: Colour steps with a wipe ``direction`` and a brightness ``level`` are told apart by the recording format
+#: (version 2) and by the steps themselves (absent: a down wipe at full brightness).
 CHALLENGE_VERSION = "1.0.0"
 MOVEMENT_AND_LIGHT = "FaceMovementAndLightChallenge"
 MOVEMENT_ONLY = "FaceMovementChallenge"
@@ -159,25 +162,79 @@ def fit_state(face: Box, oval: Oval, *, iou_start: float = 0.2, fit_iou: float =
     return FitState(iou, ratio, offset, overhang, fits, ratio < START_FAR_RATIO, too_close, progress)
 
 
+#: Colour-wipe directions, in the customer's frame: the way the new colour's edge travels across the screen as
+#: the person in front of it sees it ("right": from their left to their right; "down": from the top). The camera
+#: faces the customer, so in the camera's (unmirrored) image a "right" wipe lights the image's right side of the
+#: face first (the customer's left cheek); docs/simulator.md, "Screen geometry", draws it.
+WIPES = ("down", "up", "right", "left")
+#: Brightness levels of a colour step: linear light, as a fraction of the flash's full brightness (before the
+#: flash attenuation setting). The GUI paints code value x level ** (1 / DISPLAY_GAMMA) to emit this fraction.
+LEVELS = (1.0, 0.65, 0.4)
+#: Display transfer assumed when a level is turned into a code value (sRGB-like displays).
+DISPLAY_GAMMA = 2.2
+
+
+def wipe_reach(direction: str, x: Any, y: Any) -> Any:
+    """Share of a wipe after which the new colour reaches the screen point (``x``, ``y``).
+
+    ``x`` runs from the customer's left edge of the screen (0) to their right edge (1), ``y`` from the top (0) to
+    the bottom (1): the screen's own pixel coordinates as the customer sees them (a Qt widget's x and y over its
+    width and height). Works on floats and numpy arrays alike. A colour that starts wiping at ``t`` over ``wipe``
+    reaches the point at ``t + wipe_reach(...) * wipe``.
+    """
+    if direction == "down":
+        return y
+    if direction == "up":
+        return 1.0 - y
+    if direction == "right":
+        return x
+    if direction == "left":
+        return 1.0 - x
+    raise ValueError(f"unknown wipe direction {direction!r}")
+
+
 @dataclass(frozen=True)
 class ColourStep:
-    """One flash: a colour that wipes down from the top, then holds flat."""
+    """One flash: a colour that wipes across the screen in ``direction`` at ``level`` of full brightness, then
+    holds flat. Recordings of format version 1 hold only down wipes at full brightness (the defaults)."""
 
     name: str
     rgb: tuple[int, int, int]
     wipe_ms: int
     hold_ms: int
+    direction: str = "down"
+    level: float = 1.0
 
     @property
     def duration_ms(self) -> int:
         return self.wipe_ms + self.hold_ms
 
+    @property
+    def patterned(self) -> bool:
+        """True when the step differs from format version 1's only kind (a down wipe at full brightness)."""
+        return self.direction != "down" or self.level != 1.0
 
-def make_colour_sequence(rng: random.Random | None = None, length: int = 8) -> list[ColourStep]:
+
+def with_patterns(steps: list[ColourStep], rng: random.Random) -> list[ColourStep]:
+    """The steps with a random wipe direction and brightness level each (black keeps a down wipe at full level:
+    it emits no light either way). Drawn after everything else a challenge draws, so a seeded simulation keeps
+    its colours, timings and oval."""
+    out = []
+    for step in steps:
+        if step.rgb == BLACK:
+            out.append(step)
+            continue
+        out.append(ColourStep(step.name, step.rgb, step.wipe_ms, step.hold_ms, rng.choice(WIPES), rng.choice(LEVELS)))
+    return out
+
+
+def make_colour_sequence(rng: random.Random | None = None, length: int = 8, *, patterns: bool = True) -> list[ColourStep]:
     """A random flash sequence: black first, then palette colours.
 
     At least 4 distinct colours, never the same colour twice in a row. Each
-    colour wipes for 300-475 ms and holds for 75-100 ms (reference product).
+    colour wipes for 300-475 ms and holds for 75-100 ms (reference product);
+    with ``patterns`` each colour also gets a random wipe direction and
+    brightness level (:func:`with_patterns`, drawn last).
     """
     rng = rng or random.Random(secrets.randbits(64))
     names = list(PALETTE)
@@ -191,7 +248,7 @@ def make_colour_sequence(rng: random.Random | None = None, length: int = 8) -> l
     steps = [ColourStep("black", BLACK, 0, rng.randint(300, 400))]
     for name in seq:
         steps.append(ColourStep(name, PALETTE[name], rng.randint(300, 475), rng.randint(75, 100)))
-    return steps
+    return with_patterns(steps, rng) if patterns else steps
 
 
 @dataclass(frozen=True)
@@ -257,10 +314,11 @@ class Challenge:
     def new(cls, frame_w: int, frame_h: int, *, challenge_type: str = MOVEMENT_AND_LIGHT, seed: int | None = None) -> "Challenge":
         """A fresh challenge; ``seed`` only for simulations and tests (real sessions use ``secrets``)."""
         rng = random.Random(seed if seed is not None else secrets.randbits(64))
-        colours = make_colour_sequence(rng) if challenge_type == MOVEMENT_AND_LIGHT else []
+        colours = make_colour_sequence(rng, patterns=False) if challenge_type == MOVEMENT_AND_LIGHT else []
         oval = make_oval(frame_w, frame_h, rng)
         moves = make_move_sequence(rng) if challenge_type == MOVEMENT_ONLY else []
-        return cls(challenge_type, oval, colours, moves=moves)
+        # Directions and levels last: a seed gives the same colours, timings and oval as before they existed.
+        return cls(challenge_type, oval, with_patterns(colours, rng), moves=moves)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -287,7 +345,14 @@ class Challenge:
             oval = Oval(**{k: float(data["oval"][k]) for k in ("cx", "cy", "w", "h")})
             colours, shown = [], []
             for c in data.get("colours", []):
-                colours.append(ColourStep(str(c["name"]), tuple(int(v) for v in c["rgb"]), int(c["wipe_ms"]), int(c["hold_ms"])))  # type: ignore[arg-type]
+                direction = str(c.get("direction", "down"))
+                if direction not in WIPES:
+                    raise ValueError(f"unknown wipe direction {direction!r}")
+                level = float(c.get("level", 1.0))
+                if not 0.0 < level <= 1.0:
+                    raise ValueError(f"colour level {level} outside (0, 1]")
+                colours.append(ColourStep(str(c["name"]), tuple(int(v) for v in c["rgb"]), int(c["wipe_ms"]), int(c["hold_ms"]),  # type: ignore[arg-type]
+                                          direction, level))
                 if c.get("shown_ns") is not None:
                     shown.append(int(c["shown_ns"]))
             moves, cues = [], []
@@ -304,3 +369,59 @@ class Challenge:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed challenge: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ChanceMatch:
+    """How likely a recording of another session matches this session's colour challenge (per attempt).
+
+    ``colour`` bounds the chance that another session's hues agree with these in all but the tolerated number
+    of steps, ``direction`` is the chance that its wipes cross the face in this session's order in enough
+    steps to pass the sweep rule, ``total`` their product (the two are drawn independently). Brightness levels
+    and step timings must match too but are not counted (no rule has been measured to enforce them), so
+    ``total`` is an upper bound on what the colours and wipes alone allow.
+    """
+
+    steps: int
+    colour: float
+    direction: float
+    total: float
+    needed_agree: int
+
+
+def binomial_tail(n: int, k: int, p: float) -> float:
+    """P(at least ``k`` successes in ``n`` independent trials of probability ``p``)."""
+    return float(sum(math.comb(n, j) * p**j * (1.0 - p) ** (n - j) for j in range(max(k, 0), n + 1)))
+
+
+def chance_match(
+    steps: list[ColourStep], *, colour_misses: int = 1, min_agree: int = 4, agree_share: float = 0.6, sweep_z: float = 2.0,
+) -> ChanceMatch:
+    """The chance that a recording of another session (its challenge drawn by the same rules) passes this
+    session's colour and sweep-order rules by coincidence; derivation in docs/accuracy.md.
+
+    - **Colours.** Another session's colour at each step is uniform over the 6 palette colours that differ from
+      its previous one (7 for the first), so given anything before, it equals this session's with probability
+      at most 1/6. Matching in a given set of ``s`` steps has probability at most (1/6)^s, and a union over the
+      C(n, m) sets of ``n - m`` steps bounds matching all but ``m = colour_misses`` steps:
+      ``C(n, m) (1/6)^(n - m)``.
+    - **Directions.** Each step's wipe direction is uniform over 4, independently. A step of the other session
+      agrees with this one's when its direction is the same (1/4); when it runs across (1/2) the face shows no
+      lead along this step's axis and the step agrees only by noise (one-sided normal tail beyond ``sweep_z``
+      standard errors); when it runs the opposite way it disagrees. With every step usable, the sweep rule needs
+      at least ``max(min_agree, ceil(agree_share x n))`` agreeing steps: a binomial tail.
+
+    Black (no wipe) is not counted: it has no colour to match and no wipe.
+    """
+    judged = [s for s in steps if s.wipe_ms > 0 and s.rgb != BLACK]
+    n = len(judged)
+    if n == 0:
+        return ChanceMatch(0, 1.0, 1.0, 1.0, 0)
+    m = min(max(colour_misses, 0), n)
+    p_colour_step = 1.0 / (len(PALETTE) - 1)
+    colour = min(1.0, math.comb(n, m) * p_colour_step ** (n - m))
+    across = 0.5 * math.erfc(sweep_z / math.sqrt(2.0))  # P(N(0, 1) >= z)
+    p_agree = 1.0 / len(WIPES) + 0.5 * across
+    needed = max(min_agree, math.ceil(agree_share * n - 1e-9))
+    direction = binomial_tail(n, needed, p_agree)
+    return ChanceMatch(n, colour, direction, colour * direction, needed)

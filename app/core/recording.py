@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT_NAME = "livegate-recording"
-FORMAT_VERSION = 1
+#: Version written. 2: colour steps carry a wipe ``direction`` and a brightness ``level`` (docs/recording-format.md).
+FORMAT_VERSION = 2
+#: Versions read: a version 1 file's colour steps are down wipes at full brightness.
+READ_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 LABELS = "labels.json"
 JPEG_QUALITY = 95
@@ -602,8 +605,9 @@ def _validate_manifest(path: Path, data: Any) -> RecordingMeta:
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise RecordingError(f"{path}: manifest does not declare format {FORMAT_NAME!r}")
     version = data.get("version")
-    if type(version) is not int or version != FORMAT_VERSION:
-        raise RecordingError(f"{path}: recording format version {_short(version)} is not supported (this app reads {FORMAT_VERSION})")
+    if type(version) is not int or version not in READ_VERSIONS:
+        raise RecordingError(f"{path}: recording format version {_short(version)} is not supported "
+                             f"(this app reads {' and '.join(str(v) for v in READ_VERSIONS)})")
     width = f.integer(f.get(data, "width", "", required=True), "width", MIN_SIDE, MAX_SIDE)
     height = f.integer(f.get(data, "height", "", required=True), "height", MIN_SIDE, MAX_SIDE)
     if width * height > MAX_PIXELS:
@@ -626,7 +630,7 @@ def _validate_manifest(path: Path, data: Any) -> RecordingMeta:
     extra = f.obj(data.get("extra", {}), "extra")
     for name, section in (("challenge", challenge), ("camera", camera), ("display", display), ("extra", extra)):
         f.texts_within(section, name)
-    _validate_challenge(f, challenge, width, height)
+    _validate_challenge(f, challenge, width, height, version)
     side = max(MAX_SIDE, 16384)
     _optional(f, camera, "camera", {
         "name": f.text, "kind": f.text,
@@ -656,10 +660,10 @@ def _validate_manifest(path: Path, data: Any) -> RecordingMeta:
     )
 
 
-def _validate_challenge(f: _Fields, ch: dict[str, Any], width: int, height: int) -> None:
+def _validate_challenge(f: _Fields, ch: dict[str, Any], width: int, height: int, version: int = FORMAT_VERSION) -> None:
     if not ch:
         return  # a plain capture (scoring refuses it later with its own message)
-    from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY
+    from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, WIPES
 
     kind = f.text(f.get(ch, "type", "challenge.", required=True), "challenge.type", 64)
     if kind not in (MOVEMENT_AND_LIGHT, MOVEMENT_ONLY):
@@ -683,6 +687,16 @@ def _validate_challenge(f: _Fields, ch: dict[str, Any], width: int, height: int)
             raise f.fail(f"{where}.rgb", "3 integers 0..255", rgb)
         f.integer(f.get(c, "wipe_ms", where + ".", required=True), f"{where}.wipe_ms", 0, 60_000)
         f.integer(f.get(c, "hold_ms", where + ".", required=True), f"{where}.hold_ms", 0, 60_000)
+        if version < 2:
+            # Version 1 knew only down wipes at full brightness: a file that says otherwise is not version 1.
+            for key in ("direction", "level"):
+                if key in c:
+                    raise RecordingError(f"{f.path}: {MANIFEST} field {where}.{key} needs recording format version 2")
+        else:
+            direction = f.get(c, "direction", where + ".", required=True)
+            if direction not in WIPES:
+                raise f.fail(f"{where}.direction", " or ".join(WIPES), direction)
+            f.number(f.get(c, "level", where + ".", required=True), f"{where}.level", 0.01, 1.0)
         shown = c.get("shown_ns")
         if shown is not None:
             f.integer(shown, f"{where}.shown_ns", 0, _MAX_NS)

@@ -227,6 +227,11 @@ def _features(stage: Any, cs: CachedSession, kind: str) -> dict[str, float] | No
 def calibrate(train: list[CachedSession], val: list[CachedSession], base: ScoringConfig) -> tuple[ScoringConfig, dict[str, Any]]:
     """Fit a config on ``train``; return it and the validation metrics."""
     cfg = base
+    # The sweep-order rule (light stage) is a fixed rule, not fitted: it is off while the scores and fusion are
+    # fitted, so they learn from the attacks only that rule blocks (a flat print, a tint painted without the
+    # wipe) and still separate them should a forger follow the wipe. It is back on for the final metrics.
+    sweep = {k: getattr(cfg.light, k) for k in ("sweep_min_usable", "sweep_min_agree", "sweep_fail")}
+    cfg.light.sweep_min_usable, cfg.light.sweep_min_agree, cfg.light.sweep_fail = 0, 0, 0.0
     scorer = SessionScorer(cfg, load_texture=False)
     notes: dict[str, Any] = {}
 
@@ -329,6 +334,8 @@ def calibrate(train: list[CachedSession], val: list[CachedSession], base: Scorin
         notes["operating_point"] = {"max_attack_logit": round(max(z_att), 3) if z_att else None,
                                     "min_genuine_logit": round(min(z_gen), 3), "margin": margin}
     cfg.threshold = DEFAULT_THRESHOLD
+    for key, value in sweep.items():
+        setattr(cfg.light, key, value)
     scorer = SessionScorer(cfg, load_texture=False)
     train_recs = [rescore(cs, scorer, cfg.threshold) for cs in train]
     val_recs = [rescore(cs, scorer, cfg.threshold) for cs in val]

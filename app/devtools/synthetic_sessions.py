@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from app.core.capture.frame import Frame, SourceInfo
-from app.core.challenge import Challenge
+from app.core.challenge import Challenge, wipe_reach
 from app.core.landmarks import FaceLandmarks, LandmarkResult
 from app.core.scoring.display import DisplayTimeline
 from app.core.scoring.features import GRID, REGIONS, FrameFeatures, R, SessionData
@@ -104,6 +104,10 @@ class SynthSpec:
         Landmark template: face, flat, cylinder or hollow.
     lag_ms:
         Display-to-camera lag of the reflected light.
+    extra:
+        Kind-specific numbers; for a feature-level ``live`` face also ``sweep_spread`` (how far over each wipe
+        the face spreads its response, default :data:`SWEEP_SPREAD`; 0: a tint painted on the whole face at
+        once) and ``sweep_opposite`` (1: the face is lit as if every wipe ran the other way).
     """
 
     kind: str = "live"
@@ -128,6 +132,37 @@ class SynthSession:
     frames: list[Frame]
     landmarks: list[LandmarkResult]
     source: SourceInfo
+
+
+#: How far across a wipe's duration a hand-made 3D face spreads its response: a point at screen position (x, y)
+#: (the part of the screen it faces most) takes the new colour ``SWEEP_SPREAD x wipe x (reach - 0.5)`` after the
+#: face's mean lag, so forehead and chin (or the two cheeks) differ by about a fifth of the wipe, as the
+#: simulator's rendered faces do (docs/simulator.md, "Screen geometry").
+SWEEP_SPREAD = 0.5
+#: Where on the screen (customer's frame: x from their left, y from the top) each face region mostly looks.
+#: The subject's left cheek and side (image right) face the customer's left half of the screen.
+REGION_SCREEN_POS: dict[str, tuple[float, float]] = {
+    "forehead": (0.5, 0.35), "upper": (0.5, 0.3), "nose_bridge": (0.5, 0.45), "nose_tip": (0.5, 0.55),
+    "cheek_l": (0.4, 0.55), "side_l": (0.2, 0.55), "cheek_r": (0.6, 0.55), "side_r": (0.8, 0.55),
+    "under_nose": (0.5, 0.6), "chin": (0.5, 0.7), "lower": (0.5, 0.7), "centre": (0.5, 0.5),
+}
+
+
+#: The opposite of each wipe direction (a hand-made forger that paints every wipe the wrong way).
+OPPOSITE = {"down": "up", "up": "down", "left": "right", "right": "left"}
+
+
+def sweep_delays_ns(challenge: Challenge, timeline: DisplayTimeline, t_ns: int, x: np.ndarray, y: np.ndarray,
+                    *, spread: float = SWEEP_SPREAD, opposite: bool = False) -> np.ndarray:
+    """Per point of a hand-made 3D face, how much later than the face's lag it shows the step in force at
+    ``t_ns``: the wipe reaches the screen part the point faces at ``reach x wipe`` (see :data:`SWEEP_SPREAD`;
+    ``spread`` 0: every point at once, ``opposite``: as if every wipe ran the other way)."""
+    k = int(np.searchsorted(timeline.starts_ns, t_ns, side="right")) - 1
+    if k < 0 or k >= len(challenge.colours) or timeline.wipes_ns[k] <= 0:
+        return np.zeros(np.shape(x))
+    direction = challenge.colours[k].direction
+    reach = wipe_reach(OPPOSITE[direction] if opposite else direction, np.asarray(x, float), np.asarray(y, float))
+    return (spread * float(timeline.wipes_ns[k]) * (reach - 0.5)).astype(np.int64)
 
 
 def make_session(spec: SynthSpec, width: int = 640, height: int = 480) -> SynthSession:
@@ -185,7 +220,17 @@ def make_session(spec: SynthSpec, width: int = 640, height: int = 480) -> SynthS
         if spec.kind == "live":
             geom = np.sqrt(np.clip(1.0 - 0.85 * nx * nx, 0.0, 1.0))
             img_rgb = np.broadcast_to(room, (height, width, 3)).astype(np.float32).copy()
-            light = 0.55 + 0.45 * near_gain * geom[..., None] * screen[None, None, :]
+            # A 3D face takes each colour in the order the wipe sweeps across it: nine delay levels over the face
+            # (image right = the subject's left = the customer's left of the screen).
+            t_lag = t - int(spec.lag_ms * 1e6)
+            levels = np.linspace(-1.0, 1.0, 9)
+            dx = sweep_delays_ns(challenge, timeline, t_lag, 0.5 - 0.5 * levels, np.full(9, 0.5))
+            dy = sweep_delays_ns(challenge, timeline, t_lag, np.full(9, 0.5), 0.5 + 0.5 * levels)
+            ix = np.clip(np.rint((np.clip(nx, -1, 1) + 1) * 4).astype(int), 0, 8)
+            iy = np.clip(np.rint((np.clip(ny, -1, 1) + 1) * 4).astype(int), 0, 8)
+            shifted = MIXING @ (timeline.colour_at(t_lag - (dx[:, None] + dy[None, :]).reshape(-1)) / 255.0).T  # (3, 81)
+            screen_px = shifted.T.reshape(9, 9, 3)[ix, iy]  # (H, W, 3)
+            light = 0.55 + 0.45 * near_gain * geom[..., None] * screen_px
             face_rgb = 255.0 * albedo[None, None, :] * light
             img_rgb[inside] = face_rgb[inside]
         elif spec.kind == "print":
@@ -256,6 +301,9 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
     end = t + 600_000_000
     timeline = DisplayTimeline.from_challenge(challenge)
     other = Challenge.new(width, height, seed=spec.seed + 7919)
+    # The other check's colours at full brightness (as every check recorded before brightness levels): its
+    # replayed flashes keep their full strength.
+    other.colours = [replace(c, level=1.0) for c in other.colours]
     other.shown_ns = [s_ + 137_000_000 for s_ in shown]
     other = _recorded_sequence(spec, challenge, other, shown)
     other_tl = DisplayTimeline.from_challenge(other)
@@ -298,7 +346,16 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
                 else:
                     value = room * (1.0 + (0.02 * screen if reflects else 0.0))
             else:
-                value = 255.0 * albedo * (0.55 + 0.45 * near_gain * geom[name] * screen)
+                lit = screen
+                if spec.kind == "live" and name in REGION_SCREEN_POS:
+                    # A 3D face: this region takes each colour when the wipe reaches the screen part it faces.
+                    px, py = REGION_SCREEN_POS[name]
+                    t_lag = t - int(spec.lag_ms * 1e6)
+                    delay = sweep_delays_ns(challenge, timeline, t_lag, np.array([px]), np.array([py]),
+                                            spread=float(spec.extra.get("sweep_spread", SWEEP_SPREAD)),
+                                            opposite=bool(spec.extra.get("sweep_opposite", 0.0)))[0]
+                    lit = MIXING @ (timeline.colour_at(np.array([t_lag - delay]))[0] / 255.0)
+                value = 255.0 * albedo * (0.55 + 0.45 * near_gain * geom[name] * lit)
             regions[k] = value + glare + rng.normal(0, spec.noise * 0.2, 3)
         cell = np.linspace(-1, 1, GRID)
         gx = np.broadcast_to(cell[None, :], (GRID, GRID))

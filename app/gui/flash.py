@@ -4,7 +4,8 @@ Each step is anchored to the moment its first frame actually reached the screen
 (the canvas's ``presented`` signal, see :mod:`app.gui.preview`), not to when it
 was requested, so wipe and hold durations are honoured as displayed. Every
 colour is written to the shared :class:`~app.core.screen.ScreenState` with that
-time, the wipe duration and the attenuation gain.
+time, the wipe duration and direction, and the gain (the attenuation's times the
+step's level, linear light).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from app.core.capture.base import monotonic_ns
-from app.core.challenge import ColourStep
+from app.core.challenge import DISPLAY_GAMMA, ColourStep
 from app.core.screen import ScreenState
 from app.gui.preview import Canvas, FlashPaint, with_start
 
@@ -117,7 +118,9 @@ class FlashController(QObject):
             self._screen.show(ScreenState.NEUTRAL, self._clock())
 
     def _colour(self, step: ColourStep) -> QColor:
-        g = self.gain
+        # The attenuation scales the code value (as it always has); the step's level is linear light, so its code
+        # value is level ** (1 / gamma) on a display of the assumed gamma.
+        g = self.gain * step.level ** (1.0 / DISPLAY_GAMMA)
         r, gr, b = step.rgb
         return QColor(round(r * g), round(gr * g), round(b * g))
 
@@ -126,7 +129,7 @@ class FlashController(QObject):
         self._token += 1
         step = self._steps[index]
         previous = self._colour(self._steps[index - 1]) if index > 0 else None
-        self._flash = FlashPaint(self._token, self._colour(step), previous, None, step.wipe_ms * NS_PER_MS)
+        self._flash = FlashPaint(self._token, self._colour(step), previous, None, step.wipe_ms * NS_PER_MS, step.direction)
         self._canvas.set_flash(self._flash)
 
     def _on_presented(self, token: int, t_ns: int) -> None:
@@ -138,7 +141,7 @@ class FlashController(QObject):
         self._flash = with_start(flash, t_ns)
         self._canvas.renderer.flash = self._flash
         self._shown[index] = t_ns
-        self._screen.show(step.rgb, t_ns, wipe_ns=step.wipe_ms * NS_PER_MS, gain=self.gain)
+        self._screen.show(step.rgb, t_ns, wipe_ns=step.wipe_ms * NS_PER_MS, gain=self.gain * step.level, direction=step.direction)
         remaining_ms = step.duration_ms - (self._clock() - t_ns) / NS_PER_MS
         self._advance.start(max(0, int(remaining_ms)))
         self.colourShown.emit(index, t_ns)

@@ -59,6 +59,9 @@ class FlashPaint:
         When the step first reached the screen (``None`` until presented).
     wipe_ns:
         Wipe duration; 0 = the colour appears at once.
+    direction:
+        Where the new colour's edge travels, as the customer sees the screen (``down``, ``up``, ``right``: from
+        their left to their right, ``left``); see :func:`app.core.challenge.wipe_reach`.
     """
 
     token: int
@@ -66,9 +69,10 @@ class FlashPaint:
     previous: QColor | None
     start_ns: int | None
     wipe_ns: int
+    direction: str = "down"
 
     def fraction(self, now_ns: int) -> float:
-        """Share of the window height (from the top) already showing the new colour."""
+        """Share of the wipe done: of the window height or width already showing the new colour."""
         if self.wipe_ns <= 0:
             return 1.0
         if self.start_ns is None:
@@ -211,12 +215,11 @@ class SceneRenderer:
     ) -> None:
         flash = self.flash
         assert flash is not None
-        edge = height * flash.fraction(now_ns)
-        for colour, top, bottom in ((flash.colour, 0.0, edge), (flash.previous, edge, height)):
-            if colour is None or bottom <= top:
+        for colour, rect in flash_rects(flash, width, height, now_ns):
+            if colour is None or rect.isEmpty():
                 continue
             band = QPainterPath()
-            band.addRect(QRectF(0, top, width, bottom - top))
+            band.addRect(rect)
             out_colour = QColor(colour)
             out_colour.setAlphaF(FLASH_ALPHA_OUTSIDE)
             painter.fillPath(band.intersected(outside), out_colour)
@@ -224,6 +227,27 @@ class SceneRenderer:
                 in_colour = QColor(colour)
                 in_colour.setAlphaF(FLASH_ALPHA_INSIDE)
                 painter.fillPath(band.intersected(ellipse), in_colour)
+
+
+def flash_rects(flash: FlashPaint, width: float, height: float, now_ns: int) -> list[tuple[QColor | None, QRectF]]:
+    """The new colour's and the previous colour's rectangles of a wiping flash, in widget coordinates.
+
+    The widget's x runs from the customer's left to their right (a screen is drawn for whoever looks at it),
+    so a ``right`` wipe grows the new colour from x = 0; the same geometry as
+    :func:`app.core.challenge.wipe_reach`.
+    """
+    f = flash.fraction(now_ns)
+    if flash.direction == "up":
+        edge = height * (1.0 - f)
+        return [(flash.colour, QRectF(0, edge, width, height - edge)), (flash.previous, QRectF(0, 0, width, edge))]
+    if flash.direction == "right":
+        edge = width * f
+        return [(flash.colour, QRectF(0, 0, edge, height)), (flash.previous, QRectF(edge, 0, width - edge, height))]
+    if flash.direction == "left":
+        edge = width * (1.0 - f)
+        return [(flash.colour, QRectF(edge, 0, width - edge, height)), (flash.previous, QRectF(0, 0, edge, height))]
+    edge = height * f
+    return [(flash.colour, QRectF(0, 0, width, edge)), (flash.previous, QRectF(0, edge, width, height - edge))]
 
 
 class _CanvasMixin:
@@ -407,6 +431,7 @@ def with_start(flash: FlashPaint, start_ns: int) -> FlashPaint:
 __all__ = [
     "Canvas",
     "FlashPaint",
+    "flash_rects",
     "GLCanvas",
     "RasterCanvas",
     "SceneRenderer",

@@ -1196,8 +1196,16 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>En un canal de color el rostro cambió claramente pero no siguió los colores de esta sesión (como ocurre con un vídeo reproducido de otra comprobación cuyos colores coinciden con estos en los otros canales).</translation>
     </message>
     <message>
-        <source>The face reflected this session&apos;s colours on time, with the shading of a real face.</source>
-        <translation>El rostro reflejó a tiempo los colores de esta sesión, con el sombreado de un rostro real.</translation>
+        <source>The face reflected this session&apos;s colours on time, in the order the screen swept across it, with the shading of a real face.</source>
+        <translation>El rostro reflejó a tiempo los colores de esta sesión, en el orden en que la pantalla los barrió sobre él, con el sombreado de un rostro real.</translation>
+    </message>
+    <message>
+        <source>The light crossed the face in another order than this session&apos;s screen swept it ({agree} of {usable} colours in this session&apos;s order): the colour response looks painted onto the face.</source>
+        <translation>La luz recorrió el rostro en otro orden que el del barrido de la pantalla de esta sesión ({agree} de {usable} colores en el orden de esta sesión): la respuesta de color parece pintada sobre el rostro.</translation>
+    </message>
+    <message>
+        <source>The order in which the screen&apos;s light crossed the face was too faint to confirm (clearly seen in {agree} of {steps} colours, none against it): try again facing the screen, in less bright light.</source>
+        <translation>El orden en que la luz de la pantalla recorrió el rostro fue demasiado débil para confirmarlo (se vio con claridad en {agree} de {steps} colores, ninguno en contra): vuelva a intentarlo mirando a la pantalla, con una luz menos intensa.</translation>
     </message>
     <message>
         <source>The face followed the colours, but the reflection looked like a flat or glossy surface rather than a face.</source>

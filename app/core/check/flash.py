@@ -38,7 +38,8 @@ class FlashPlayer:
     on_finished:
         ``on_finished(t_ns)`` when the last colour's time is over (the screen is neutral again).
     attenuation:
-        0 (full brightness) .. 0.8, as the app's setting; the emitted colour is scaled by ``1 - attenuation``.
+        0 (full brightness) .. 0.8, as the app's setting; the emitted colour is scaled by ``1 - attenuation``
+        and by each step's ``level``; each step wipes in its own ``direction``.
     clock:
         Monotonic nanoseconds (tests pass a fake).
     """
@@ -107,5 +108,6 @@ class FlashPlayer:
         step = self._steps[index]
         self._index = index
         self._since_ns = t_ns
-        self.screen.show(step.rgb, t_ns, wipe_ns=step.wipe_ms * NS_PER_MS, gain=self.gain)
+        # The step's level is linear light, like the attenuation's gain (docs/simulator.md, "Screen geometry").
+        self.screen.show(step.rgb, t_ns, wipe_ns=step.wipe_ms * NS_PER_MS, gain=self.gain * step.level, direction=step.direction)
         self._on_shown(index, t_ns)

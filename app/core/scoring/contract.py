@@ -130,7 +130,7 @@ class LivenessResult:
                 for a in self.audit
             ],
             # Assurance: "standard" (light + movement) or "reduced" (movement only), see docs/result.md.
-            "Challenge": {"Type": self.challenge.type, "Version": self.challenge.version, "Assurance": self.challenge.assurance},
+            "Challenge": challenge_document(self.challenge),
             "Checks": [c.to_dict() for c in self.checks],
             "Reasons": list(self.reasons),
             "ReasonCodes": [self.reason_codes[i] if i < len(self.reason_codes) else None for i in range(len(self.reasons))],
@@ -171,3 +171,13 @@ class SessionContext:
     #: Decision threshold; None = the calibrated threshold of the scoring config.
     threshold: float | None = None
     audit_images: int = defaults.AUDIT_IMAGES
+
+
+def challenge_document(challenge: Any) -> dict[str, Any]:
+    """The result's ``Challenge`` object: type, version, assurance and, for the light check, each colour's name,
+    wipe direction (the customer's frame) and brightness level, in display order."""
+    out: dict[str, Any] = {"Type": challenge.type, "Version": challenge.version, "Assurance": challenge.assurance}
+    if challenge.colours:
+        out["Colours"] = [{"Name": c.name, "Direction": c.direction, "Level": c.level} for c in challenge.colours]
+    return out
+

@@ -1,8 +1,9 @@
 """What the screen emitted over time, rebuilt from the challenge (colours and when each began).
 
-Each colour wipes down from the top over ``wipe_ms`` and then holds; averaged
-over the screen, the emitted colour therefore ramps linearly from the previous
-colour to the new one during the wipe. A camera frame integrates over its
+Each colour wipes across the screen over ``wipe_ms`` (in its step's direction)
+and then holds; averaged over the screen, the emitted colour therefore ramps
+linearly from the previous colour to the new one during the wipe, whatever
+the direction. A step's ``level`` scales its colour (linear light). A camera frame integrates over its
 exposure, so the timeline is sampled on a fine grid and smoothed with a box of
 one frame interval before it is compared with the face.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.challenge import PALETTE, Challenge, ColourStep
+from app.core.challenge import LEVELS, PALETTE, Challenge, ColourStep
 from app.core.screen import ScreenState
 
 #: Resolution of the sampled timeline.
@@ -31,7 +32,7 @@ class DisplayTimeline:
     starts_ns:
         When each colour began to reach the screen (monotonic clock).
     colours:
-        (K, 3) RGB of each step.
+        (K, 3) RGB of each step, scaled by the step's brightness level (linear light, 0..255).
     wipes_ns, holds_ns:
         Wipe and hold durations per step.
     neutral:
@@ -56,7 +57,7 @@ class DisplayTimeline:
     def from_steps(cls, steps: list[ColourStep], shown_ns: list[int]) -> "DisplayTimeline":
         return cls(
             starts_ns=np.asarray(shown_ns, np.int64),
-            colours=np.array([s.rgb for s in steps], np.float64),
+            colours=np.array([np.asarray(s.rgb, np.float64) * s.level for s in steps], np.float64),
             wipes_ns=np.array([s.wipe_ms * 1_000_000 for s in steps], np.int64),
             holds_ns=np.array([s.hold_ms * 1_000_000 for s in steps], np.int64),
         )
@@ -125,6 +126,7 @@ def decoy_sequences(challenge: Challenge, count: int, seed: int) -> list[Display
     rng = random.Random(f"livegate-decoys:{seed}")
     names = list(PALETTE)
     steps = challenge.colours
+    levelled = any(s.patterned for s in steps)
     # The true sequence and its channel permutations fit equally well under a free 3x3 mixing,
     # so they are no evidence against the face and never serve as decoys.
     true_rgb = [tuple(s.rgb) for s in steps[1:]]
@@ -138,6 +140,10 @@ def decoy_sequences(challenge: Challenge, count: int, seed: int) -> list[Display
             if len(set(seq)) >= min(4, len(steps) - 1) and tuple(PALETTE[n] for n in seq) not in excluded:
                 break
         fake = [steps[0]]
-        fake += [ColourStep(n, PALETTE[n], s.wipe_ms, s.hold_ms) for n, s in zip(seq, steps[1:])]
+        # Each decoy step keeps the shown step's timing and direction (the screen-average timeline does not
+        # depend on the direction) and, when the challenge varies brightness, draws its own level as the
+        # challenge does (a version 1 recording's decoys stay at full brightness, as they always were).
+        fake += [ColourStep(n, PALETTE[n], s.wipe_ms, s.hold_ms, s.direction, rng.choice(LEVELS) if levelled else 1.0)
+                 for n, s in zip(seq, steps[1:])]
         out.append(DisplayTimeline.from_steps(fake, challenge.shown_ns[: len(steps)]))
     return out

@@ -12,9 +12,10 @@ reads what the app's screen shows, and tints the face accordingly before the fra
   model to the footage (here: the footage's own exact head shape and pose, an upper bound of what a fitted
   model achieves) and relights it: each face point gets the irradiance of every screen patch (area x cos x
   cos / r^2, 6 x 6 patches of the kiosk screen) in the colour that patch shows. ``forge_wipe=follow`` reads
-  each patch's colour from the screen (it follows the wipe as displayed); ``down``/``up``/``left``/``right``
-  knows only each colour and when it starts and assumes the wipe runs in that direction (the "knows the
-  colours but not the spatial pattern" forger; today's challenge always wipes down).
+  each patch's colour from the screen (it follows every step's wipe direction and level as displayed); the
+  blind forger knows each colour, its level and when it starts, but not the spatial pattern: ``down``/``up``/
+  ``left``/``right`` assumes every wipe runs that way, ``guess`` guesses each step's direction anew (right
+  one time in four), ``uniform`` paints each colour over the whole face at once with the wipe's timing.
 
 Both add camera-like noise (``forge_noise`` grey levels, spatially correlated like demosaicing). What they
 do not reproduce: the camera's rolling shutter, the glossy reflection of the screen and the catchlights in
@@ -24,11 +25,13 @@ the eyes.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import cv2
 import numpy as np
 
+from app.core.challenge import WIPES
 from app.core.screen import ScreenEvent
 from app.core.simulate.render import GRID, ScreenLight, displayed
 
@@ -59,11 +62,13 @@ def linear(rgb: tuple[int, int, int], gain: float) -> np.ndarray:
 
 
 def screen_mean(events: list[ScreenEvent], times: list[int], t_ns: int, rows: int = 8) -> np.ndarray:
-    """The screen's mean linear colour (RGB) at ``t_ns``: what a capture of the app's window averages to."""
+    """The screen's mean linear colour (RGB) at ``t_ns``: what a capture of the app's window averages to
+    (``rows`` x ``rows`` points, so wipes in every direction average alike)."""
     acc = np.zeros(3)
     for r in range(rows):
-        acc += linear(*displayed(events, times, t_ns, (r + 0.5) / rows))
-    return acc / rows
+        for c in range(rows):
+            acc += linear(*displayed(events, times, t_ns, (r + 0.5) / rows, (c + 0.5) / rows))
+    return acc / rows**2
 
 
 Crop = tuple[int, int, int, int]
@@ -161,13 +166,14 @@ class ShadedTint:
         w = float(p["screen_w_m"])
         light = ScreenLight(width_m=w, height_m=w / float(p["screen_aspect"]), top_m=float(p["screen_top_m"]),
                             rows=PATCH_ROWS, cols=PATCH_COLS)
-        self.centres, self.areas, band = light.patches()
-        self.row_frac = (band + 0.5) / PATCH_ROWS
-        self.col_frac = (np.tile(np.arange(PATCH_COLS), PATCH_ROWS) + 0.5) / PATCH_COLS
+        self.centres, self.areas, _ = light.patches()
+        # Each patch's place on the screen as the customer sees it (x from their left, y from the top).
+        self.x_frac, self.y_frac = light.patch_fractions()
         self.wipe = str(p["forge_wipe"])
-        # Where each patch lies along the assumed wipe (0: reached first, 1: last).
-        self.arrival = {"down": self.row_frac, "up": 1.0 - self.row_frac,
-                        "left": self.col_frac, "right": 1.0 - self.col_frac}.get(self.wipe, self.row_frac)
+        # ``guess``: one guessed direction per colour step, drawn from the forger's own seed (it cannot know the
+        # session's); the session's direction is right by chance one time in four.
+        self._guesses = np.random.default_rng([int(p.get("seed", 0)), 4242])
+        self._guess_of: dict[tuple[int, tuple[int, int, int]], str] = {}
 
     def form_factors(self, pos: np.ndarray, normals: np.ndarray) -> np.ndarray:
         """Form factor (K, N) of every screen patch onto N surface points (camera frame, metres)."""
@@ -180,21 +186,34 @@ class ShadedTint:
 
     def patch_colours(self, events: list[ScreenEvent], t_ns: int) -> np.ndarray:
         """Linear RGB (K, 3) of every patch as the forger believes it is lit at output time ``t_ns``."""
+        if self.wipe != "follow":
+            events = [self._believed(e) for e in events]
         times = [e.t_ns for e in events]
         out = np.zeros((len(self.centres), 3))
         cache: dict[tuple[tuple[int, int, int], float], np.ndarray] = {}
         for d, w in zip(self.delays, self.weights):
             tq = t_ns - self.lag_ns - int(d)
             for k in range(len(self.centres)):
-                # ``follow`` reads the patch's row on the real screen; an assumed direction places the patch
-                # along its own wipe (the screen's rule for rows, applied to the forger's coordinate).
-                frac = float(self.row_frac[k]) if self.wipe == "follow" else float(self.arrival[k])
-                key = displayed(events, times, tq, frac)
+                key = displayed(events, times, tq, float(self.y_frac[k]), float(self.x_frac[k]))
                 lin = cache.get(key)
                 if lin is None:
                     lin = cache[key] = linear(*key)
                 out[k] += w * lin
         return out
+
+    def _believed(self, event: ScreenEvent) -> ScreenEvent:
+        """The blind forger's idea of a colour step: its colour, level and timing, with the wipe it assumes."""
+        if event.wipe_ns <= 0:
+            return event
+        if self.wipe == "uniform":
+            # The whole face at once, halfway through the wipe (its mean arrival over the screen).
+            return replace(event, t_ns=event.t_ns + event.wipe_ns // 2, wipe_ns=0)
+        if self.wipe == "guess":
+            key = (event.t_ns, event.rgb)
+            if key not in self._guess_of:
+                self._guess_of[key] = WIPES[int(self._guesses.integers(0, len(WIPES)))]
+            return replace(event, direction=self._guess_of[key])
+        return replace(event, direction=self.wipe)
 
     def gain(self, events: list[ScreenEvent], t_ns: int, geometry: "HeadGeometry", points: np.ndarray,
              crop: Crop, shape: tuple[int, int]) -> np.ndarray | None:

@@ -30,6 +30,8 @@ INJECTION_SPECIES = ("injection", "injection-forged-light", *FORGER_SPECIES)
 
 #: Directions a forger may assume the colour wipes in (``forge_wipe``); ``follow`` reads the real screen instead.
 WIPE_DIRECTIONS = ("down", "up", "left", "right")
+#: What the blind forger paints: one assumed direction for every step, a fresh guess per step, or no wipe at all.
+BLIND_WIPES = (*WIPE_DIRECTIONS, "guess", "uniform")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ ATTACK_RANGES: dict[str, dict[str, Range]] = {
     "injection-forged-light": {"forge_delay_ms": Range(150, 400, 0), "forge_strength": Range(0.3, 0.8, 3)},
     "injection-forged-inwindow": {**_TINT, "forge_falloff": Range(0.2, 0.7, 3), **_STREAM},
     "injection-forged-shaded": {**_TINT, "forge_wipe": Range(choices=("follow",)), **_STREAM},
-    "injection-forged-blind": {**_TINT, "forge_wipe": Range(choices=WIPE_DIRECTIONS), **_STREAM},
+    "injection-forged-blind": {**_TINT, "forge_wipe": Range(choices=BLIND_WIPES), **_STREAM},
     "injection-zoom": {
         "zoom_source_ratio": Range(0.5, 1.0, 3),
         "footage_sway": Range(0.0, 1.0, 2),  # how much the filmed head moves (x its natural sway; 0: still)

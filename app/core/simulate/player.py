@@ -4,7 +4,7 @@ Used by the generator (the outer session of every recording) and inside the
 replay attacks (the genuine session that was recorded earlier, with its own
 colour sequence). It follows the same rules as the GUI flow: the face must fit
 the oval for a few consecutive frames, then ~1 s of "hold still", then each
-:class:`~app.core.challenge.ColourStep` wipes down and holds; each colour's
+:class:`~app.core.challenge.ColourStep` wipes in its direction at its level and holds; each colour's
 start is logged in ``challenge.shown_ns`` and in the :class:`ScreenState`
 (same clock as the frame stamps), at display-refresh granularity.
 """
@@ -123,7 +123,7 @@ class ChallengePlayer:
         gain = self.timing.flash_gain
         for step in self.challenge.colours:
             shown = int(round(t / period) * period + self._rng.normal(0.0, 3e5))
-            self.screen.show(step.rgb, shown, wipe_ns=int(step.wipe_ms * 1e6), gain=gain)
+            self.screen.show(step.rgb, shown, wipe_ns=int(step.wipe_ms * 1e6), gain=gain * step.level, direction=step.direction)
             self.challenge.shown_ns.append(shown)
             t = shown + step.duration_ms * 1e6
         end = int(round(t / period) * period)

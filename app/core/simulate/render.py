@@ -82,7 +82,7 @@ class Pose:
 
 @dataclass
 class ScreenLight:
-    """The kiosk screen as an area light, split into row bands (for the wipe) and columns.
+    """The kiosk screen as an area light, split into rows and columns of patches (for wipes in any direction).
 
     Attributes
     ----------
@@ -103,7 +103,7 @@ class ScreenLight:
     mixing: np.ndarray = field(default_factory=lambda: np.eye(3))
     gamma: float = 2.2
     rows: int = 6
-    cols: int = 2
+    cols: int = 6
 
     def patches(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Patch centres (K, 3), areas (K,), row-band index (K,)."""
@@ -116,23 +116,42 @@ class ScreenLight:
                 band.append(r)
         return np.array(centres), np.array(areas), np.array(band)
 
+    def patch_fractions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each patch's centre in the screen's own coordinates (K,), (K,): ``x`` from the customer's left edge (0)
+        to their right (1), ``y`` from the top (0). See :func:`screen_point`."""
+        centres, _, _ = self.patches()
+        return screen_point(self, centres[:, 0], centres[:, 1])
+
     def emitted(self, rgb: tuple[int, int, int], gain: float = 1.0) -> np.ndarray:
         """Luminance-scaled camera-RGB emission for a displayed code value (0..255) at ``gain`` of full brightness."""
         lin = np.power(np.clip(np.asarray(rgb, float) / 255.0, 0, 1), self.gamma)
         return self.luminance * gain * (self.mixing @ lin)
 
 
-def displayed(events: list[ScreenEvent], times: list[int], t_ns: int, row_fraction: float) -> tuple[tuple[int, int, int], float]:
-    """Code value and brightness gain shown on a screen row at ``t_ns``.
+def screen_point(light: ScreenLight, x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Camera-frame screen coordinates (metres; the screen lies in z = 0) -> the screen's own coordinates.
 
-    Same rule as :meth:`ScreenState.colour_at` (a wiping colour reaches row r at
-    ``t + r * wipe``), but keeps the gain apart from the code value so the
-    display gamma applies to the code value only.
+    The screen faces the customer, who faces the camera: camera +x (the right of the unmirrored image) is the
+    customer's LEFT. So the screen's ``x`` (0 at the customer's left edge, 1 at their right, as a widget's x)
+    runs against camera x, and ``y`` (0 at the top) with camera y.
+    """
+    x = 0.5 - np.asarray(x_m, float) / light.width_m
+    y = (np.asarray(y_m, float) - light.top_m) / light.height_m
+    return x, y
+
+
+def displayed(events: list[ScreenEvent], times: list[int], t_ns: int, row_fraction: float,
+              x_fraction: float = 0.5) -> tuple[tuple[int, int, int], float]:
+    """Code value and brightness gain shown at screen point (``x_fraction``, ``row_fraction``) at ``t_ns``.
+
+    Same rule as :meth:`ScreenState.colour_at` (a wiping colour reaches the point at ``t + reach * wipe``, its
+    direction deciding the reach), but keeps the gain apart from the code value so the display gamma applies
+    to the code value only.
     """
     idx = bisect.bisect_right(times, t_ns) - 1
     while idx >= 0:
         ev = events[idx]
-        if t_ns >= ev.t_ns + int(row_fraction * ev.wipe_ns):
+        if ev.reached(t_ns, x_fraction, row_fraction):
             return ev.rgb, ev.gain
         idx -= 1
     return ScreenState.NEUTRAL, 1.0
@@ -142,11 +161,12 @@ def displayed(events: list[ScreenEvent], times: list[int], t_ns: int, row_fracti
 class LightFrame:
     """The screen's emission for one camera frame.
 
-    ``bands[s, k]`` is the camera-RGB luminance of row band ``k`` as seen by the
-    image rows of rolling-shutter slab ``s`` (averaged over the exposure).
+    ``bands[s, k]`` is the camera-RGB luminance of screen patch ``k`` (row-major, as
+    :meth:`ScreenLight.patches`) as seen by the image rows of rolling-shutter slab
+    ``s`` (averaged over the exposure).
     """
 
-    bands: np.ndarray  # (slabs, rows, 3)
+    bands: np.ndarray  # (slabs, patches, 3)
 
     def slab_of_rows(self, y: np.ndarray, height: int) -> np.ndarray:
         slabs = self.bands.shape[0]
@@ -164,26 +184,27 @@ def sample_light(
     slabs: int = 6,
     samples: int = 3,
 ) -> LightFrame:
-    """Screen emission per (slab, band) for the frame stamped ``t_ns``.
+    """Screen emission per (slab, patch) for the frame stamped ``t_ns``.
 
     The middle image row's exposure centre sees the screen as it was at
     ``t_ns - latency_ns``; rows above were exposed earlier (rolling shutter),
-    and each row integrates over ``exposure_ns``. A wiping colour reaches band
-    ``k`` at ``t + row_fraction * wipe``.
+    and each row integrates over ``exposure_ns``. A wiping colour reaches a
+    patch at ``t + reach * wipe``, the reach of the patch's centre along the
+    wipe's direction (:func:`displayed`).
     """
-    out = np.zeros((slabs, light.rows, 3))
+    xs, ys = light.patch_fractions()
+    out = np.zeros((slabs, len(xs), 3))
     cache: dict[tuple[tuple[int, int, int], float], np.ndarray] = {}
     events = screen.events()
     times = [e.t_ns for e in events]
     for s in range(slabs):
         row_frac = (s + 0.5) / slabs
         t_row = t_ns - latency_ns + (row_frac - 0.5) * readout_ns
-        for k in range(light.rows):
-            band_frac = (k + 0.5) / light.rows
+        for k in range(len(xs)):
             acc = np.zeros(3)
             for j in range(samples):
                 tq = int(t_row + ((j + 0.5) / samples - 0.5) * exposure_ns)
-                key = displayed(events, times, tq, band_frac)
+                key = displayed(events, times, tq, float(ys[k]), float(xs[k]))
                 em = cache.get(key)
                 if em is None:
                     em = cache[key] = light.emitted(*key)
@@ -405,8 +426,7 @@ class LayerRenderer:
         inv_r = 1.0 / np.sqrt(r2)
         cos_r = np.maximum(sx * nx[None] + sy * ny[None] - (pz * nz)[None], 0.0) * inv_r
         ff = cos_r * (pz[None] * inv_r) * (self._area[:, None, None] / r2)  # (K, gh, gw)
-        ff_band = ff.reshape(self.light.rows, self.light.cols, *ff.shape[1:]).sum(axis=1)
-        e_total = _band_irradiance(ff_band, slab, ctx.frame_light.bands.astype(np.float32))
+        e_total = _band_irradiance(ff, slab, ctx.frame_light.bands.astype(np.float32))
         e_total += ctx.ambient.irradiance(np.dstack([nx, ny, nz]))
         mult = (e_total * np.float32(mat.albedo_gain / math.pi)).astype(np.float32)
         add = self._specular(px, py, pz, nx, ny, nz, mat, band_rgb) if mat.specular > 0 else None
@@ -456,14 +476,20 @@ class LayerRenderer:
         soft = np.maximum(mat.roughness * t, 1e-3)
         L = self.light
         weight = (_window(hx, -L.width_m / 2, L.width_m / 2, soft) * _window(hy, L.top_m, L.top_m + L.height_m, soft) * ok)
-        row = np.clip(((hy - L.top_m) / L.height_m * L.rows).astype(int), 0, L.rows - 1)
         gh = band_rgb.shape[0]
-        colour = band_rgb[np.arange(gh)[:, None], row]  # (gh, gw, 3)
+        colour = band_rgb[np.arange(gh)[:, None], _patch_index(L, hx, hy)]  # (gh, gw, 3)
         return (np.float32(mat.specular) * weight[..., None] * colour).astype(np.float32)
 
 
+def _patch_index(light: ScreenLight, hx: np.ndarray, hy: np.ndarray) -> np.ndarray:
+    """Index (row-major, as :meth:`ScreenLight.patches`) of the screen patch holding camera-frame point (hx, hy)."""
+    row = np.clip(((hy - light.top_m) / light.height_m * light.rows).astype(int), 0, light.rows - 1)
+    col = np.clip(((hx + light.width_m / 2) / light.width_m * light.cols).astype(int), 0, light.cols - 1)
+    return row * light.cols + col
+
+
 def _band_irradiance(ff_band: np.ndarray, slab: np.ndarray, bands: np.ndarray) -> np.ndarray:
-    """Sum over row bands of form factor x band luminance; rows of one shutter slab share one matrix."""
+    """Sum over screen patches of form factor x patch luminance; rows of one shutter slab share one matrix."""
     nb, gh, gw = ff_band.shape
     flat = ff_band.reshape(nb, gh * gw)
     out = np.empty((gh, gw, 3), np.float32)

@@ -231,11 +231,9 @@ class Scene:
     def __post_init__(self) -> None:
         self.render_camera = PinholeCamera(self.camera.width // 2, self.camera.height // 2, self.camera.hfov_deg)
         self.renderer = LayerRenderer(self.render_camera, self.light, truth_camera=self.camera)
-        centres, areas, band = self.light.patches()
-        # Form factor of each row band onto the far wall (facing the screen, on axis).
-        d2 = self.room_distance_m**2
-        ff = areas / d2
-        self._room_ff = np.array([ff[band == k].sum() for k in range(self.light.rows)], np.float32)
+        _, areas, _ = self.light.patches()
+        # Form factor of each screen patch onto the far wall (facing the screen, on axis).
+        self._room_ff = (areas / self.room_distance_m**2).astype(np.float32)
         self._room_ambient = self.ambient.irradiance(np.array([0.0, 0.0, -1.0], np.float32))
         self._rows = np.arange(self.render_camera.height)
 

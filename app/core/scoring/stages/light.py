@@ -21,8 +21,10 @@ The stage
    of the face relative to its centre (3D shading), of the area around the
    head relative to the face (a print or a device near the camera responds,
    a room far behind a head does not), a concentrated glare blob (a glossy
-   screen), and the wipe order (upper parts of the face take the new colour
-   before lower parts).
+   screen), and the sweep order: for every colour, the part of the face the
+   wipe reaches first (the forehead for a down wipe, the customer's left
+   cheek for a wipe to their right) takes the new colour before the part it
+   reaches last (:meth:`LightStage._sweep_order`).
 
 Hard failures: the face does not follow this sequence (another sequence or
 none, e.g. a replay or an injected stream), it follows it too late (a
@@ -31,7 +33,10 @@ another check whose glass also mirrors this one's colours), it follows
 the sequence as a whole but not colour by colour (a recorded sequence that
 happens to resemble this one in a few steps), or one camera channel that
 changes clearly follows it no better than chance (a recorded sequence that
-matches this one in the other channels).
+matches this one in the other channels), or the light crossed the face in
+another order than this session's wipes (a tint painted without knowing
+each colour's direction). When too few colours show their sweep order the
+stage abstains, which never counts as a pass.
 
 A face whose skin is clipped white cannot change colour, so an over-exposed
 capture abstains (the session cannot pass; the customer is told to reduce
@@ -74,6 +79,19 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
     "rel_amplitude": (0.0, 2.0),
 }
 LOWER_REGIONS = ("chin", "lower", "under_nose")
+#: The subject's own left and right of the face (their left appears on the image's right): cheek and the side
+#: near the contour, which faces further sideways and so leans most towards one half of the screen.
+SUBJECT_LEFT_REGIONS = ("cheek_l", "side_l")
+SUBJECT_RIGHT_REGIONS = ("cheek_r", "side_r")
+#: Per wipe direction (the customer's frame, :data:`app.core.challenge.WIPES`): the part of the face the sweep
+#: lights first and the part it lights last. The screen's half where a wipe starts lights most the part of the
+#: face turned towards it: the top half the forehead, the customer's left half their left cheek and side.
+SWEEP_REGIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "down": (UPPER_REGIONS, LOWER_REGIONS),
+    "up": (LOWER_REGIONS, UPPER_REGIONS),
+    "right": (SUBJECT_LEFT_REGIONS, SUBJECT_RIGHT_REGIONS),
+    "left": (SUBJECT_RIGHT_REGIONS, SUBJECT_LEFT_REGIONS),
+}
 
 
 @dataclass
@@ -126,6 +144,21 @@ class LightOptions:
         never-shown sequence (gain over the decoys' median below this, dB): a reflection follows the screen in
         every channel; a replayed check whose colours match this one's in some channels by chance does not.
         A fixed physical limit (0 dB: no better than chance), not fitted.
+    sweep_z:
+        A colour step's sweep order (:func:`step_delays`) counts as agreeing with this session's wipe when the
+        part of the face the wipe reaches first leads the part it reaches last by at least this many standard
+        errors, and as disagreeing when it trails by as much; in between the step is undecided.
+    sweep_se_max:
+        A step is usable for the sweep order when the standard error of its lead is at most this share of its
+        wipe's duration (a colour change too small for the face to show its order is not judged).
+    sweep_min_usable:
+        Fewer usable steps than this: the spatial evidence is too weak and the stage abstains
+        (``light.sweep_weak``; an abstaining check never counts as a pass).
+    sweep_min_agree, sweep_fail:
+        Hard failure ``light.sweep_order`` when fewer than ``sweep_min_agree`` usable steps agree, or when the
+        agreeing share of the usable steps is below ``sweep_fail`` (every disagreeing step counts against),
+        unless no step disagrees and the steps pooled still lean this session's way (then the evidence is
+        faint and the stage abstains, :meth:`LightStage.sweep_verdict`).
     coef, bias:
         Logistic score over the evidence features (fitted on training seeds).
     """
@@ -153,6 +186,11 @@ class LightOptions:
     step_worst: int = 3
     clip_abstain: float = 0.25
     channel_gain_fail_db: float = 0.0
+    sweep_z: float = 2.0
+    sweep_se_max: float = 0.16
+    sweep_min_usable: int = 4
+    sweep_min_agree: int = 4
+    sweep_fail: float = 0.6
     coef: dict[str, float] = field(
         default_factory=lambda: {"shade": 8.0, "surround": -3.0, "response_spread": 0.8, "wipe_lead_ms": 0.03}
     )
@@ -494,6 +532,76 @@ def late_share(y: np.ndarray, x_now: np.ndarray, x_late: np.ndarray, q: np.ndarr
     return float(np.clip(late / total, 0.0, 1.0)), joint
 
 
+#: Pooled sweep lead (standard errors) from which colours that lean this session's way, none against it, but too
+#: few of them clearly, count as faint evidence (the stage abstains) rather than another order (it fails).
+SWEEP_FAINT_Z = 3.0
+
+
+@dataclass
+class SweepStep:
+    """The sweep order of one colour step: how much earlier the part of the face the wipe reaches first took
+    the new colour than the part it reaches last."""
+
+    index: int  # the step's index in the challenge
+    direction: str
+    lead_ms: float  # > 0: the part of the face the wipe reaches first responded first (NaN: not measured)
+    se_ms: float  # its standard error
+    usable: bool
+    vote: int  # +1 agrees with this session's wipe, -1 disagrees, 0 undecided or unusable
+
+    def summary(self) -> dict[str, Any]:
+        return {"index": self.index, "direction": self.direction, "lead_ms": round(self.lead_ms, 1) if math.isfinite(self.lead_ms) else None,
+                "se_ms": round(self.se_ms, 1) if math.isfinite(self.se_ms) else None, "usable": self.usable, "vote": self.vote}
+
+
+def step_delays(y: np.ndarray, x_lag: np.ndarray, slopes: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per colour step, how many ms later than the fitted lag a region took the new colour, and its standard error.
+
+    Two stages. The region's mixing ``B`` comes from its colour ``y`` (n, 3) fitted on the displayed colour at the
+    lag ``x_lag`` (n, 3, plus the trends ``q``). Near the lag a response ``d`` ms later reads
+    ``y ~ B x(lag) + d B dx/dlag``; the displayed colour changes only while a step wipes in, so the change per ms
+    of lag splits into one column per step (``slopes``: (S, n, 3), step ``s``'s part of ``dx/dlag``, zero outside
+    its transition) and one least-squares fit of the residual on ``slope_s @ B`` over every frame and channel gives
+    every step's delay at once. The standard errors come from the fit's residual variance.
+
+    Returns
+    -------
+    tuple
+        (delays (S,), standard errors (S,)), NaN for a step without a response in this region.
+    """
+    n_steps = slopes.shape[0]
+    nan = np.full(n_steps, np.nan)
+    yr = detrend(y, q)
+    xr = detrend(x_lag, q)
+    beta, *_ = np.linalg.lstsq(xr, yr, rcond=None)  # (3 display, 3 camera)
+    resid = (yr - xr @ beta).reshape(-1)
+    z = np.stack([detrend(sl, q) @ beta for sl in slopes], axis=-1).reshape(-1, n_steps)  # (n * 3, S)
+    norms = np.linalg.norm(z, axis=0)
+    ok = norms > 1e-9 * max(float(norms.max(initial=0.0)), 1e-12)
+    if not ok.any():
+        return nan, nan
+    zk = z[:, ok]
+    gram = zk.T @ zk
+    d_ok = np.linalg.solve(gram + 1e-12 * np.eye(len(gram)), zk.T @ resid)
+    dof = max(len(resid) - int(ok.sum()) - 9, 1)  # the mixing's 9 numbers were fitted on the same frames
+    sigma2 = float(((resid - zk @ d_ok) ** 2).sum()) / dof
+    cov = sigma2 * np.linalg.inv(gram + 1e-12 * np.eye(len(gram)))
+    delays, errors = nan.copy(), nan.copy()
+    delays[ok] = d_ok
+    errors[ok] = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    return delays, errors
+
+
+def sweep_votes(steps: list[SweepStep], *, z: float, min_usable: int) -> tuple[int, int, int, float]:
+    """(usable, agreeing, disagreeing, agreeing share of the usable) over the judged steps; the share is NaN
+    with fewer than ``min_usable`` usable steps."""
+    usable = sum(1 for st in steps if st.usable)
+    agree = sum(1 for st in steps if st.vote > 0)
+    disagree = sum(1 for st in steps if st.vote < 0)
+    share = agree / usable if usable >= max(min_usable, 1) else math.nan
+    return usable, agree, disagree, share
+
+
 class LightReason(ReasonCode):
     NO_COLOURS = "light.no_colours", "This session had no colour challenge (movement only), so light was not checked."
     NO_TIMES = "light.no_times", "The times at which the colours appeared were not recorded, so light could not be checked."
@@ -536,7 +644,21 @@ class LightReason(ReasonCode):
         "In one colour channel the face changed clearly but did not follow this session's colours (as a replayed "
         "video of another check whose colours match these in the other channels does).",
     )
-    FACE = "light.face", "The face reflected this session's colours on time, with the shading of a real face."
+    SWEEP_ORDER = (
+        "light.sweep_order",
+        "The light crossed the face in another order than this session's screen swept it ({agree} of {usable} "
+        "colours in this session's order): the colour response looks painted onto the face.",
+    )
+    SWEEP_WEAK = (
+        "light.sweep_weak",
+        "The order in which the screen's light crossed the face was too faint to confirm (clearly seen in {agree} "
+        "of {steps} colours, none against it): try again facing the screen, in less bright light.",
+    )
+    FACE = (
+        "light.face",
+        "The face reflected this session's colours on time, in the order the screen swept across it, with the "
+        "shading of a real face.",
+    )
     FLAT_OR_GLOSSY = (
         "light.flat_or_glossy",
         "The face followed the colours, but the reflection looked like a flat or glossy surface rather than a face.",
@@ -585,6 +707,13 @@ class LightEvidence(Evidence):
     response_spread: float = UNSET
     cells_responding: float = UNSET
     wipe_lead_ms: float = UNSET
+    sweep_applied: bool = UNSET  # the sweep rule applies: some colour wiped in a random direction or level
+    sweep_steps: list[dict[str, Any]] = UNSET  # per colour step: :class:`SweepStep`
+    sweep_usable: int = UNSET
+    sweep_agree: int = UNSET
+    sweep_disagree: int = UNSET
+    sweep_agreement: float = UNSET  # agreeing share of the usable steps (NaN: too few usable)
+    sweep_pooled_z: float = UNSET  # the usable steps' leads pooled (inverse-variance weights), in standard errors
     foreign_structure: float = UNSET
     step_mismatch: float = UNSET
     step_errors: list[float] = UNSET
@@ -706,7 +835,7 @@ class LightStage:
         self._lateness(window, sf, ev)
         y_detrended = self._channel_evidence(sf, ev)
         pred, fitted = self._spatial_evidence(d, window, sf, ev)
-        self._wipe_order(d, window, sf, ev)
+        self._sweep_order(session, window, sf, ev)
         self._residual_evidence(window, sf, y_detrended, fitted, ev)
         t, timeline = window.t, window.timeline
         plots = {
@@ -921,17 +1050,60 @@ class LightStage:
         fitted = (x_w @ beta_raw) + (y_face - detrend(y_face, q))
         return pred, fitted
 
-    def _wipe_order(self, d: SessionData, w: ColourWindow, sf: SequenceFit, ev: LightEvidence) -> None:
-        """Step 7: the wipe order: upper parts of a face take the new colour before lower parts."""
+    def _sweep_order(self, session: SessionInput, w: ColourWindow, sf: SequenceFit, ev: LightEvidence) -> None:
+        """Step 7b: region by region, did each colour cross the face in the direction this session's screen
+        wiped it? For each step the part of the face the wipe reaches first must take the new colour before the
+        part it reaches last (:data:`SWEEP_REGIONS`); :func:`step_delays` measures each part's delay per step."""
+        o = self.options
+        steps = session.challenge.colours
+        timeline = w.timeline
         h = WIPE_STEP_MS
         lag_w = sf.chosen.lag_w
         x_near = design(sf.sampled, w.t, np.array([lag_w - h, lag_w, lag_w + h]))
         x_slope = (x_near[2] - x_near[0]) / (2.0 * h)
-        delays = []
-        for names in (UPPER_REGIONS, LOWER_REGIONS):
-            yg = group_signal(d.regions[w.valid], names)
-            delays.append(response_delay(yg, x_near[1], x_slope, sf.q) if np.isfinite(yg).all() else math.nan)
-        ev.wipe_lead_ms = delays[1] - delays[0]
+        # Step s's part of the slope: frames whose lag-shifted time lies in its transition (wipe plus a frame).
+        t_ms = (w.t - timeline.start_ns) / 1e6 - lag_w
+        starts = (timeline.starts_ns - timeline.start_ns) / 1e6
+        wipes = timeline.wipes_ns / 1e6
+        frame_ms = float(np.median(np.diff(w.t))) / 1e6 if len(w.t) > 1 else 33.0
+        judged = [i for i in range(len(steps)) if wipes[i] > 0]
+        slopes = np.zeros((len(judged), *x_slope.shape))
+        for j, i in enumerate(judged):
+            m = (t_ms >= starts[i] - frame_ms) & (t_ms < starts[i] + wipes[i] + 2 * frame_ms)
+            slopes[j, m] = x_slope[m]
+        regions = session.data.regions[w.valid]
+        delays: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+        for first, last in SWEEP_REGIONS.values():
+            for names in (first, last):
+                if names not in delays:
+                    yg = group_signal(regions, names)
+                    ok = bool(np.isfinite(yg).all()) and len(judged) > 0
+                    delays[names] = step_delays(yg, x_near[1], slopes, sf.q) if ok else (np.full(len(judged), np.nan),) * 2
+        out: list[SweepStep] = []
+        for j, i in enumerate(judged):
+            direction = steps[i].direction
+            first, last = SWEEP_REGIONS.get(direction, SWEEP_REGIONS["down"])
+            lead = float(delays[last][0][j] - delays[first][0][j])
+            se = float(math.hypot(delays[last][1][j], delays[first][1][j]))
+            usable = math.isfinite(lead) and math.isfinite(se) and se <= o.sweep_se_max * wipes[i]
+            vote = 0
+            if usable and lead >= o.sweep_z * se:
+                vote = 1
+            elif usable and lead <= -o.sweep_z * se:
+                vote = -1
+            out.append(SweepStep(i, direction, lead, se, usable, vote))
+        ev.sweep_steps = [st.summary() for st in out]
+        # Recordings of format version 1 hold only down wipes at full brightness, known to every forger: their
+        # sweep order is measured and reported but is no rule (it would only cost genuine faces).
+        ev.sweep_applied = any(st.patterned for st in steps)
+        # The score's wipe-order feature: the typical lead along each step's own direction (the usable steps').
+        leads = [st.lead_ms for st in out if st.usable]
+        ev.wipe_lead_ms = float(np.median(leads)) if leads else math.nan
+        ev.sweep_usable, ev.sweep_agree, ev.sweep_disagree, ev.sweep_agreement = sweep_votes(
+            out, z=o.sweep_z, min_usable=o.sweep_min_usable)
+        w = [1.0 / st.se_ms**2 for st in out if st.usable and st.se_ms > 0]
+        ev.sweep_pooled_z = (float(sum(st.lead_ms / st.se_ms**2 for st in out if st.usable and st.se_ms > 0) / math.sqrt(sum(w)))
+                             if w else math.nan)
 
     def _residual_evidence(
         self, w: ColourWindow, sf: SequenceFit, y_detrended: np.ndarray, fitted: np.ndarray, ev: LightEvidence
@@ -1008,7 +1180,25 @@ class LightStage:
             return LightReason.STEP_MISMATCH, {}
         if number(ev.weakest_channel_gain_db) < o.channel_gain_fail_db:
             return LightReason.CHANNEL_MISMATCH, {}
+        if self.sweep_verdict(ev) == "fail":
+            return LightReason.SWEEP_ORDER, {"agree": ev.sweep_agree, "usable": ev.sweep_usable}
         return None
+
+    def sweep_verdict(self, ev: LightEvidence) -> str:
+        """``"pass"``: enough usable colours crossed the face in this session's order; ``"weak"``: too few usable
+        colours, or too few agreeing while none disagrees and the steps together still lean this session's way
+        (pooled ``sweep_pooled_z`` at least :data:`SWEEP_FAINT_Z`): no decision; ``"fail"``: otherwise (colours
+        crossed the face the other way, or all at once)."""
+        o = self.options
+        if ev.sweep_applied is False:
+            return "pass"  # a version 1 challenge: every colour wiped down, which no forger had to guess
+        if ev.sweep_usable is UNSET or int(ev.sweep_usable) < o.sweep_min_usable:
+            return "weak"
+        if ev.sweep_agree >= o.sweep_min_agree and number(ev.sweep_agreement) >= o.sweep_fail:
+            return "pass"
+        if ev.sweep_disagree == 0 and number(ev.sweep_pooled_z) >= SWEEP_FAINT_Z:
+            return "weak"
+        return "fail"
 
     def evaluate_with_plots(self, session: SessionInput) -> tuple[CheckResult, dict[str, Any]]:
         """Like :meth:`evaluate`, also returning the plot series for the operator view."""
@@ -1024,6 +1214,11 @@ class LightStage:
         if hard is not None:
             code, params = hard
             return result(self.name, Verdict.FAIL, min(score, 0.05), code, ev, hard_fail=True, **params), a.plots
+        if self.sweep_verdict(ev) == "weak":
+            # Too weak to tell which way the light crossed the face: no decision, which never counts as a pass.
+            steps = len(ev.sweep_steps) if isinstance(ev.sweep_steps, list) else 0
+            agree = int(ev.sweep_agree) if ev.sweep_agree is not UNSET else 0
+            return result(self.name, Verdict.ABSTAIN, None, LightReason.SWEEP_WEAK, ev, agree=agree, steps=steps), a.plots
         if score >= 0.5:
             return result(self.name, Verdict.PASS, score, LightReason.FACE, ev), a.plots
         return result(self.name, Verdict.FAIL, score, LightReason.FLAT_OR_GLOSSY, ev), a.plots
