@@ -142,6 +142,20 @@ def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
     albedo[rims > 0] = np.float32(0.03)
 
 
+def material_optics(p: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A material's response to the screen's light (``Material.screen_gain`` and ``scatter_m``) from the
+    ``<prefix>_k_*`` and ``<prefix>_scatter_*_mm`` parameters (docs/simulator.md)."""
+    return {
+        "screen_gain": tuple(float(p[f"{prefix}_k_{c}"]) for c in "rgb"),
+        "scatter_m": tuple(float(p[f"{prefix}_scatter_{c}_mm"]) / 1000.0 for c in "rgb"),
+    }
+
+
+def replay_overrides(p: dict[str, Any]) -> dict[str, str]:
+    """What a replayed genuine session inherits from the attack's parameters: the renderer's optics switch."""
+    return {"optics": str(int(p["optics"]))} if "optics" in p else {}
+
+
 class Simulation:
     """A simulated participant rendered on demand.
 
@@ -183,17 +197,23 @@ class Simulation:
         ipd = p["ipd_mm"] / 1000.0
         if species in ("live", "live-hard", "mask"):
             skin = skin_texture(self.face, p)
+            optics = bool(int(p.get("optics", 0)))
             if species == "mask":
-
+                # A mask with eye holes shows the wearer's own eyes: they blink and mirror the screen.
+                holes = optics and bool(int(p.get("mask_eye_holes", 0)))
                 head = HeadSubject(
-                    self.face, self.camera, motion_params(p, blinks=False), self.oval, ipd_m=ipd,
-                    material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"]),
-                    texture=mask_albedo(self.face, skin, p), blinks=False, autostart=autostart, kind="mask",
+                    self.face, self.camera, motion_params(p, blinks=holes), self.oval, ipd_m=ipd,
+                    material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"],
+                                      **material_optics(p, "mask") if optics else {}),
+                    texture=mask_albedo(self.face, skin, p, eye_holes=holes), blinks=holes, autostart=autostart,
+                    kind="mask", cornea=float(p["cornea_reflectance"]) if holes else 0.0,
                 )
             else:
                 head = HeadSubject(
                     self.face, self.camera, motion_params(p), self.oval, ipd_m=ipd,
-                    material=Material(specular=p["skin_specular"], roughness=0.18), texture=skin, autostart=autostart,
+                    material=Material(specular=p["skin_specular"], roughness=0.18,
+                                      **material_optics(p, "skin") if optics else {}),
+                    texture=skin, autostart=autostart, cornea=float(p["cornea_reflectance"]) if optics else 0.0,
                 )
             scene.subjects.append(head)
             if p["behaviour"] == "second-face":
@@ -206,7 +226,8 @@ class Simulation:
         elif species == "screen-replay":
 
             self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns,
-                                              light_challenge=p.get("challenge", "light") != "movement", simulation=Simulation)
+                                              light_challenge=p.get("challenge", "light") != "movement", simulation=Simulation,
+                                              overrides=replay_overrides(p))
             scene.subjects.append(TabletSubject(self.recording, self.camera, p, self.oval, int(p["seed"]) * 31))
         else:
             raise ValueError(f"species {species!r} has no camera scene")
@@ -371,7 +392,8 @@ class InjectionSimulation(Simulation):
         forged = self.species == "injection-forged-light"
         movement = p.get("challenge", "light") == "movement"
         self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns,
-                                          light_challenge=not (forged or movement), simulation=Simulation)
+                                          light_challenge=not (forged or movement), simulation=Simulation,
+                                          overrides=replay_overrides(p))
         self._last_k = -1
         self._last_image: np.ndarray | None = None
         self._last_truth: list[FaceTruth] = []
@@ -460,7 +482,7 @@ class InjectionSimulation(Simulation):
                        "start_offset_x": "0", "start_offset_y": "0",
                        "sway_deg": str(natural["sway_deg"] * sway), "sway_mm": str(natural["sway_mm"] * sway)}
         self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=False,
-                                          overrides=footage, simulation=Simulation)
+                                          overrides={**(footage or {}), **replay_overrides(p)}, simulation=Simulation)
         shaded = self.species in ("injection-forged-shaded", "injection-forged-blind")
         self._tint: Any = ShadedTint(p) if shaded else InWindowTint(p)
         self._last_k = -1
