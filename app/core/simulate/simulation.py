@@ -21,6 +21,7 @@ from app.core.capture.devices import virtual_verdict
 from app.core.challenge import Oval, face_box, make_oval
 from app.core.facemesh import eye_centres
 from app.core.screen import ScreenState
+from app.core.simulate.eyes import IRIS_CENTRES
 from app.core.simulate.face import FaceModel, get_face
 from app.core.simulate.frame_format import FPS, FRAME_NS, HEIGHT, WIDTH  # noqa: F401 - re-exported
 from app.core.simulate.motion import CueFollower, MotionParams
@@ -108,14 +109,50 @@ def sensor_params(p: dict[str, Any]) -> SensorParams:
     )
 
 
-def skin_texture(face: FaceModel, p: dict[str, Any]) -> np.ndarray:
-    """Albedo (linear RGB) with this person's skin tone (global gain and hue shift) and optional glasses."""
-    albedo = np.clip(face.albedo * np.float32(p["skin_gain"]), 0.0, 0.95)
+def skin_texture(face: FaceModel, p: dict[str, Any], *, living_eyes: bool = False) -> np.ndarray:
+    """Albedo (linear RGB) with this person's skin tone (global gain and hue shift) and optional glasses.
+
+    ``living_eyes``: the photo's own catchlights (its studio lamp mirrored in the corneas) are taken out of the
+    irises, since a living eye's mirror images are drawn from this scene's light (:mod:`app.core.simulate.eyes`);
+    a print or a mask copies the photo and keeps them painted.
+    """
+    base = remove_photo_catchlights(face) if living_eyes else face.albedo
+    albedo = np.clip(base * np.float32(p["skin_gain"]), 0.0, 0.95)
     albedo = hue_rotate(albedo, p["skin_hue_deg"])
     if p.get("glasses"):
         albedo = albedo.copy()
         draw_glasses(albedo, face)
     return np.ascontiguousarray(albedo, dtype=np.float32)
+
+
+def remove_photo_catchlights(face: FaceModel) -> np.ndarray:
+    """The face's albedo with the bright specks inside each iris (the photo's mirrored lamp) filled in from the
+    iris around them."""
+    albedo = face.albedo.copy()
+    lm = face.landmarks
+    if len(lm) <= max(IRIS_CENTRES):
+        return albedo
+    right, left = eye_centres(lm)
+    iod = float(np.hypot(*(left - right)))
+    radius = max(2, int(round(0.09 * iod)))  # the iris is ~0.19 eye distances across
+    h, w = albedo.shape[:2]
+    for idx in IRIS_CENTRES:
+        cx, cy = (int(round(v)) for v in lm[idx])
+        x0, y0, x1, y1 = max(0, cx - radius), max(0, cy - radius), min(w, cx + radius + 1), min(h, cy + radius + 1)
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            continue
+        patch = albedo[y0:y1, x0:x1]
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        disc = (xx - cx) ** 2 + (yy - cy) ** 2 <= radius * radius
+        lum = patch @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+        iris = float(np.median(lum[disc]))
+        speck = disc & (lum > 2.0 * iris + 0.02)
+        if not speck.any():
+            continue
+        speck = cv2.dilate(speck.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        fill = np.median(patch[disc & ~speck], axis=0) if (disc & ~speck).any() else np.full(3, iris, np.float32)
+        patch[speck] = fill
+    return albedo
 
 
 def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
@@ -196,8 +233,8 @@ class Simulation:
         species = self.species
         ipd = p["ipd_mm"] / 1000.0
         if species in ("live", "live-hard", "mask"):
-            skin = skin_texture(self.face, p)
             optics = bool(int(p.get("optics", 0)))
+            skin = skin_texture(self.face, p, living_eyes=optics)
             if species == "mask":
                 # A mask with eye holes shows the wearer's own eyes: they blink and mirror the screen.
                 holes = optics and bool(int(p.get("mask_eye_holes", 0)))
@@ -205,7 +242,8 @@ class Simulation:
                     self.face, self.camera, motion_params(p, blinks=holes), self.oval, ipd_m=ipd,
                     material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"],
                                       **material_optics(p, "mask") if optics else {}),
-                    texture=mask_albedo(self.face, skin, p, eye_holes=holes), blinks=holes, autostart=autostart,
+                    texture=mask_albedo(self.face, skin_texture(self.face, p), p, eye_holes=holes, wearer=skin),
+                    blinks=holes, autostart=autostart,
                     kind="mask", cornea=float(p["cornea_reflectance"]) if holes else 0.0,
                 )
             else:
