@@ -1327,6 +1327,22 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <source>As the face came closer, its shape measured physically impossible for a human face ({what}): the video looks manipulated (e.g. digitally zoomed), not filmed from a real head.</source>
         <translation>Al acercarse la cara, su forma resultó físicamente imposible para una cara humana ({what}): el vídeo parece manipulado (por ejemplo, ampliado digitalmente), no filmado de una cabeza real.</translation>
     </message>
+    <message>
+        <source>The eyes were not seen open long enough while the colours were shown, so the eyes&apos; reflection could not be checked.</source>
+        <translation>No se vieron los ojos abiertos el tiempo suficiente mientras se mostraban los colores, así que no se pudo comprobar su reflejo.</translation>
+    </message>
+    <message>
+        <source>The eyes did not mirror the screen: no catchlight in them changed with the colours (painted eyes of a mask, a print or a screen).</source>
+        <translation>Los ojos no reflejaron la pantalla: ningún brillo en ellos cambió con los colores (ojos pintados de una máscara, una foto impresa o una pantalla).</translation>
+    </message>
+    <message>
+        <source>Real eyes mirrored the screen, but the face&apos;s fine detail did not soften under red light as skin&apos;s does (light travels under skin; {index:.2f}, skin at most {high:.2f}): a mask&apos;s material.</source>
+        <translation>Unos ojos reales reflejaron la pantalla, pero el detalle fino de la cara no se suavizó con la luz roja como el de la piel (la luz viaja bajo la piel; {index:.2f}, la piel como mucho {high:.2f}): el material de una máscara.</translation>
+    </message>
+    <message>
+        <source>The eyes mirrored the screen&apos;s colours with each flash ({blinks} blink(s) seen), and the face&apos;s fine detail softened under red light as skin&apos;s does.</source>
+        <translation>Los ojos reflejaron los colores de la pantalla con cada destello ({blinks} parpadeo(s) vistos), y el detalle fino de la cara se suavizó con la luz roja como el de la piel.</translation>
+    </message>
 </context>
 <context>
     <name>ResultPage</name>
