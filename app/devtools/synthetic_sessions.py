@@ -235,9 +235,9 @@ def _recorded_sequence(spec: SynthSpec, challenge: Challenge, other: Challenge, 
     return Challenge(challenge.type, challenge.oval, colours, list(shown))
 
 
-#: Eye patches of a hand-made face: a dark iris (diffuse) and a brow; a living eye adds the cornea's mirror image
+#: Eye patches of a hand-made face: a dark iris and the white of the eye (both diffuse); a living eye adds the cornea's mirror image
 #: of the screen (2.5 % of the screen's own luminance, here relative to a full-white screen's diffuse light).
-IRIS_ALBEDO, BROW_ALBEDO, CORNEA_GLINT = 0.15, 0.2, 0.12
+IRIS_ALBEDO, SCLERA_ALBEDO, CORNEA_GLINT = 0.15, 0.6, 0.12
 #: Share of the screen's light that skin spreads past fine detail, per channel (red most): a living face's
 #: detail contrast drops as a channel's screen light grows.
 SKIN_SPREAD = np.array([0.7, 0.35, 0.1])
@@ -245,7 +245,7 @@ SKIN_SPREAD = np.array([0.7, 0.35, 0.1])
 
 def _eyes_and_detail(kind: str, screen: np.ndarray, gain: float, rng: np.random.Generator,
                      noise: float) -> tuple[np.ndarray, np.ndarray]:
-    """(4, 3) eye patches (pupils, brows) and (3,) detail contrast of one hand-made frame.
+    """(4, 3) eye patches (pupils, whites of the eyes) and (3,) detail contrast of one hand-made frame.
 
     A live face (and the recorded face a replay shows) has corneas that mirror the screen; a print's pupils are
     ink, lit like the rest of the sheet. Skin softens its detail under its own channel's screen light; paper
@@ -254,8 +254,8 @@ def _eyes_and_detail(kind: str, screen: np.ndarray, gain: float, rng: np.random.
     mirror = kind in ("live", "replay")
     lit = 0.55 + 0.45 * gain * screen
     pupil = 255.0 * (IRIS_ALBEDO * lit + (CORNEA_GLINT * gain * screen if mirror else 0.0))
-    brow = 255.0 * BROW_ALBEDO * lit
-    eyes = np.stack([pupil, pupil, brow, brow]) + rng.normal(0, noise * 0.2, (4, 3))
+    sclera = 255.0 * SCLERA_ALBEDO * lit
+    eyes = np.stack([pupil, pupil, sclera, sclera]) + rng.normal(0, noise * 0.2, (4, 3))
     share = 0.45 * gain * screen / lit
     spread = SKIN_SPREAD if kind == "live" else np.zeros(3)
     detail = 0.05 * (1.0 - spread * share) * (1.0 + rng.normal(0, 0.01, 3))

@@ -1332,12 +1332,20 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>No se vieron los ojos abiertos el tiempo suficiente mientras se mostraban los colores, así que no se pudo comprobar su reflejo.</translation>
     </message>
     <message>
+        <source>The screen was nearly the only light on the face, so the eyes&apos; mirror image of it could not be told from the light their surface scatters: turn on a room light in front of the person and try again.</source>
+        <translation>La pantalla era casi la única luz sobre el rostro, así que su imagen reflejada en los ojos no pudo distinguirse de la luz que dispersa su superficie: encienda una luz en la sala delante de la persona y vuelva a intentarlo.</translation>
+    </message>
+    <message>
         <source>The eyes did not mirror the screen: no catchlight in them changed with the colours (painted eyes of a mask, a print or a screen).</source>
         <translation>Los ojos no reflejaron la pantalla: ningún brillo en ellos cambió con los colores (ojos pintados de una máscara, una foto impresa o una pantalla).</translation>
     </message>
     <message>
         <source>Real eyes mirrored the screen, but the face&apos;s fine detail did not soften under red light as skin&apos;s does (light travels under skin; {index:.2f}, skin at most {high:.2f}): a mask&apos;s material.</source>
         <translation>Unos ojos reales reflejaron la pantalla, pero el detalle fino de la cara no se suavizó con la luz roja como el de la piel (la luz viaja bajo la piel; {index:.2f}, la piel como mucho {high:.2f}): el material de una máscara.</translation>
+    </message>
+    <message>
+        <source>The room was too dark to read the eyes&apos; mirror image of the screen, but the eyes blinked ({blinks} blink(s) seen) and the face&apos;s fine detail softened under red light as skin&apos;s does.</source>
+        <translation>La sala estaba demasiado oscura para leer la imagen de la pantalla reflejada en los ojos, pero los ojos parpadearon ({blinks} parpadeo(s) vistos) y el detalle fino de la cara se suavizó con la luz roja como el de la piel.</translation>
     </message>
     <message>
         <source>The eyes mirrored the screen&apos;s colours with each flash ({blinks} blink(s) seen), and the face&apos;s fine detail softened under red light as skin&apos;s does.</source>

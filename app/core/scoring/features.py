@@ -120,8 +120,8 @@ class FrameFeatures:
         Face mean grey level and the fractions of face pixels >= 250 and <= 10.
     eyes:
         (len(EYE_PATCHES), 3) RGB per eye patch (:func:`eye_patches`): each pupil's glint (the mean of its
-        brightest pixels per channel, where the cornea mirrors the screen) and each brow's, as a diffuse
-        dark control; NaN without a face.
+        brightest pixels per channel, where the cornea mirrors the screen) and the same of the white of each
+        eye beside the iris, a diffuse control on the same eyeball; NaN without a face.
     detail:
         (3,) fine-detail contrast per channel (R, G, B) of the face's centre (:func:`detail_contrast`), NaN
         without a face.
@@ -254,10 +254,13 @@ def region_colours(image: np.ndarray, face: FaceLandmarks | None, frame_mean_rgb
 
 
 #: Eye patches of :attr:`FrameFeatures.eyes`, in order.
-EYE_PATCHES: tuple[str, ...] = ("pupil_r", "pupil_l", "brow_r", "brow_l")
-#: MediaPipe's iris centres (subject's right eye first) and one point in the middle of each brow.
+EYE_PATCHES: tuple[str, ...] = ("pupil_r", "pupil_l", "sclera_r", "sclera_l")
+#: MediaPipe's iris centres (subject's right eye first) and each eye's inner corner.
 _IRIS = (468, 473)
-_BROW_MID = (105, 334)
+_INNER_CORNER = (facemesh.RIGHT_EYE_INNER, facemesh.LEFT_EYE_INNER)
+#: Where the white of the eye is read: this fraction of the way from the iris centre to the inner corner (the
+#: iris reaches ~0.45 of the way).
+SCLERA_AT = 0.65
 #: Pupil patch in eye distances: the iris is ~0.19 d across; the cornea's image of a screen below the camera
 #: (~3 mm, 0.05 d, wide) lies 0-2.5 mm below the iris centre, so the patch reaches further down than up.
 PUPIL_HALF = 0.05
@@ -283,8 +286,8 @@ def _glint(image: np.ndarray, cx: float, cy: float, half: float, up: float, down
 
 def eye_patches(image: np.ndarray, face: FaceLandmarks | None) -> np.ndarray:
     """(len(EYE_PATCHES), 3) RGB: the glint of each pupil (iris centre +- ``PUPIL_HALF`` eye distances across,
-    ``PUPIL_UP`` above to ``PUPIL_DOWN`` below) and of each brow (a patch of the same size on the brow's
-    middle), NaN without a face or iris landmarks.
+    ``PUPIL_UP`` above to ``PUPIL_DOWN`` below) and of the white of each eye (a square of the same width
+    ``SCLERA_AT`` of the way to the inner corner), NaN without a face or iris landmarks.
 
     What a 640x480 webcam resolves: at 40 cm the eyes are ~150 px apart, a pupil patch is ~13 px wide and the
     screen's mirror image in the cornea ~5-8 px; at 60 cm about two thirds of that.
@@ -295,8 +298,11 @@ def eye_patches(image: np.ndarray, face: FaceLandmarks | None) -> np.ndarray:
     p = face.points
     d = max(float(face.inter_ocular_px), 4.0)
     half, up, down = max(2.0, PUPIL_HALF * d), max(1.0, PUPIL_UP * d), max(2.0, PUPIL_DOWN * d)
-    for i, idx in enumerate(_IRIS + _BROW_MID):
+    for i, idx in enumerate(_IRIS):
         out[i] = _glint(image, float(p[idx, 0]), float(p[idx, 1]), half, up, down)
+    for i, (iris, corner) in enumerate(zip(_IRIS, _INNER_CORNER)):
+        x, y = p[iris] + SCLERA_AT * (p[corner] - p[iris])
+        out[len(_IRIS) + i] = _glint(image, float(x), float(y), half, half, half)
     return out
 
 

@@ -10,8 +10,10 @@ light stage passes it too. What it lacks is optical, and each cue here has its o
   fraction or more (a mirror returns ~2.5 % of the screen's own luminance, many times what a dark iris
   diffuses). Measured per eye as the pupil glint's response relative to the face's own response (one regression
   on the face's colour, so the camera's lag and auto-exposure cancel; a static painted highlight does not
-  follow it at all). The same measure on the brows is reported beside it; it is not a rule, since a brow faces
-  up, away from the screen, and its response varies with the room's key light.
+  follow it at all), over the same measure on the white of the same eye beside the iris (diffuse, and facing
+  the screen as the pupil does, so the eye socket's orientation cancels). Where the screen is nearly the only
+  light (a dark room) every surface brightens by the same fraction and the mirror's excess shrinks: this cue is
+  weakest there.
 * **Skin's subsurface blur.** Light entering skin leaves it up to a few millimetres away, further for red than
   for blue: the face's fine detail loses contrast as the red light on it grows, not as the blue does. Read as
   the slope of each channel's detail contrast against that channel's level during the colours, red minus blue.
@@ -22,12 +24,14 @@ light stage passes it too. What it lacks is optical, and each cue here has its o
   normalised by what the screen emitted in red and blue as the catchlights show it (the cornea reflects every
   colour alike). On simulated sessions its scatter (about +-0.6) is several times the difference between skin
   and mask materials (0.05-0.2), so it decides nothing yet (docs/accuracy.md).
-* **Blinks** during the check are counted and reported (a mask without eye holes never blinks); a person may
-  not blink in seven seconds, so they are evidence, never a rule.
+* **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
+  seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
+  read, a blink is what shows the eyes are real (otherwise the stage abstains there).
 
 The stage needs the colours (``needs_colours``), so it must pass on its own, like the light stage: no
-catchlight, or fine detail that does not soften under red light, fails the session; eyes never seen open
-while the colours were shown make the stage abstain, and an abstention never passes. Which of these rest on
+catchlight (in a room with light of its own), or fine detail that does not soften under red light, fails the
+session; eyes never seen open while the colours were shown, or a dark room without a blink, make the stage
+abstain, and an abstention never passes. Which of these rest on
 the simulator only is written in docs/accuracy.md.
 """
 
@@ -62,11 +66,14 @@ class OpticsOptions:
     open_max: float = 0.2
     #: Frames with open eyes needed during the colours to judge the eyes at all.
     min_frames: int = 20
-    #: Smallest catchlight response of real eyes: the mean over both eyes of log(the pupil glint's response
-    #: relative to the face's), 0 for a diffuse surface facing the screen like the face's centre.
-    catch_min: float = -0.22
+    #: Smallest catchlight response of real eyes: the larger over both eyes of log(the pupil glint's response
+    #: over the white of the eye's, each relative to the face's), ~0 for painted or printed eyes.
+    catch_min: float = 0.55
     #: Largest red-minus-blue slope of detail contrast against level for skin (skin's red softens: negative).
     detail_max: float = -0.15
+    #: Share of the face's light the screen gave at its brightest colours (``screen_share``) from which the room
+    #: counts as screen-lit (dark): there the eyes' mirror cannot be told from a diffuse eye.
+    screen_lit_share: float = 0.75
     #: Blink: an eye-closure score above ``blink_closed`` after one below ``open_max``.
     blink_closed: float = 0.3
 
@@ -77,6 +84,11 @@ class OpticsReason(ReasonCode):
         "The eyes were not seen open long enough while the colours were shown, so the eyes' reflection could not "
         "be checked.",
     )
+    DARK_ROOM = (
+        "optics.dark_room",
+        "The screen was nearly the only light on the face, so the eyes' mirror image of it could not be told from "
+        "the light their surface scatters: turn on a room light in front of the person and try again.",
+    )
     NO_CATCHLIGHT = (
         "optics.no_catchlight",
         "The eyes did not mirror the screen: no catchlight in them changed with the colours (painted eyes of a "
@@ -86,6 +98,11 @@ class OpticsReason(ReasonCode):
         "optics.detail_not_skin",
         "Real eyes mirrored the screen, but the face's fine detail did not soften under red light as skin's does "
         "(light travels under skin; {index:.2f}, skin at most {high:.2f}): a mask's material.",
+    )
+    BLINKED_AND_SKIN = (
+        "optics.blinked_and_skin",
+        "The room was too dark to read the eyes' mirror image of the screen, but the eyes blinked ({blinks} "
+        "blink(s) seen) and the face's fine detail softened under red light as skin's does.",
     )
     EYES_AND_SKIN = (
         "optics.eyes_and_skin",
@@ -100,15 +117,21 @@ class OpticsEvidence(Evidence):
 
     frames: int = UNSET
     frames_eyes_open: int = UNSET
+    screen_share: float = UNSET  # share of the face's light that came from the screen at its brightest colours
+    screen_lit: bool = UNSET  # screen_share >= screen_lit_share: a dark room
     blinks: int = UNSET
     catch_response: list[float] = UNSET  # pupil glint's response relative to the face's, per eye (right, left)
-    brow_response: list[float] = UNSET  # the same on each brow (reported; not a rule: see the module docstring)
-    catch_log: float = UNSET  # mean over the eyes of log(catch_response): ~0 diffuse, > 0 a mirror
+    sclera_response: list[float] = UNSET  # the same on the white of each eye (the diffuse control)
+    catch_per_eye: list[float] = UNSET  # log(pupil / sclera response) per eye: ~0 diffuse, > 0 a mirror
+    catch_log: float = UNSET  # the larger of the two
     catch_rgb: list[float] = UNSET  # the catchlights' response per channel relative to the face's (R, G, B)
     colour_index: float = UNSET  # log((red / blue relative response of the face) / (red / blue of the catchlights))
     detail_slopes: list[float] = UNSET  # d log(detail contrast) / d log(level), per channel (R, G, B)
     detail_index: float = UNSET  # red minus blue
     features: dict[str, float] = UNSET
+
+    def dark_room(self) -> bool:
+        return self.screen_lit is True
 
 
 def _lin(values: np.ndarray) -> np.ndarray:
@@ -192,6 +215,11 @@ class OpticsStage:
         skin = _lin(_finite_mean(d.regions[:, centre, :], axis=1))  # (N, 3) linear
         face = window & (d.n_faces > 0) & np.isfinite(skin).all(axis=1)
         ev.frames = int(face.sum())
+        if ev.frames >= 5:
+            lum = skin[face] @ np.array([0.2126, 0.7152, 0.0722])
+            lo, hi = np.percentile(lum, [5, 95])
+            ev.screen_share = float((hi - lo) / hi) if hi > 0 else math.nan
+            ev.screen_lit = bool(ev.screen_share >= o.screen_lit_share)
         open_eyes = face & np.isfinite(eyes).all(axis=(1, 2)) & np.isfinite(d.blink) & (d.blink < o.open_max)
         ev.frames_eyes_open = int(open_eyes.sum())
         # Subsurface blur: over every frame of the colours with a face (the eyes do not matter).
@@ -214,11 +242,15 @@ class OpticsStage:
         wts = wts / wts.sum() if wts.sum() > 0 else np.full(3, 1 / 3)
         ratios = np.array([[response_ratio(lin_eyes[:, k, c], s[:, c], q) for c in range(3)] for k in range(len(EYE_PATCHES))])
         per_patch = [float(np.nansum(ratios[k] * wts)) for k in range(len(EYE_PATCHES))]
-        pupils, brows = per_patch[:2], per_patch[2:]
-        ev.catch_response, ev.brow_response = pupils, brows
-        ev.catch_log = float(np.mean([math.log(max(v, 1e-3)) for v in pupils]))
+        pupils, sclerae = per_patch[:2], per_patch[2:]
+        ev.catch_response, ev.sclera_response = pupils, sclerae
+        per_eye = [math.log(max(p, 1e-3)) - math.log(max(s, 1e-3)) for p, s in zip(pupils, sclerae)]
+        ev.catch_per_eye = per_eye
+        # The clearer eye: a glasses rim, a strand of hair or a landmark slip can spoil one eye's patch; a mask's
+        # painted eyes show no mirror in either.
+        ev.catch_log = float(max(per_eye))
         # The catchlights' own response per channel (the pupils' response less what a diffuse patch of their
-        # level would give, as the brows show it), in units of the face's response.
+        # level would give, as the whites of the eyes show it), in units of the face's response.
         level_p = lin_eyes[:, :2, :].mean(axis=(0, 1))
         level_s = s.mean(axis=0)
         rp = _finite_mean(ratios[:2], axis=0)
@@ -244,14 +276,23 @@ class OpticsStage:
         if not judged:
             return result(self.name, Verdict.ABSTAIN, None, OpticsReason.EYES_NOT_SEEN, ev)
         catch = ev.features["catch_log"]
+        blinked = isinstance(ev.blinks, int) and ev.blinks > 0
+        by_blink = False
         if not catch >= o.catch_min:
-            return result(self.name, Verdict.FAIL, 0.05, OpticsReason.NO_CATCHLIGHT, ev)
+            if ev.screen_lit is not True:
+                return result(self.name, Verdict.FAIL, 0.05, OpticsReason.NO_CATCHLIGHT, ev)
+            # Lit by the screen alone, a mirror and a diffuse eye brighten by the same fraction: the catchlight is
+            # not judged (it never counts as a pass); only moving lids show real eyes here.
+            if not blinked:
+                return result(self.name, Verdict.ABSTAIN, None, OpticsReason.DARK_ROOM, ev)
+            by_blink = True
         detail = ev.features["detail_index"]
         if not detail <= o.detail_max:
             # Not measurable (NaN) counts against, like any value skin does not produce.
             return result(self.name, Verdict.FAIL, 0.1, OpticsReason.DETAIL_NOT_SKIN, ev,
                           index=detail if math.isfinite(detail) else float("nan"), high=o.detail_max)
-        return result(self.name, Verdict.PASS, 0.95, OpticsReason.EYES_AND_SKIN, ev, blinks=int(ev.blinks or 0))
+        code = OpticsReason.BLINKED_AND_SKIN if by_blink else OpticsReason.EYES_AND_SKIN
+        return result(self.name, Verdict.PASS, 0.9 if by_blink else 0.95, code, ev, blinks=int(ev.blinks or 0))
 
 
 STAGE = STAGES.register(StageSpec("optics", OpticsStage, OpticsOptions, OpticsEvidence, order=22, needs_colours=True))
