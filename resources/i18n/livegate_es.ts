@@ -1336,20 +1336,16 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La pantalla era casi la única luz sobre el rostro, así que su imagen reflejada en los ojos no pudo distinguirse de la luz que dispersa su superficie: encienda una luz en la sala delante de la persona y vuelva a intentarlo.</translation>
     </message>
     <message>
+        <source>The room was too dark to read the eyes&apos; mirror image of the screen, but the eyes blinked ({blinks} blink(s) seen): real eyes, not painted ones.</source>
+        <translation>La sala estaba demasiado oscura para leer la imagen de la pantalla reflejada en los ojos, pero los ojos parpadearon ({blinks} parpadeo(s) vistos): ojos reales, no pintados.</translation>
+    </message>
+    <message>
+        <source>The eyes mirrored the screen&apos;s colours with each flash, as real eyes do ({blinks} blink(s) seen).</source>
+        <translation>Los ojos reflejaron los colores de la pantalla con cada destello, como hacen los ojos reales ({blinks} parpadeo(s) vistos).</translation>
+    </message>
+    <message>
         <source>The eyes did not mirror the screen: no catchlight in them changed with the colours (painted eyes of a mask, a print or a screen).</source>
         <translation>Los ojos no reflejaron la pantalla: ningún brillo en ellos cambió con los colores (ojos pintados de una máscara, una foto impresa o una pantalla).</translation>
-    </message>
-    <message>
-        <source>Real eyes mirrored the screen, but the face&apos;s fine detail did not soften under red light as skin&apos;s does (light travels under skin; {index:.2f}, skin at most {high:.2f}): a mask&apos;s material.</source>
-        <translation>Unos ojos reales reflejaron la pantalla, pero el detalle fino de la cara no se suavizó con la luz roja como el de la piel (la luz viaja bajo la piel; {index:.2f}, la piel como mucho {high:.2f}): el material de una máscara.</translation>
-    </message>
-    <message>
-        <source>The room was too dark to read the eyes&apos; mirror image of the screen, but the eyes blinked ({blinks} blink(s) seen) and the face&apos;s fine detail softened under red light as skin&apos;s does.</source>
-        <translation>La sala estaba demasiado oscura para leer la imagen de la pantalla reflejada en los ojos, pero los ojos parpadearon ({blinks} parpadeo(s) vistos) y el detalle fino de la cara se suavizó con la luz roja como el de la piel.</translation>
-    </message>
-    <message>
-        <source>The eyes mirrored the screen&apos;s colours with each flash ({blinks} blink(s) seen), and the face&apos;s fine detail softened under red light as skin&apos;s does.</source>
-        <translation>Los ojos reflejaron los colores de la pantalla con cada destello ({blinks} parpadeo(s) vistos), y el detalle fino de la cara se suavizó con la luz roja como el de la piel.</translation>
     </message>
 </context>
 <context>
