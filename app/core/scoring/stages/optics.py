@@ -20,7 +20,7 @@ skin's response is measured and reported but judges nothing yet (see below and d
   light on it grows, not as the blue does. Read as the slope of each channel's detail contrast against that
   channel's level during the colours, red minus blue (paper and resin reflect where the light falls;
   translucent silicone blurs every channel alike). As a rule fitted on 12 genuine and 12 mask sessions it
-  rejected 10 of 40 fresh genuine sessions and missed most masks with eye holes (docs/accuracy.md), so it
+  rejected 9 of 40 fresh genuine sessions and missed most masks with eye holes (docs/accuracy.md), so it
   decides nothing.
 * **Skin's colour response** is measured and reported, not judged: skin's reflectance rises steeply past
   ~600 nm and dips in the green where haemoglobin absorbs, so under the screen's narrow-band red primary it
