@@ -56,7 +56,7 @@ def test_verify_json_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture
     assert code == (0 if out["Decision"] == "pass" else 1)
     assert out["Decision"] == "fail"  # a drawn ellipse is not a face
     assert out["Status"] in ("SUCCEEDED", "FAILED")
-    assert [c["Name"] for c in out["Checks"]] == ["quality", "light", "geometry", "texture", "injection"]
+    assert [c["Name"] for c in out["Checks"]] == ["quality", "light", "optics", "geometry", "texture", "injection"]
     assert all(isinstance(r, str) and r for r in out["Reasons"])
 
 

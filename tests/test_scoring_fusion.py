@@ -17,7 +17,7 @@ from app.core.scoring.stages.light import LightEvidence
 from app.core.scoring.stages.quality import QualityEvidence
 from app.core.scoring.stages.texture import TextureEvidence
 
-STAGES = ("quality", "light", "geometry", "texture", "injection")
+STAGES = ("quality", "light", "optics", "geometry", "texture", "injection")
 
 
 def checks(**overrides: tuple[str, float | None, bool]) -> list[CheckResult]:
@@ -240,11 +240,14 @@ def test_no_stage_can_outvote_the_light_stage(challenge: Challenge) -> None:
     names = ("quality", "light", "geometry", "texture", "injection")
     passes_with_light = 0
     tried = 0
+    # The optics stage (the other stage of the colours, itself a must-pass) passes here; its own rule is tested
+    # below with the same combinations.
+    optics = _stage_result("optics", (PASS, 0.95, False), 50.0)
     for options in _outvoting_options():
         for threshold in (0.0, 60.0):
             for feature_value in (50.0,):
                 for states in itertools.product(STAGE_STATES, repeat=len(names)):
-                    cs = [_stage_result(n, s, feature_value) for n, s in zip(names, states)]
+                    cs = [_stage_result(n, s, feature_value) for n, s in zip(names, states)] + [optics]
                     d = combine(cs, threshold, options, challenge)
                     light = states[names.index("light")]
                     tried += 1
@@ -259,6 +262,28 @@ def test_no_stage_can_outvote_the_light_stage(challenge: Challenge) -> None:
                         passes_with_light += 1
     assert tried == 3 * 2 * len(STAGE_STATES) ** len(names)
     assert passes_with_light > 500
+
+
+def test_no_stage_can_outvote_the_optics_stage(challenge: Challenge) -> None:
+    """The optics stage (eyes' mirror, skin's response) reads the colours too, so it must pass on its own:
+    whatever every other stage says, an optics failure (soft or hard) or abstention is no pass."""
+    import itertools
+
+    names = ("quality", "light", "geometry", "texture", "injection")
+    passes = 0
+    for optics_state in STAGE_STATES:
+        optics = _stage_result("optics", optics_state, 50.0)
+        for states in itertools.product([s for s in STAGE_STATES if s[0] == PASS], repeat=len(names)):
+            cs = [_stage_result(n, s, 50.0) for n, s in zip(names, states)] + [optics]
+            d = combine(cs, 0.0, FusionOptions(), challenge)
+            if optics_state[0] != PASS:
+                assert d.decision == "fail", (optics_state, states)
+                assert any("optics" in r and "must pass on its own" in r for r in d.reasons) or optics_state[2]
+                if optics_state[0] == ABSTAIN:
+                    assert d.status == "FAILED"
+            else:
+                passes += d.decision == "pass"
+    assert passes > 0
 
 
 def test_a_soft_light_failure_fails_with_its_reason(challenge: Challenge) -> None:

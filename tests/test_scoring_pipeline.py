@@ -42,7 +42,7 @@ def test_result_has_the_documented_shape(session: SynthSession, scorer: SessionS
                 "Challenge", "Checks", "Reasons", "Timings", "Versions", "Hints", "Plots"):
         assert key in d
     json.dumps(d)  # JSON-able
-    assert [c["Name"] for c in d["Checks"]] == ["quality", "light", "geometry", "texture", "injection"]
+    assert [c["Name"] for c in d["Checks"]] == ["quality", "light", "optics", "geometry", "texture", "injection"]
     assert all(c["Reason"] for c in d["Checks"])
     assert res.reference is not None and res.reference.box is not None
     assert 0 <= len(res.audit) <= 4

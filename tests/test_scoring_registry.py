@@ -77,8 +77,8 @@ def test_a_registered_stage_is_configured_built_and_run_in_order(tmp_path: Path)
         checks, _ = scorer.run_stages(make_session_input(SynthSpec(kind="live")))
     finally:
         scorer.close()
-    assert [c.name for c in checks] == ["quality", "light", "geometry", "blinks", "texture", "injection"]
-    blinks = checks[3]
+    assert [c.name for c in checks] == ["quality", "light", "optics", "geometry", "blinks", "texture", "injection"]
+    blinks = checks[4]
     assert blinks.code is BlinkReason.ENOUGH and blinks.verdict == Verdict.PASS
     assert blinks.reason == BlinkReason.ENOUGH.sentence(count=blinks.evidence.blinks)
     assert blinks.to_dict()["Evidence"] == {"frames": blinks.evidence.frames, "blinks": blinks.evidence.blinks}
@@ -111,7 +111,7 @@ def test_declarations_are_checked() -> None:
 
 
 def test_the_shipped_stages_and_their_roles() -> None:
-    assert STAGES.names() == ["quality", "light", "movement", "geometry", "texture", "injection"]
+    assert STAGES.names() == ["quality", "light", "optics", "movement", "geometry", "texture", "injection"]
     light = STAGES.get("light")
     assert light is not None and light.needs_colours and light.capture_sensitive and light.plots
     assert set(ScoringConfig.load().stages) == set(STAGES.sections())
@@ -120,7 +120,9 @@ def test_the_shipped_stages_and_their_roles() -> None:
     assert "movement" not in STAGES.sections()  # configured in movement_config.json, not fusion_config.json
     light_check = Challenge.new(640, 480, seed=1)
     movement_check = Challenge.new(640, 480, challenge_type=MOVEMENT_ONLY, seed=1)
-    assert [s.name for s in STAGES.for_challenge(light_check)] == ["quality", "light", "geometry", "texture", "injection"]
+    assert [s.name for s in STAGES.for_challenge(light_check)] == ["quality", "light", "optics", "geometry", "texture", "injection"]
+    optics = STAGES.get("optics")
+    assert optics is not None and optics.needs_colours and not optics.needs_moves
     assert [s.name for s in STAGES.for_challenge(movement_check)] == ["quality", "movement", "geometry", "texture", "injection"]
     with pytest.raises(TypeError, match="both"):
         StageSpec("other", BlinkStage, BlinkOptions, BlinkEvidence, order=3, needs_colours=True, needs_moves=True)

@@ -280,6 +280,33 @@ def _recorded_sequence(spec: SynthSpec, challenge: Challenge, other: Challenge, 
     return Challenge(challenge.type, challenge.oval, colours, list(shown))
 
 
+#: Eye patches of a hand-made face: a dark iris and the white of the eye (both diffuse); a living eye adds the cornea's mirror image
+#: of the screen (2.5 % of the screen's own luminance, here relative to a full-white screen's diffuse light).
+IRIS_ALBEDO, SCLERA_ALBEDO, CORNEA_GLINT = 0.15, 0.6, 0.12
+#: Share of the screen's light that skin spreads past fine detail, per channel (red most): a living face's
+#: detail contrast drops as a channel's screen light grows.
+SKIN_SPREAD = np.array([0.7, 0.35, 0.1])
+
+
+def _eyes_and_detail(kind: str, screen: np.ndarray, gain: float, rng: np.random.Generator,
+                     noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """(4, 3) eye patches (pupils, whites of the eyes) and (3,) detail contrast of one hand-made frame.
+
+    A live face (and the recorded face a replay shows) has corneas that mirror the screen; a print's pupils are
+    ink, lit like the rest of the sheet. Skin softens its detail under its own channel's screen light; paper
+    does not.
+    """
+    mirror = kind in ("live", "replay")
+    lit = 0.55 + 0.45 * gain * screen
+    pupil = 255.0 * (IRIS_ALBEDO * lit + (CORNEA_GLINT * gain * screen if mirror else 0.0))
+    sclera = 255.0 * SCLERA_ALBEDO * lit
+    eyes = np.stack([pupil, pupil, sclera, sclera]) + rng.normal(0, noise * 0.2, (4, 3))
+    share = 0.45 * gain * screen / lit
+    spread = SKIN_SPREAD if kind == "live" else np.zeros(3)
+    detail = 0.05 * (1.0 - spread * share) * (1.0 + rng.normal(0, 0.01, 3))
+    return eyes.astype(np.float32), detail.astype(np.float32)
+
+
 def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> SessionInput:
     """Hand-made session at the feature level (no pixels): fast input for the stage tests.
 
@@ -361,6 +388,7 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
         gx = np.broadcast_to(cell[None, :], (GRID, GRID))
         cell_geom = np.ones((GRID, GRID)) if flat else np.sqrt(np.clip(1 - 0.85 * gx * gx, 0, 1))
         grid = 255.0 * albedo[None, None, :] * (0.55 + 0.45 * near_gain * cell_geom[..., None] * screen[None, None, :]) + glare
+        eyes, detail = _eyes_and_detail(spec.kind, screen, near_gain, rng, spec.noise)
         duplicate = bool(spec.duplicate_every and index and index % spec.duplicate_every == 0)
         noise_sigma = 0.0 if duplicate else spec.noise
         dh = prev_hash if duplicate else int(rng.integers(0, 2**62))
@@ -374,6 +402,7 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
                 iod=face.inter_ocular_px, blink=0.0, regions=regions, grid=grid.astype(np.float32), noise=noise,
                 tnoise=np.full(12, noise_sigma, np.float32), diff_prev=math.nan if index == 0 else (0.0 if duplicate else 1.0 + spec.noise),
                 dhash=dh, blockiness=float(spec.extra.get("blockiness", 1.0)), sharpness=150.0, luma=120.0, clip_hi=0.0, clip_lo=0.0,
+                eyes=eyes, detail=detail,
             )
         )
         index += 1

@@ -1335,6 +1335,26 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <source>As the face came closer, its shape measured physically impossible for a human face ({what}): the video looks manipulated (e.g. digitally zoomed), not filmed from a real head.</source>
         <translation>Al acercarse la cara, su forma resultó físicamente imposible para una cara humana ({what}): el vídeo parece manipulado (por ejemplo, ampliado digitalmente), no filmado de una cabeza real.</translation>
     </message>
+    <message>
+        <source>The eyes were not seen open long enough while the colours were shown, so the eyes&apos; reflection could not be checked.</source>
+        <translation>No se vieron los ojos abiertos el tiempo suficiente mientras se mostraban los colores, así que no se pudo comprobar su reflejo.</translation>
+    </message>
+    <message>
+        <source>The screen was nearly the only light on the face, so the eyes&apos; mirror image of it could not be told from the light their surface scatters: turn on a room light in front of the person and try again.</source>
+        <translation>La pantalla era casi la única luz sobre el rostro, así que su imagen reflejada en los ojos no pudo distinguirse de la luz que dispersa su superficie: encienda una luz en la sala delante de la persona y vuelva a intentarlo.</translation>
+    </message>
+    <message>
+        <source>The room was too dark to read the eyes&apos; mirror image of the screen, but the eyes blinked ({blinks} blink(s) seen): real eyes, not painted ones.</source>
+        <translation>La sala estaba demasiado oscura para leer la imagen de la pantalla reflejada en los ojos, pero los ojos parpadearon ({blinks} parpadeo(s) vistos): ojos reales, no pintados.</translation>
+    </message>
+    <message>
+        <source>The eyes mirrored the screen&apos;s colours with each flash, as real eyes do ({blinks} blink(s) seen).</source>
+        <translation>Los ojos reflejaron los colores de la pantalla con cada destello, como hacen los ojos reales ({blinks} parpadeo(s) vistos).</translation>
+    </message>
+    <message>
+        <source>The eyes did not mirror the screen: no catchlight in them changed with the colours (painted eyes of a mask, a print or a screen).</source>
+        <translation>Los ojos no reflejaron la pantalla: ningún brillo en ellos cambió con los colores (ojos pintados de una máscara, una foto impresa o una pantalla).</translation>
+    </message>
 </context>
 <context>
     <name>ResultPage</name>

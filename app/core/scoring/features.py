@@ -28,7 +28,7 @@ from app.core.capture.frame import Frame
 from app.core.landmarks import FaceLandmarks, LandmarkResult
 
 #: Bumped whenever a per-frame feature changes meaning (cached evaluation inputs are then recomputed).
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 #: Region names, in the order of :attr:`FrameFeatures.regions`.
 REGIONS: tuple[str, ...] = (
@@ -118,6 +118,13 @@ class FrameFeatures:
         Variance of the Laplacian of the face centre resampled to 64x64 (NaN without a face).
     luma, clip_hi, clip_lo:
         Face mean grey level and the fractions of face pixels >= 250 and <= 10.
+    eyes:
+        (len(EYE_PATCHES), 3) RGB per eye patch (:func:`eye_patches`): each pupil's glint (the mean of its
+        brightest pixels per channel, where the cornea mirrors the screen) and the same of the white of each
+        eye beside the iris, a diffuse control on the same eyeball; NaN without a face.
+    detail:
+        (3,) fine-detail contrast per channel (R, G, B) of the face's centre (:func:`detail_contrast`), NaN
+        without a face.
     """
 
     index: int
@@ -140,6 +147,8 @@ class FrameFeatures:
     clip_hi: float
     clip_lo: float
     elapsed_ms: float = 0.0
+    eyes: np.ndarray = field(default_factory=lambda: np.full((len(EYE_PATCHES), 3), np.nan, np.float32))
+    detail: np.ndarray = field(default_factory=lambda: np.full(3, np.nan, np.float32))
 
 
 _NAN4 = (math.nan, math.nan, math.nan, math.nan)
@@ -241,6 +250,89 @@ def region_colours(image: np.ndarray, face: FaceLandmarks | None, frame_mean_rgb
     out[R["around_l"]] = _rect_mean(image, bx - 1.1 * bw, by, bx - 0.6 * bw, by + 0.7 * bh)
     out[R["around_r"]] = _rect_mean(image, bx + 1.6 * bw, by, bx + 2.1 * bw, by + 0.7 * bh)
     out[R["around_top"]] = _rect_mean(image, bx, by - 0.9 * bh, bx + bw, by - 0.55 * bh)
+    return out
+
+
+#: Eye patches of :attr:`FrameFeatures.eyes`, in order.
+EYE_PATCHES: tuple[str, ...] = ("pupil_r", "pupil_l", "sclera_r", "sclera_l")
+#: MediaPipe's iris centres (subject's right eye first) and each eye's inner corner.
+_IRIS = (468, 473)
+_INNER_CORNER = (facemesh.RIGHT_EYE_INNER, facemesh.LEFT_EYE_INNER)
+#: Where the white of the eye is read: this fraction of the way from the iris centre to the inner corner (the
+#: iris reaches ~0.45 of the way).
+SCLERA_AT = 0.65
+#: Pupil patch in eye distances: the iris is ~0.19 d across; the cornea's image of a screen below the camera
+#: (~3 mm, 0.05 d, wide) lies 0-2.5 mm below the iris centre, so the patch reaches further down than up.
+PUPIL_HALF = 0.05
+PUPIL_UP, PUPIL_DOWN = 0.03, 0.08
+#: Share of a patch's pixels (the brightest per channel) whose mean is the glint.
+GLINT_SHARE = 0.12
+
+
+def _glint(image: np.ndarray, cx: float, cy: float, half: float, up: float, down: float) -> tuple[float, float, float]:
+    """Mean RGB of the brightest ``GLINT_SHARE`` of a patch's pixels (``cx +- half``, ``cy - up`` to ``cy + down``),
+    per channel (NaN when too small)."""
+    h, w = image.shape[:2]
+    xa, ya = max(0, int(round(cx - half))), max(0, int(round(cy - up)))
+    xb, yb = min(w, int(round(cx + half)) + 1), min(h, int(round(cy + down)) + 1)
+    if xb - xa < 3 or yb - ya < 3:
+        return (math.nan, math.nan, math.nan)
+    patch = image[ya:yb, xa:xb].reshape(-1, 3).astype(np.float32)
+    k = max(2, int(round(GLINT_SHARE * len(patch))))
+    top = np.partition(patch, len(patch) - k, axis=0)[-k:]
+    b, g, r = top.mean(axis=0)
+    return (float(r), float(g), float(b))
+
+
+def eye_patches(image: np.ndarray, face: FaceLandmarks | None) -> np.ndarray:
+    """(len(EYE_PATCHES), 3) RGB: the glint of each pupil (iris centre +- ``PUPIL_HALF`` eye distances across,
+    ``PUPIL_UP`` above to ``PUPIL_DOWN`` below) and of the white of each eye (a square of the same width
+    ``SCLERA_AT`` of the way to the inner corner), NaN without a face or iris landmarks.
+
+    What a 640x480 webcam resolves: at 40 cm the eyes are ~150 px apart, a pupil patch is ~13 px wide and the
+    screen's mirror image in the cornea ~5-8 px; at 60 cm about two thirds of that.
+    """
+    out = np.full((len(EYE_PATCHES), 3), np.nan, np.float32)
+    if face is None or face.points.shape[0] <= max(_IRIS):
+        return out
+    p = face.points
+    d = max(float(face.inter_ocular_px), 4.0)
+    half, up, down = max(2.0, PUPIL_HALF * d), max(1.0, PUPIL_UP * d), max(2.0, PUPIL_DOWN * d)
+    for i, idx in enumerate(_IRIS):
+        out[i] = _glint(image, float(p[idx, 0]), float(p[idx, 1]), half, up, down)
+    for i, (iris, corner) in enumerate(zip(_IRIS, _INNER_CORNER)):
+        x, y = p[iris] + SCLERA_AT * (p[corner] - p[iris])
+        out[len(_IRIS) + i] = _glint(image, float(x), float(y), half, half, half)
+    return out
+
+
+def detail_contrast(image: np.ndarray, face: FaceLandmarks | None) -> np.ndarray:
+    """(3,) fine-detail contrast per channel (R, G, B) of the face's centre: the standard deviation of a
+    band-pass (difference of Gaussians, sigma 0.8 and 2.0 px: details of ~1-3 mm at 40 cm) over the mean.
+
+    Light the screen sends under skin comes out up to a few millimetres away, more for red than for blue, so
+    the red response to a flash carries less fine detail than the blue one; a surface that reflects where the
+    light falls (paper, resin) does not soften either.
+    """
+    out = np.full(3, np.nan, np.float32)
+    if face is None:
+        return out
+    p = face.points
+    d = max(float(face.inter_ocular_px), 4.0)
+    tip, br = p[_TIP], p[_BRIDGE]
+    cx, cy = float(tip[0]), float(0.5 * (tip[1] + br[1]))
+    h, w = image.shape[:2]
+    xa, ya = max(0, int(cx - 0.45 * d)), max(0, int(cy - 0.35 * d))
+    xb, yb = min(w, int(cx + 0.45 * d)), min(h, int(cy + 0.35 * d))
+    if xb - xa < 12 or yb - ya < 12:
+        return out
+    crop = image[ya:yb, xa:xb].astype(np.float32)
+    band = cv2.GaussianBlur(crop, (0, 0), 0.8) - cv2.GaussianBlur(crop, (0, 0), 2.0)
+    core = band[3:-3, 3:-3].reshape(-1, 3)
+    mean = crop.reshape(-1, 3).mean(axis=0)
+    sd = core.std(axis=0)
+    for c, k in ((0, 2), (1, 1), (2, 0)):  # BGR -> RGB
+        out[c] = sd[k] / mean[k] if mean[k] > 1.0 else math.nan
     return out
 
 
@@ -447,6 +539,8 @@ class FeatureExtractor:
             clip_hi=clip_hi,
             clip_lo=clip_lo,
             elapsed_ms=(time.perf_counter() - start) * 1000,
+            eyes=eye_patches(image, face),
+            detail=detail_contrast(image, face),
         )
 
 
@@ -478,6 +572,8 @@ class SessionData:
     clip_lo: np.ndarray
     frame_size: tuple[int, int] = (0, 0)
     meta: dict[str, Any] = field(default_factory=dict)
+    eyes: np.ndarray = field(default_factory=lambda: np.zeros((0, len(EYE_PATCHES), 3), np.float32))  # (N, 4, 3)
+    detail: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))  # (N, 3)
 
     @property
     def n(self) -> int:
@@ -532,4 +628,6 @@ class SessionData:
             clip_hi=np.array([f.clip_hi for f in frames], np.float64),
             clip_lo=np.array([f.clip_lo for f in frames], np.float64),
             frame_size=frame_size,
+            eyes=stack("eyes", (len(EYE_PATCHES), 3)),
+            detail=stack("detail", (3,)),
         )

@@ -104,6 +104,8 @@ CONTROL_KEYS = {
                       "holding still (ae_step, ae_step_period_s, hold_drift_deg, hold_drift_mm) from their "
                       "documented ranges, from a random stream of their own (other parameters unchanged)",
     "challenge": "light | movement: the check a replayed genuine session was recorded in (default light)",
+    "optics": "1 (default): skin's and masks' own colour response and subsurface blur under the screen's light, and "
+              "the corneas' mirror images of the screen (catchlights); 0: the renderer before them (older suites)",
 }
 
 #: Ranges of the real-camera variation drawn when ``real_variation=1`` (docs/simulator.md).
@@ -114,6 +116,38 @@ REAL_VARIATION_RANGES = {
     "hold_drift_mm": (4.0, 10.0),  # slow lean toward/away from the camera and sideways while holding still
 }
 REAL_VARIATION_STREAM = 0x5641524E  # "VARN": the random stream of the real-camera variation
+MATERIAL_STREAM = 0x4D41544C  # "MATL": the optics of skin, masks and eyes (a stream of its own: older draws unchanged)
+
+#: Mask conditions: what the mask is made of, and whether the wearer's own eyes show through holes.
+MASK_MATERIALS = ("matte-resin", "glossy-resin", "silicone")
+#: Share of masks with eye holes (rigid resin masks sold for the purpose and latex/silicone masks usually have
+#: them; a mask without them leaves the wearer blind, yet is easy to make for a 7-second check).
+MASK_EYE_HOLE_SHARE = 0.5
+
+#: Optics of each material under the screen's light (docs/simulator.md, "Materials under the screen's light").
+#: ``k_*``: reflectance under the screen's narrow-band primary relative to the broadband reflectance the colour
+#: of the texture stands for, per camera channel. Skin's reflectance rises steeply from ~590 nm (haemoglobin's
+#: absorption ends) and dips in the green at 540-580 nm (haemoglobin's Q bands): a red primary at ~610-630 nm
+#: sits on the high side of the camera's red band (k_r > 1), a green primary at ~530-550 nm in the dip
+#: (k_g < 1). Pigments of paper, resin and silicone have broad, smooth bands (k near 1). ``scatter_*_mm``: how
+#: far light travels under the surface before it leaves (Gaussian sigma, mm): in skin ~1-2 mm for red, well
+#: under 1 mm for blue (blood and melanin absorb blue); resin and paper scatter at the surface only; pigmented
+#: silicone is translucent but alike in every channel.
+MATERIAL_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "skin": {"k_r": (1.06, 1.18), "k_g": (0.90, 0.98), "k_b": (0.94, 1.02),
+             "scatter_r_mm": (1.0, 2.0), "scatter_g_mm": (0.4, 0.8), "scatter_b_mm": (0.15, 0.4)},
+    "matte-resin": {"k_r": (0.97, 1.04), "k_g": (0.97, 1.03), "k_b": (0.97, 1.03),
+                    "scatter_r_mm": (0.0, 0.1), "scatter_g_mm": (0.0, 0.1), "scatter_b_mm": (0.0, 0.1),
+                    "specular": (0.005, 0.015), "roughness": (0.2, 0.3)},
+    "glossy-resin": {"k_r": (0.97, 1.04), "k_g": (0.97, 1.03), "k_b": (0.97, 1.03),
+                     "scatter_r_mm": (0.0, 0.1), "scatter_g_mm": (0.0, 0.1), "scatter_b_mm": (0.0, 0.1),
+                     "specular": (0.04, 0.08), "roughness": (0.05, 0.1)},
+    "silicone": {"k_r": (0.98, 1.06), "k_g": (0.96, 1.02), "k_b": (0.96, 1.02),
+                 "scatter_r_mm": (0.5, 1.2), "scatter_g_mm": (0.5, 1.2), "scatter_b_mm": (0.5, 1.2),
+                 "specular": (0.02, 0.04), "roughness": (0.12, 0.2)},
+}
+#: The cornea's reflectance at normal incidence (Fresnel, n ~1.376: 2.5 %; tear film and angle vary it).
+CORNEA_REFLECTANCE = (0.02, 0.03)
 
 
 
@@ -293,7 +327,36 @@ def sample_params(species: str, seed: int) -> dict[str, Any]:
         for name, rng_range in ATTACK_RANGES[species].items():
             p[name] = rng_range.sample(rng)
     p.update(cue_params(species, seed))
+    p.update(optics_params(species, seed))
     return p
+
+
+def optics_params(species: str, seed: int, material: str | None = None) -> dict[str, Any]:
+    """Skin's (and a mask's) response to the screen's light and the eyes' mirror (drawn from their own stream).
+
+    People (and a mask's wearer) get skin optics and corneas; a mask gets a material (``mask_material``) and
+    eye holes or none (``mask_eye_holes``); its surface's optics replace the skin's where it covers the face,
+    and its specular gloss and lobe are the material's. Prints and replays have no such keys (their paper or
+    glass is drawn elsewhere; a replayed genuine session carries its own person's optics).
+    """
+    if species not in ("live", "live-hard", "mask"):
+        return {}
+    rng = np.random.default_rng([*species_seed(species, seed), MATERIAL_STREAM])
+    out: dict[str, Any] = {"optics": 1}
+    for key, (lo, hi) in MATERIAL_RANGES["skin"].items():
+        out[f"skin_{key}"] = _u(rng, lo, hi, 3)
+    out["cornea_reflectance"] = _u(rng, *CORNEA_REFLECTANCE, nd=4)
+    if species == "mask":
+        drawn = MASK_MATERIALS[int(rng.integers(0, len(MASK_MATERIALS)))]
+        material = material or drawn  # a material asked for keeps the seed's other draws
+        if material not in MASK_MATERIALS:
+            raise ConfigError(f"unknown mask material {material!r}; choose one of: {', '.join(MASK_MATERIALS)}")
+        out["mask_material"] = material
+        out["mask_eye_holes"] = int(rng.random() < MASK_EYE_HOLE_SHARE)
+        for key, (lo, hi) in MATERIAL_RANGES[material].items():
+            name = {"specular": "mask_specular", "roughness": "mask_roughness"}.get(key, f"mask_{key}")
+            out[name] = _u(rng, lo, hi, 4 if key == "specular" else 3)
+    return out
 
 
 def apply_overrides(params: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
@@ -343,6 +406,10 @@ def resolve_params(species: str, overrides: dict[str, str] | None = None) -> dic
     except ValueError as exc:
         raise ConfigError(f"seed must be an integer; got {overrides.get('seed')!r}") from exc
     params = apply_overrides(sample_params(species, seed), overrides)
+    if species == "mask" and "mask_material" in overrides:
+        # Another material than the seed drew: its own optics, except what was set explicitly.
+        optics = optics_params(species, seed, str(overrides["mask_material"]))
+        params.update({k: v for k, v in optics.items() if k not in overrides})
     if str(overrides.get("real_variation", "0")) not in ("0", ""):
         params = draw_real_variation(params, {k for k in overrides if k in REAL_VARIATION_RANGES})
     return params

@@ -246,6 +246,16 @@ class Material:
     roughness: float = 0.15
     albedo_gain: float = 1.0
     emissive: bool = False
+    #: Reflectance under the screen's narrow-band primaries relative to the broadband albedo, per camera channel
+    #: (R, G, B); applied to the screen's light only (:func:`screen_light_response`).
+    screen_gain: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    #: Subsurface spread of the screen's light per channel (Gaussian sigma, metres; 0: surface reflection only).
+    scatter_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    @property
+    def responds(self) -> bool:
+        """Whether the material's response to the screen differs from its broadband albedo (needs the split)."""
+        return any(abs(g - 1.0) > 1e-9 for g in self.screen_gain) or any(s > 0 for s in self.scatter_m)
 
 
 @dataclass
@@ -427,6 +437,7 @@ class LayerRenderer:
         cos_r = np.maximum(sx * nx[None] + sy * ny[None] - (pz * nz)[None], 0.0) * inv_r
         ff = cos_r * (pz[None] * inv_r) * (self._area[:, None, None] / r2)  # (K, gh, gw)
         e_total = _band_irradiance(ff, slab, ctx.frame_light.bands.astype(np.float32))
+        e_screen = e_total.copy() if mat.responds else None
         e_total += ctx.ambient.irradiance(np.dstack([nx, ny, nz]))
         mult = (e_total * np.float32(mat.albedo_gain / math.pi)).astype(np.float32)
         add = self._specular(px, py, pz, nx, ny, nz, mat, band_rgb) if mat.specular > 0 else None
@@ -443,6 +454,14 @@ class LayerRenderer:
         albedo = cv2.remap(layer.albedo, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         alpha = cv2.remap(layer.alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         colour = cv2.multiply(albedo, mult_f)
+        if e_screen is not None:
+            # The screen's share of the diffuse light, replaced by the material's own response to it.
+            scr = (e_screen * np.float32(mat.albedo_gain / math.pi)).astype(np.float32)
+            scr_f = np.ascontiguousarray(cv2.resize(scr, size, interpolation=cv2.INTER_LINEAR)[:ch, :cw])
+            direct = cv2.multiply(albedo, scr_f)
+            alpha_c = cv2.remap(layer.alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            px_per_m = self.camera.f / max(float(np.median(pz)), 1e-3)
+            colour = cv2.add(cv2.subtract(colour, direct), screen_light_response(direct, alpha_c, mat, px_per_m))
         if add is not None:
             colour = cv2.add(colour, np.ascontiguousarray(cv2.resize(add, size, interpolation=cv2.INTER_LINEAR)[:ch, :cw]))
         if layer.emission is not None:
@@ -486,6 +505,30 @@ def _patch_index(light: ScreenLight, hx: np.ndarray, hy: np.ndarray) -> np.ndarr
     row = np.clip(((hy - light.top_m) / light.height_m * light.rows).astype(int), 0, light.rows - 1)
     col = np.clip(((hx + light.width_m / 2) / light.width_m * light.cols).astype(int), 0, light.cols - 1)
     return row * light.cols + col
+
+
+def screen_light_response(direct: np.ndarray, alpha: np.ndarray, material: Material, px_per_m: float) -> np.ndarray:
+    """The light a surface sends back of what the screen shone on it, from its surface-only reflection.
+
+    ``direct`` (H, W, 3, linear radiance) is albedo x the screen's irradiance / pi, as a surface that reflects
+    at the point of entry would return it. A translucent material (skin) returns light some way from where
+    it entered, further for red than for blue: each channel is spread by a Gaussian of the material's
+    ``scatter_m`` (converted to pixels with ``px_per_m`` at the surface's distance), normalised by the spread
+    coverage so nothing leaks past the object's edge (``alpha``); then scaled by the material's narrow-band
+    ``screen_gain`` per channel. The ambient light is not touched: the texture already is how the surface
+    looks under broadband light (a photo of real skin carries its scattering in room light).
+    """
+    out = np.empty_like(direct)
+    cover = np.ascontiguousarray(alpha, dtype=np.float32)
+    for c in range(3):
+        chan = np.ascontiguousarray(direct[..., c])
+        sigma = float(material.scatter_m[c]) * px_per_m
+        if sigma >= 0.3:
+            num = cv2.GaussianBlur(chan * cover, (0, 0), sigma)
+            den = cv2.GaussianBlur(cover, (0, 0), sigma)
+            chan = np.where(den > 1e-3, num / np.maximum(den, 1e-3), chan).astype(np.float32)
+        out[..., c] = chan * np.float32(material.screen_gain[c])
+    return out
 
 
 def _band_irradiance(ff_band: np.ndarray, slab: np.ndarray, bands: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from app.core.challenge import Box, Oval, face_box
+from app.core.simulate.eyes import IRIS_CENTRES, draw_catchlights
 from app.core.simulate.face import FaceModel, IPD_M
 from app.core.simulate.motion import Motion, MotionParams
 from app.core.simulate.render import (
@@ -123,15 +124,20 @@ class HeadSubject:
     texture:
         Optional replacement texture (linear RGBA) for skin tone, glasses or mask.
     blinks:
-        Whether the eyelids close (not for masks).
+        Whether the eyelids close (not for a mask without eye holes).
+    cornea:
+        The corneas' reflectance when real eyes are in view (a person, a mask with eye holes), 0 for none:
+        each cornea mirrors the screen (:func:`app.core.simulate.eyes.draw_catchlights`).
     """
 
     def __init__(self, face: FaceModel, camera: PinholeCamera, motion_params: MotionParams, oval: Oval, *, ipd_m: float = IPD_M,
                  material: Material | None = None, texture: np.ndarray | None = None, blinks: bool = True,
-                 autostart: bool = True, kind: str = "face") -> None:
+                 autostart: bool = True, kind: str = "face", cornea: float = 0.0) -> None:
         k = ipd_m / IPD_M
         self.face = face
         self.kind = kind
+        self.cornea = float(cornea)
+        self._scale = k
         self._base_albedo = texture if texture is not None else face.albedo
         self.layer = SurfaceLayer(
             albedo=self._base_albedo.copy(),
@@ -197,6 +203,9 @@ class HeadSubject:
         visible = renderer.render(self.layer, pose, ctx, out)
         if not visible:
             return []
+        if self.cornea > 0 and self.layer.landmarks3d is not None and len(self.layer.landmarks3d) > max(IRIS_CENTRES):
+            draw_catchlights(out, renderer, ctx, pose, self.layer.landmarks3d[list(IRIS_CENTRES)], self.cornea,
+                             1.0 - blink, self._scale)
         pts = renderer.project_landmarks(self.layer, pose)
         assert pts is not None
         if not _on_frame(pts, renderer.truth_camera):

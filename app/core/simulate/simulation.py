@@ -21,6 +21,7 @@ from app.core.capture.devices import virtual_verdict
 from app.core.challenge import Oval, face_box, make_oval
 from app.core.facemesh import eye_centres
 from app.core.screen import ScreenState
+from app.core.simulate.eyes import IRIS_CENTRES
 from app.core.simulate.face import FaceModel, get_face
 from app.core.simulate.frame_format import FPS, FRAME_NS, HEIGHT, WIDTH  # noqa: F401 - re-exported
 from app.core.simulate.motion import CueFollower, MotionParams
@@ -108,14 +109,50 @@ def sensor_params(p: dict[str, Any]) -> SensorParams:
     )
 
 
-def skin_texture(face: FaceModel, p: dict[str, Any]) -> np.ndarray:
-    """Albedo (linear RGB) with this person's skin tone (global gain and hue shift) and optional glasses."""
-    albedo = np.clip(face.albedo * np.float32(p["skin_gain"]), 0.0, 0.95)
+def skin_texture(face: FaceModel, p: dict[str, Any], *, living_eyes: bool = False) -> np.ndarray:
+    """Albedo (linear RGB) with this person's skin tone (global gain and hue shift) and optional glasses.
+
+    ``living_eyes``: the photo's own catchlights (its studio lamp mirrored in the corneas) are taken out of the
+    irises, since a living eye's mirror images are drawn from this scene's light (:mod:`app.core.simulate.eyes`);
+    a print or a mask copies the photo and keeps them painted.
+    """
+    base = remove_photo_catchlights(face) if living_eyes else face.albedo
+    albedo = np.clip(base * np.float32(p["skin_gain"]), 0.0, 0.95)
     albedo = hue_rotate(albedo, p["skin_hue_deg"])
     if p.get("glasses"):
         albedo = albedo.copy()
         draw_glasses(albedo, face)
     return np.ascontiguousarray(albedo, dtype=np.float32)
+
+
+def remove_photo_catchlights(face: FaceModel) -> np.ndarray:
+    """The face's albedo with the bright specks inside each iris (the photo's mirrored lamp) filled in from the
+    iris around them."""
+    albedo = face.albedo.copy()
+    lm = face.landmarks
+    if len(lm) <= max(IRIS_CENTRES):
+        return albedo
+    right, left = eye_centres(lm)
+    iod = float(np.hypot(*(left - right)))
+    radius = max(2, int(round(0.09 * iod)))  # the iris is ~0.19 eye distances across
+    h, w = albedo.shape[:2]
+    for idx in IRIS_CENTRES:
+        cx, cy = (int(round(v)) for v in lm[idx])
+        x0, y0, x1, y1 = max(0, cx - radius), max(0, cy - radius), min(w, cx + radius + 1), min(h, cy + radius + 1)
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            continue
+        patch = albedo[y0:y1, x0:x1]
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        disc = (xx - cx) ** 2 + (yy - cy) ** 2 <= radius * radius
+        lum = patch @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+        iris = float(np.median(lum[disc]))
+        speck = disc & (lum > 2.0 * iris + 0.02)
+        if not speck.any():
+            continue
+        speck = cv2.dilate(speck.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        fill = np.median(patch[disc & ~speck], axis=0) if (disc & ~speck).any() else np.full(3, iris, np.float32)
+        patch[speck] = fill
+    return albedo
 
 
 def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
@@ -140,6 +177,20 @@ def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
     cv2.line(rims, (int(r[0] + axes[0]), int(r[1])), (int(r[0] + 1.25 * iod), int(r[1] + 0.05 * iod)), 255, thick)
     albedo[lens > 0] *= np.float32(0.9)
     albedo[rims > 0] = np.float32(0.03)
+
+
+def material_optics(p: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A material's response to the screen's light (``Material.screen_gain`` and ``scatter_m``) from the
+    ``<prefix>_k_*`` and ``<prefix>_scatter_*_mm`` parameters (docs/simulator.md)."""
+    return {
+        "screen_gain": tuple(float(p[f"{prefix}_k_{c}"]) for c in "rgb"),
+        "scatter_m": tuple(float(p[f"{prefix}_scatter_{c}_mm"]) / 1000.0 for c in "rgb"),
+    }
+
+
+def replay_overrides(p: dict[str, Any]) -> dict[str, str]:
+    """What a replayed genuine session inherits from the attack's parameters: the renderer's optics switch."""
+    return {"optics": str(int(p["optics"]))} if "optics" in p else {}
 
 
 class Simulation:
@@ -182,18 +233,25 @@ class Simulation:
         species = self.species
         ipd = p["ipd_mm"] / 1000.0
         if species in ("live", "live-hard", "mask"):
-            skin = skin_texture(self.face, p)
+            optics = bool(int(p.get("optics", 0)))
+            skin = skin_texture(self.face, p, living_eyes=optics)
             if species == "mask":
-
+                # A mask with eye holes shows the wearer's own eyes: they blink and mirror the screen.
+                holes = optics and bool(int(p.get("mask_eye_holes", 0)))
                 head = HeadSubject(
-                    self.face, self.camera, motion_params(p, blinks=False), self.oval, ipd_m=ipd,
-                    material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"]),
-                    texture=mask_albedo(self.face, skin, p), blinks=False, autostart=autostart, kind="mask",
+                    self.face, self.camera, motion_params(p, blinks=holes), self.oval, ipd_m=ipd,
+                    material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"],
+                                      **material_optics(p, "mask") if optics else {}),
+                    texture=mask_albedo(self.face, skin_texture(self.face, p), p, eye_holes=holes, wearer=skin),
+                    blinks=holes, autostart=autostart,
+                    kind="mask", cornea=float(p["cornea_reflectance"]) if holes else 0.0,
                 )
             else:
                 head = HeadSubject(
                     self.face, self.camera, motion_params(p), self.oval, ipd_m=ipd,
-                    material=Material(specular=p["skin_specular"], roughness=0.18), texture=skin, autostart=autostart,
+                    material=Material(specular=p["skin_specular"], roughness=0.18,
+                                      **material_optics(p, "skin") if optics else {}),
+                    texture=skin, autostart=autostart, cornea=float(p["cornea_reflectance"]) if optics else 0.0,
                 )
             scene.subjects.append(head)
             if p["behaviour"] == "second-face":
@@ -206,7 +264,8 @@ class Simulation:
         elif species == "screen-replay":
 
             self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns,
-                                              light_challenge=p.get("challenge", "light") != "movement", simulation=Simulation)
+                                              light_challenge=p.get("challenge", "light") != "movement", simulation=Simulation,
+                                              overrides=replay_overrides(p))
             scene.subjects.append(TabletSubject(self.recording, self.camera, p, self.oval, int(p["seed"]) * 31))
         else:
             raise ValueError(f"species {species!r} has no camera scene")
@@ -371,7 +430,8 @@ class InjectionSimulation(Simulation):
         forged = self.species == "injection-forged-light"
         movement = p.get("challenge", "light") == "movement"
         self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns,
-                                          light_challenge=not (forged or movement), simulation=Simulation)
+                                          light_challenge=not (forged or movement), simulation=Simulation,
+                                          overrides=replay_overrides(p))
         self._last_k = -1
         self._last_image: np.ndarray | None = None
         self._last_truth: list[FaceTruth] = []
@@ -460,7 +520,7 @@ class InjectionSimulation(Simulation):
                        "start_offset_x": "0", "start_offset_y": "0",
                        "sway_deg": str(natural["sway_deg"] * sway), "sway_mm": str(natural["sway_mm"] * sway)}
         self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=False,
-                                          overrides=footage, simulation=Simulation)
+                                          overrides={**(footage or {}), **replay_overrides(p)}, simulation=Simulation)
         shaded = self.species in ("injection-forged-shaded", "injection-forged-blind")
         self._tint: Any = ShadedTint(p) if shaded else InWindowTint(p)
         self._last_k = -1

@@ -169,13 +169,17 @@ def _bent_sheet(albedo: np.ndarray, alpha: np.ndarray, lm: np.ndarray, scale: fl
 # -- mask -----------------------------------------------------------------------------
 
 
-def mask_albedo(face: FaceModel, skin: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+def mask_albedo(face: FaceModel, skin: np.ndarray, p: dict[str, Any], *, eye_holes: bool = False,
+                wearer: np.ndarray | None = None) -> np.ndarray:
     """A resin/silicone mask: colours pulled toward one uniform tint, contrast compressed, pores lost.
 
     Features stay (eyes, brows, lips are painted), but their contrast is
     compressed in the log domain by ``mask_flatness`` and fine texture is
     smoothed. Outside the face contour (hair, neck) the wearer's own
-    appearance remains; a thin darker seam marks the mask's edge.
+    appearance remains; a thin darker seam marks the mask's edge. With
+    ``eye_holes`` the wearer's own eyes and lids show through an almond-shaped
+    hole per eye, ringed by the hole's shadowed cut edge (``wearer``: the wearer's own albedo, default
+    ``skin``).
     """
     m = face.face_mask
     tone = np.array([(skin[..., c][m > 0.5]).mean() for c in range(3)], np.float32)
@@ -192,7 +196,16 @@ def mask_albedo(face: FaceModel, skin: np.ndarray, p: dict[str, Any]) -> np.ndar
     seam = np.clip(1.0 - 4.0 * np.abs(edge - 0.5), 0, 1) * 0.45
     inside = np.clip(edge * 1.5, 0, 1)[..., None]
     out = inside * np.clip(painted, 0, 0.95) + (1 - inside) * skin
-    return (out * (1 - seam)[..., None]).astype(np.float32)
+    out = out * (1 - seam)[..., None]
+    if eye_holes:
+        holes = np.zeros(m.shape, np.float32)
+        for eye in (right, left):
+            cv2.ellipse(holes, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * iod), int(0.2 * iod)), 0, 0, 360, 1.0, -1)
+        holes = cv2.GaussianBlur(holes, (0, 0), max(0.7, 0.01 * iod))
+        rim = np.clip(1.0 - 3.0 * np.abs(holes - 0.5), 0, 1) * 0.55  # the cut edge, in the mask's shadow
+        own = skin if wearer is None else wearer
+        out = (holes[..., None] * own + (1 - holes[..., None]) * out) * (1 - rim)[..., None]
+    return out.astype(np.float32)
 
 
 # -- the replayed genuine session ------------------------------------------------------
