@@ -151,8 +151,10 @@ def test_cue_player_writes_cues_to_the_screen_and_reports_them() -> None:
     now = [0]
     shown: list[tuple[int, str, int]] = []
     finished: list[int] = []
+    hidden: list[tuple[int, int]] = []
     screen = ScreenState()
-    player = CuePlayer(screen, on_shown=lambda i, d, t: shown.append((i, d, t)), on_finished=finished.append, clock=lambda: now[0])
+    player = CuePlayer(screen, on_shown=lambda i, d, t: shown.append((i, d, t)), on_finished=finished.append,
+                       on_hidden=lambda i, t: hidden.append((i, t)), clock=lambda: now[0])
     steps = [MoveStep("left", 800, 1400), MoveStep("right", 700, 1300)]
     player.play(steps)
     assert player.active and player.direction is None and player.due_in() == pytest.approx(0.8)
@@ -162,6 +164,8 @@ def test_cue_player_writes_cues_to_the_screen_and_reports_them() -> None:
     assert [(i, d) for i, d, _ in shown] == [(0, "left"), (1, "right")]
     assert shown[0][2] == 800 * MS and shown[1][2] == (800 + 1400 + 700) * MS
     assert finished == [(800 + 1400 + 700 + 1300) * MS] and not player.active
+    # Each cue is reported taken down when its hold time is over (a view must remove its arrow then).
+    assert hidden == [(0, (800 + 1400) * MS), (1, finished[0])]
     assert [d for _, d in screen.cues()] == [None, "left", None, "right", None]
     with pytest.raises(ValueError):
         player.play([])
