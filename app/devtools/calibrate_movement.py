@@ -16,8 +16,10 @@ it caches each session's per-frame features and stage evidence) and writes
   approach geometry and texture are the light check's (the approach is the same
   in both checks, fitted on far more sessions); ``movement`` adds the movement
   stage's log-odds. The bias puts threshold 60 at the larger of (the highest
-  training attack without a hard failure + 0.5) and (the lowest genuine − 1.0,
-  so genuine sessions pass with a margin when no attack comes near).
+  training attack that could pass at all + 0.5) and (the lowest genuine − 1.0,
+  so genuine sessions pass with a margin when no attack comes near). Sessions
+  that cannot pass at any threshold (a hard failure, or a required check that
+  abstained: no decision) do not place it.
 
 The seeds used are written to ``obtained`` so an evaluation can prove it used
 others. Labels are read only here, after scoring, to split genuine from attacks.
@@ -102,6 +104,13 @@ def rerun_checks(item: dict[str, Any], stage: MovementStage) -> tuple[SessionInp
     return inp, checks_of(item["record"], stage.evaluate(inp), quality=QUALITY.evaluate(inp), geometry=GEOMETRY.evaluate(inp))
 
 
+def cannot_pass(checks: list[CheckResult], cfg: MovementConfig) -> bool:
+    """True when no operating point can pass the session: a hard failure, or a required check that abstained
+    (no decision). Such sessions must not place the operating point."""
+    required = set(cfg.fusion.required)
+    return any(c.hard_fail or (c.name in required and c.verdict == "abstain") for c in checks)
+
+
 def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
     """Fit ``min_turn`` and the fusion bias in place; returns what was measured."""
     genuine = [i for i in items if i["record"]["species"] in GENUINE]
@@ -141,7 +150,7 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
         for item in group:
             _, checks = rerun_checks(item, stage)
             _, z = raw_confidence(checks, cfg.fusion)
-            if not any(c.hard_fail for c in checks):
+            if not cannot_pass(checks, cfg):
                 zs.append(z)
     lowest_genuine = min(z_g) if z_g else 0.0
     highest_attack = max(z_a) if z_a else -math.inf
@@ -153,7 +162,7 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
         "genuine_depth": [round(float(np.nanmin(g_depth)), 3), round(gd2, 3), round(float(np.nanmedian(g_depth)), 3)],
         "attack_depth_max_following_every_cue": round(ad, 3) if a_follow else None,
         "genuine_logit_min": round(lowest_genuine, 3),
-        "attack_logit_max_without_hard_failure": None if not z_a else round(highest_attack, 3),
+        "attack_logit_max_that_could_pass": None if not z_a else round(highest_attack, 3),
         "sessions": {"genuine": len(genuine), "attacks": len(attacks)},
     }
 
