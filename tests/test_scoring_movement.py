@@ -147,6 +147,31 @@ def test_cues_not_shown_or_face_missing_abstain() -> None:
     assert check.verdict == ABSTAIN and check.score is None
 
 
+def test_a_turn_seen_before_the_face_is_lost_counts() -> None:
+    """A head turned further than the landmark model follows loses its landmarks after the turn was seen."""
+    ch = movement_challenge()
+    ch.moves[1] = MoveStep(ch.moves[1].direction, 900, 2600)  # a long cue: the face is lost for most of it
+    inp = track(ch)
+    rel = (inp.data.t_ns - ch.cue_ns[1]) / 1e6
+    # The face is lost 750 ms after the second cue (the turn is seen by then) until the end of that cue.
+    inp.data.points[(rel > 750) & (rel < ch.moves[1].hold_ms + 300)] = np.nan
+    check = MovementStage().evaluate(inp)
+    cue = check.evidence.cues[1]
+    assert cue["face_fraction"] < MovementStage().options.min_face_fraction and cue["turn_frames"] >= 3
+    assert check.verdict == PASS and check.evidence.followed == 3
+    # Lost before the turn could be seen: that cue cannot be judged (no decision, never a pass).
+    inp = track(movement_challenge())
+    rel = (inp.data.t_ns - inp.challenge.cue_ns[1]) / 1e6
+    inp.data.points[(rel > 250) & (rel < inp.challenge.moves[1].hold_ms + 300)] = np.nan
+    check = MovementStage().evaluate(inp)
+    assert check.verdict == ABSTAIN and check.code == "movement.face_not_in_view" and check.score is None
+    # A picture turned on cue that then leaves the view shows no turn before it is lost: no pass either.
+    inp = track(movement_challenge(), flat=True)
+    rel = (inp.data.t_ns - inp.challenge.cue_ns[1]) / 1e6
+    inp.data.points[(rel > 750) & (rel < inp.challenge.moves[1].hold_ms + 300)] = np.nan
+    assert MovementStage().evaluate(inp).verdict != PASS
+
+
 def test_cue_player_writes_cues_to_the_screen_and_reports_them() -> None:
     now = [0]
     shown: list[tuple[int, str, int]] = []
