@@ -185,13 +185,32 @@ def test_face_lost_during_cues_restarts_with_fresh_cues() -> None:
     old = d.flow.session.challenge
     d.flow.cue_shown(0, d.t)
     assert d.flow.phase is Phase.CUES
-    for _ in range(4):
-        d.frame()  # no face
+    # Rewritten: a face lost for a few frames used to end the cues; a strongly turned head loses it that long.
+    for _ in range(55):
+        d.frame()  # no face for 1.8 s: still a head turned away
+    assert d.flow.phase is Phase.CUES
+    d.frame((d.oval.cx + 0.2 * d.oval.w, d.oval.cy, 0.75 * d.oval.w))  # back
+    for _ in range(55):
+        d.frame()
+    assert d.flow.phase is Phase.CUES  # the 2 s count again from the last frame with a face
+    for _ in range(10):
+        d.frame()  # more than 2 s without a face: gone
     assert d.flow.phase is Phase.GUIDANCE
     new = d.flow.session.challenge
     assert new is not old and new.oval == old.oval and new.cue_ns == [] and len(new.moves) == 3
     restart = [e for e in d.events if isinstance(e, CaptureStarted)][-1]
     assert restart.reason == "left_oval"
+
+
+def test_two_faces_during_cues_restart_at_once() -> None:
+    d = Driver(FlowConfig(challenge_type=MOVEMENT_ONLY))
+    d.start()
+    d.approach()
+    assert d.flow.phase is Phase.CUES
+    o = d.oval
+    for _ in range(3):
+        d.frame((o.cx, o.cy, o.w), (o.cx + 200, o.cy, 0.5 * o.w))
+    assert d.flow.phase is Phase.GUIDANCE
 
 
 def test_hold_still_lasts_about_a_second() -> None:

@@ -14,8 +14,9 @@ Rules that fix the reference client's known weaknesses:
   sends the flow back to guidance with a fresh colour sequence;
 * a movement-only check runs its head-turn cues in the CUES phase instead of
   the colours' LIGHT phase: the face may turn and shift while following a cue,
-  but a face that is lost, doubled or far from the oval sends the flow back to
-  guidance with fresh cues;
+  and may even be lost for a while (a head turned further than the landmark
+  model follows), but a face that is lost for longer, doubled or far from the
+  oval sends the flow back to guidance with fresh cues;
 * every waiting phase has a deadline (face fit, camera open, camera stall,
   flashing, verifying), so no screen can hang.
 """
@@ -162,6 +163,10 @@ class FlowConfig:
     light_leave_frames: int = 3
     #: During head-turn cues: a face centre further than this (times the oval width) from the oval's counts as gone.
     cue_leave_offset: float = 0.45
+    #: During head-turn cues: how long no face at all is tolerated. A head turned further than the landmark model
+    #: follows loses its face until it turns back (a cue is up for 1.3-1.7 s); someone who walked away does not
+    #: come back.
+    cue_face_lost_s: float = 2.0
     min_width: int = 320
     min_height: int = 240
     min_fps: float = 15.0
@@ -287,6 +292,7 @@ class CheckFlow:
         self._hold_since: int | None = None
         # light
         self._leave_count = 0
+        self._face_lost_ns: int | None = None  # first analysed frame without a face during the cues
 
     # --- observers ------------------------------------------------------------------------
 
@@ -538,6 +544,7 @@ class CheckFlow:
         if hold >= 1.0:
             # The challenge phase: the head-turn cues of a movement-only check, otherwise the colours.
             self._leave_count = 0
+            self._face_lost_ns = None
             challenge = self.session.challenge
             self._enter(Phase.CUES if challenge is not None and challenge.moves else Phase.LIGHT, now_ns)
         elif self._unfit_ns > self.config.face_fit_timeout_s * NS:
@@ -549,10 +556,16 @@ class CheckFlow:
         self.guidance = guidance
         self._emit(GuidanceUpdated(guidance, 1.0))
         if self.phase is Phase.CUES:
-            # A turning head leaves the fit (its face box narrows and shifts): only a lost, doubled or
-            # far-off face counts as gone.
+            # A turning head leaves the fit (its face box narrows and shifts): only a doubled or far-off face, or
+            # one lost for longer than a strong turn takes, counts as gone.
             fit = guidance.fit
-            in_oval = guidance.face_count == 1 and fit is not None and fit.offset <= self.config.cue_leave_offset
+            if guidance.face_count == 0:
+                if self._face_lost_ns is None:
+                    self._face_lost_ns = a.t_ns
+                in_oval = a.t_ns - self._face_lost_ns <= self.config.cue_face_lost_s * NS
+            else:
+                self._face_lost_ns = None
+                in_oval = guidance.face_count == 1 and fit is not None and fit.offset <= self.config.cue_leave_offset
         else:
             in_oval = guidance.face_count == 1 and guidance.fit is not None and guidance.fit.fits
         self._leave_count = 0 if in_oval else self._leave_count + 1
