@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -170,6 +171,30 @@ def test_a_turn_seen_before_the_face_is_lost_counts() -> None:
     rel = (inp.data.t_ns - inp.challenge.cue_ns[1]) / 1e6
     inp.data.points[(rel > 750) & (rel < inp.challenge.moves[1].hold_ms + 300)] = np.nan
     assert MovementStage().evaluate(inp).verdict != PASS
+
+
+def test_a_landmark_slip_does_not_move_the_latency() -> None:
+    """One frame where the landmark model slips on a turned face leaves the cue's answer as it was."""
+    clean = MovementStage().evaluate(track(movement_challenge()))
+    inp = track(movement_challenge())
+    ch = inp.challenge
+    rel = (inp.data.t_ns - ch.cue_ns[2]) / 1e6
+    pts = inp.data.points
+    iod = float(np.linalg.norm(pts[0, [362, 263]].mean(axis=0) - pts[0, [33, 133]].mean(axis=0)))
+    toward = 1.0 if ch.moves[2].direction == "left" else -1.0  # the cued side in image x (eyes order)
+    toward *= float(np.sign(pts[0, 263, 0] - pts[0, 33, 0]))
+    # Late in the third cue, while the head is turned: the nose tip read back at the face's middle for one
+    # frame, then too far toward the cued side for one frame (as seen on simulated live-hard heads).
+    low, high = (int(np.argmin(np.abs(rel - at))) for at in (1300, 1400))
+    current = nose_parallax(pts.astype(np.float64), np.median(pts[inp.data.t_ns < ch.cue_ns[0]].astype(np.float64), axis=0))
+    pts[low, 4, 0] -= toward * abs(current[low]) * iod
+    pts[high, 4, 0] += toward * 0.3 * iod
+    slipped = MovementStage().evaluate(inp)
+    assert slipped.verdict == PASS and slipped.evidence.followed == 3
+    assert slipped.evidence.cues[2]["latency_ms"] == pytest.approx(clean.evidence.cues[2]["latency_ms"], abs=40)
+    # Without the running median the slip would have been taken for the start of the turn.
+    raw = MovementStage(dataclasses.replace(MovementStage().options, smooth_frames=1)).evaluate(inp)
+    assert raw.evidence.cues[2]["latency_ms"] > clean.evidence.cues[2]["latency_ms"] + 300
 
 
 def test_cue_player_writes_cues_to_the_screen_and_reports_them() -> None:

@@ -141,6 +141,9 @@ class MovementOptions:
     #: landmarks were lost: followed (``min_turn`` at a human latency) in at least this many frames with a face.
     #: A head turned further than the landmark model follows is a strong answer, not a missing one.
     min_turn_frames: int = 3
+    #: Running median (frames) over the nose parallax before it is judged: one or two frames where the landmark
+    #: model slips on a strongly turned face must not move a cue's latency or peak.
+    smooth_frames: int = 5
     #: Smallest turn depth (nose parallax over the sine of the turn read from the eye span's foreshortening;
     #: median over the cues) of a head: a bent print turned on cue shows parallax, but too little for its turn.
     min_depth: float = 0.5
@@ -180,6 +183,17 @@ def nose_parallax(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
             continue
         side = 1.0 if eye_l[0] >= eye_r[0] else -1.0
         out[i] = side * (p[_TIP, 0] - q[0] / q[2]) / iod
+    return out
+
+
+def running_median(x: np.ndarray, frames: int) -> np.ndarray:
+    """NaN-aware running median over ``frames`` neighbouring frames (centred); frames that are NaN stay NaN."""
+    if frames <= 1:
+        return x.copy()
+    half = frames // 2
+    out = np.full(len(x), np.nan)
+    for i in np.flatnonzero(np.isfinite(x)):
+        out[i] = float(np.nanmedian(x[max(0, i - half): i + half + 1]))
     return out
 
 
@@ -264,7 +278,7 @@ class MovementStage:
         span = eye_span(pts)
         span0 = float(np.nanmedian(span[with_face])) if with_face.any() else math.nan
         if with_face.any():
-            nose = nose_parallax(pts, np.median(pts[with_face], axis=0))
+            nose = running_median(nose_parallax(pts, np.median(pts[with_face], axis=0)), o.smooth_frames)
             cheek0 = float(np.nanmedian(cheek[with_face])) if np.isfinite(cheek[with_face]).any() else math.nan
         else:
             nose = np.full(len(pts), np.nan)
