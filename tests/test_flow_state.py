@@ -115,25 +115,40 @@ def test_full_light_check_reaches_result() -> None:
 
 
 def test_movement_only_shows_head_turn_cues_instead_of_flashes() -> None:
-    # Rewritten: the movement-only check used to go straight to scoring; it now has its cue phase.
+    # Rewritten: the movement-only check used to go straight to scoring; it now has its own cue phase (CUES).
     d = Driver(FlowConfig(challenge_type=MOVEMENT_ONLY))
     d.start()
     assert d.flow.session is not None and d.flow.session.challenge is not None
     challenge = d.flow.session.challenge
     assert challenge.colours == [] and len(challenge.moves) == 3
     d.approach()
-    assert d.flow.phase is Phase.LIGHT
+    assert d.flow.phase is Phase.CUES and d.flow.phase.is_challenge and d.flow.phase.is_capturing
     o = d.oval
+    d.flow.colour_shown(0, d.t)  # a colour report belongs to the LIGHT phase: ignored here
+    assert challenge.shown_ns == []
     for i in range(len(challenge.moves)):
         d.flow.cue_shown(i, d.t + i)
         # A turned head leaves the fit (narrower, shifted face box) without leaving the check.
         for _ in range(10):
             d.frame((o.cx + 0.2 * o.w, o.cy, 0.75 * o.w))
-    assert d.flow.phase is Phase.LIGHT
+    assert d.flow.phase is Phase.CUES
     d.flow.cue_shown(5, d.t)  # out of order: ignored
-    d.flow.flash_finished(d.t)
+    d.flow.flash_finished(d.t)  # the end of a flash sequence does not end the cues
+    assert d.flow.phase is Phase.CUES
+    d.flow.cues_finished(d.t)
     assert d.flow.phase is Phase.VERIFYING
     assert len(challenge.cue_ns) == 3
+    assert d.phases() == [Phase.CAMERA_CHECK, Phase.GUIDANCE, Phase.CUES, Phase.VERIFYING]
+
+
+def test_light_check_ignores_cue_reports() -> None:
+    d = Driver()
+    d.start()
+    d.approach()
+    assert d.flow.phase is Phase.LIGHT and d.flow.session is not None and d.flow.session.challenge is not None
+    d.flow.cue_shown(0, d.t)
+    d.flow.cues_finished(d.t)
+    assert d.flow.phase is Phase.LIGHT and d.flow.session.challenge.cue_ns == []
 
 
 def test_movement_cues_not_all_time_stamped_is_an_error() -> None:
@@ -141,10 +156,25 @@ def test_movement_cues_not_all_time_stamped_is_an_error() -> None:
     d.start()
     d.approach()
     d.flow.cue_shown(0, d.t)
-    d.flow.flash_finished(d.t)
+    d.flow.cues_finished(d.t)
     assert d.flow.phase is Phase.ERROR
     assert d.flow.session is not None and d.flow.session.problem is not None
     assert "1 of 3 cues" in d.flow.session.problem.detail
+
+
+def test_cues_have_a_hard_limit() -> None:
+    d = Driver(FlowConfig(challenge_type=MOVEMENT_ONLY))
+    d.start()
+    d.approach()
+    assert d.flow.phase is Phase.CUES
+    # frames keep coming, the cues never report their end
+    for _ in range(600):
+        d.frame((d.oval.cx, d.oval.cy, d.oval.w))
+        if d.flow.phase is not Phase.CUES:
+            break
+    assert d.flow.phase is Phase.ERROR
+    assert d.flow.session is not None and d.flow.session.problem is not None
+    assert "cue sequence did not finish" in d.flow.session.problem.detail
 
 
 def test_face_lost_during_cues_restarts_with_fresh_cues() -> None:
@@ -154,13 +184,33 @@ def test_face_lost_during_cues_restarts_with_fresh_cues() -> None:
     assert d.flow.session is not None and d.flow.session.challenge is not None
     old = d.flow.session.challenge
     d.flow.cue_shown(0, d.t)
-    for _ in range(4):
-        d.frame()  # no face
+    assert d.flow.phase is Phase.CUES
+    # Rewritten: a face lost for a few frames used to end the cues; a strongly turned head loses it that long.
+    for _ in range(55):
+        d.frame()  # no face for 1.8 s: still a head turned away
+    assert d.flow.phase is Phase.CUES
+    d.frame((d.oval.cx + 0.2 * d.oval.w, d.oval.cy, 0.75 * d.oval.w))  # back
+    for _ in range(55):
+        d.frame()
+    assert d.flow.phase is Phase.CUES  # the 2 s count again from the last frame with a face
+    for _ in range(10):
+        d.frame()  # more than 2 s without a face: gone
     assert d.flow.phase is Phase.GUIDANCE
     new = d.flow.session.challenge
     assert new is not old and new.oval == old.oval and new.cue_ns == [] and len(new.moves) == 3
     restart = [e for e in d.events if isinstance(e, CaptureStarted)][-1]
     assert restart.reason == "left_oval"
+
+
+def test_two_faces_during_cues_restart_at_once() -> None:
+    d = Driver(FlowConfig(challenge_type=MOVEMENT_ONLY))
+    d.start()
+    d.approach()
+    assert d.flow.phase is Phase.CUES
+    o = d.oval
+    for _ in range(3):
+        d.frame((o.cx, o.cy, o.w), (o.cx + 200, o.cy, 0.5 * o.w))
+    assert d.flow.phase is Phase.GUIDANCE
 
 
 def test_hold_still_lasts_about_a_second() -> None:
@@ -322,7 +372,7 @@ def test_verifying_has_a_hard_limit() -> None:
     assert d.flow.session is not None and d.flow.session.challenge is not None
     for i in range(len(d.flow.session.challenge.moves)):
         d.flow.cue_shown(i, d.t)
-    d.flow.flash_finished(d.t)
+    d.flow.cues_finished(d.t)
     assert d.flow.phase is Phase.VERIFYING
     d.flow.tick(d.t + 2100 * MS)
     assert d.flow.phase is Phase.ERROR

@@ -24,7 +24,7 @@ from app.core.capture.devices import CameraDevice
 from app.core.capture.frame import Frame, SourceInfo
 from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Box, Oval
 from app.core.errors import CameraBusy
-from app.core.check.flow import FlowConfig, Problem
+from app.core.check.flow import FlowConfig, Phase, Problem
 from app.core.guidance import Hint
 from app.core.landmarks import FaceLandmarks, LandmarkResult
 from app.core.scoring.contract import ImageOut, LivenessResult, SessionContext
@@ -250,6 +250,32 @@ def test_light_check_flashes_every_colour_then_passes(qtbot, build) -> None:
     qtbot.mouseClick(page.staff_button, Qt.MouseButton.LeftButton)
     assert page.staff_visible and page.plots_box.isVisible() and page.reasons.isVisible()
     assert page.confidence.isVisible() and "Confidence" in page.confidence.text()  # staff see the number
+
+
+def test_movement_check_shows_the_cues_in_their_own_phase(qtbot, build) -> None:
+    puppet = Puppet()
+    window = build(puppet)
+    pages: list[str] = []
+    window.pageShown.connect(pages.append)
+    arrows: list[object] = []  # the arrow after each cue change: up on a cue, gone in the pause after it
+    window.controller.cueChanged.connect(lambda direction, index: arrows.append((index, window.canvas.renderer.turn_cue)))
+    approach_to_result(qtbot, window, puppet, MOVEMENT_ONLY)
+    wait_page(qtbot, window, "cues")
+    assert window.controller.phase is Phase.CUES
+    page = window.guidance_page
+    # No colours: the instruction bar stays and the preview shows an arrow beside the oval for each cue.
+    assert page.header.isVisible() and page.footer.isVisible() and not window.flash.active
+    qtbot.waitUntil(lambda: window.canvas.renderer.turn_cue in ("left", "right"), timeout=8000)
+    assert window.canvas.renderer.turn_cue.upper() in page.hint.text()
+    wait_page(qtbot, window, "result", timeout=20000)
+    session = window.controller.session
+    assert session is not None and session.challenge is not None
+    assert len(session.challenge.cue_ns) == len(session.challenge.moves) == 3
+    assert session.challenge.shown_ns == [] and "light" not in pages
+    assert pages.index("cues") < pages.index("verifying") < pages.index("result")
+    assert window.canvas.renderer.turn_cue is None
+    directions = [m.direction for m in session.challenge.moves]
+    assert arrows == [x for i, d in enumerate(directions) for x in ((i, d), (i, None))] + [(-1, None)]
 
 
 def test_flash_attenuation_is_applied(qtbot, build) -> None:

@@ -178,3 +178,33 @@ def test_impossible_values_never_raise_the_score() -> None:
     assert not impossible_geometry(GeometryEvidence(**{**base, "contour_depth_cm": -0.3, "contour_depth_se_cm": 0.2}), o)
     assert "contour_depth_cm" in impossible_geometry(GeometryEvidence(**{**base, "contour_depth_cm": -0.5, "contour_depth_se_cm": 0.2}), o)
     assert "nose_growth" in impossible_geometry(GeometryEvidence(**{**base, "nose_growth": 0.9}), o)
+
+
+def test_movement_only_check_measures_the_approach_not_the_head_turns() -> None:
+    """The frames from the first head-turn cue on never enter the shape measurement of a movement-only check."""
+    import dataclasses
+
+    from app.core.challenge import MOVEMENT_ONLY, Challenge
+
+    inp = make_session_input(SynthSpec(kind="live", shape="face"))
+    d = inp.data
+    cue = int(d.t_ns[int(0.8 * len(d.t_ns))])
+    after = d.t_ns >= cue
+    # After the cue the outline swings across the eyes (as a turning head's does in the landmarks).
+    turned = d.points.copy()
+    contour = [p for p in range(turned.shape[1]) if p not in (33, 133, 362, 263, 70, 300, 61, 291, 1, 4)]
+    turned[np.ix_(after, contour)] += np.array([25.0, 0.0], np.float32)
+    moves = Challenge.new(640, 480, challenge_type=MOVEMENT_ONLY, seed=5)
+    moves.cue_ns = [cue + 2_000_000_000 * i for i in range(len(moves.moves))]
+    stage = GeometryStage.create()
+    light_view = stage.evaluate(dataclasses.replace(inp, data=dataclasses.replace(d, points=turned)))
+    assert light_view.evidence.frames_used == int((d.n_faces == 1).sum())  # the light check measures every frame
+    assert light_view.hard_fail and light_view.code == "geometry.impossible"  # where such a swing reads impossible
+    measured = stage.evaluate(dataclasses.replace(inp, data=dataclasses.replace(d, points=turned), challenge=moves))
+    # The same as a session whose face was gone from the cue on: the turn frames carry no weight at all.
+    gone = stage.evaluate(dataclasses.replace(inp, data=dataclasses.replace(d, n_faces=np.where(after, 0, d.n_faces)),
+                                              challenge=moves))
+    assert measured.evidence.frames_used == gone.evidence.frames_used == int((~after & (d.n_faces == 1)).sum())
+    assert measured.verdict == gone.verdict == PASS and not measured.hard_fail
+    assert measured.score == pytest.approx(gone.score)
+    assert measured.evidence.contour_depth_cm == pytest.approx(gone.evidence.contour_depth_cm)

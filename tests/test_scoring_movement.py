@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -147,12 +148,63 @@ def test_cues_not_shown_or_face_missing_abstain() -> None:
     assert check.verdict == ABSTAIN and check.score is None
 
 
+def test_a_turn_seen_before_the_face_is_lost_counts() -> None:
+    """A head turned further than the landmark model follows loses its landmarks after the turn was seen."""
+    ch = movement_challenge()
+    ch.moves[1] = MoveStep(ch.moves[1].direction, 900, 2600)  # a long cue: the face is lost for most of it
+    inp = track(ch)
+    rel = (inp.data.t_ns - ch.cue_ns[1]) / 1e6
+    # The face is lost 750 ms after the second cue (the turn is seen by then) until the end of that cue.
+    inp.data.points[(rel > 750) & (rel < ch.moves[1].hold_ms + 300)] = np.nan
+    check = MovementStage().evaluate(inp)
+    cue = check.evidence.cues[1]
+    assert cue["face_fraction"] < MovementStage().options.min_face_fraction and cue["turn_frames"] >= 3
+    assert check.verdict == PASS and check.evidence.followed == 3
+    # Lost before the turn could be seen: that cue cannot be judged (no decision, never a pass).
+    inp = track(movement_challenge())
+    rel = (inp.data.t_ns - inp.challenge.cue_ns[1]) / 1e6
+    inp.data.points[(rel > 250) & (rel < inp.challenge.moves[1].hold_ms + 300)] = np.nan
+    check = MovementStage().evaluate(inp)
+    assert check.verdict == ABSTAIN and check.code == "movement.face_not_in_view" and check.score is None
+    # A picture turned on cue that then leaves the view shows no turn before it is lost: no pass either.
+    inp = track(movement_challenge(), flat=True)
+    rel = (inp.data.t_ns - inp.challenge.cue_ns[1]) / 1e6
+    inp.data.points[(rel > 750) & (rel < inp.challenge.moves[1].hold_ms + 300)] = np.nan
+    assert MovementStage().evaluate(inp).verdict != PASS
+
+
+def test_a_landmark_slip_does_not_move_the_latency() -> None:
+    """One frame where the landmark model slips on a turned face leaves the cue's answer as it was."""
+    clean = MovementStage().evaluate(track(movement_challenge()))
+    inp = track(movement_challenge())
+    ch = inp.challenge
+    rel = (inp.data.t_ns - ch.cue_ns[2]) / 1e6
+    pts = inp.data.points
+    iod = float(np.linalg.norm(pts[0, [362, 263]].mean(axis=0) - pts[0, [33, 133]].mean(axis=0)))
+    toward = 1.0 if ch.moves[2].direction == "left" else -1.0  # the cued side in image x (eyes order)
+    toward *= float(np.sign(pts[0, 263, 0] - pts[0, 33, 0]))
+    # Late in the third cue, while the head is turned: the nose tip read back at the face's middle for one
+    # frame, then too far toward the cued side for one frame (as seen on simulated live-hard heads).
+    low, high = (int(np.argmin(np.abs(rel - at))) for at in (1300, 1400))
+    current = nose_parallax(pts.astype(np.float64), np.median(pts[inp.data.t_ns < ch.cue_ns[0]].astype(np.float64), axis=0))
+    pts[low, 4, 0] -= toward * abs(current[low]) * iod
+    pts[high, 4, 0] += toward * 0.3 * iod
+    slipped = MovementStage().evaluate(inp)
+    assert slipped.verdict == PASS and slipped.evidence.followed == 3
+    assert slipped.evidence.cues[2]["latency_ms"] == pytest.approx(clean.evidence.cues[2]["latency_ms"], abs=40)
+    # Without the running median the slip would have been taken for the start of the turn.
+    raw = MovementStage(dataclasses.replace(MovementStage().options, smooth_frames=1)).evaluate(inp)
+    assert raw.evidence.cues[2]["latency_ms"] > clean.evidence.cues[2]["latency_ms"] + 300
+
+
 def test_cue_player_writes_cues_to_the_screen_and_reports_them() -> None:
     now = [0]
     shown: list[tuple[int, str, int]] = []
     finished: list[int] = []
+    hidden: list[tuple[int, int]] = []
     screen = ScreenState()
-    player = CuePlayer(screen, on_shown=lambda i, d, t: shown.append((i, d, t)), on_finished=finished.append, clock=lambda: now[0])
+    player = CuePlayer(screen, on_shown=lambda i, d, t: shown.append((i, d, t)), on_finished=finished.append,
+                       on_hidden=lambda i, t: hidden.append((i, t)), clock=lambda: now[0])
     steps = [MoveStep("left", 800, 1400), MoveStep("right", 700, 1300)]
     player.play(steps)
     assert player.active and player.direction is None and player.due_in() == pytest.approx(0.8)
@@ -162,6 +214,8 @@ def test_cue_player_writes_cues_to_the_screen_and_reports_them() -> None:
     assert [(i, d) for i, d, _ in shown] == [(0, "left"), (1, "right")]
     assert shown[0][2] == 800 * MS and shown[1][2] == (800 + 1400 + 700) * MS
     assert finished == [(800 + 1400 + 700 + 1300) * MS] and not player.active
+    # Each cue is reported taken down when its hold time is over (a view must remove its arrow then).
+    assert hidden == [(0, (800 + 1400) * MS), (1, finished[0])]
     assert [d for _, d in screen.cues()] == [None, "left", None, "right", None]
     with pytest.raises(ValueError):
         player.play([])

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from app.core.capture.frame import Frame, SourceInfo
-from app.core.challenge import Challenge
+from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.enums import Verdict
 from app.core.models.minifasnet import CROP_SCALES, context_fits
 from app.core.scoring.features import FrameFeatures
@@ -106,6 +106,22 @@ def test_no_context_abstains_and_lowers_confidence() -> None:
     assert stage_evidence(res) == -LOGIT_CLIP
     assert fusion_input("texture.logit", {"texture": res}, {}) == -LOGIT_CLIP
     assert fusion_input("texture.score", {"texture": res}, {}) == 0.0
+
+
+def test_no_context_sentence_fits_the_check() -> None:
+    # A movement-only check shows no colours: its sentence must not speak of them.
+    near = face_points(320, 240, 90)
+    ch = Challenge.new(W, H, challenge_type=MOVEMENT_ONLY, seed=3)
+    ch.cue_ns = [1_000 + 2_000 * i for i in range(len(ch.moves))]
+    inp = SessionInput(data=None, challenge=ch, source=SourceInfo("test", "test"), texture_frames=[kept(1, 500, near, 0.99)])  # type: ignore[arg-type]
+    res = TextureStage(TextureOptions(), RecordingModel(0.99)).evaluate(inp)
+    assert res.verdict == Verdict.ABSTAIN and res.code == TextureReason.NO_CONTEXT_MOVEMENT
+    assert "room around it" in res.reason and "colour" not in res.reason
+    light = TextureStage(TextureOptions(), RecordingModel(0.99)).evaluate(session_with([kept(1, 500, near, 0.99)]))
+    assert light.code == TextureReason.NO_CONTEXT and "before the colours" in light.reason
+    # Every texture sentence speaks of colours only where the code is the light check's own.
+    for member in TextureReason:
+        assert ("colour" in member.template) == (member is TextureReason.NO_CONTEXT), member
 
 
 def test_keeper_offers_texture_candidates_from_the_approach_only() -> None:

@@ -16,11 +16,18 @@ it caches each session's per-frame features and stage evidence) and writes
   approach geometry and texture are the light check's (the approach is the same
   in both checks, fitted on far more sessions); ``movement`` adds the movement
   stage's log-odds. The bias puts threshold 60 at the larger of (the highest
-  training attack without a hard failure + 0.5) and (the lowest genuine − 1.0,
-  so genuine sessions pass with a margin when no attack comes near).
+  training attack that could pass at all + 0.5) and (the lowest genuine − 1.0,
+  so genuine sessions pass with a margin when no attack comes near). Sessions
+  that cannot pass at any threshold (a hard failure, or a required check that
+  abstained: no decision) do not place it.
 
 The seeds used are written to ``obtained`` so an evaluation can prove it used
 others. Labels are read only here, after scoring, to split genuine from attacks.
+
+``--evaluate DIR...`` instead re-derives the decisions of evaluation recordings
+(already scored once by ``livegate eval``, which caches them) with the current
+code and configuration, refuses sessions on training seeds, and prints the
+rates per species with exact 95 % intervals.
 """
 
 from __future__ import annotations
@@ -41,15 +48,18 @@ from app.core.scoring.config import ScoringConfig
 from app.core.scoring.contract import CheckResult
 from app.core.scoring.evaluate import GENUINE, cache_dir, cache_key, find_recordings
 from app.core.scoring.evidence import number
-from app.core.scoring.fusion import raw_confidence
+from app.core.scoring.fusion import combine, raw_confidence
 from app.core.scoring.movement_config import MovementConfig
 from app.core.scoring.stages.base import SessionInput
+from app.core.scoring.stages.geometry import GeometryStage
 from app.core.scoring.stages.movement import MovementEvidence, MovementStage
 from app.core.scoring.stages.quality import QualityStage
 from app.devtools.calibrate import _as_check
 
-#: The quality stage as configured for scoring (re-run on cached sessions: its rules may have changed).
+#: The quality and geometry stages as configured for scoring (re-run on cached sessions: their rules may have
+#: changed since the cache was written; both run on the cached per-frame features).
 QUALITY = QualityStage.create(ScoringConfig.load().quality)
+GEOMETRY = GeometryStage.create(ScoringConfig.load().stages["geometry"])
 
 #: logit(0.6): the confidence 60 the operating point is mapped to.
 LOGIT_60 = math.log(0.6 / 0.4)
@@ -77,14 +87,28 @@ def stage_input(item: dict[str, Any]) -> SessionInput:
                         seed=int(inp.get("seed", 0)))
 
 
-def checks_of(record: dict[str, Any], movement: CheckResult, *, quality: CheckResult | None = None) -> list[CheckResult]:
-    """The session's checks with the movement stage (and, when given, the quality stage) re-run."""
-    out = [movement] + ([quality] if quality is not None else [])
+def checks_of(record: dict[str, Any], movement: CheckResult, *, quality: CheckResult | None = None,
+              geometry: CheckResult | None = None) -> list[CheckResult]:
+    """The session's checks with the movement stage (and, when given, the quality and geometry stages) re-run."""
+    fresh = {c.name: c for c in (movement, quality, geometry) if c is not None}
+    out = list(fresh.values())
     for name, c in record["checks"].items():
-        if name == "movement" or (name == "quality" and quality is not None):
-            continue
-        out.append(_as_check(name, c))
+        if name not in fresh:
+            out.append(_as_check(name, c))
     return out
+
+
+def rerun_checks(item: dict[str, Any], stage: MovementStage) -> tuple[SessionInput, list[CheckResult]]:
+    """A cached session's checks with the stages that run on cached features re-run by the current code."""
+    inp = stage_input(item)
+    return inp, checks_of(item["record"], stage.evaluate(inp), quality=QUALITY.evaluate(inp), geometry=GEOMETRY.evaluate(inp))
+
+
+def cannot_pass(checks: list[CheckResult], cfg: MovementConfig) -> bool:
+    """True when no operating point can pass the session: a hard failure, or a required check that abstained
+    (no decision). Such sessions must not place the operating point."""
+    required = set(cfg.fusion.required)
+    return any(c.hard_fail or (c.name in required and c.verdict == "abstain") for c in checks)
 
 
 def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
@@ -124,10 +148,9 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
     z_g, z_a = [], []
     for group, zs in ((genuine, z_g), (attacks, z_a)):
         for item in group:
-            inp = stage_input(item)
-            checks = checks_of(item["record"], stage.evaluate(inp), quality=QUALITY.evaluate(inp))
+            _, checks = rerun_checks(item, stage)
             _, z = raw_confidence(checks, cfg.fusion)
-            if not any(c.hard_fail for c in checks):
+            if not cannot_pass(checks, cfg):
                 zs.append(z)
     lowest_genuine = min(z_g) if z_g else 0.0
     highest_attack = max(z_a) if z_a else -math.inf
@@ -139,7 +162,7 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
         "genuine_depth": [round(float(np.nanmin(g_depth)), 3), round(gd2, 3), round(float(np.nanmedian(g_depth)), 3)],
         "attack_depth_max_following_every_cue": round(ad, 3) if a_follow else None,
         "genuine_logit_min": round(lowest_genuine, 3),
-        "attack_logit_max_without_hard_failure": None if not z_a else round(highest_attack, 3),
+        "attack_logit_max_that_could_pass": None if not z_a else round(highest_attack, 3),
         "sessions": {"genuine": len(genuine), "attacks": len(attacks)},
     }
 
@@ -155,12 +178,92 @@ def seeds_by_species(items: list[dict[str, Any]]) -> dict[str, list[int]]:
     return out
 
 
+def exact_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson interval of a rate ``k / n`` (exact binomial; ``(nan, nan)`` for ``n == 0``)."""
+    if n <= 0:
+        return math.nan, math.nan
+    from scipy.stats import beta
+
+    a = (1.0 - level) / 2
+    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - a, k + 1, n - k))
+    return lo, hi
+
+
+def training_overlap(items: list[dict[str, Any]], cfg: MovementConfig) -> list[str]:
+    """Sessions whose species and seed lie in a range the configuration was fitted on."""
+    ranges = (cfg.obtained or {}).get("training_seeds") or {}
+    out = []
+    for i in items:
+        sp, seed = i["record"]["species"], (i["record"].get("labels") or {}).get("seed")
+        lo_hi = ranges.get(sp)
+        if isinstance(seed, int) and lo_hi and lo_hi[0] <= seed <= lo_hi[1]:
+            out.append(Path(i["path"]).name)
+    return out
+
+
+def evaluate(items: list[dict[str, Any]], cfg: MovementConfig) -> list[dict[str, Any]]:
+    """Re-derive each cached session's decision with the current code and configuration.
+
+    Quality, movement and geometry are re-run on the cached per-frame features, texture, injection and the
+    rest are read from the cache (the texture model and the frames' pixels are not cached); the decision is
+    fusion's ``combine`` as in the pipeline. Returns one row per session (labels read only here)."""
+    stage = MovementStage(cfg.stage)
+    rows = []
+    for item in sorted(items, key=lambda i: Path(i["path"]).name):
+        inp, checks = rerun_checks(item, stage)
+        dec = combine(checks, cfg.threshold, cfg.fusion, inp.challenge)
+        why = next((c for c in checks if c.hard_fail), None) or next((c for c in checks if c.verdict != "pass"), None)
+        rows.append({"path": Path(item["path"]).name, "species": item["record"]["species"],
+                     "seed": (item["record"].get("labels") or {}).get("seed"), "decision": str(dec.decision),
+                     "status": str(dec.status), "confidence": round(float(dec.confidence), 1),
+                     "first_objection": None if why is None else f"{why.name}: {why.code}"})
+    return rows
+
+
+def summary(rows: list[dict[str, Any]]) -> str:
+    """Per-species table (Markdown): sessions, non-responses, rejected/accepted, APCER/BPCER with a 95 % interval."""
+    lines = ["| species | sessions | seeds | non-responses | rejected | accepted | APCER | BPCER | 95 % interval |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(r["species"], []).append(r)
+    for sp in sorted(groups, key=lambda s: (s not in GENUINE, s)):
+        rs = groups[sp]
+        seeds = sorted(r["seed"] for r in rs if isinstance(r["seed"], int))
+        answered = [r for r in rs if r["status"] != "FAILED"]  # FAILED: no decision (a required check abstained)
+        accepted = sum(1 for r in answered if r["decision"] == "pass")
+        rejected = len(answered) - accepted
+        k = rejected if sp in GENUINE else accepted
+        lo, hi = exact_interval(k, len(answered))
+        rate_text = f"{100 * k / len(answered):.1f} %" if answered else "-"
+        lines.append(f"| {sp} | {len(rs)} | {seeds[0] if seeds else '-'}-{seeds[-1] if seeds else '-'} | {len(rs) - len(answered)} "
+                     f"| {rejected} | {accepted} | {'-' if sp in GENUINE else rate_text} | {rate_text if sp in GENUINE else '-'} "
+                     f"| {100 * lo:.1f}-{100 * hi:.1f} % |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.devtools.calibrate_movement", description=__doc__.split("\n")[0])
     parser.add_argument("train", nargs="+", type=Path, help="training recordings (folders); run `livegate eval` on them first")
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
+    parser.add_argument("--evaluate", action="store_true",
+                        help="instead of fitting: re-derive the decisions of the given (evaluation) recordings with the "
+                             "current configuration and print per-species rates with 95 %% intervals")
     args = parser.parse_args(argv)
     items = load_cached(find_recordings(args.train))
+    if args.evaluate:
+        cfg = MovementConfig.load()
+        overlap = training_overlap(items, cfg)
+        if overlap:
+            raise SystemExit(f"calibrate_movement: {len(overlap)} sessions use training seeds (e.g. {overlap[0]}); evaluate on others")
+        rows = evaluate(items, cfg)
+        for r in rows:
+            wrong = (r["decision"] == "pass") != (r["species"] in GENUINE) or r["status"] == "FAILED"
+            if wrong:
+                print(f"{r['path']}: {r['status']} {r['decision']} {r['confidence']} ({r['first_objection']})")
+        print(summary(rows))
+        return 0
     cfg = MovementConfig.load()
     measured = fit(items, cfg)
     cfg.version = f"{date.today().isoformat()}.sim-calibrated"

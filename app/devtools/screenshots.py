@@ -810,7 +810,7 @@ def shoot_movement(s: Shooter) -> None:
         w = s.window(f"sim:live?seed={seed}")
         w.start_check(challenge_type=MOVEMENT_ONLY)
         ok = False
-        if s.page(w, "light", timeout_s=60) and wait_until(lambda: w.canvas.renderer.turn_cue is not None, 15):
+        if s.page(w, "cues", timeout_s=60) and wait_until(lambda: w.canvas.renderer.turn_cue is not None, 15):
             settle(0.3)
             s.grab(w, "28m-movement-cue", "Movement-only check: a head-turn cue (instruction and arrow beside the oval)",
                    f"sim:live?seed={seed}, first cue")

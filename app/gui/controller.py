@@ -63,7 +63,7 @@ class _Relay(CheckListener):
         self.owner.guidanceChanged.emit(guidance, hold_progress)
 
     def frame_analysed(self, analysis: FrameAnalysis, phase: Phase) -> None:
-        if phase in (Phase.GUIDANCE, Phase.LIGHT):
+        if phase is Phase.GUIDANCE or phase.is_challenge:
             owner = self.owner
             owner.trace.add(analysis.t_ns, analysis.landmarks, analysis.stats.face_bgr, owner.screen, light=phase is Phase.LIGHT)
 

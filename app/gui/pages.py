@@ -474,6 +474,7 @@ class GuidancePage(QWidget):
             text = self.tr("Look at the screen")
         else:
             self._cue = False
+            self.canvas.set_cue(None)
             return
         self.hint.setText(text)
         # The light mode's step line speaks of colours; a movement-only check shows none.

@@ -621,6 +621,7 @@ class MainWindow(QMainWindow):
             "camera_check": self.camera_page,
             "guidance": self.guidance_page,
             "light": self.guidance_page,
+            "cues": self.guidance_page,
             "verifying": self.verifying_page,
             "result": self.result_page,
             "timeout": self.problem_page,
@@ -645,7 +646,7 @@ class MainWindow(QMainWindow):
         self.pageShown.emit(name)
 
     def _on_phase(self, phase: Phase, previous: Phase, session: Session | None) -> None:
-        capturing = phase in (Phase.CAMERA_CHECK, Phase.GUIDANCE, Phase.LIGHT)
+        capturing = phase.is_capturing
         self.canvas.set_frame_provider(self.controller.latest_frame if capturing else None)
         if phase is not Phase.VERIFYING:
             self.verifying_page.end()
@@ -664,10 +665,12 @@ class MainWindow(QMainWindow):
             self.guidance_page.set_light_mode(False)
             self._show("guidance")
         elif phase is Phase.LIGHT:
-            # The movement-only check keeps the instruction bar: it shows the head-turn cues.
-            movement = session is not None and session.challenge is not None and bool(session.challenge.moves)
-            self.guidance_page.set_light_mode(not movement)
+            self.guidance_page.set_light_mode(True)
             self._show("light")
+        elif phase is Phase.CUES:
+            # The movement-only check keeps the instruction bar and the preview: they show the head-turn cues.
+            self.guidance_page.set_light_mode(False)
+            self._show("cues")
         elif phase is Phase.VERIFYING:
             self.guidance_page.set_light_mode(False)
             self.verifying_page.begin(self.controller.flow.config.verify_timeout_s)
@@ -691,7 +694,7 @@ class MainWindow(QMainWindow):
         self.guidance_page.reset(left_oval=reason == "left_oval")
 
     def _on_guidance(self, guidance: Guidance, hold: float) -> None:
-        if self.controller.phase in (Phase.GUIDANCE, Phase.LIGHT):
+        if self.controller.phase is Phase.GUIDANCE or self.controller.phase.is_challenge:
             self.guidance_page.show_guidance(guidance, hold)
 
     def _on_start_requested(self, spec: str, challenge_type: str) -> None:

@@ -1280,6 +1280,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>Ninguna imagen era lo bastante buena para la comprobación de textura.</translation>
     </message>
     <message>
+        <source>No frame showed the face with enough room around it for the texture model, so skin texture was not checked (this lowers the confidence).</source>
+        <translation>Ningún fotograma mostró la cara con espacio suficiente alrededor para el modelo de textura, así que no se comprobó la textura de la piel (esto reduce la confianza).</translation>
+    </message>
+    <message>
         <source>The skin texture looked like a live face.</source>
         <translation>La textura de la piel parecía la de un rostro vivo.</translation>
     </message>

@@ -38,6 +38,9 @@ class CuePlayer:
         ``on_shown(index, direction, t_ns)`` when cue ``index`` goes up.
     on_finished:
         ``on_finished(t_ns)`` when the last cue's hold time is over (the cue is taken down).
+    on_hidden:
+        ``on_hidden(index, t_ns)`` when cue ``index`` is taken down (before ``on_finished`` for the last one):
+        a view must remove the cue then, or a person would keep turning through the pause.
     clock:
         Monotonic nanoseconds (tests pass a fake).
     """
@@ -48,11 +51,13 @@ class CuePlayer:
         *,
         on_shown: Callable[[int, str, int], None],
         on_finished: Callable[[int], None],
+        on_hidden: Callable[[int, int], None] | None = None,
         clock: Callable[[], int] = monotonic_ns,
     ) -> None:
         self.screen = screen
         self._on_shown = on_shown
         self._on_finished = on_finished
+        self._on_hidden = on_hidden
         self._clock = clock
         self._steps: list[MoveStep] = []
         self._index = -1
@@ -108,6 +113,8 @@ class CuePlayer:
             self._cue_up = False
             self._since_ns = now
             self.screen.show_cue(None, now)
+            if self._on_hidden is not None:
+                self._on_hidden(self._index, now)
             if self._index + 1 < len(self._steps):
                 self._index += 1
                 continue

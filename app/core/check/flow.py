@@ -1,4 +1,4 @@
-"""The check's state machine: START -> CAMERA_CHECK -> GUIDANCE -> LIGHT -> VERIFYING -> RESULT.
+"""The check's state machine: START -> CAMERA_CHECK -> GUIDANCE -> LIGHT or CUES -> VERIFYING -> RESULT.
 
 Core only (no Qt, no threads, no clock of its own): every input carries the
 monotonic time it refers to, so the machine is driven the same way by the GUI,
@@ -12,10 +12,11 @@ Rules that fix the reference client's known weaknesses:
   :class:`Session`: new id, new oval jitter, new colour nonce;
 * a face that leaves the oval during the light challenge stops the flashing and
   sends the flow back to guidance with a fresh colour sequence;
-* a movement-only check runs its head-turn cues in the same LIGHT phase (the
-  challenge phase): the face may turn and shift while following a cue, but a
-  face that is lost, doubled or far from the oval sends the flow back to
-  guidance with fresh cues;
+* a movement-only check runs its head-turn cues in the CUES phase instead of
+  the colours' LIGHT phase: the face may turn and shift while following a cue,
+  and may even be lost for a while (a head turned further than the landmark
+  model follows), but a face that is lost for longer, doubled or far from the
+  oval sends the flow back to guidance with fresh cues;
 * every waiting phase has a deadline (face fit, camera open, camera stall,
   flashing, verifying), so no screen can hang.
 """
@@ -47,7 +48,10 @@ class Phase(enum.StrEnum):
     START = "start"
     CAMERA_CHECK = "camera_check"
     GUIDANCE = "guidance"
+    #: The colour challenge: full-screen colours are flashed.
     LIGHT = "light"
+    #: The movement-only check's challenge: head-turn cues are shown, no colour is flashed.
+    CUES = "cues"
     VERIFYING = "verifying"
     RESULT = "result"
     TIMEOUT = "timeout"
@@ -56,7 +60,12 @@ class Phase(enum.StrEnum):
     @property
     def is_capturing(self) -> bool:
         """Phases during which the camera must be open."""
-        return self in (Phase.CAMERA_CHECK, Phase.GUIDANCE, Phase.LIGHT)
+        return self in (Phase.CAMERA_CHECK, Phase.GUIDANCE, Phase.LIGHT, Phase.CUES)
+
+    @property
+    def is_challenge(self) -> bool:
+        """The challenge phases: the colours (LIGHT) or the head-turn cues (CUES)."""
+        return self in (Phase.LIGHT, Phase.CUES)
 
     @property
     def is_final(self) -> bool:
@@ -154,6 +163,10 @@ class FlowConfig:
     light_leave_frames: int = 3
     #: During head-turn cues: a face centre further than this (times the oval width) from the oval's counts as gone.
     cue_leave_offset: float = 0.45
+    #: During head-turn cues: how long no face at all is tolerated. A head turned further than the landmark model
+    #: follows loses its face until it turns back (a cue is up for 1.3-1.7 s); someone who walked away does not
+    #: come back.
+    cue_face_lost_s: float = 2.0
     min_width: int = 320
     min_height: int = 240
     min_fps: float = 15.0
@@ -210,7 +223,7 @@ class Session:
     outcome: Outcome | None = None
     #: Monotonic time each phase was (last) entered.
     phase_ns: dict[str, int] = field(default_factory=dict)
-    #: Times the face left the oval during the flashes.
+    #: Times the face left the oval during the challenge (the flashes or the head-turn cues).
     light_restarts: int = 0
 
 
@@ -228,7 +241,7 @@ class PhaseChanged:
 
 @dataclass(frozen=True)
 class GuidanceUpdated:
-    """A frame was assessed during GUIDANCE or LIGHT."""
+    """A frame was assessed during GUIDANCE or a challenge phase (LIGHT, CUES)."""
 
     guidance: Guidance
     #: 0..1 progress of the hold-still pause (0 when not holding).
@@ -279,6 +292,7 @@ class CheckFlow:
         self._hold_since: int | None = None
         # light
         self._leave_count = 0
+        self._face_lost_ns: int | None = None  # first analysed frame without a face during the cues
 
     # --- observers ------------------------------------------------------------------------
 
@@ -349,8 +363,8 @@ class CheckFlow:
             self._camera_check(analysis, now_ns)
         elif self.phase is Phase.GUIDANCE:
             self._guide(analysis, now_ns)
-        elif self.phase is Phase.LIGHT:
-            self._watch_light(analysis, now_ns)
+        elif self.phase.is_challenge:
+            self._watch_challenge(analysis, now_ns)
 
     def frames_alive(self, last_arrival_ns: int) -> None:
         """The capture side saw a frame at ``last_arrival_ns`` (even if its analysis is still queued).
@@ -372,7 +386,7 @@ class CheckFlow:
 
     def cue_shown(self, index: int, t_ns: int) -> None:
         """Head-turn cue ``index`` of the current sequence went up on the screen at ``t_ns``."""
-        if self.phase is not Phase.LIGHT or self.session is None or self.session.challenge is None:
+        if self.phase is not Phase.CUES or self.session is None or self.session.challenge is None:
             return
         cues = self.session.challenge.cue_ns
         if index != len(cues):
@@ -381,24 +395,28 @@ class CheckFlow:
         cues.append(int(t_ns))
 
     def flash_finished(self, now_ns: int) -> None:
-        """The last colour (or head-turn cue) has been on screen for its full duration."""
+        """The last colour has been on screen for its full duration (ignored outside the LIGHT phase)."""
         if self.phase is not Phase.LIGHT or self.session is None or self.session.challenge is None:
             return
         challenge = self.session.challenge
-        if challenge.moves:
-            if len(challenge.cue_ns) != len(challenge.moves):
-                self._fail(
-                    Problem.RUNTIME,
-                    f"the cue sequence ended with {len(challenge.cue_ns)} of {len(challenge.moves)} cues time-stamped",
-                    now_ns,
-                )
-                return
-            self._enter(Phase.VERIFYING, now_ns)
-            return
         if len(challenge.shown_ns) != len(challenge.colours):
             self._fail(
                 Problem.RUNTIME,
                 f"the flash sequence ended with {len(challenge.shown_ns)} of {len(challenge.colours)} colours time-stamped",
+                now_ns,
+            )
+            return
+        self._enter(Phase.VERIFYING, now_ns)
+
+    def cues_finished(self, now_ns: int) -> None:
+        """The last head-turn cue has been on screen for its full duration (ignored outside the CUES phase)."""
+        if self.phase is not Phase.CUES or self.session is None or self.session.challenge is None:
+            return
+        challenge = self.session.challenge
+        if len(challenge.cue_ns) != len(challenge.moves):
+            self._fail(
+                Problem.RUNTIME,
+                f"the cue sequence ended with {len(challenge.cue_ns)} of {len(challenge.moves)} cues time-stamped",
                 now_ns,
             )
             return
@@ -430,11 +448,11 @@ class CheckFlow:
             self._account_unfit(now_ns)
             if self._unfit_ns > self.config.face_fit_timeout_s * NS:
                 self._time_out(now_ns)
-        elif self.phase is Phase.LIGHT and session.challenge is not None:
-            steps = session.challenge.moves or session.challenge.colours
+        elif self.phase.is_challenge and session.challenge is not None:
+            steps = session.challenge.moves if self.phase is Phase.CUES else session.challenge.colours
             nominal = sum(c.duration_ms for c in steps) / 1000
             if now_ns - entered > (nominal + self.config.light_slack_s) * NS:
-                what = "cue" if session.challenge.moves else "flash"
+                what = "cue" if self.phase is Phase.CUES else "flash"
                 self._fail(Problem.RUNTIME, f"the {what} sequence did not finish within {nominal:.1f} s", now_ns)
         elif self.phase is Phase.VERIFYING:
             if now_ns - entered > self.config.verify_timeout_s * NS:
@@ -524,28 +542,36 @@ class CheckFlow:
             hold = min(1.0, (a.t_ns - self._hold_since) / (self.config.hold_still_s * NS))
         self._emit(GuidanceUpdated(guidance, hold))
         if hold >= 1.0:
-            # Both checks now have a challenge phase: the colours, or the head-turn cues.
+            # The challenge phase: the head-turn cues of a movement-only check, otherwise the colours.
             self._leave_count = 0
-            self._enter(Phase.LIGHT, now_ns)
+            self._face_lost_ns = None
+            challenge = self.session.challenge
+            self._enter(Phase.CUES if challenge is not None and challenge.moves else Phase.LIGHT, now_ns)
         elif self._unfit_ns > self.config.face_fit_timeout_s * NS:
             self._time_out(now_ns)
 
-    def _watch_light(self, a: FrameAnalysis, now_ns: int) -> None:
+    def _watch_challenge(self, a: FrameAnalysis, now_ns: int) -> None:
         assert self._tracker is not None and self.session is not None and self.session.challenge is not None
         guidance = self._tracker.update(a.landmarks, a.stats)
         self.guidance = guidance
         self._emit(GuidanceUpdated(guidance, 1.0))
-        if self.session.challenge.moves:
-            # A turning head leaves the fit (its face box narrows and shifts): only a lost, doubled or
-            # far-off face counts as gone.
+        if self.phase is Phase.CUES:
+            # A turning head leaves the fit (its face box narrows and shifts): only a doubled or far-off face, or
+            # one lost for longer than a strong turn takes, counts as gone.
             fit = guidance.fit
-            in_oval = guidance.face_count == 1 and fit is not None and fit.offset <= self.config.cue_leave_offset
+            if guidance.face_count == 0:
+                if self._face_lost_ns is None:
+                    self._face_lost_ns = a.t_ns
+                in_oval = a.t_ns - self._face_lost_ns <= self.config.cue_face_lost_s * NS
+            else:
+                self._face_lost_ns = None
+                in_oval = guidance.face_count == 1 and fit is not None and fit.offset <= self.config.cue_leave_offset
         else:
             in_oval = guidance.face_count == 1 and guidance.fit is not None and guidance.fit.fits
         self._leave_count = 0 if in_oval else self._leave_count + 1
         if self._leave_count >= self.config.light_leave_frames:
             old = self.session.challenge
-            if old.moves:
+            if self.phase is Phase.CUES:
                 # The cues have been seen: never replay them. Same oval, fresh cues.
                 self.session.challenge = Challenge(old.type, old.oval, moves=make_move_sequence())
                 self.session.light_restarts += 1

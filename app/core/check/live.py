@@ -254,7 +254,8 @@ class LiveCheck:
         #: The capture epoch of the last check (its statistics, for the benchmark).
         self.last_epoch: CaptureEpoch | None = None
         #: Plays a movement-only check's head-turn cues (advanced by :meth:`tick` and each analysed frame).
-        self.cues = CuePlayer(self.screen, on_shown=self._on_cue_shown, on_finished=self._on_cues_finished)
+        self.cues = CuePlayer(self.screen, on_shown=self._on_cue_shown, on_finished=self._on_cues_finished,
+                              on_hidden=self._on_cue_hidden)
 
     # --- listeners ----------------------------------------------------------------------------
 
@@ -291,7 +292,7 @@ class LiveCheck:
     @property
     def busy(self) -> bool:
         """True while a check is being prepared, captured, scored or stored."""
-        if self.flow.phase in (Phase.CAMERA_CHECK, Phase.GUIDANCE, Phase.LIGHT, Phase.VERIFYING):
+        if self.flow.phase.is_capturing or self.flow.phase is Phase.VERIFYING:
             return True
         stored = self.stored
         return stored is not None and stored.state in (RecordState.REQUESTED, RecordState.PERSISTING)
@@ -409,9 +410,13 @@ class LiveCheck:
         self.flow.cue_shown(index, t_ns)
         self._announce("cue_changed", direction, index)
 
+    def _on_cue_hidden(self, index: int, t_ns: int) -> None:
+        # The view takes the arrow down with the screen state: the pause means "face the screen again".
+        self._announce("cue_changed", None, index)
+
     def _on_cues_finished(self, t_ns: int) -> None:
         self._announce("cue_changed", None, -1)
-        self.flow.flash_finished(t_ns)
+        self.flow.cues_finished(t_ns)
 
     def tick(self, now_ns: int | None = None) -> None:
         """Check deadlines and start a capture whose grace period ended (owner thread, a few times a second)."""
@@ -605,10 +610,10 @@ class LiveCheck:
         phase, session = event.phase, event.session
         if event.previous is Phase.LIGHT and phase is not Phase.LIGHT:
             self.flash_stop()
-            if self.cues.active:
-                self.cues.stop()
-                self._announce("cue_changed", None, -1)
-        if phase is Phase.LIGHT and session is not None and session.challenge is not None and session.challenge.moves:
+        if event.previous is Phase.CUES and phase is not Phase.CUES and self.cues.active:
+            self.cues.stop()
+            self._announce("cue_changed", None, -1)
+        if phase is Phase.CUES and session is not None and session.challenge is not None:
             session.challenge.timing_source = CUE_TIMING_SOURCE
             self.cues.play(list(session.challenge.moves))
         elif phase is Phase.LIGHT and session is not None and session.challenge is not None:

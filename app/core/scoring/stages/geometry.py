@@ -15,7 +15,9 @@ vectors and reads a relative depth per probe (plane + parallax), which tells
 a protruding nose (a face) from a cylinder bent around a vertical axis (a
 curved print, whose midline is all at one depth). Medians over pairs.
 
-Too little approach (scale change below ``min_scale``) abstains; the
+In a movement-only check only the frames before the first head-turn cue are
+measured (a turn is not the approach's perspective). Too little approach
+(scale change below ``min_scale``) abstains; the
 landmark model's z values and pose matrix are never used (they are learned
 priors, not measurements). Dose-response: a reflective object lit by the
 screen brightens, relative to the room, as it comes closer.
@@ -445,6 +447,12 @@ class GeometryStage:
         ok = (d.n_faces == 1) & np.isfinite(d.iod) & (d.iod >= o.min_iod_px) & np.isfinite(d.points[:, 0, 0])
         # Frames with closed eyes move the eyelid-adjacent landmarks; skip them.
         ok &= ~(d.blink > 0.6)
+        cues = session.challenge.cue_ns
+        if session.challenge.moves and cues:
+            # A movement-only check: the perspective is the approach's. A head turning on a cue swings its
+            # outline and nose across the eye/brow/mouth plane, which reads as an outline in front of the eyes
+            # (a "physically impossible" face), so the frames from the first cue on are not measured here.
+            ok &= np.asarray(d.t_ns, np.int64) < int(cues[0])
         idx = np.flatnonzero(ok)
         evidence = GeometryEvidence(frames_used=int(len(idx)))
         if len(idx) < 2 * 3:

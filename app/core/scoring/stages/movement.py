@@ -33,7 +33,9 @@ Verdict: pass when every cue was followed and the turn depth (median over the
 cues) reaches ``min_depth``; a hard failure when the depth is too small or a cue was not
 followed while the face was in view (a picture, a replay turning at other times
 or to other sides); abstain when the cues were never shown or the face was
-missing around them (never a pass).
+missing around them (never a pass). A head that turns further than the landmark
+model follows loses its face part of the way: its cue still counts when the
+turn was seen, in at least ``min_turn_frames`` frames, before the face was lost.
 """
 
 from __future__ import annotations
@@ -135,6 +137,13 @@ class MovementOptions:
     #: Share of frames with a face needed in each cue's window to judge it: a strongly turned head may lose the
     #: landmarks for a while (the turn itself was seen), so less than half suffices.
     min_face_fraction: float = 0.3
+    #: A cue whose window has less face than that still counts as followed when the turn was seen before the
+    #: landmarks were lost: followed (``min_turn`` at a human latency) in at least this many frames with a face.
+    #: A head turned further than the landmark model follows is a strong answer, not a missing one.
+    min_turn_frames: int = 3
+    #: Running median (frames) over the nose parallax before it is judged: one or two frames where the landmark
+    #: model slips on a strongly turned face must not move a cue's latency or peak.
+    smooth_frames: int = 5
     #: Smallest turn depth (nose parallax over the sine of the turn read from the eye span's foreshortening;
     #: median over the cues) of a head: a bent print turned on cue shows parallax, but too little for its turn.
     min_depth: float = 0.5
@@ -174,6 +183,17 @@ def nose_parallax(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
             continue
         side = 1.0 if eye_l[0] >= eye_r[0] else -1.0
         out[i] = side * (p[_TIP, 0] - q[0] / q[2]) / iod
+    return out
+
+
+def running_median(x: np.ndarray, frames: int) -> np.ndarray:
+    """NaN-aware running median over ``frames`` neighbouring frames (centred); frames that are NaN stay NaN."""
+    if frames <= 1:
+        return x.copy()
+    half = frames // 2
+    out = np.full(len(x), np.nan)
+    for i in np.flatnonzero(np.isfinite(x)):
+        out[i] = float(np.nanmedian(x[max(0, i - half): i + half + 1]))
     return out
 
 
@@ -222,6 +242,8 @@ class CueResponse:
     cheek_peak: float
     face_fraction: float
     followed: bool
+    #: Frames with a face whose nose parallax toward the cued side reached ``min_turn``.
+    turn_frames: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(clean(self.__dict__))
@@ -256,7 +278,7 @@ class MovementStage:
         span = eye_span(pts)
         span0 = float(np.nanmedian(span[with_face])) if with_face.any() else math.nan
         if with_face.any():
-            nose = nose_parallax(pts, np.median(pts[with_face], axis=0))
+            nose = running_median(nose_parallax(pts, np.median(pts[with_face], axis=0)), o.smooth_frames)
             cheek0 = float(np.nanmedian(cheek[with_face])) if np.isfinite(cheek[with_face]).any() else math.nan
         else:
             nose = np.full(len(pts), np.nan)
@@ -290,7 +312,8 @@ class MovementStage:
                     par = float(np.nanmedian(r[turned]))
                     depth = min(o.depth_cap, par / sine) if sine > 0 else o.depth_cap
             followed = peak >= o.min_turn and math.isfinite(latency) and o.latency_ms[0] <= latency <= o.latency_ms[1]
-            out.append(CueResponse(move.direction, peak, wrong, latency, depth, cheek_peak, face, bool(followed)))
+            turn_frames = int(np.sum(np.isfinite(r) & (r >= o.min_turn)))
+            out.append(CueResponse(move.direction, peak, wrong, latency, depth, cheek_peak, face, bool(followed), turn_frames))
         return out, nose, cheek
 
     def evaluate(self, inp: SessionInput) -> CheckResult:
@@ -327,7 +350,9 @@ class MovementStage:
             latency_window_ms=list(o.latency_ms),
             features=features,
         )
-        unseen = [i for i, r in enumerate(responses) if r.face_fraction < o.min_face_fraction]
+        # Too little face around a cue to judge it, unless its turn was seen before the landmarks were lost.
+        unseen = [i for i, r in enumerate(responses)
+                  if r.face_fraction < o.min_face_fraction and not (r.followed and r.turn_frames >= o.min_turn_frames)]
         if unseen:
             return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=unseen[0] + 1)
         score = logistic_score(features, o.coef, o.bias, missing=0.0)

@@ -11,8 +11,11 @@ crop is shrunk and shifted to fit, and real faces then score anywhere from
 models never saw. So the stage scores only frames from the approach, in the
 screen's plain light before the first colour, where both scaled boxes lie
 wholly inside the frame (:func:`gives_texture_context`), best quality first.
+A movement-only check shows no colours: any of its frames may qualify.
 
-When no frame qualifies the stage ABSTAINS (``texture.no_context``). Fusion
+When no frame qualifies the stage ABSTAINS (``texture.no_context``; in a
+movement-only check ``texture.no_context_movement``, whose sentence does not
+speak of colours). Fusion
 treats that like any abstention of a model that *is* installed: it is not a
 required stage, so it cannot block a decision on its own, but its input is
 filled as probability 0 (the strongest evidence against), so an abstaining
@@ -48,8 +51,14 @@ class TextureReason(ReasonCode):
     #: Re-scoring a cached session that has no texture scores (calibration and the accuracy report).
     NOT_SCORED = "texture.not_scored", "The passive texture model is not installed."
     NO_FRAME = "texture.no_frame", "No frame was good enough for the texture check."
+    #: The light check: only frames before the first colour are in plain light.
     NO_CONTEXT = "texture.no_context", (
         "No frame before the colours showed the face with enough room around it for the texture model, "
+        "so skin texture was not checked (this lowers the confidence)."
+    )
+    #: The movement-only check: no colours are shown, every frame is in plain light.
+    NO_CONTEXT_MOVEMENT = "texture.no_context_movement", (
+        "No frame showed the face with enough room around it for the texture model, "
         "so skin texture was not checked (this lowers the confidence)."
     )
     LIVE = "texture.live", "The skin texture looked like a live face."
@@ -229,7 +238,8 @@ class TextureStage:
                 used.append(kept.index)
         counts = {"candidates": len(session.texture_frames), "rejected_tinted": tinted, "rejected_context": no_context}
         if not chosen:
-            return result(self.name, Verdict.ABSTAIN, None, TextureReason.NO_CONTEXT, TextureEvidence(frames=0, **counts))
+            reason = TextureReason.NO_CONTEXT if ch.colours else TextureReason.NO_CONTEXT_MOVEMENT
+            return result(self.name, Verdict.ABSTAIN, None, reason, TextureEvidence(frames=0, **counts))
         return self.judge(scores, used, **counts)
 
     def judge(self, scores: list[float], frames: list[int], **counts: int) -> CheckResult:
