@@ -396,29 +396,22 @@ class CheckFlow:
 
     def flash_finished(self, now_ns: int) -> None:
         """The last colour has been on screen for its full duration (ignored outside the LIGHT phase)."""
-        if self.phase is not Phase.LIGHT or self.session is None or self.session.challenge is None:
-            return
-        challenge = self.session.challenge
-        if len(challenge.shown_ns) != len(challenge.colours):
-            self._fail(
-                Problem.RUNTIME,
-                f"the flash sequence ended with {len(challenge.shown_ns)} of {len(challenge.colours)} colours time-stamped",
-                now_ns,
-            )
-            return
-        self._enter(Phase.VERIFYING, now_ns)
+        self._sequence_finished(Phase.LIGHT, "flash sequence", "colours", now_ns)
 
     def cues_finished(self, now_ns: int) -> None:
         """The last head-turn cue has been on screen for its full duration (ignored outside the CUES phase)."""
-        if self.phase is not Phase.CUES or self.session is None or self.session.challenge is None:
+        self._sequence_finished(Phase.CUES, "cue sequence", "cues", now_ns)
+
+    def _sequence_finished(self, phase: Phase, what: str, items: str, now_ns: int) -> None:
+        """Go on to scoring once ``phase``'s sequence is over, if every item of it was time-stamped when shown."""
+        if self.phase is not phase or self.session is None or self.session.challenge is None:
             return
         challenge = self.session.challenge
-        if len(challenge.cue_ns) != len(challenge.moves):
-            self._fail(
-                Problem.RUNTIME,
-                f"the cue sequence ended with {len(challenge.cue_ns)} of {len(challenge.moves)} cues time-stamped",
-                now_ns,
-            )
+        shown, planned = (
+            (challenge.shown_ns, challenge.colours) if phase is Phase.LIGHT else (challenge.cue_ns, challenge.moves)
+        )
+        if len(shown) != len(planned):
+            self._fail(Problem.RUNTIME, f"the {what} ended with {len(shown)} of {len(planned)} {items} time-stamped", now_ns)
             return
         self._enter(Phase.VERIFYING, now_ns)
 
