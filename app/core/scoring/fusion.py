@@ -92,16 +92,11 @@ def required_stages(options: FusionOptions, challenge: Challenge, registry: Stag
 def must_pass_stages(challenge: Challenge, registry: StageRegistry = STAGES) -> tuple[str, ...]:
     """Stages that must PASS on their own before any score counts: the challenge's own stage, i.e. every stage
     declared ``needs_colours`` (the light challenge) when colours were shown, and every stage declared
-    ``needs_moves`` (the head-turn cues) in a movement-only check, together with the stages declared
-    ``must_pass_without_colours`` (the approach's 3D geometry: a print bent and turned on cue can follow the
-    cues, and nothing else in that check sees it is flat). Their failure (hard or soft) or abstention decides
-    the session; the other stages can add confidence, never outvote them."""
+    ``needs_moves`` (the head-turn cues) in a movement-only check. Their failure (hard or soft) or abstention
+    decides the session; geometry, texture or injection can add confidence, never outvote them."""
     if challenge.colours:
         return tuple(spec.name for spec in registry if spec.needs_colours)
-    return tuple(
-        spec.name for spec in registry
-        if (spec.needs_moves or spec.must_pass_without_colours) and spec.runs_for(challenge)
-    )
+    return tuple(spec.name for spec in registry if spec.needs_moves and spec.runs_for(challenge))
 
 
 #: Stage log-odds are clipped to +-this before they are combined (one stage can only do so much).

@@ -92,9 +92,6 @@ class StageSpec:
         The stage judges the head-turn cues of a movement-only check: it is run (and can be required) only
         for that check, never for the light check. Its options are the ``stage`` section of the movement-only
         check's own configuration (``movement_config.json``), which also holds that check's fusion and threshold.
-    must_pass_without_colours:
-        In a movement-only check the stage must pass on its own, as the cues' stage must: without the colours
-        it is one of only two physical cues of a 3D head, so no other stage may outweigh its soft failure.
     capture_sensitive:
         Poor capture (over-exposure, darkness, back light) can hide what it measures: its failures come with
         advice on the capture conditions.
@@ -112,7 +109,6 @@ class StageSpec:
     section: str = ""
     needs_colours: bool = False
     needs_moves: bool = False
-    must_pass_without_colours: bool = False
     capture_sensitive: bool = False
     feature_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 

@@ -578,6 +578,5 @@ class GeometryStage:
 
 
 STAGE = STAGES.register(
-    StageSpec("geometry", GeometryStage, GeometryOptions, GeometryEvidence, order=30, plots=True,
-              must_pass_without_colours=True, feature_ranges=FEATURE_RANGES)
+    StageSpec("geometry", GeometryStage, GeometryOptions, GeometryEvidence, order=30, plots=True, feature_ranges=FEATURE_RANGES)
 )
