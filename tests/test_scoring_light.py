@@ -337,6 +337,27 @@ def test_a_sweep_too_faint_to_confirm_is_no_decision_never_a_pass() -> None:
     assert stage.sweep_verdict(ev) == "pass"
 
 
+@pytest.mark.parametrize(
+    ("agree", "disagree", "pooled", "verdict"),
+    [
+        (1, 0, 6.0, "weak"),  # the app's genuine case: 1 of 6 clearly in order, the colours together lean right
+        (2, 1, 4.0, "weak"),  # one colour against, outnumbered: faint, not contradicted
+        (3, 0, 1.5, "fail"),  # the colours pooled barely lean this way: painted all at once or guessed
+        (2, 2, 3.0, "fail"),  # two colours clearly the other way, as many as agreed
+        (1, 3, -2.0, "fail"),
+        (5, 1, 9.0, "pass"),  # 5 of 7 usable agree (71 %)
+        (4, 0, 9.0, "weak"),  # 4 of 7 (57 %) is short of the share; not against either
+    ],
+)
+def test_the_sweep_rule_fails_only_on_evidence_against_this_sessions_order(agree: int, disagree: int, pooled: float, verdict: str) -> None:
+    stage = _sweep_stage()
+    ev = stage.analyse(make_session_input(SynthSpec(kind="live", seed=1))).evidence
+    ev.sweep_applied, ev.sweep_usable = True, 7
+    ev.sweep_agree, ev.sweep_disagree, ev.sweep_pooled_z = agree, disagree, pooled
+    ev.sweep_agreement = agree / 7
+    assert stage.sweep_verdict(ev) == verdict
+
+
 def test_step_delays_recover_each_colours_own_shift() -> None:
     """A region whose response to each colour comes a different number of ms after the fitted lag (as the part
     of a face a wipe reaches late does): one joint fit returns every colour's shift, with a standard error."""

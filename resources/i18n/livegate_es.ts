@@ -1204,8 +1204,8 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La luz recorrió el rostro en otro orden que el del barrido de la pantalla de esta sesión ({agree} de {usable} colores en el orden de esta sesión): la respuesta de color parece pintada sobre el rostro.</translation>
     </message>
     <message>
-        <source>The order in which the screen&apos;s light crossed the face was too faint to confirm (clearly seen in {agree} of {steps} colours, none against it): try again facing the screen, in less bright light.</source>
-        <translation>El orden en que la luz de la pantalla recorrió el rostro fue demasiado débil para confirmarlo (se vio con claridad en {agree} de {steps} colores, ninguno en contra): vuelva a intentarlo mirando a la pantalla, con una luz menos intensa.</translation>
+        <source>The order in which the screen&apos;s light crossed the face was too faint to confirm (clearly seen in {agree} of {steps} colours, the colours together leaning the right way): try again facing the screen, in less bright light.</source>
+        <translation>El orden en que la luz de la pantalla recorrió el rostro fue demasiado débil para confirmarlo (se vio con claridad en {agree} de {steps} colores, que en conjunto apuntaban en la dirección correcta): vuelva a intentarlo mirando a la pantalla, con una luz menos intensa.</translation>
     </message>
     <message>
         <source>The face followed the colours, but the reflection looked like a flat or glossy surface rather than a face.</source>
