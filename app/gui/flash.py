@@ -38,7 +38,9 @@ class FlashController(QObject):
     attenuation:
         0 (full brightness) .. 0.8; the emitted colour is scaled by ``1 - attenuation``.
     tick_ms:
-        Animation tick (the wipe is redrawn at this rate or the display's, whichever is slower).
+        Animation tick (the wipe is redrawn at this rate or the display's, whichever is slower). One 60 Hz
+        refresh: a display shows no more, and every repaint beyond it costs the camera thread frames (under
+        load an 8 ms tick halved the frames captured during the colours, and with them the sweep's evidence).
 
     Signals
     -------
@@ -57,7 +59,7 @@ class FlashController(QObject):
         canvas: Canvas,
         screen: ScreenState,
         attenuation: float = 0.0,
-        tick_ms: int = 8,
+        tick_ms: int = 16,
         clock: Callable[[], int] = monotonic_ns,
         parent: QObject | None = None,
     ) -> None:
