@@ -156,7 +156,7 @@ class Motion:
         self._segments: list[tuple[float, float, np.ndarray, np.ndarray]] = []
         self._approach_end: float | None = None
         self._now = 0.0
-        #: Follows head-turn cues when set (movement-only checks): a yaw added to the pose.
+        #: Follows head-movement cues when set (movement-only checks): a yaw and a pitch added to the pose.
         self.follow: CueFollower | None = None
         if params.behaviour == "too-close":
             self.start = self.target.copy()
