@@ -1120,8 +1120,8 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La cara no se movió hacia el lado indicado ({direction}) tras la indicación {cue} con el paralaje de una cabeza en 3D (una foto o pantalla girada entera, o una cara que no siguió la indicación).</translation>
     </message>
     <message>
-        <source>The face was flat when {axis} (depth {depth:.2f}, a head shows at least {min_depth:.2f}): a photo bent around one axis, which paper can be, rather than a head, which is curved both ways.</source>
-        <translation>La cara era plana al {axis} (profundidad {depth:.2f}; una cabeza muestra al menos {min_depth:.2f}): una foto curvada en un solo eje, como puede curvarse el papel, no una cabeza, que es curva en ambos sentidos.</translation>
+        <source>The face was flat when {axis} (its nose stood out {depth:.2f} against the rest of the face, a head&apos;s at least {min_depth:.2f}): a photo bent around one axis, which paper can be, rather than a head, which is curved both ways.</source>
+        <translation>La cara era plana al {axis} (su nariz sobresalió {depth:.2f} respecto al resto de la cara; la de una cabeza, al menos {min_depth:.2f}): una foto curvada en un solo eje, como puede curvarse el papel, no una cabeza, que es curva en ambos sentidos.</translation>
     </message>
     <message>
         <source>The face moved too little when {axis} to tell a head from a bent photo, so the movement could not be judged.</source>
