@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--challenge",
         choices=["light", "movement"],
         default="light",
-        help="light: movement and colours (default); movement: head turns on random cues, no flashes (reduced assurance)",
+        help="light: movement and colours (default); movement: head turns and nods on random cues, no flashes (reduced assurance)",
     )
     p.add_argument(
         "--store",
@@ -254,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cooperative, never-approach, too-close, leaves, second-face or stall")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a simulator parameter (repeatable)")
     p.add_argument("--challenge", choices=["light", "movement"], default="light",
-                   help="light: the colour sequence (default); movement: head-turn cues, no flashes")
+                   help="light: the colour sequence (default); movement: head-turn and nod cues, no flashes")
     p.set_defaults(func=_delegate("app.core.simulate.cli", "run"))
 
     p = sub.add_parser("redteam", help="search an attack species' parameters for the session scored highest")

@@ -63,3 +63,34 @@ def test_first_start_pin_prompt_saves_a_pin(qtbot, tmp_path: Path) -> None:
     assert dialog.result_settings is not None
     saved = load_settings(path)
     assert saved.mode == "kiosk" and verify_pin("1357", saved.kiosk_pin_hash)
+
+
+def test_nod_cues_show_instruction_and_arrows_beside_the_oval(qtbot) -> None:
+    from PySide6.QtGui import QImage, QPainter
+
+    from app.core.challenge import make_oval
+
+    page = GuidancePage(RasterCanvas())
+    qtbot.addWidget(page)
+    for direction, word in (("up", "UP"), ("down", "DOWN")):
+        page.show_cue(direction, 0)
+        assert word in page.hint.text() and page.canvas.renderer.turn_cue == direction
+    renderer = page.canvas.renderer
+    renderer.oval = make_oval(640, 480)
+    arrow_rows = {}
+    for direction in ("up", "down"):
+        renderer.turn_cue = direction
+        image = QImage(640, 480, QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        renderer.paint(painter, 640.0, 480.0, 0)
+        painter.end()
+        oval = renderer.oval_rect(640.0, 480.0)
+        assert oval is not None
+        # The arrow's yellow, left of the oval: its topmost row is the tip for "up", the shaft's end for "down".
+        rows = [y for y in range(480) if any(image.pixelColor(x, y).name() == "#ffc800" for x in range(0, int(oval.left()), 2))]
+        assert rows, direction
+        # The arrow's widest row (its head) is near its top when it points up, near its bottom when down.
+        widths = {y: sum(image.pixelColor(x, y).name() == "#ffc800" for x in range(0, int(oval.left()))) for y in rows}
+        head = max(widths, key=widths.get)
+        arrow_rows[direction] = (head - min(rows)) / max(1, max(rows) - min(rows))
+    assert arrow_rows["up"] < 0.5 < arrow_rows["down"]

@@ -68,7 +68,7 @@ def track(challenge: Challenge, *, flat: bool = False, follow: list[tuple[int, s
     log = follow if follow is not None else cue_log(challenge, T0)
     follower = CueFollower(lambda: log, 0, amplitude_deg=25.0, reaction_ms=reaction_ms, reaction_jitter_ms=50.0, turn_s=0.45, seed=3)
     t_ns = np.arange(T0 - 1500 * MS, T0 + 9500 * MS, 33 * MS, dtype=np.int64)
-    points = np.stack([cam.project(pts3 @ rotation(follower.yaw(t / 1e9), 0.0, 0.0).T + [0.0, 0.0, 0.45]) for t in t_ns])
+    points = np.stack([cam.project(pts3 @ rotation(*follower.turn(t / 1e9), 0.0).T + [0.0, 0.0, 0.45]) for t in t_ns])
     return SessionInput(session_data(points, t_ns), challenge, SourceInfo(kind="camera", name="test"))
 
 
@@ -86,10 +86,12 @@ def test_movement_challenge_has_random_cues_and_round_trips() -> None:
     ch.cue_ns = [5, 6]
     back = Challenge.from_dict(ch.to_dict())
     assert back.moves == ch.moves and back.cue_ns == [5, 6]
-    sequences = {tuple(m.direction for m in make_move_sequence(random.Random(s))) for s in range(200)}
-    assert len(sequences) == 8  # every left/right sequence of three occurs
+    sequences = {tuple(m.direction for m in make_move_sequence(random.Random(s))) for s in range(600)}
+    # Every sequence of three with at least one turn and one nod occurs (4**3 - 2 * 2**3), and no other.
+    assert len(sequences) == 48
+    assert all(set(q) & {"left", "right"} and set(q) & {"up", "down"} for q in sequences)
     bad = ch.to_dict()
-    bad["moves"][0]["direction"] = "up"
+    bad["moves"][0]["direction"] = "sideways"
     with pytest.raises(ValueError):
         Challenge.from_dict(bad)
 
@@ -219,3 +221,92 @@ def test_cue_player_writes_cues_to_the_screen_and_reports_them() -> None:
     assert [d for _, d in screen.cues()] == [None, "left", None, "right", None]
     with pytest.raises(ValueError):
         player.play([])
+
+
+def bent(radius: float, axis: str) -> "np.ndarray":
+    """The face's landmarks printed on paper bent around a vertical (``axis`` "v") or horizontal ("h") axis,
+    convex toward the camera: the sheet's depth grows with the distance from its ridge along one axis only."""
+    face = get_face(None)
+    pts3 = face.landmarks3d.copy()
+    across = pts3[:, 0] if axis == "v" else pts3[:, 1] - pts3[4, 1]  # ridge through the nose tip
+    pts3[:, 2] = radius - np.sqrt(np.maximum(radius**2 - across**2, 0.0))
+    return pts3
+
+
+def track_points(challenge: Challenge, pts3: np.ndarray, *, nod_deg: float = 12.0, turn_deg: float = 25.0) -> SessionInput:
+    """Landmarks of ``pts3`` at 0.45 m turning and nodding on this session's cues."""
+    cam = PinholeCamera(640, 480, 65.0)
+    log = cue_log(challenge, T0)
+    follower = CueFollower(lambda: log, 0, amplitude_deg=turn_deg, reaction_ms=350.0, reaction_jitter_ms=50.0,
+                           turn_s=0.45, seed=3, pitch_amplitude_deg=nod_deg)
+    t_ns = np.arange(T0 - 1500 * MS, T0 + 9500 * MS, 33 * MS, dtype=np.int64)
+    points = np.stack([cam.project(pts3 @ rotation(*follower.turn(t / 1e9), 0.0).T + [0.0, 0.0, 0.45]) for t in t_ns])
+    return SessionInput(session_data(points, t_ns), challenge, SourceInfo(kind="camera", name="test"))
+
+
+def test_a_head_turning_and_nodding_passes_with_depth_in_both_axes() -> None:
+    ch = movement_challenge(("up", "left", "down"))
+    check = MovementStage().evaluate(track_points(ch, get_face(None).landmarks3d.copy(), nod_deg=10.0))
+    assert check.verdict == PASS and check.code == "movement.followed", check.reason
+    assert check.evidence.depth_turn >= check.evidence.min_depth
+    assert [c["axis"] for c in check.evidence.cues] == ["v", "h", "v"]
+    assert all(c["peak"] >= check.evidence.min_nod for c in check.evidence.cues if c["axis"] == "v")
+
+
+@pytest.mark.parametrize("axis, cues, flat_when", [
+    ("v", ("up", "left", "down", "right"), "nodding"),   # bent around a vertical axis: flat along the nod
+    ("h", ("left", "up", "right", "down"), "turning"),   # bent around a horizontal axis: flat along the turn
+])
+def test_a_print_bent_around_one_axis_is_flat(axis: str, cues: tuple[str, ...], flat_when: str) -> None:
+    ch = movement_challenge(cues)
+    check = MovementStage().evaluate(track_points(ch, bent(0.08, axis), nod_deg=20.0, turn_deg=30.0))
+    assert check.verdict == FAIL and check.hard_fail
+    assert check.code == "movement.flat_axis" and f"flat when {flat_when}" in check.reason, check.reason
+
+
+def test_a_nod_too_small_to_tell_abstains() -> None:
+    # A head that hardly nods shows neither parallax nor foreshortening: no decision, never a pass.
+    ch = movement_challenge(("up", "left", "down"))
+    check = MovementStage().evaluate(track_points(ch, get_face(None).landmarks3d.copy(), nod_deg=1.0))
+    assert check.verdict == ABSTAIN and check.code == "movement.too_little" and "nodding" in check.reason
+
+
+def test_turns_only_recordings_are_judged_as_before() -> None:
+    # A recording made before nods existed (left/right cues only) keeps the whole-face parallax and its rule.
+    ch = movement_challenge(("left", "right", "left"))
+    back = Challenge.from_dict(ch.to_dict())
+    check = MovementStage().evaluate(track(back))
+    assert check.verdict == PASS and check.code == "movement.followed"
+    assert all(c["axis"] == "h" for c in check.evidence.cues)
+    flat = MovementStage().evaluate(track(Challenge.from_dict(ch.to_dict()), flat=True))
+    assert flat.code == "movement.not_followed" and flat.hard_fail
+
+
+def test_a_curved_print_is_bent_around_the_axis_drawn_for_it() -> None:
+    from app.core.challenge import make_oval
+    from app.core.simulate.motion import MotionParams
+    from app.core.simulate.params import sample_params
+    from app.core.simulate.species import make_print_subject
+
+    face = get_face(None)
+    cam = PinholeCamera(640, 480, 65.0)
+    p = sample_params("curved-print", 3)
+    depth_spread = {}
+    for axis in ("v", "h"):
+        prop = make_print_subject(face, cam, MotionParams(), make_oval(640, 480, random.Random(1)), {**p, "bend_axis": axis},
+                                  autostart=False)
+        lm = prop.layer.landmarks3d
+        assert lm is not None
+        # Depth grows with the distance from the ridge (through the sheet's centre, the local origin) along one
+        # axis only: across it, hardly at all.
+        along_x = np.corrcoef(np.abs(lm[:, 0]), lm[:, 2])[0, 1]
+        along_y = np.corrcoef(np.abs(lm[:, 1]), lm[:, 2])[0, 1]
+        depth_spread[axis] = (round(float(along_x), 2), round(float(along_y), 2))
+        # Height field, normals and texture stay consistent in shape.
+        assert prop.layer.height.shape == prop.layer.albedo.shape[:2] == prop.layer.normals.shape[:2]
+    assert depth_spread["v"][0] > 0.9 and depth_spread["h"][1] > 0.9, depth_spread
+    assert abs(depth_spread["v"][1]) < 0.5 and abs(depth_spread["h"][0]) < 0.5, depth_spread
+    # The cue parameters draw the axis for movement-only checks (both occur over seeds).
+    from app.core.simulate.params import cue_params
+
+    assert {cue_params("curved-print", s)["cue_bend_axis"] for s in range(20)} == {"h", "v"}

@@ -50,9 +50,10 @@ def test_existing_species_and_seeds_are_unchanged(monkeypatch: pytest.MonkeyPatc
     # Parameters added since (genuine variation, off unless asked for) must keep their "off" values; every
     # earlier parameter must keep the value it had.
     later_off = {"ae_step": 0.0, "hold_drift_deg": 0.0, "hold_drift_mm": 0.0}
-    # How a participant follows head-turn cues (movement-only checks) comes from a stream of its own.
+    # How a participant follows head-movement cues (movement-only checks, turns and nods, and the axis a curved
+    # print is bent around against them) comes from a stream of its own.
     later = {*later_off, "ae_step_period_s", "real_variation", "cue_yaw_deg", "cue_reaction_ms",
-             "cue_reaction_jitter_ms", "cue_turn_s", "cue_follow", *OPTICS_KEYS}
+             "cue_reaction_jitter_ms", "cue_turn_s", "cue_follow", "cue_pitch_deg", "cue_bend_axis", *OPTICS_KEYS}
     h = hashlib.sha256()
     for species in OLD_SPECIES:
         for seed in range(40):

@@ -31,8 +31,19 @@ MOVEMENT_ONLY = "FaceMovementChallenge"
 #: see a 3D mask or a live accomplice, and a replay matches the cues by chance with a small stated probability.
 ASSURANCE: dict[str, str] = {MOVEMENT_AND_LIGHT: "standard", MOVEMENT_ONLY: "reduced"}
 
-#: Head-turn cue directions: the person's own left or right (an arrow on the mirrored preview points that way).
-DIRECTIONS = ("left", "right")
+#: Head-movement cue directions: a turn to the person's own left or right (an arrow on the mirrored preview points
+#: that way), or a nod up or down. A face is curved along both axes (its nose stands out in front of the cheeks
+#: and of the brow-chin line), paper only along one (it bends around one axis without creasing), so a session
+#: asks for both kinds of movement (see :func:`make_move_sequence`).
+DIRECTIONS = ("left", "right", "up", "down")
+#: Turns (about the vertical axis) and nods (about the horizontal axis).
+HORIZONTAL = ("left", "right")
+VERTICAL = ("up", "down")
+
+
+def cue_axis(direction: str) -> str:
+    """"h" for a turn (left/right), "v" for a nod (up/down)."""
+    return "v" if direction in VERTICAL else "h"
 
 #: Palette of flash colours (RGB), named for reports.
 PALETTE: dict[str, tuple[int, int, int]] = {
@@ -264,12 +275,14 @@ class MoveStep:
         return self.pause_ms + self.hold_ms
 
 
-#: Number of head-turn cues per movement-only check (2**3 = 8 direction sequences, see docs/accuracy.md).
+#: Number of head-movement cues per movement-only check (4**3 - 2 * 2**3 = 48 direction sequences with at least
+#: one turn and one nod, see docs/accuracy.md).
 MOVE_CUES = 3
 
 
 def make_move_sequence(rng: random.Random | None = None, length: int = MOVE_CUES) -> list[MoveStep]:
-    """Random head-turn cues: each direction drawn independently (left/right), with random pauses and holds.
+    """Random head-movement cues: each direction drawn from left/right/up/down, at least one turn (left/right) and
+    one nod (up/down) per session (drawn again until both are there), in random order, with random pauses and holds.
 
     The pause before each cue (600-2400 ms, the first 600-3000 ms) and the cue's duration (1300-1700 ms) are
     random too, so a recorded head turn matches this session only if its directions *and* its timing match by
@@ -277,9 +290,14 @@ def make_move_sequence(rng: random.Random | None = None, length: int = MOVE_CUES
     (a replay of an earlier check of the same flow, whose cues came at similar times, must not line up).
     """
     rng = rng or random.Random(secrets.randbits(64))
+    while True:
+        directions = [rng.choice(DIRECTIONS) for _ in range(length)]
+        # Both axes: a print bent around one axis shows a face's depth along the other only (see HORIZONTAL).
+        if length < 2 or (set(directions) & set(HORIZONTAL) and set(directions) & set(VERTICAL)):
+            break
     return [
-        MoveStep(rng.choice(DIRECTIONS), rng.randint(600, 3000 if i == 0 else 2400), rng.randint(1300, 1700))
-        for i in range(length)
+        MoveStep(d, rng.randint(600, 3000 if i == 0 else 2400), rng.randint(1300, 1700))
+        for i, d in enumerate(directions)
     ]
 
 

@@ -65,7 +65,7 @@ class ScreenState:
             self._cues.clear()
 
     def show_cue(self, direction: str | None, t_ns: int) -> None:
-        """Record that the head-turn cue ``direction`` ("left"/"right"; None: face the screen) appeared at ``t_ns``."""
+        """Record that the head-movement cue ``direction`` ("left"/"right"/"up"/"down"; None: face the screen) appeared at ``t_ns``."""
         with self._lock:
             entry = (int(t_ns), direction)
             idx = bisect.bisect_right([c[0] for c in self._cues], entry[0])

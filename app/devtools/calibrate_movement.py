@@ -6,11 +6,14 @@ it caches each session's per-frame features and stage evidence) and writes
 ``app/core/scoring/movement_config.json``:
 
 * ``stage.min_turn`` (nose parallax a cue's turn must reach): half way, in log
-  terms, between the largest any training attack reached on its weakest cue and
-  the 2nd percentile of genuine sessions' weakest cue, and never above half of
-  that genuine percentile (a genuine turn must clear it with room to spare);
-* ``stage.min_depth`` (turn depth, median over the cues): half way, in log
-  terms, between the deepest training attack that followed every cue and the
+  terms, between the largest any training attack reached on its weakest turn cue
+  and the 2nd percentile of genuine sessions' weakest turn cue, and never above
+  half of that genuine percentile (a genuine turn must clear it with room to spare);
+* ``stage.min_nod``: the same for the nod cues (up/down) and the nose's vertical
+  parallax against the brow-chin line;
+* ``stage.min_depth`` (turn depth, median over the turn cues): half way, in log
+  terms, between the deepest training attack that followed every turn cue (its
+  nods aside: each axis's rule must hold on its own) and the
   2nd percentile of genuine sessions, never above 0.7 of that percentile;
 * ``fusion.bias``: the confidence's operating point. The fusion weights of the
   approach geometry and texture are the light check's (the approach is the same
@@ -119,24 +122,38 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
         raise SystemExit(f"calibrate_movement: need at least 5 genuine movement-only sessions in the cache, found {len(genuine)}")
     stage = MovementStage(cfg.stage)
 
-    def weakest(item: dict[str, Any]) -> float:
+    def weakest(item: dict[str, Any], axis: str) -> float:
         responses, _, _ = stage.responses(stage_input(item))
-        peaks = [r.peak for r in responses if math.isfinite(r.peak)]
+        peaks = [r.peak for r in responses if r.axis == axis and math.isfinite(r.peak)]
         return min(peaks) if peaks else math.nan
 
-    g_peak = np.array([weakest(i) for i in genuine])
-    a_peak = np.array([weakest(i) for i in attacks]) if attacks else np.zeros(0)
-    g2 = float(np.nanpercentile(g_peak, 2))
-    a_max = float(np.nanmax(a_peak)) if np.isfinite(a_peak).any() else 0.0
-    cut = math.sqrt(max(a_max, 0.02) * g2) if g2 > 0 else cfg.stage.min_turn
-    cfg.stage.min_turn = round(float(min(cut, 0.5 * g2)), 4)
+    def threshold(axis: str, current: float) -> tuple[float, list[float], float]:
+        """Half way (in log terms) between the attacks' largest and the genuine 2nd percentile of the weakest
+        cue of this axis, never above half of that percentile."""
+        g_peak = np.array([weakest(i, axis) for i in genuine])
+        a_peak = np.array([weakest(i, axis) for i in attacks]) if attacks else np.zeros(0)
+        if not np.isfinite(g_peak).any():
+            return current, [], math.nan
+        g2 = float(np.nanpercentile(g_peak, 2))
+        a_max = float(np.nanmax(a_peak)) if np.isfinite(a_peak).any() else 0.0
+        cut = math.sqrt(max(a_max, 0.01) * g2) if g2 > 0 else current
+        summary = [round(float(np.nanmin(g_peak)), 4), round(g2, 4), round(float(np.nanmedian(g_peak)), 4)]
+        return round(float(min(cut, 0.5 * g2)), 4), summary, round(a_max, 4)
+
+    cfg.stage.min_turn, g_turn, a_turn = threshold("h", cfg.stage.min_turn)
+    cfg.stage.min_nod, g_nod, a_nod = threshold("v", cfg.stage.min_nod)
     stage = MovementStage(cfg.stage)
 
     def depth_of(item: dict[str, Any]) -> tuple[float, bool]:
+        """The turn depth (turns' median; every cue's median in a check of turns only) and whether every turn
+        cue was followed. Attacks are counted when their turns were followed whatever their nods did: each
+        axis's rule must stand on its own (a bent print whose nod slipped past ``min_nod`` still meets this)."""
         ev = stage.evaluate(stage_input(item)).evidence
         if not isinstance(ev, MovementEvidence):
             return math.nan, False
-        return number(ev.depth), ev.followed == len(ev.cues or [0])
+        turn = number(ev.depth_turn)
+        turns = [c for c in (ev.cues or []) if c.get("axis", "h") == "h"]
+        return (turn if math.isfinite(turn) else number(ev.depth)), bool(turns) and all(c.get("followed") for c in turns)
 
     g_depth = np.array([depth_of(i)[0] for i in genuine])
     a_follow = [d for d, ok in (depth_of(i) for i in attacks) if ok and math.isfinite(d)]
@@ -157,10 +174,12 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
     point = max(highest_attack + 0.5, lowest_genuine - 1.0)
     cfg.fusion.bias = round(LOGIT_60 - point, 4)
     return {
-        "genuine_weakest_peak": [round(float(np.nanmin(g_peak)), 4), round(g2, 4), round(float(np.nanmedian(g_peak)), 4)],
-        "attack_weakest_peak_max": round(a_max, 4),
+        "genuine_weakest_peak": g_turn,
+        "attack_weakest_peak_max": a_turn,
+        "genuine_weakest_nod": g_nod,
+        "attack_weakest_nod_max": a_nod,
         "genuine_depth": [round(float(np.nanmin(g_depth)), 3), round(gd2, 3), round(float(np.nanmedian(g_depth)), 3)],
-        "attack_depth_max_following_every_cue": round(ad, 3) if a_follow else None,
+        "attack_depth_max_following_every_turn": round(ad, 3) if a_follow else None,
         "genuine_logit_min": round(lowest_genuine, 3),
         "attack_logit_max_that_could_pass": None if not z_a else round(highest_attack, 3),
         "sessions": {"genuine": len(genuine), "attacks": len(attacks)},
@@ -274,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         "training_seeds": seeds_by_species(items),
         **measured,
     }
-    print(f"min_turn {cfg.stage.min_turn}, fusion bias {cfg.fusion.bias}; {measured}")
+    print(f"min_turn {cfg.stage.min_turn}, min_nod {cfg.stage.min_nod}, min_depth {cfg.stage.min_depth}, "
+          f"fusion bias {cfg.fusion.bias}; {measured}")
     if not args.dry_run:
         print(f"wrote {cfg.save()}")
     return 0

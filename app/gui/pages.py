@@ -460,16 +460,20 @@ class GuidancePage(QWidget):
             self.progress.setValue(round(100 * (index + 1) / self._flash_total))
 
     def show_cue(self, direction: str | None, index: int) -> None:
-        """Show a head-turn cue of the movement-only check (None: face the screen again; index -1: cues over).
+        """Show a head-movement cue of the movement-only check (None: face the screen again; index -1: cues over).
 
         The preview is mirrored, so the person's own left is the left of the screen: the arrow points the
-        way to turn.
+        way to turn (a nod's arrow points up or down, the same in a mirror).
         """
         self._cue = index >= 0
         if direction == "left":
             text = self.tr("\u2190  Turn your head to your LEFT")
         elif direction == "right":
             text = self.tr("Turn your head to your RIGHT  \u2192")
+        elif direction == "up":
+            text = self.tr("\u2191  Tilt your head UP (chin up)")
+        elif direction == "down":
+            text = self.tr("\u2193  Tilt your head DOWN (chin down)")
         elif index >= 0:
             text = self.tr("Look at the screen")
         else:
@@ -478,7 +482,7 @@ class GuidancePage(QWidget):
             return
         self.hint.setText(text)
         # The light mode's step line speaks of colours; a movement-only check shows none.
-        self.step.setText(self.tr("Head turns: follow each arrow"))
+        self.step.setText(self.tr("Head movements: follow each arrow"))
         self.canvas.set_cue(direction)
         announce(self.hint, text)
 

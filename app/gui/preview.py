@@ -95,7 +95,8 @@ class SceneRenderer:
         self.dim = True
         self.mirror = True
         self.flash: FlashPaint | None = None
-        #: Head-turn cue in force ("left"/"right": the person's own side), drawn as an arrow beside the oval.
+        #: Head-movement cue in force ("left"/"right": the person's own side; "up"/"down": a nod), drawn as an
+        #: arrow beside, above or below the oval.
         self.turn_cue: str | None = None
         neutral = ScreenState.NEUTRAL
         self.background = QColor(*neutral)
@@ -166,8 +167,8 @@ class SceneRenderer:
             painter.drawEllipse(oval)
             if self.cue in ("closer", "back") and self.flash is None:
                 self._paint_cue(painter, oval, pen)
-        if self.turn_cue in ("left", "right") and oval is not None:  # a head-turn cue of the movement-only check
-            self._paint_turn_cue(painter, oval, width)
+        if self.turn_cue in ("left", "right", "up", "down") and oval is not None:  # a cue of the movement-only check
+            self._paint_turn_cue(painter, oval, width, height)
 
     def _paint_cue(self, painter: QPainter, oval: QRectF, pen: QPen) -> None:
         """Chevrons left and right of the oval: outwards for "move closer", inwards for "move back"."""
@@ -182,26 +183,37 @@ class SceneRenderer:
             for dy in (-size / 2, size / 2):
                 painter.drawLine(QPointF(x + tip, cy), QPointF(x - tip, cy + dy))
 
-    def _paint_turn_cue(self, painter: QPainter, oval: QRectF, width: float) -> None:
-        """A large arrow beside the oval toward the cued side (the preview is mirrored: the person's left is
-        the screen's left)."""
-        left = self.turn_cue == "left"
+    def _paint_turn_cue(self, painter: QPainter, oval: QRectF, width: float, height: float) -> None:
+        """A large arrow beside the oval toward the cued side, or a pair of arrows up or down on both sides of
+        the oval for a nod (the preview is mirrored: the person's left is the screen's left; up and down are the
+        same either way). The oval fills nearly the frame's height, so a nod's arrows stand beside it, not over
+        the face."""
+        cue = self.turn_cue
         size = max(40.0, oval.width() * 0.45)
         cy = oval.center().y()
-        tip_x = max(size * 0.1, oval.left() - size * 1.2) if left else min(width - size * 0.1, oval.right() + size * 1.2)
-        d = 1.0 if left else -1.0  # the arrow body extends away from the tip, toward the oval
-        path = QPainterPath()
-        path.moveTo(tip_x, cy)
-        path.lineTo(tip_x + d * size * 0.5, cy - size * 0.45)
-        path.lineTo(tip_x + d * size * 0.5, cy - size * 0.18)
-        path.lineTo(tip_x + d * size, cy - size * 0.18)
-        path.lineTo(tip_x + d * size, cy + size * 0.18)
-        path.lineTo(tip_x + d * size * 0.5, cy + size * 0.18)
-        path.lineTo(tip_x + d * size * 0.5, cy + size * 0.45)
-        path.closeSubpath()
+        if cue in ("left", "right"):
+            left = cue == "left"
+            tips = [(max(size * 0.1, oval.left() - size * 1.2) if left else min(width - size * 0.1, oval.right() + size * 1.2), cy)]
+            along, across = (1.0 if left else -1.0, 0.0), (0.0, 1.0)  # the body extends from the tip toward the oval
+        else:
+            up = cue == "up"
+            tip_y = cy - size / 2 if up else cy + size / 2
+            tips = [(max(size * 0.5, oval.left() - size * 0.6), tip_y), (min(width - size * 0.5, oval.right() + size * 0.6), tip_y)]
+            along, across = (0.0, 1.0 if up else -1.0), (1.0, 0.0)
+        # The arrow's outline in (along, across) units of ``size``: head, then shaft.
+        shape = ((0.0, 0.0), (0.5, -0.45), (0.5, -0.18), (1.0, -0.18), (1.0, 0.18), (0.5, 0.18), (0.5, 0.45))
         painter.setPen(QPen(QColor(0, 0, 0), max(2.0, size / 25.0)))
         painter.setBrush(QColor(255, 200, 0))
-        painter.drawPath(path)
+        for tx, ty in tips:
+            path = QPainterPath()
+            for k, (a, c) in enumerate(shape):
+                point = QPointF(tx + size * (a * along[0] + c * across[0]), ty + size * (a * along[1] + c * across[1]))
+                if k == 0:
+                    path.moveTo(point)
+                else:
+                    path.lineTo(point)
+            path.closeSubpath()
+            painter.drawPath(path)
 
     def _paint_flash(
         self,
@@ -299,7 +311,7 @@ class _CanvasMixin:
         self._widget.update()
 
     def set_cue(self, direction: str | None) -> None:
-        """Show a head-turn cue arrow (``None`` removes it)."""
+        """Show a head-movement cue arrow (``None`` removes it)."""
         self.renderer.turn_cue = direction
         self._widget.update()
 

@@ -53,12 +53,12 @@ def templates() -> dict[str, str]:
 
 
 def phrases() -> list[str]:
-    """The phrases sentences quote as text (quality issues, capture tips, the side of a head-turn cue), each
+    """The phrases sentences quote as text (quality issues, capture tips, the side of a head-movement cue and its axis), each
     translated on its own."""
-    from app.core.scoring.stages.movement import DIRECTIONS
+    from app.core.scoring.stages.movement import AXIS_NAMES, DIRECTIONS
     from app.core.scoring.stages.quality import LIGHT_ADVICE, QualityIssue
 
-    return [str(i.value) for i in QualityIssue] + list(LIGHT_ADVICE.values()) + list(DIRECTIONS)
+    return [str(i.value) for i in QualityIssue] + list(LIGHT_ADVICE.values()) + list(DIRECTIONS) + list(AXIS_NAMES.values())
 
 
 def _tr(text: str) -> str:

@@ -239,8 +239,8 @@
         <translation>Los destellos se han detenido porque su cara ha salido del óvalo. Vuelva a empezar desde un poco más lejos.</translation>
     </message>
     <message>
-        <source>Head turns: follow each arrow</source>
-        <translation>Giros de cabeza: siga cada flecha</translation>
+        <source>Head movements: follow each arrow</source>
+        <translation>Movimientos de cabeza: siga cada flecha</translation>
     </message>
     <message>
         <source>←  Turn your head to your LEFT</source>
@@ -249,6 +249,14 @@
     <message>
         <source>Turn your head to your RIGHT  →</source>
         <translation>Gire la cabeza hacia su DERECHA  →</translation>
+    </message>
+    <message>
+        <source>↑  Tilt your head UP (chin up)</source>
+        <translation>↑  Incline la cabeza hacia ARRIBA (barbilla arriba)</translation>
+    </message>
+    <message>
+        <source>↓  Tilt your head DOWN (chin down)</source>
+        <translation>↓  Incline la cabeza hacia ABAJO (barbilla abajo)</translation>
     </message>
     <message>
         <source>Look at the screen</source>
@@ -1108,8 +1116,16 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La cabeza giró hacia cada lado indicado con un tiempo de reacción humano, y la nariz se movió respecto al contorno de la cara como en una cabeza real en 3D.</translation>
     </message>
     <message>
-        <source>The face did not turn to the {direction} after cue {cue} with the parallax of a 3D head (a photo or screen turned as a whole, or a face that did not follow the cue).</source>
-        <translation>La cara no giró hacia la {direction} tras la indicación {cue} con el paralaje de una cabeza en 3D (una foto o pantalla girada entera, o una cara que no siguió la indicación).</translation>
+        <source>The face did not move toward the cued side ({direction}) after cue {cue} with the parallax of a 3D head (a photo or screen turned as a whole, or a face that did not follow the cue).</source>
+        <translation>La cara no se movió hacia el lado indicado ({direction}) tras la indicación {cue} con el paralaje de una cabeza en 3D (una foto o pantalla girada entera, o una cara que no siguió la indicación).</translation>
+    </message>
+    <message>
+        <source>The face was flat when {axis} (its nose stood out {depth:.2f} against the rest of the face, a head&apos;s at least {min_depth:.2f}): a photo bent around one axis, which paper can be, rather than a head, which is curved both ways.</source>
+        <translation>La cara era plana al {axis} (su nariz sobresalió {depth:.2f} respecto al resto de la cara; la de una cabeza, al menos {min_depth:.2f}): una foto curvada en un solo eje, como puede curvarse el papel, no una cabeza, que es curva en ambos sentidos.</translation>
+    </message>
+    <message>
+        <source>The face moved too little when {axis} to tell a head from a bent photo, so the movement could not be judged.</source>
+        <translation>La cara se movió demasiado poco al {axis} para distinguir una cabeza de una foto curvada, así que no se pudo juzgar el movimiento.</translation>
     </message>
     <message>
         <source>The face turned {latency:.0f} ms after cue {cue}, outside a human reaction time ({low:.0f}-{high:.0f} ms).</source>
@@ -1122,6 +1138,22 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     <message>
         <source>right</source>
         <translation>derecha</translation>
+    </message>
+    <message>
+        <source>up</source>
+        <translation>arriba</translation>
+    </message>
+    <message>
+        <source>down</source>
+        <translation>abajo</translation>
+    </message>
+    <message>
+        <source>turning</source>
+        <translation>girar</translation>
+    </message>
+    <message>
+        <source>nodding</source>
+        <translation>asentir</translation>
     </message>
     <message>
         <source>The {name} check could not be computed.</source>

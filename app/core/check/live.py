@@ -111,7 +111,7 @@ class CheckListener:
         """Any running colour sequence must stop."""
 
     def cue_changed(self, direction: str | None, index: int) -> None:
-        """A movement-only check put head-turn cue ``index`` up (``direction`` "left"/"right") or took it down (None).
+        """A movement-only check put head-turn cue ``index`` up (``direction`` "left"/"right"/"up"/"down") or took it down (None).
 
         The check plays the cues itself (into its screen state); a GUI draws the cue in force.
         """

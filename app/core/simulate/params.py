@@ -164,20 +164,32 @@ CUE_FOLLOWERS = ("live", "live-hard", "mask", "print", "curved-print", "screen-r
 def cue_params(species: str, seed: int) -> dict[str, Any]:
     """How the participant follows head-turn cues (movement-only checks); drawn from their own stream.
 
-    A person reacts in 200-600 ms (mean per person, +-100 ms per cue) and turns 18-35 degrees in 0.35-0.6 s;
-    ``live-hard`` people react later, turn less and slower. An attacker turns the print or the tablet as a
-    whole (a rigid turn of 15-40 degrees) after 250-700 ms. Injected video cannot follow a cue.
+    A person reacts in 200-600 ms (mean per person, +-100 ms per cue) and turns 18-35 degrees in 0.35-0.6 s
+    (nods 8-20 degrees); ``live-hard`` people react later, turn and nod less and slower. An attacker turns or
+    tilts the print or the tablet as a whole (a rigid turn of 15-40 degrees, a tilt of 10-30) after 250-700 ms.
+    Injected video cannot follow a cue.
     """
     rng = np.random.default_rng([*species_seed(species, seed), CUE_STREAM])
     if species == "live-hard":
-        return {"cue_yaw_deg": _u(rng, 12, 28, 1), "cue_reaction_ms": _u(rng, 300, 600, 0),
-                "cue_reaction_jitter_ms": 100.0, "cue_turn_s": _u(rng, 0.45, 0.8, 2), "cue_follow": 1}
-    if species in ("live", "mask"):
-        return {"cue_yaw_deg": _u(rng, 18, 35, 1), "cue_reaction_ms": _u(rng, 200, 500, 0),
-                "cue_reaction_jitter_ms": 100.0, "cue_turn_s": _u(rng, 0.35, 0.6, 2), "cue_follow": 1}
-    return {"cue_yaw_deg": _u(rng, 15, 40, 1), "cue_reaction_ms": _u(rng, 250, 700, 0),
-            "cue_reaction_jitter_ms": 120.0, "cue_turn_s": _u(rng, 0.4, 0.8, 2),
-            "cue_follow": int(species in CUE_FOLLOWERS)}
+        out = {"cue_yaw_deg": _u(rng, 12, 28, 1), "cue_reaction_ms": _u(rng, 300, 600, 0),
+               "cue_reaction_jitter_ms": 100.0, "cue_turn_s": _u(rng, 0.45, 0.8, 2), "cue_follow": 1}
+    elif species in ("live", "mask"):
+        out = {"cue_yaw_deg": _u(rng, 18, 35, 1), "cue_reaction_ms": _u(rng, 200, 500, 0),
+               "cue_reaction_jitter_ms": 100.0, "cue_turn_s": _u(rng, 0.35, 0.6, 2), "cue_follow": 1}
+    else:
+        out = {"cue_yaw_deg": _u(rng, 15, 40, 1), "cue_reaction_ms": _u(rng, 250, 700, 0),
+               "cue_reaction_jitter_ms": 120.0, "cue_turn_s": _u(rng, 0.4, 0.8, 2),
+               "cue_follow": int(species in CUE_FOLLOWERS)}
+    # Drawn after the turn's numbers, so a seed keeps them. People nod less far than they turn (a comfortable
+    # nod of the head on the neck: about 8-20 degrees; live-hard: 6-14); a forger tilts the prop as a whole.
+    low, high = {"live-hard": (6, 14), "live": (8, 20), "mask": (8, 20)}.get(species, (10, 30))
+    out["cue_pitch_deg"] = _u(rng, low, high, 1)
+    if species == "curved-print":
+        # A forger who knows the movement check asks for depth along both axes bends the print around one of
+        # them, horizontal or vertical at random (paper cannot be bent around both without creasing). The light
+        # check's curved prints stay bent around the vertical axis (``Simulation`` reads this in movement only).
+        out["cue_bend_axis"] = "h" if rng.random() < 0.5 else "v"
+    return out
 
 
 def species_seed(species: str, seed: int) -> list[int]:

@@ -258,6 +258,9 @@ class Simulation:
                 self._second = (head, self._second_person(head))
                 scene.subjects.append(self._second[1])
         elif species in ("print", "curved-print"):
+            if species == "curved-print" and p.get("challenge", "light") == "movement":
+                # Against the movement check (turns and nods) the forger bends the print around either axis.
+                p = {**p, "bend_axis": p.get("cue_bend_axis", "v")}
 
             prop = make_print_subject(self.face, self.camera, motion_params(p, blinks=False), self.oval, p, autostart=autostart)
             scene.subjects.append(prop)
@@ -284,6 +287,7 @@ class Simulation:
         return CueFollower(
             self.screen.cues, self.t0_ns, amplitude_deg=float(p["cue_yaw_deg"]), reaction_ms=float(p["cue_reaction_ms"]),
             reaction_jitter_ms=float(p["cue_reaction_jitter_ms"]), turn_s=float(p["cue_turn_s"]), seed=int(p["seed"]) * 37 + 3,
+            pitch_amplitude_deg=float(p.get("cue_pitch_deg", 15.0)),
         )
 
     def _second_person(self, first: HeadSubject) -> HeadSubject:

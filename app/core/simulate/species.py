@@ -115,7 +115,8 @@ def print_albedo(face: FaceModel, p: dict[str, Any]) -> tuple[np.ndarray, np.nda
 
 def make_print_subject(face: FaceModel, camera: PinholeCamera, mp: MotionParams, oval: Oval, p: dict[str, Any], *,
                        autostart: bool = True) -> PropSubject:
-    """A flat or bent sheet with the photo (``bend_radius_m`` present: curved around a vertical axis)."""
+    """A flat or bent sheet with the photo (``bend_radius_m`` present: curved around a vertical axis, or around a
+    horizontal one with ``bend_axis`` "h")."""
     albedo, lm, scale = print_albedo(face, p)
     h, w = albedo.shape[:2]
     alpha = np.ones((h, w), np.float32)
@@ -127,7 +128,10 @@ def make_print_subject(face: FaceModel, camera: PinholeCamera, mp: MotionParams,
         lm3d = np.c_[(lm - (w / 2, h / 2)) * scale, np.zeros(len(lm))]
         layer = flat_layer(albedo, alpha, scale, material=material, landmarks3d=lm3d, name="print")
     else:
-        layer, lm3d = _bent_sheet(albedo, alpha, lm, scale, float(radius), material)
+        if p.get("bend_axis", "v") == "h":
+            layer, lm3d = _bent_sheet_horizontal(albedo, alpha, lm, scale, float(radius), material)
+        else:
+            layer, lm3d = _bent_sheet(albedo, alpha, lm, scale, float(radius), material)
     motion = Motion(mp, camera, layer.landmarks3d, oval, autostart=autostart)  # type: ignore[arg-type]
     return PropSubject(layer, motion, "print")
 
@@ -163,6 +167,20 @@ def _bent_sheet(albedo: np.ndarray, alpha: np.ndarray, lm: np.ndarray, scale: fl
     lm3d = np.c_[radius * np.sin(a_lm / radius), (lm[:, 1] - h / 2) * scale,
                  -(radius * np.cos(a_lm / radius) - radius * math.cos(half_arc / radius))]
     layer = SurfaceLayer(alb, alp, height, normals, scale, (wx / 2, h / 2), material, None, lm3d, 3, "curved-print")
+    return layer, lm3d
+
+
+def _bent_sheet_horizontal(albedo: np.ndarray, alpha: np.ndarray, lm: np.ndarray, scale: float, radius: float,
+                           material: Material) -> tuple[SurfaceLayer, np.ndarray]:
+    """A sheet wrapped on a horizontal cylinder, convex toward the camera: :func:`_bent_sheet` with the sheet's
+    rows and columns exchanged (the forehead and chin bend away, each row stays straight)."""
+    swapped, lm3d = _bent_sheet(np.ascontiguousarray(albedo.transpose(1, 0, 2)), np.ascontiguousarray(alpha.T),
+                                lm[:, ::-1], scale, radius, material)
+    normals = np.ascontiguousarray(swapped.normals.transpose(1, 0, 2)[..., [1, 0, 2]])
+    lm3d = lm3d[:, [1, 0, 2]]
+    layer = SurfaceLayer(np.ascontiguousarray(swapped.albedo.transpose(1, 0, 2)), np.ascontiguousarray(swapped.alpha.T),
+                         np.ascontiguousarray(swapped.height.T), normals, scale, (swapped.centre[1], swapped.centre[0]),
+                         material, None, lm3d, 3, "curved-print")
     return layer, lm3d
 
 
@@ -342,8 +360,8 @@ class TabletSubject:
         s = np.sin(2 * math.pi * self._freq * t + self._phase).sum(axis=1) / 2
         rot = np.radians(self.p["sway_deg"]) * s[:3]
         trans = self.p["sway_mm"] * 1e-3 * s[3:]
-        turn = self.follow.yaw(t) if self.follow is not None else 0.0
-        R = rotation(self._tilt[0] + rot[0] + turn, self._tilt[1] + rot[1], self._tilt[2] + rot[2])
+        turn, nod = self.follow.turn(t) if self.follow is not None else (0.0, 0.0)
+        R = rotation(self._tilt[0] + rot[0] + turn, self._tilt[1] + rot[1] + nod, self._tilt[2] + rot[2])
         return Pose(R, self.base + trans)
 
     def depth(self, t: float) -> float:

@@ -1,41 +1,45 @@
-"""Movement stage: did the head turn to the cued side, at a human latency, the way a 3D head turns?
+"""Movement stage: did the head turn and nod on cue, at a human latency, the way a 3D head does?
 
-A movement-only check (no colour flashes) shows a few head-turn cues at random
-times, each to a side drawn at random (``Challenge.moves``, put up at
-``Challenge.cue_ns``). This stage measures, from the 2D landmarks alone:
+A movement-only check (no colour flashes) shows a few cues at random times, each a
+turn to the person's left or right or a nod up or down, drawn at random with at
+least one turn and one nod (``Challenge.moves``, put up at ``Challenge.cue_ns``).
+Why both: paper bends around one axis without creasing, never around two (it has
+no Gaussian curvature), while a face is curved both ways. This stage measures,
+from the 2D landmarks alone:
 
-* **the nose parallax**: a homography fitted on the outline, eyes, brows,
-  mouth, forehead and chin, from the face holding still before the first cue to
-  each frame, predicts where the nose tip of a *flat* picture would be, however
-  the picture is turned, bent toward the camera or seen in perspective. The
-  nose of a 3D head stands 2-3 cm in front of those points, so when the head
-  turns it moves further toward the turned side: by about 0.3-0.5 eye
-  distances for a 20-30° turn. A photo or a screen turned or moved as a whole
-  gives none (a bent print: little).
-* **the cheek signal** ``(dR - dL) / (dR + dL)``: ``dL``/``dR`` are the
-  horizontal distances from the nose tip to the face outline on the person's
-  left/right; the near and far cheek widths change oppositely as a 3D head
-  turns (evidence only).
-* **the turn depth**: the nose parallax over the sine of the turn, the turn
-  read from how much the eye span shortened (its ratio to the eyes-to-mouth
-  height, which a turn leaves and a change of distance cancels). A head's
-  nose stands far in front of its eyes and mouth; a bent print turned on cue
-  shows some parallax (and the landmark model reads a turned face into it),
-  but too little for how much its picture is foreshortened.
-* for each cue: the nose parallax toward the cued side, ``peak``, and ``latency``, when the turn that reaches the peak last crossed
-  half of it (a head still on its way back from the previous cue does not
-  count as a quick answer). A cue is followed when the peak exceeds
-  ``min_turn`` and the latency lies in ``latency_ms`` (a human reaction, the
-  turn itself and the camera's delay). ``wrong`` (the largest excursion to the
-  other side after the cue) is reported as evidence.
+* **the nose parallax along each axis** (:func:`axis_parallax`): where the rest
+  of the face (eyes, brows, mouth, outline, cheeks, forehead, chin) puts the
+  nose tip along the cue's axis, from a fit that absorbs a picture's turn, tilt
+  and perspective and a bend around the *other* axis; the nose of a head stands
+  2-3 cm in front of the cheeks at its height and of the brow-chin line, so it
+  moves further toward the cued side. A print bent around a vertical axis shows
+  none when nodded, one bent around a horizontal axis none when turned.
+  Recordings with turns only (made before nods) keep their earlier measure
+  (:func:`nose_parallax`, a homography of the whole face) and rules.
+* **the cheek signal** ``(dR - dL) / (dR + dL)`` (turns; evidence only).
+* **the turn depth**: the turn's parallax over the sine of the turn, read from how
+  much the eye span shortened (its ratio to the eyes-to-mouth height). A bent
+  print turned on cue shows some parallax (the landmark model reads a turned
+  face into it), but too little for how much its picture is foreshortened. A
+  nod's angle cannot be read that way from a 3D face (a nod down may lengthen
+  the eyes-to-mouth height), so a nod is judged by its parallax alone.
+* **the foreshortening** of each cue (``sine``): whether the face visibly turned
+  or tilted, whatever its nose did.
+* for each cue: the parallax toward the cued side, ``peak``, and ``latency``, when
+  the movement that reaches the peak last crossed half of it. A cue is followed
+  when the peak exceeds ``min_turn`` (turns) or ``min_nod`` (nods) and the latency
+  lies in ``latency_ms``. ``wrong`` (the largest excursion to the other side)
+  is evidence, and tells a movement the wrong way from a flat one.
 
-Verdict: pass when every cue was followed and the turn depth (median over the
-cues) reaches ``min_depth``; a hard failure when the depth is too small or a cue was not
-followed while the face was in view (a picture, a replay turning at other times
-or to other sides); abstain when the cues were never shown or the face was
-missing around them (never a pass). A head that turns further than the landmark
+Verdict (turns and nods shown): pass when every cue was followed and the turn
+depth (median over the turns) reaches ``min_depth``; a hard failure naming the
+flat axis when the turns are too shallow, or a cue showed no parallax either way
+while the face visibly moved (``min_sine``); abstain when a cue showed neither
+parallax nor movement (too little to tell), when the cues were never shown or the
+face was missing around them (never a pass); other cues not followed (the wrong
+way, out of time) are hard failures. A head that turns further than the landmark
 model follows loses its face part of the way: its cue still counts when the
-turn was seen, in at least ``min_turn_frames`` frames, before the face was lost.
+movement was seen, in at least ``min_turn_frames`` frames, before the face was lost.
 """
 
 from __future__ import annotations
@@ -62,12 +66,24 @@ _EDGE_R, _EDGE_L = 234, 454
 _EYE_R, _EYE_L = (33, 133), (362, 263)
 #: Points that carry the picture plane: eye corners, brows, mouth corners, outline, forehead, chin.
 _FRAME_POINTS = (33, 133, 362, 263, 70, 300, 61, 291, 234, 454, 10, 152)
-#: Sign of the turn signal for a turn to the person's own side.
-SIDE_SIGN = {"left": 1.0, "right": -1.0}
+#: Sign of the turn signal for a turn to the person's own side (horizontal parallax: toward the person's left;
+#: vertical parallax: toward the top of the face).
+SIDE_SIGN = {"left": 1.0, "right": -1.0, "up": 1.0, "down": -1.0}
+#: Points the per-axis parallax is measured against: eye corners, brows, mouth and lips, the outline from the
+#: temples to the jaw, cheeks, forehead and chin (everything of the face but the nose), spread over both axes.
+_AXIS_POINTS = (33, 133, 362, 263, 70, 300, 105, 334, 61, 291, 0, 17, 234, 454, 93, 323, 132, 361, 58, 288,
+                50, 280, 10, 151, 152, 199)
 
 
 #: The sides a cue can ask for, quoted by the reasons as words (translated phrase by phrase by the GUI).
-DIRECTIONS = ("left", "right")
+DIRECTIONS = ("left", "right", "up", "down")
+#: Cue axes: "h" turns (left/right), "v" nods (up/down).
+AXIS_NAMES = {"h": "turning", "v": "nodding"}
+
+
+def axis_of(direction: str) -> str:
+    """"v" for a nod cue (up/down), "h" for a turn (left/right)."""
+    return "v" if direction in ("up", "down") else "h"
 
 
 class MovementReason(ReasonCode):
@@ -87,6 +103,16 @@ class MovementReason(ReasonCode):
         "The face turned on each cue, but its nose moved too little for how far it turned (depth {depth:.2f}, "
         "a head shows at least {min_depth:.2f}): a bent photo turned as a whole rather than a head.",
     )
+    FLAT_AXIS = (
+        "movement.flat_axis",
+        "The face was flat when {axis} (its nose stood out {depth:.2f} against the rest of the face, a head's at "
+        "least {min_depth:.2f}): a photo bent around one axis, which paper can be, rather than a head, which is "
+        "curved both ways.",
+    )
+    TOO_LITTLE = (
+        "movement.too_little",
+        "The face moved too little when {axis} to tell a head from a bent photo, so the movement could not be judged.",
+    )
     FOLLOWED = (
         "movement.followed",
         "The head turned to each cued side a human reaction time after the cue, with the nose moving against "
@@ -94,8 +120,8 @@ class MovementReason(ReasonCode):
     )
     NOT_FOLLOWED = (
         "movement.not_followed",
-        "The face did not turn to the {direction} after cue {cue} with the parallax of a 3D head (a photo or "
-        "screen turned as a whole, or a face that did not follow the cue).",
+        "The face did not move toward the cued side ({direction}) after cue {cue} with the parallax of a 3D head "
+        "(a photo or screen turned as a whole, or a face that did not follow the cue).",
     )
     OUT_OF_TIME = (
         "movement.out_of_time",
@@ -116,6 +142,8 @@ class MovementEvidence(Evidence):
     min_cheek: float = UNSET
     depth: float = UNSET
     min_depth: float = UNSET
+    depth_turn: float = UNSET
+    min_nod: float = UNSET
     min_turn: float = UNSET
     latency_window_ms: list[float] = UNSET
     features: dict[str, float] = UNSET
@@ -146,9 +174,18 @@ class MovementOptions:
     smooth_frames: int = 5
     #: Smallest turn depth (nose parallax over the sine of the turn read from the eye span's foreshortening;
     #: median over the cues) of a head: a bent print turned on cue shows parallax, but too little for its turn.
-    min_depth: float = 0.5
+    #: (Defaults near the fitted values of ``movement_config.json``, which the app uses.)
+    min_depth: float = 0.35
     #: Turn depth is capped here (a turn with almost no foreshortening would divide by nearly zero).
     depth_cap: float = 3.0
+    #: Nod cues (up/down): smallest vertical nose parallax against the brow-chin line (eye distances) of a
+    #: followed nod. A nod is smaller than a turn, and its angle cannot be read reliably from a 3D face's
+    #: foreshortening (a nod down can lengthen the eyes-to-mouth height), so the parallax itself is the rule.
+    min_nod: float = 0.03
+    #: Smallest foreshortening (sine of the turn or nod read from the eye span or the eyes-to-mouth height) that
+    #: counts as a visible movement: a cue without parallax whose face moved that much is a surface flat along
+    #: the cue's axis (a hard failure); with less movement it cannot be told (abstain, never a pass).
+    min_sine: float = 0.15
     #: Logistic score of the evidence: log-odds = bias + sum(coef * feature).
     coef: dict[str, float] = field(default_factory=lambda: {"min_peak": 20.0, "min_cheek": 2.0})
     bias: float = -2.0
@@ -184,6 +221,80 @@ def nose_parallax(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
         side = 1.0 if eye_l[0] >= eye_r[0] else -1.0
         out[i] = side * (p[_TIP, 0] - q[0] / q[2]) / iod
     return out
+
+
+def axis_parallax(points: np.ndarray, reference: np.ndarray, axis: str) -> np.ndarray:
+    """Per-frame nose-tip offset along one axis of the face from where the rest of the face puts it, over the eye
+    distance (NaN without a face): ``axis`` "h" signed toward the person's left, "v" toward the top of the face.
+
+    Coordinates are read along the eye line (``u``) and across it (``v``) of each frame. The along-axis
+    coordinate ``s`` of every point but the nose is fitted from its reference position as
+    ``s' = (a s + b + d c + e c^2) / (g s + 1)`` (``c`` the cross coordinate): a flat picture turned or tilted in
+    perspective (the projective terms in ``s``), and a picture bent around the *other* axis (its depth varies
+    with ``c`` alone, which the ``c`` terms absorb). So a print bent around a vertical axis shows no vertical
+    parallax when nodded, and one bent around a horizontal axis none when turned; the nose of a head stands in
+    front of the eyes and cheeks at its own height and of the brow-chin line alike, and shows both.
+    """
+    out = np.full(len(points), np.nan)
+    idx = list(_AXIS_POINTS)
+    ref = reference.astype(np.float64)
+    if not np.isfinite(ref[idx]).all() or not np.isfinite(ref[_TIP]).all():
+        return out
+
+    def frame_axes(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        eye_r, eye_l = p[list(_EYE_R)].mean(axis=0), p[list(_EYE_L)].mean(axis=0)
+        d = eye_l - eye_r
+        iod = float(np.hypot(*d))
+        ex = d / max(iod, 1e-9)  # toward the person's left
+        ey = np.array([ex[1], -ex[0]])  # perpendicular: toward the top of the face when the image is upright
+        if ey[1] > 0:
+            ey = -ey
+        origin = (eye_r + eye_l) / 2
+        return origin, ex, ey, iod
+
+    o0, ex0, ey0, iod0 = frame_axes(ref)
+    if iod0 <= 0:
+        return out
+    rel0 = (ref - o0) / iod0
+    u0, v0 = rel0 @ ex0, rel0 @ ey0
+    s0, c0 = (u0, v0) if axis == "h" else (v0, u0)
+    for i, p in enumerate(points):
+        if not np.isfinite(p[idx]).all() or not np.isfinite(p[_TIP]).all():
+            continue
+        o, ex, ey, iod = frame_axes(p.astype(np.float64))
+        if iod <= 0:
+            continue
+        rel = (p - o) / iod0  # in the reference's eye distances: a change of distance is a scale the fit absorbs
+        s1 = rel @ ex if axis == "h" else rel @ ey
+        s_ref, c_ref, s_now = s0[idx], c0[idx], s1[idx]
+        design = np.c_[s_ref, np.ones(len(idx)), c_ref, c_ref**2, -s_ref * s_now]
+        coef, *_ = np.linalg.lstsq(design, s_now, rcond=None)
+        a, b, d, e, g = coef
+        den = g * s0[_TIP] + 1.0
+        if abs(den) < 1e-6:
+            continue
+        predicted = (a * s0[_TIP] + b + d * c0[_TIP] + e * c0[_TIP] ** 2) / den
+        out[i] = (s1[_TIP] - predicted) * iod0 / iod
+    return out
+
+
+def eye_height(points: np.ndarray) -> np.ndarray:
+    """Eyes-to-mouth height over the mean of the eye span and the mouth's width, per frame: a nod shortens it by
+    about cos(pitch) for a head and a picture alike. Perspective makes the part of the face that tilts away
+    smaller (the eyes when the chin goes up), so the eyes' span alone would grow the ratio back; the mean of a
+    width above and one below the nose cancels that to first order (NaN without a face)."""
+    eye_r = points[:, list(_EYE_R), :].mean(axis=1)
+    eye_l = points[:, list(_EYE_L), :].mean(axis=1)
+    mouth = points[:, [61, 291], :].mean(axis=1)
+    width = (np.linalg.norm(eye_l - eye_r, axis=1) + np.linalg.norm(points[:, 291] - points[:, 61], axis=1)) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.linalg.norm(mouth - (eye_l + eye_r) / 2, axis=1) / width
+
+
+def _median(values: list[float]) -> float:
+    """Median of the finite values, NaN when there are none."""
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.median(finite)) if finite else math.nan
 
 
 def running_median(x: np.ndarray, frames: int) -> np.ndarray:
@@ -244,6 +355,11 @@ class CueResponse:
     followed: bool
     #: Frames with a face whose nose parallax toward the cued side reached ``min_turn``.
     turn_frames: int = 0
+    #: "h" (a turn) or "v" (a nod).
+    axis: str = "h"
+    #: Largest foreshortening of the face in the cue's window (sine of the turn or nod angle, read from the eye
+    #: span or the eyes-to-mouth height; 10th percentile of their ratio to the neutral face).
+    sine: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return dict(clean(self.__dict__))
@@ -262,7 +378,8 @@ class MovementStage:
         return cls(options)
 
     def responses(self, inp: SessionInput) -> tuple[list[CueResponse], np.ndarray, np.ndarray]:
-        """Each cue's response, and the per-frame signals (for plots)."""
+        """Each cue's response, and the per-frame signals (for plots: the horizontal nose parallax, the cheek
+        signal)."""
         o = self.options
         ch = inp.challenge
         data = inp.data
@@ -275,27 +392,39 @@ class MovementStage:
         with_face = neutral_mask & np.isfinite(pts[:, _TIP, 0])
         # The decision rests on the nose parallax against the neutral face (zero for any flat picture);
         # the cheek-width signal is reported as evidence.
-        span = eye_span(pts)
-        span0 = float(np.nanmedian(span[with_face])) if with_face.any() else math.nan
+        spans = {"h": eye_span(pts), "v": eye_height(pts)}
+        span0 = {k: float(np.nanmedian(v[with_face])) if with_face.any() else math.nan for k, v in spans.items()}
+        axes = {axis_of(m.direction) for m in ch.moves}
+        noses: dict[str, np.ndarray] = {}
         if with_face.any():
-            nose = running_median(nose_parallax(pts, np.median(pts[with_face], axis=0)), o.smooth_frames)
+            reference = np.median(pts[with_face], axis=0)
+            # Turns in a session of turns only (recordings before nods existed) are judged as they were: against
+            # a homography of the whole face. With nods too, each axis against the rest of the face along it.
+            noses["h"] = nose_parallax(pts, reference) if axes == {"h"} else axis_parallax(pts, reference, "h")
+            if "v" in axes:
+                noses["v"] = axis_parallax(pts, reference, "v")
+            noses = {k: running_median(v, o.smooth_frames) for k, v in noses.items()}
             cheek0 = float(np.nanmedian(cheek[with_face])) if np.isfinite(cheek[with_face]).any() else math.nan
         else:
-            nose = np.full(len(pts), np.nan)
             cheek0 = math.nan
+        nose = noses.get("h", np.full(len(pts), np.nan))
         for move, cue in zip(ch.moves, ch.cue_ns):
             rel = (t_ns - int(cue)) / 1e6  # ms after the cue
             sign = SIDE_SIGN.get(move.direction, 0.0)
+            axis = axis_of(move.direction)
+            signal = noses.get(axis, np.full(len(pts), np.nan))
+            min_turn = o.min_nod if axis == "v" else o.min_turn
             win_mask = (rel > 0) & (rel <= move.hold_ms + o.after_hold_ms)
-            win = nose[win_mask]
+            win = signal[win_mask]
             face = float(np.isfinite(win).mean()) if win.size else 0.0
             if not np.isfinite(win).any():
-                out.append(CueResponse(move.direction, math.nan, math.nan, math.nan, math.nan, math.nan, face, False))
+                out.append(CueResponse(move.direction, math.nan, math.nan, math.nan, math.nan, math.nan, face, False,
+                                       axis=axis))
                 continue
             r = sign * win
             peak = float(np.nanpercentile(r, 90))
             wrong = float(max(0.0, -np.nanmin(r)))
-            cw = sign * (cheek[win_mask] - cheek0)
+            cw = sign * (cheek[win_mask] - cheek0) if axis == "h" else np.full(int(win_mask.sum()), np.nan)
             cheek_peak = float(np.nanpercentile(cw, 90)) if np.isfinite(cw).any() else math.nan
             latency = math.nan
             if peak > 0:
@@ -303,17 +432,23 @@ class MovementStage:
                 top = int(np.nanargmax(r))
                 below = np.flatnonzero(np.isfinite(r[:top]) & (r[:top] < 0.5 * peak))
                 latency = float(rel[win_mask][below[-1] + 1]) if below.size else float(rel[win_mask][0])
-            depth = math.nan
-            if peak > 0 and math.isfinite(span0) and span0 > 0:
+            depth = sine = math.nan
+            base = span0[axis]
+            if peak > 0 and math.isfinite(base) and base > 0:
                 turned = np.isfinite(r) & (r >= 0.8 * np.nanmax(r))
-                ratio = float(np.nanmedian(span[win_mask][turned])) / span0 if turned.any() else math.nan
+                ratio = float(np.nanmedian(spans[axis][win_mask][turned])) / base if turned.any() else math.nan
                 if math.isfinite(ratio):
-                    sine = math.sqrt(max(0.0, 1.0 - min(1.0, ratio) ** 2))
+                    turn_sine = math.sqrt(max(0.0, 1.0 - min(1.0, ratio) ** 2))
                     par = float(np.nanmedian(r[turned]))
-                    depth = min(o.depth_cap, par / sine) if sine > 0 else o.depth_cap
-            followed = peak >= o.min_turn and math.isfinite(latency) and o.latency_ms[0] <= latency <= o.latency_ms[1]
-            turn_frames = int(np.sum(np.isfinite(r) & (r >= o.min_turn)))
-            out.append(CueResponse(move.direction, peak, wrong, latency, depth, cheek_peak, face, bool(followed), turn_frames))
+                    depth = min(o.depth_cap, par / turn_sine) if turn_sine > 0 else o.depth_cap
+            if math.isfinite(base) and base > 0 and np.isfinite(spans[axis][win_mask]).any():
+                # How far the face turned or tilted at most (its foreshortening), whatever its nose did.
+                ratio = float(np.nanpercentile(spans[axis][win_mask], 10)) / base
+                sine = math.sqrt(max(0.0, 1.0 - min(1.0, ratio) ** 2))
+            followed = peak >= min_turn and math.isfinite(latency) and o.latency_ms[0] <= latency <= o.latency_ms[1]
+            turn_frames = int(np.sum(np.isfinite(r) & (r >= min_turn)))
+            out.append(CueResponse(move.direction, peak, wrong, latency, depth, cheek_peak, face, bool(followed), turn_frames,
+                                   axis, sine))
         return out, nose, cheek
 
     def evaluate(self, inp: SessionInput) -> CheckResult:
@@ -334,8 +469,16 @@ class MovementStage:
         min_cheek = float(np.nanmin(cheeks)) if np.isfinite(cheeks).any() else math.nan
         depths = np.array([r.depth for r in responses], np.float64)
         depth = float(np.nanmedian(depths)) if np.isfinite(depths).any() else math.nan
+        axes = {r.axis for r in responses}
+        # Turns and nods both shown: each axis must show a head's depth (a print bends around one axis only).
+        both = axes == {"h", "v"}
+        axis_depth = {"h": _median([r.depth for r in responses if r.axis == "h"])}
+        if both:
+            # The score's weakest cue is read in each axis's own threshold: a nod is smaller than a turn.
+            min_peak = float(np.nanmin([r.peak * (o.min_turn / o.min_nod if r.axis == "v" else 1.0) for r in responses]))\
+                if np.isfinite(peaks).any() else math.nan
         features = {"min_peak": min_peak, "min_cheek": min_cheek, "depth": depth, "followed": float(followed),
-                    "cues": float(len(responses))}
+                    "cues": float(len(responses)), "depth_turn": axis_depth["h"]}
         evidence = MovementEvidence(
             cues=[r.to_dict() for r in responses],
             directions=directions,
@@ -346,6 +489,8 @@ class MovementStage:
             min_cheek=min_cheek,
             depth=depth,
             min_depth=o.min_depth,
+            depth_turn=axis_depth["h"],
+            min_nod=o.min_nod,
             min_turn=o.min_turn,
             latency_window_ms=list(o.latency_ms),
             features=features,
@@ -356,6 +501,14 @@ class MovementStage:
         if unseen:
             return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=unseen[0] + 1)
         score = logistic_score(features, o.coef, o.bias, missing=0.0)
+        if followed == len(responses) and both:
+            # Every nod showed the nose's vertical parallax against the brow-chin line (``min_nod``); the turns
+            # must show a head's depth for how far the face turned, as in a check of turns only.
+            d = axis_depth["h"]
+            if not (math.isfinite(d) and d >= o.min_depth):
+                return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.FLAT_AXIS, evidence, hard_fail=True,
+                              axis=AXIS_NAMES["h"], depth=d, min_depth=o.min_depth)
+            return result(NAME, Verdict.PASS, score, MovementReason.FOLLOWED, evidence)
         shallow = not (math.isfinite(depth) and depth >= o.min_depth)
         if followed == len(responses) and shallow:
             return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.TOO_SHALLOW, evidence, hard_fail=True,
@@ -364,7 +517,17 @@ class MovementStage:
             return result(NAME, Verdict.PASS, score, MovementReason.FOLLOWED, evidence)
         first = next(i for i, r in enumerate(responses) if not r.followed)
         r = responses[first]
-        if not math.isfinite(r.peak) or r.peak < o.min_turn:
+        limit_turn = o.min_nod if r.axis == "v" else o.min_turn
+        if both and not (math.isfinite(r.peak) and r.peak >= limit_turn) and not (math.isfinite(r.wrong) and r.wrong >= limit_turn):
+            # No parallax either way along the cue's axis. When the face visibly turned or tilted (foreshortened)
+            # its surface is flat along that axis, as a print bent around the other one; when it hardly moved,
+            # a small movement cannot tell a head from a picture: no decision, never a pass.
+            if math.isfinite(r.sine) and r.sine >= o.min_sine:
+                return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.FLAT_AXIS, evidence, hard_fail=True,
+                              axis=AXIS_NAMES[r.axis], depth=max(0.0, r.peak) if math.isfinite(r.peak) else 0.0,
+                              min_depth=limit_turn)
+            return result(NAME, Verdict.ABSTAIN, None, MovementReason.TOO_LITTLE, evidence, axis=AXIS_NAMES[r.axis])
+        if not math.isfinite(r.peak) or r.peak < limit_turn:
             return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.NOT_FOLLOWED, evidence, hard_fail=True,
                           direction=r.direction, cue=first + 1)
         return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.OUT_OF_TIME, evidence, hard_fail=True,
