@@ -1348,8 +1348,16 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La pantalla era casi la única luz sobre el rostro, así que su imagen reflejada en los ojos no pudo distinguirse de la luz que dispersa su superficie: encienda una luz en la sala delante de la persona y vuelva a intentarlo.</translation>
     </message>
     <message>
+        <source>The room was too dark to read the eyes&apos; mirror image of the screen, but the eyes blinked ({blinks} blink(s) seen): real eyes, not painted ones.</source>
+        <translation>La sala estaba demasiado oscura para leer la imagen de la pantalla reflejada en los ojos, pero los ojos parpadearon ({blinks} parpadeo(s) vistos): ojos reales, no pintados.</translation>
+    </message>
+    <message>
         <source>The room was too dark to read the eyes&apos; mirror image of the screen, but the eyes blinked ({blinks} blink(s) seen): real eyes, not painted ones; and the skin under the eyes answered the colours like the cheeks: one material.</source>
         <translation>La sala estaba demasiado oscura para leer la imagen de la pantalla reflejada en los ojos, pero los ojos parpadearon ({blinks} parpadeo(s) vistos): ojos reales, no pintados; y la piel bajo los ojos respondió a los colores como las mejillas: un solo material.</translation>
+    </message>
+    <message>
+        <source>The eyes mirrored the screen&apos;s colours with each flash, as real eyes do ({blinks} blink(s) seen).</source>
+        <translation>Los ojos reflejaron los colores de la pantalla con cada destello, como hacen los ojos reales ({blinks} parpadeo(s) vistos).</translation>
     </message>
     <message>
         <source>The eyes mirrored the screen&apos;s colours with each flash, as real eyes do ({blinks} blink(s) seen), and the skin under the eyes answered the colours like the cheeks: one material.</source>
