@@ -1,15 +1,30 @@
-"""The optics stage (issue 16): catchlights that follow the flashes, skin's softening under red light, blinks."""
+"""The optics stage (issue 16): catchlights that follow the flashes, one material around the eyes, skin's
+softening under red light, blinks."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from app.core.enums import Verdict
-from app.core.scoring.stages.optics import OpticsOptions, OpticsReason, OpticsStage, count_blinks, detail_slope, response_ratio
+from app.core.scoring.stages.optics import (
+    OpticsOptions,
+    OpticsReason,
+    OpticsStage,
+    count_blinks,
+    detail_slope,
+    material_index,
+    relative_response,
+    response_ratio,
+)
 from app.devtools.synthetic_sessions import SynthSpec, make_session_input
+
+
+#: The optics options with the one-material comparison judging (off by default: docs/accuracy.md).
+JUDGED = replace(OpticsOptions(), material_judged=True)
 
 
 def _judge(kind: str, shape: str = "face", seed: int = 3) -> tuple[object, object]:
@@ -52,15 +67,22 @@ def test_a_live_face_passes_with_its_own_reason() -> None:
     assert ev.catch_log > OpticsOptions().catch_min
     assert ev.detail_index < 0  # reported: the hand-made skin softens its detail under its own red light
     assert res.reason == OpticsReason.EYES_MIRROR.sentence(blinks=ev.blinks)
+    assert abs(ev.material_index) < 0.06  # measured and reported: lids and cheeks are one material
+    one = OpticsStage(JUDGED).evaluate(_judge("live")[1])
+    assert one.verdict == Verdict.PASS and one.code is OpticsReason.ONE_MATERIAL
 
 
 def test_a_print_has_no_catchlight_and_a_replay_shows_its_recorded_ones() -> None:
     printed, _ = _judge("print", "flat")
     assert printed.verdict == Verdict.FAIL and printed.code is OpticsReason.NO_CATCHLIGHT
     # A replayed video shows a recorded person's catchlights, which follow the recorded colours as its face does:
-    # this stage passes it; the light stage is what finds that those are not this session's colours.
-    replay, _ = _judge("replay")
-    assert replay.verdict == Verdict.PASS
+    # the eyes pass; the light stage is what finds that those are not this session's colours.
+    replay, inp = _judge("replay")
+    assert replay.verdict == Verdict.PASS and replay.code is OpticsReason.EYES_MIRROR
+    # Where the material comparison judges, its face, not answering this session's colours, cannot be compared:
+    # the stage abstains (never a pass).
+    judged = OpticsStage(JUDGED).evaluate(inp)
+    assert judged.verdict == Verdict.ABSTAIN and judged.code is OpticsReason.MATERIAL_UNCLEAR
 
 
 def test_painted_eyes_fail_as_no_catchlight() -> None:
@@ -101,5 +123,62 @@ def test_in_a_dark_room_missing_catchlights_are_not_judged_and_only_a_blink_show
     d.blink[40:44] = [0.5, 0.8, 0.6, 0.1]  # one blink
     res = OpticsStage(dark).evaluate(inp)
     assert res.verdict == Verdict.PASS and res.code is OpticsReason.BLINKED and res.evidence.blinks == 1
+    judged = OpticsStage(replace(dark, material_judged=True)).evaluate(inp)
+    assert judged.verdict == Verdict.PASS and judged.code is OpticsReason.BLINKED_ONE_MATERIAL
     lit = OpticsStage(OpticsOptions()).evaluate(inp)  # the same eyes in a room with light of its own
     assert lit.verdict == Verdict.FAIL and lit.code is OpticsReason.NO_CATCHLIGHT
+
+
+def test_material_index_is_zero_for_one_material_and_reads_a_second_ones_red_gain() -> None:
+    """Two patches of one material answer the screen alike whatever their albedo, their geometry and a common
+    multiplicative drift (auto-exposure); a patch whose red gain is 15 % higher reads about log(1.15)."""
+    rng = np.random.default_rng(5)
+    n = 150
+    t = np.linspace(-1, 1, n)
+    q = np.stack([np.ones_like(t), t, t * t], axis=1)
+    x = rng.random((n, 3))  # the screen's colour per frame
+    drift = 1.0 + 0.2 * (np.arange(n) > 70)  # an exposure step, common to every channel and patch
+    room = np.array([0.5, 0.45, 0.4])
+
+    def patch(albedo: np.ndarray, geometry: float, gain: np.ndarray) -> np.ndarray:
+        return drift[:, None] * albedo * (room + geometry * gain * 0.3 * x)
+
+    cheeks = patch(np.array([0.6, 0.45, 0.4]), 1.0, np.ones(3))
+    lids = patch(np.array([0.4, 0.3, 0.28]), 0.6, np.ones(3))
+    index, resp = material_index(lids, cheeks, x, q)
+    assert index == pytest.approx(0.0, abs=0.005) and all(v > 0 for v in resp)
+    mask_lids = patch(np.array([0.4, 0.3, 0.28]), 0.6, np.array([1.15, 1.0, 1.0]))
+    # The log-chromaticity fit is linear in the screen's light to first order: where the screen gives a large
+    # share of the light (here up to 40 %) it reads somewhat less than the full difference, never more.
+    assert 0.75 * math.log(1.15) < material_index(mask_lids, cheeks, x, q)[0] <= math.log(1.15)
+    r, g = relative_response(cheeks, x, q)
+    # Relative to the patch's level at the screen's mean light (0.5 here).
+    assert r == pytest.approx(0.3 / (room[0] + 0.15), rel=0.05) and g == pytest.approx(0.3 / (room[1] + 0.15), rel=0.05)
+
+
+def test_a_face_of_two_materials_fails_though_its_eyes_are_real() -> None:
+    """A mask with eye holes: the wearer's real eyes mirror the screen, but the skin under them answers red
+    unlike the mask's cheeks. Without the material rule this session would pass (its eyes mirror)."""
+    inp = make_session_input(SynthSpec(kind="live", seed=3, extra={"lid_red_gain": 1.3}))
+    assert OpticsStage(OpticsOptions()).evaluate(inp).code is OpticsReason.EYES_MIRROR  # not judged by default
+    res = OpticsStage(JUDGED).evaluate(inp)
+    ev = res.evidence
+    assert ev.catch_log > OpticsOptions().catch_min  # real eyes
+    assert res.verdict == Verdict.FAIL and res.code is OpticsReason.TWO_MATERIALS and res.score == pytest.approx(0.05)
+    assert ev.material_index == pytest.approx(math.log(1.3), abs=0.08)
+    assert res.reason == OpticsReason.TWO_MATERIALS.sentence(index=ev.material_index)
+    # The same with a looser natural spread is no longer a clear contradiction.
+    loose = OpticsStage(replace(JUDGED, material_natural=1.0)).evaluate(inp)
+    assert loose.code is not OpticsReason.TWO_MATERIALS
+
+
+def test_an_unclear_material_comparison_abstains_and_never_passes() -> None:
+    inp = make_session_input(SynthSpec(kind="live", seed=3, extra={"lid_noise": 25.0}))
+    res = OpticsStage(JUDGED).evaluate(inp)
+    assert res.evidence.material_se > OpticsOptions().material_se_max
+    assert res.verdict == Verdict.ABSTAIN and res.code is OpticsReason.MATERIAL_UNCLEAR and res.score is None
+    # No skin under the eyes seen at all (older recordings' features): unclear as well.
+    _, inp = _judge("live")
+    inp.data.lids[:] = np.nan
+    res = OpticsStage(JUDGED).evaluate(inp)
+    assert res.verdict == Verdict.ABSTAIN and res.code is OpticsReason.MATERIAL_UNCLEAR

@@ -1,15 +1,17 @@
-"""Simulator optics (issue 16): materials' own response to the screen's light, catchlights, mask conditions."""
+"""Simulator optics (issue 16): materials' own response to the screen's light, catchlights, mask conditions,
+the skin around the eyes (a face's own, or the wearer's in a mask's eye holes)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from app.core.facemesh import eye_centres, inter_ocular
 from app.core.screen import ScreenState
 from app.core.simulate import open_sim_source
-from app.core.simulate.params import MASK_MATERIALS, MATERIAL_RANGES, resolve_params, sample_params
+from app.core.simulate.params import MASK_MATERIALS, MATERIAL_RANGES, PERIOCULAR_RANGES, resolve_params, sample_params
 from app.core.simulate.render import Material, screen_light_response
-from app.core.simulate.simulation import FRAME_NS
+from app.core.simulate.simulation import FRAME_NS, periocular_material
 
 T0 = 10**12
 FAST = {"wait_s": "0.05", "approach_s": "0.5"}
@@ -90,3 +92,43 @@ def test_real_eyes_mirror_the_flash_and_painted_eyes_do_not(species: str, extra:
         assert eye > 1.5 * skin, (eye, skin)  # the cornea's glint brightens by far more than its own level
     else:
         assert eye < 1.2 * skin, (eye, skin)  # a painted eye brightens like the rest of the mask
+
+
+def _lid_over_cheek(species: str, extra: dict[str, str]) -> float:
+    """log(the skin under the eyes' relative red rise / the cheeks') minus the same in green, under a white
+    flash: ~0 where lids and cheeks are one material."""
+    screen = ScreenState()
+    screen.show((255, 255, 255), T0 + 24 * FRAME_NS, wipe_ns=0, gain=0.86)
+    with open_sim_source(species, {"seed": "3", "t0": str(T0), **FAST, **extra}, screen=screen, realtime=False) as src:
+        frames = [src.read().image.astype(np.float64) for _ in range(31)]
+        pts = src.truth.faces[0].points
+    d = inter_ocular(pts)
+
+    def mean_rgb(img: np.ndarray, boxes: list[tuple[float, float, float, float]]) -> np.ndarray:
+        return np.mean([img[int(y0):int(y1), int(x0):int(x1)].reshape(-1, 3).mean(axis=0)[::-1] for x0, y0, x1, y1 in boxes], axis=0)
+
+    lids = [(x - 0.14 * d, y + 0.08 * d, x + 0.14 * d, y + 0.14 * d) for x, y in eye_centres(pts)]
+    cheeks = [(pts[i, 0] - 0.13 * d, pts[i, 1] - 0.13 * d, pts[i, 0] + 0.13 * d, pts[i, 1] + 0.13 * d) for i in (205, 425)]
+    before, after = frames[21], frames[30]
+    rise_l = mean_rgb(after, lids) / mean_rgb(before, lids) - 1.0
+    rise_k = mean_rgb(after, cheeks) / mean_rgb(before, cheeks) - 1.0
+    return float(np.log(rise_l[0] / rise_k[0]) - np.log(rise_l[1] / rise_k[1]))
+
+
+def test_a_masks_eye_holes_show_the_wearers_skin_answering_the_screen_as_skin() -> None:
+    """Through the holes the wearer's own skin answers the screen's red more than the resin around it; a face
+    (with its own periocular variation) and a mask without holes are one material."""
+    assert _lid_over_cheek("mask", {"mask_eye_holes": "1", "mask_material": "matte-resin"}) > 0.1
+    assert abs(_lid_over_cheek("mask", {"mask_eye_holes": "0", "mask_material": "matte-resin"})) < 0.08
+    assert abs(_lid_over_cheek("live", {})) < 0.08
+
+
+def test_periocular_skin_comes_from_its_documented_ranges() -> None:
+    for species in ("live", "live-hard", "mask"):
+        for seed in range(20):
+            p = sample_params(species, seed)
+            for key, (lo, hi) in PERIOCULAR_RANGES.items():
+                assert lo - 1e-9 <= p[key] <= hi + 1e-9, (species, seed, key)
+            peri = periocular_material(p)
+            assert peri is not None and peri.screen_gain[0] == pytest.approx(p["skin_k_r"] * p["peri_k_r_rel"])
+    assert periocular_material(sample_params("print", 1)) is None

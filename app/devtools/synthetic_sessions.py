@@ -107,7 +107,9 @@ class SynthSpec:
     extra:
         Kind-specific numbers; for a feature-level ``live`` face also ``sweep_spread`` (how far over each wipe
         the face spreads its response, default :data:`SWEEP_SPREAD`; 0: a tint painted on the whole face at
-        once) and ``sweep_opposite`` (1: the face is lit as if every wipe ran the other way).
+        once) and ``sweep_opposite`` (1: the face is lit as if every wipe ran the other way); for every kind
+        ``lid_red_gain`` (the skin under the eyes answers the screen's red this many times as the cheeks do: a
+        second material; default 1) and ``lid_noise`` (its per-frame noise in grey levels).
     """
 
     kind: str = "live"
@@ -343,6 +345,13 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
     geom = {name: 1.0 for name in REGIONS}
     if not flat:
         geom.update({"side_r": 0.35, "side_l": 0.35, "cheek_r": 0.8, "cheek_l": 0.8, "under_nose": 0.7, "chin": 0.75})
+    # The skin under the eyes: darker than the cheeks and lit less by the screen, but the same material (its
+    # screen response per channel relative to the cheeks' is 1) unless ``extra["lid_red_gain"]`` makes its red
+    # answer differ (the wearer's skin in a mask's eye holes). A stream of its own: other draws are unchanged.
+    lid_rng = np.random.default_rng([spec.seed, 0x4C4944])
+    lid_albedo = albedo * np.array([0.8, 0.78, 0.8])
+    lid_gain = np.array([float(spec.extra.get("lid_red_gain", 1.0)), 1.0, 1.0])
+    lid_noise = float(spec.extra.get("lid_noise", spec.noise * 0.3))
     frames: list[FrameFeatures] = []
     index = 0
     t = t0
@@ -389,6 +398,8 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
         cell_geom = np.ones((GRID, GRID)) if flat else np.sqrt(np.clip(1 - 0.85 * gx * gx, 0, 1))
         grid = 255.0 * albedo[None, None, :] * (0.55 + 0.45 * near_gain * cell_geom[..., None] * screen[None, None, :]) + glare
         eyes, detail = _eyes_and_detail(spec.kind, screen, near_gain, rng, spec.noise)
+        lid = 255.0 * lid_albedo * (0.55 + 0.45 * near_gain * 0.6 * lid_gain * screen)
+        lids = np.stack([lid, lid]) + lid_rng.normal(0, lid_noise, (2, 3))
         duplicate = bool(spec.duplicate_every and index and index % spec.duplicate_every == 0)
         noise_sigma = 0.0 if duplicate else spec.noise
         dh = prev_hash if duplicate else int(rng.integers(0, 2**62))
@@ -402,7 +413,7 @@ def make_session_input(spec: SynthSpec, width: int = 640, height: int = 480) -> 
                 iod=face.inter_ocular_px, blink=0.0, regions=regions, grid=grid.astype(np.float32), noise=noise,
                 tnoise=np.full(12, noise_sigma, np.float32), diff_prev=math.nan if index == 0 else (0.0 if duplicate else 1.0 + spec.noise),
                 dhash=dh, blockiness=float(spec.extra.get("blockiness", 1.0)), sharpness=150.0, luma=120.0, clip_hi=0.0, clip_lo=0.0,
-                eyes=eyes, detail=detail,
+                eyes=eyes, detail=detail, lids=lids.astype(np.float32),
             )
         )
         index += 1

@@ -1384,8 +1384,24 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La sala estaba demasiado oscura para leer la imagen de la pantalla reflejada en los ojos, pero los ojos parpadearon ({blinks} parpadeo(s) vistos): ojos reales, no pintados.</translation>
     </message>
     <message>
+        <source>The room was too dark to read the eyes&apos; mirror image of the screen, but the eyes blinked ({blinks} blink(s) seen): real eyes, not painted ones; and the skin under the eyes answered the colours like the cheeks: one material.</source>
+        <translation>La sala estaba demasiado oscura para leer la imagen de la pantalla reflejada en los ojos, pero los ojos parpadearon ({blinks} parpadeo(s) vistos): ojos reales, no pintados; y la piel bajo los ojos respondió a los colores como las mejillas: un solo material.</translation>
+    </message>
+    <message>
         <source>The eyes mirrored the screen&apos;s colours with each flash, as real eyes do ({blinks} blink(s) seen).</source>
         <translation>Los ojos reflejaron los colores de la pantalla con cada destello, como hacen los ojos reales ({blinks} parpadeo(s) vistos).</translation>
+    </message>
+    <message>
+        <source>The eyes mirrored the screen&apos;s colours with each flash, as real eyes do ({blinks} blink(s) seen), and the skin under the eyes answered the colours like the cheeks: one material.</source>
+        <translation>Los ojos reflejaron los colores de la pantalla con cada destello, como hacen los ojos reales ({blinks} parpadeo(s) vistos), y la piel bajo los ojos respondió a los colores como las mejillas: un solo material.</translation>
+    </message>
+    <message>
+        <source>The skin under the eyes answered the screen&apos;s red and green differently from the cheeks (material index {index:+.2f}): two materials, as a mask with eye holes around real eyes shows.</source>
+        <translation>La piel bajo los ojos respondió al rojo y al verde de la pantalla de forma distinta que las mejillas (índice de material {index:+.2f}): dos materiales, como muestra una máscara con agujeros alrededor de unos ojos reales.</translation>
+    </message>
+    <message>
+        <source>Whether the skin under the eyes and the cheeks are one material could not be measured clearly (the room&apos;s light was far brighter or far dimmer than the screen&apos;s, or the face moved too much): try again facing the screen in ordinary room light.</source>
+        <translation>No se pudo medir con claridad si la piel bajo los ojos y las mejillas son un solo material (la luz de la sala era mucho más intensa o mucho más débil que la de la pantalla, o la cara se movió demasiado): vuelva a intentarlo mirando a la pantalla con la luz normal de la sala.</translation>
     </message>
     <message>
         <source>The eyes did not mirror the screen: no catchlight in them changed with the colours (painted eyes of a mask, a print or a screen).</source>

@@ -28,7 +28,7 @@ from app.core.capture.frame import Frame
 from app.core.landmarks import FaceLandmarks, LandmarkResult
 
 #: Bumped whenever a per-frame feature changes meaning (cached evaluation inputs are then recomputed).
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 
 #: Region names, in the order of :attr:`FrameFeatures.regions`.
 REGIONS: tuple[str, ...] = (
@@ -125,6 +125,8 @@ class FrameFeatures:
     detail:
         (3,) fine-detail contrast per channel (R, G, B) of the face's centre (:func:`detail_contrast`), NaN
         without a face.
+    lids:
+        (2, 3) RGB of the skin under each eye (:func:`lid_patches`), NaN without a face.
     """
 
     index: int
@@ -149,6 +151,7 @@ class FrameFeatures:
     elapsed_ms: float = 0.0
     eyes: np.ndarray = field(default_factory=lambda: np.full((len(EYE_PATCHES), 3), np.nan, np.float32))
     detail: np.ndarray = field(default_factory=lambda: np.full(3, np.nan, np.float32))
+    lids: np.ndarray = field(default_factory=lambda: np.full((2, 3), np.nan, np.float32))
 
 
 _NAN4 = (math.nan, math.nan, math.nan, math.nan)
@@ -303,6 +306,28 @@ def eye_patches(image: np.ndarray, face: FaceLandmarks | None) -> np.ndarray:
     for i, (iris, corner) in enumerate(zip(_IRIS, _INNER_CORNER)):
         x, y = p[iris] + SCLERA_AT * (p[corner] - p[iris])
         out[len(_IRIS) + i] = _glint(image, float(x), float(y), half, half, half)
+    return out
+
+
+#: The skin under each eye (subject's right, then left), in eye distances from the eye's centre (the mean of its
+#: corners): the lower lid and the top of the cheek's thin skin, below the lashes, inside any mask's eye hole.
+LID_DOWN = (0.08, 0.14)
+LID_HALF_W = 0.14
+
+
+def lid_patches(image: np.ndarray, face: FaceLandmarks | None) -> np.ndarray:
+    """(2, 3) mean RGB of the skin under each eye (subject's right, then left; :data:`LID_DOWN` below the eye's
+    centre, +- :data:`LID_HALF_W` across, in eye distances), NaN without a face.
+
+    A mask with eye holes shows its wearer's own skin here and its own material on the cheeks; a face is one
+    material (the optics stage compares how each answers the screen's colours)."""
+    out = np.full((2, 3), np.nan, np.float32)
+    if face is None:
+        return out
+    d = max(float(face.inter_ocular_px), 4.0)
+    for i, centre in enumerate(facemesh.eye_centres(face.points)):
+        x, y = float(centre[0]), float(centre[1])
+        out[i] = _rect_mean(image, x - LID_HALF_W * d, y + LID_DOWN[0] * d, x + LID_HALF_W * d, y + LID_DOWN[1] * d)
     return out
 
 
@@ -541,6 +566,7 @@ class FeatureExtractor:
             elapsed_ms=(time.perf_counter() - start) * 1000,
             eyes=eye_patches(image, face),
             detail=detail_contrast(image, face),
+            lids=lid_patches(image, face),
         )
 
 
@@ -574,6 +600,7 @@ class SessionData:
     meta: dict[str, Any] = field(default_factory=dict)
     eyes: np.ndarray = field(default_factory=lambda: np.zeros((0, len(EYE_PATCHES), 3), np.float32))  # (N, 4, 3)
     detail: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))  # (N, 3)
+    lids: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 3), np.float32))  # (N, 2, 3)
 
     @property
     def n(self) -> int:
@@ -630,4 +657,5 @@ class SessionData:
             frame_size=frame_size,
             eyes=stack("eyes", (len(EYE_PATCHES), 3)),
             detail=stack("detail", (3,)),
+            lids=stack("lids", (2, 3)),
         )

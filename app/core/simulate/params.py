@@ -146,6 +146,15 @@ MATERIAL_RANGES: dict[str, dict[str, tuple[float, float]]] = {
                  "scatter_r_mm": (0.5, 1.2), "scatter_g_mm": (0.5, 1.2), "scatter_b_mm": (0.5, 1.2),
                  "specular": (0.02, 0.04), "roughness": (0.12, 0.2)},
 }
+#: The skin of the lids and around the eyes relative to the same person's cheeks (docs/simulator.md,
+#: "Periocular skin"): its narrow-band gain per channel (``peri_k_*_rel``, a factor on ``skin_k_*``) and its
+#: subsurface reach (``peri_scatter_rel``, a factor on every ``skin_scatter_*``). Lid skin is ~0.5 mm thick
+#: over muscle (cheek skin 1.5-2 mm) and darker from pigment and the venous blood seen through it, so it
+#: answers the primaries a few percent differently and spreads light less far.
+PERIOCULAR_RANGES: dict[str, tuple[float, float]] = {
+    "peri_k_r_rel": (0.96, 1.03), "peri_k_g_rel": (0.97, 1.03), "peri_k_b_rel": (0.97, 1.04),
+    "peri_scatter_rel": (0.5, 0.9),
+}
 #: The cornea's reflectance at normal incidence (Fresnel, n ~1.376: 2.5 %; tear film and angle vary it).
 CORNEA_REFLECTANCE = (0.02, 0.03)
 
@@ -368,6 +377,9 @@ def optics_params(species: str, seed: int, material: str | None = None) -> dict[
         for key, (lo, hi) in MATERIAL_RANGES[material].items():
             name = {"specular": "mask_specular", "roughness": "mask_roughness"}.get(key, f"mask_{key}")
             out[name] = _u(rng, lo, hi, 4 if key == "specular" else 3)
+    # Drawn last, so every draw above keeps its value for the seed.
+    for key, (lo, hi) in PERIOCULAR_RANGES.items():
+        out[key] = _u(rng, lo, hi, 3)
     return out
 
 

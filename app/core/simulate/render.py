@@ -302,12 +302,19 @@ class SurfaceLayer:
     pixel_grid: float = 0.0
     #: Texel of the first display pixel's centre (for the grid phase).
     grid_origin: tuple[float, float] = (0.0, 0.0)
+    #: A second material and its weight per texel (H, W, 0..1): a face's periocular skin, or the wearer's own
+    #: skin seen through a mask's eye holes. ``None``: the whole layer is ``material``.
+    inner_material: Material | None = None
+    inner_map: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         h, w = self.albedo.shape[:2]
         if self.alpha.shape != (h, w) or self.height.shape != (h, w) or self.normals.shape != (h, w, 3):
             raise ValueError(f"layer maps disagree: albedo {self.albedo.shape}, alpha {self.alpha.shape}, "
                              f"height {self.height.shape}, normals {self.normals.shape}")
+        if (self.inner_map is None) != (self.inner_material is None) or (
+                self.inner_map is not None and self.inner_map.shape != (h, w)):
+            raise ValueError("a layer's inner material needs its map of the layer's size")
         self.update_extent()
 
     def update_extent(self) -> None:
@@ -426,6 +433,9 @@ class LayerRenderer:
         inv = 1.0 / np.maximum(np.sqrt(nx * nx + ny * ny + nz * nz), 1e-6)
         nx, ny, nz = nx * inv, ny * inv, nz * inv
         mat = layer.material
+        inner = layer.inner_material
+        inner_w = (cv2.remap(layer.inner_map, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+                   if inner is not None and layer.inner_map is not None else None)
         rows = self.grid_rows[gy0:gy1]
         slab = ctx.frame_light.slab_of_rows(rows, self.camera.height)
         band_rgb = ctx.frame_light.bands[slab].astype(np.float32)  # (gh, bands, 3)
@@ -437,10 +447,16 @@ class LayerRenderer:
         cos_r = np.maximum(sx * nx[None] + sy * ny[None] - (pz * nz)[None], 0.0) * inv_r
         ff = cos_r * (pz[None] * inv_r) * (self._area[:, None, None] / r2)  # (K, gh, gw)
         e_total = _band_irradiance(ff, slab, ctx.frame_light.bands.astype(np.float32))
-        e_screen = e_total.copy() if mat.responds else None
+        two = inner is not None and inner_w is not None
+        e_screen = e_total.copy() if mat.responds or (two and inner.responds) else None
         e_total += ctx.ambient.irradiance(np.dstack([nx, ny, nz]))
         mult = (e_total * np.float32(mat.albedo_gain / math.pi)).astype(np.float32)
         add = self._specular(px, py, pz, nx, ny, nz, mat, band_rgb) if mat.specular > 0 else None
+        if two and inner.specular != mat.specular:
+            # The inner material's own gloss where it shows (skin in a resin mask's eye holes).
+            add_in = self._specular(px, py, pz, nx, ny, nz, inner, band_rgb) if inner.specular > 0 else np.zeros(px.shape + (3,), np.float32)
+            base = add if add is not None else np.zeros_like(add_in)
+            add = (base + inner_w[..., None] * (add_in - base)).astype(np.float32)
         # Upsample the smooth maps to the full-resolution crop.
         x0, y0 = gx0 * GRID, gy0 * GRID
         x1 = min(gx1 * GRID, self.camera.width)
@@ -461,7 +477,14 @@ class LayerRenderer:
             direct = cv2.multiply(albedo, scr_f)
             alpha_c = cv2.remap(layer.alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
             px_per_m = self.camera.f / max(float(np.median(pz)), 1e-3)
-            colour = cv2.add(cv2.subtract(colour, direct), screen_light_response(direct, alpha_c, mat, px_per_m))
+            response = screen_light_response(direct, alpha_c, mat, px_per_m)
+            if two:
+                # Each material answers the screen with its own gain and spread; the map says where which shows.
+                w_in = cv2.resize(inner_w, size, interpolation=cv2.INTER_LINEAR)[:ch, :cw]
+                w_in = cv2.merge([w_in, w_in, w_in])
+                response_in = screen_light_response(direct, alpha_c, inner, px_per_m)
+                response = cv2.add(response, cv2.multiply(w_in, cv2.subtract(response_in, response)))
+            colour = cv2.add(cv2.subtract(colour, direct), response)
         if add is not None:
             colour = cv2.add(colour, np.ascontiguousarray(cv2.resize(add, size, interpolation=cv2.INTER_LINEAR)[:ch, :cw]))
         if layer.emission is not None:

@@ -128,11 +128,15 @@ class HeadSubject:
     cornea:
         The corneas' reflectance when real eyes are in view (a person, a mask with eye holes), 0 for none:
         each cornea mirrors the screen (:func:`app.core.simulate.eyes.draw_catchlights`).
+    inner_material, inner_map:
+        The skin around the eyes, where it shows (a face's periocular skin, or the wearer's own skin in a
+        mask's eye holes), and its weight per texel; ``None``: one material.
     """
 
     def __init__(self, face: FaceModel, camera: PinholeCamera, motion_params: MotionParams, oval: Oval, *, ipd_m: float = IPD_M,
                  material: Material | None = None, texture: np.ndarray | None = None, blinks: bool = True,
-                 autostart: bool = True, kind: str = "face", cornea: float = 0.0) -> None:
+                 autostart: bool = True, kind: str = "face", cornea: float = 0.0,
+                 inner_material: Material | None = None, inner_map: np.ndarray | None = None) -> None:
         k = ipd_m / IPD_M
         self.face = face
         self.kind = kind
@@ -150,6 +154,8 @@ class HeadSubject:
             landmarks3d=face.landmarks3d * k,
             iterations=3,
             name=kind,
+            inner_material=inner_material,
+            inner_map=inner_map,
         )
         self.motion = Motion(motion_params, camera, self.layer.landmarks3d, oval, autostart=autostart)
         self.blinks = blinks

@@ -29,7 +29,14 @@ from app.core.simulate.params import FORGER_SPECIES, INJECTION_SPECIES
 from app.core.simulate.render import Ambient, Material, PinholeCamera, ScreenLight, displayed, sample_light
 from app.core.simulate.scene import FaceTruth, HeadSubject, Scene, cct_to_rgb, hue_rotate, make_room
 from app.core.simulate.sensor import Sensor, SensorParams
-from app.core.simulate.species import GenuineRecording, TabletSubject, make_print_subject, mask_albedo
+from app.core.simulate.species import (
+    GenuineRecording,
+    TabletSubject,
+    eye_hole_map,
+    make_print_subject,
+    mask_albedo,
+    periocular_map,
+)
 
 
 @dataclass
@@ -188,6 +195,17 @@ def material_optics(p: dict[str, Any], prefix: str) -> dict[str, Any]:
     }
 
 
+def periocular_material(p: dict[str, Any]) -> Material | None:
+    """The skin of the lids and around the eyes: the person's skin optics scaled by the ``peri_*`` factors
+    (docs/simulator.md, "Periocular skin"); ``None`` without them (renders from before they existed)."""
+    if "peri_k_r_rel" not in p:
+        return None
+    skin = material_optics(p, "skin")
+    gain = tuple(g * float(p[f"peri_k_{c}_rel"]) for g, c in zip(skin["screen_gain"], "rgb"))
+    scatter = tuple(v * float(p["peri_scatter_rel"]) for v in skin["scatter_m"])
+    return Material(specular=p["skin_specular"], roughness=0.18, screen_gain=gain, scatter_m=scatter)
+
+
 def replay_overrides(p: dict[str, Any]) -> dict[str, str]:
     """What a replayed genuine session inherits from the attack's parameters: the renderer's optics switch."""
     return {"optics": str(int(p["optics"]))} if "optics" in p else {}
@@ -238,6 +256,8 @@ class Simulation:
             if species == "mask":
                 # A mask with eye holes shows the wearer's own eyes: they blink and mirror the screen.
                 holes = optics and bool(int(p.get("mask_eye_holes", 0)))
+                # Through the holes the wearer's own periocular skin answers the screen, not the mask.
+                inner = periocular_material(p) if holes else None
                 head = HeadSubject(
                     self.face, self.camera, motion_params(p, blinks=holes), self.oval, ipd_m=ipd,
                     material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"],
@@ -245,13 +265,16 @@ class Simulation:
                     texture=mask_albedo(self.face, skin_texture(self.face, p), p, eye_holes=holes, wearer=skin),
                     blinks=holes, autostart=autostart,
                     kind="mask", cornea=float(p["cornea_reflectance"]) if holes else 0.0,
+                    inner_material=inner, inner_map=eye_hole_map(self.face) if inner is not None else None,
                 )
             else:
+                inner = periocular_material(p) if optics else None
                 head = HeadSubject(
                     self.face, self.camera, motion_params(p), self.oval, ipd_m=ipd,
                     material=Material(specular=p["skin_specular"], roughness=0.18,
                                       **material_optics(p, "skin") if optics else {}),
                     texture=skin, autostart=autostart, cornea=float(p["cornea_reflectance"]) if optics else 0.0,
+                    inner_material=inner, inner_map=periocular_map(self.face) if inner is not None else None,
                 )
             scene.subjects.append(head)
             if p["behaviour"] == "second-face":

@@ -216,14 +216,33 @@ def mask_albedo(face: FaceModel, skin: np.ndarray, p: dict[str, Any], *, eye_hol
     out = inside * np.clip(painted, 0, 0.95) + (1 - inside) * skin
     out = out * (1 - seam)[..., None]
     if eye_holes:
-        holes = np.zeros(m.shape, np.float32)
-        for eye in (right, left):
-            cv2.ellipse(holes, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * iod), int(0.2 * iod)), 0, 0, 360, 1.0, -1)
-        holes = cv2.GaussianBlur(holes, (0, 0), max(0.7, 0.01 * iod))
+        holes = eye_hole_map(face)
         rim = np.clip(1.0 - 3.0 * np.abs(holes - 0.5), 0, 1) * 0.55  # the cut edge, in the mask's shadow
         own = skin if wearer is None else wearer
         out = (holes[..., None] * own + (1 - holes[..., None]) * out) * (1 - rim)[..., None]
     return out.astype(np.float32)
+
+
+def eye_hole_map(face: FaceModel) -> np.ndarray:
+    """(H, W) 0..1: a mask's almond-shaped hole per eye (0.72 x 0.4 eye distances), its cut edge softened by
+    a fraction of a millimetre. The wearer's own eyes, lids and the skin around them show through it."""
+    right, left = eye_centres(face.landmarks)
+    iod = float(np.hypot(*(left - right)))
+    holes = np.zeros(face.face_mask.shape, np.float32)
+    for eye in (right, left):
+        cv2.ellipse(holes, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * iod), int(0.2 * iod)), 0, 0, 360, 1.0, -1)
+    return cv2.GaussianBlur(holes, (0, 0), max(0.7, 0.01 * iod))
+
+
+def periocular_map(face: FaceModel) -> np.ndarray:
+    """(H, W) 0..1: the thin skin of the lids and under the eyes (the same almond around each eye as a mask's
+    hole), fading into the cheek's and brow's skin over a few millimetres: no edge on a living face."""
+    right, left = eye_centres(face.landmarks)
+    iod = float(np.hypot(*(left - right)))
+    ring = np.zeros(face.face_mask.shape, np.float32)
+    for eye in (right, left):
+        cv2.ellipse(ring, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * iod), int(0.2 * iod)), 0, 0, 360, 1.0, -1)
+    return cv2.GaussianBlur(ring, (0, 0), max(1.0, 0.06 * iod))
 
 
 # -- the replayed genuine session ------------------------------------------------------

@@ -1,8 +1,9 @@
 """Optics: do real eyes mirror the screen? And how does the face answer its light? (issue 16, masks)
 
 A 3D mask has a face's shape, so perspective passes it, and it reflects the screen's colours on time, so the
-light stage passes it too. What it lacks is optical. The eyes are judged, each way with its own reason; the
-skin's response is measured and reported but judges nothing yet (see below and docs/accuracy.md):
+light stage passes it too. What it lacks is optical. The eyes are judged, each way with its own reason;
+whether the face is one material is measured and judges only where configured (``material_judged``), and
+the skin's absolute response is measured and reported but judges nothing (see below and docs/accuracy.md):
 
 * **Catchlights.** The cornea is a convex mirror: each open eye shows a small image of the screen, in the
   screen's colour, changing with every flash exactly when the skin does. A diffuse surface (skin, a painted
@@ -28,15 +29,31 @@ skin's response is measured and reported but judges nothing yet (see below and d
   normalised by what the screen emitted in red and blue as the catchlights show it (the cornea reflects every
   colour alike). On simulated sessions its scatter (about +-0.6) is several times the difference between skin
   and mask materials (0.05-0.2), so it decides nothing yet (docs/accuracy.md).
+* **One material** (a mask with eye holes). Through the holes the wearer's own skin shows (the lids and the
+  skin under the eyes); the cheeks are the mask's resin or silicone. Each answers the screen's narrow-band
+  primaries with its own gain: skin returns relatively more of a red primary (its reflectance rises past
+  ~600 nm) and less of a green one (haemoglobin's dip), pigmented resin and silicone neither. Compared within
+  the face and the session, as the red-over-green ratio of the two patches' relative responses to the
+  screen (:func:`material_index`), the camera, the screen, the room light's colour, the skin tone and how
+  each patch faces the screen cancel; what is left is ~0 for one material (the periocular skin's own few
+  percent) and the difference of two materials' red/green gains for a mask. Absolute limits on skin's colour
+  or blur, which vary with skin tone and camera, rejected genuine users (below); this one compares the face
+  with itself. A very bright room (the screen's light drowned) or a dark one, and a face moving a lot, leave
+  the comparison unclear: the stage then abstains, never passes. On unseen simulated seeds the rule rejected
+  4 of the 30 genuine users it let reach a decision, left 30 of 60 without one and still passed half the
+  masks with eye holes, so the comparison is measured and reported, and judges only where
+  ``material_judged`` is set.
 * **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
   seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
   read, a blink is what shows the eyes are real (otherwise the stage abstains there).
 
-The stage needs the colours (``needs_colours``), so it must pass on its own, like the light stage: no
-catchlight (in a room with light of its own) fails the session; eyes never seen open while the colours were
-shown, or a dark room without a blink, make the stage abstain, and an abstention never passes. A mask with eye
-holes shows its wearer's real eyes and passes this stage: nothing here stops it yet. Which of these rest on
-the simulator only is written in docs/accuracy.md.
+The stage needs the colours (``needs_colours``), so it must pass on its own, like the light stage: where
+the one-material comparison judges (``material_judged``; off by default, reported only, see docs/accuracy.md)
+two materials (clearly, beyond a face's own spread by more than the measurement's error) fail the session
+whatever the eyes show; no catchlight (in a room with light of its own) fails it; eyes never seen open while
+the colours were shown, a dark room without a blink, or real eyes in a face whose material could not be
+compared make the stage abstain, and an abstention never passes. Which of these rest on the simulator only is
+written in docs/accuracy.md.
 """
 
 from __future__ import annotations
@@ -78,6 +95,26 @@ class OpticsOptions:
     screen_lit_share: float = 0.75
     #: Blink: an eye-closure score above ``blink_closed`` after one below ``open_max``.
     blink_closed: float = 0.3
+    #: One material: display-to-camera lags searched for the face's response (ms) and their step.
+    material_lag_ms: tuple[float, float] = (-30.0, 130.0)
+    material_lag_step_ms: float = 10.0
+    #: Frames (eyes open, skin under the eyes and the cheeks seen) needed to compare the two skins.
+    material_min_frames: int = 40
+    #: Smallest relative response of the cheeks to the screen's red and green (a very bright room drowns it).
+    material_min_response: float = 0.05
+    #: Largest standard error (block jackknife) of ``material_index`` for a conclusive comparison.
+    material_se_max: float = 0.12
+    #: A face's own spread of ``material_index`` (lid skin answers a few percent differently from the cheeks):
+    #: beyond it by more than one standard error the face is two materials.
+    material_natural: float = 0.06
+    #: One material: ``|material_index|`` plus one standard error at most this.
+    material_pass_max: float = 0.15
+    #: Contiguous blocks of the jackknife.
+    material_blocks: int = 6
+    #: Whether the one-material comparison judges (fails two materials, abstains when unclear). Off: measured
+    #: and reported only, the eyes decide as before (docs/accuracy.md, "one material around the eyes", says
+    #: why it is off: on unseen seeds it rejected or left undecided more than half of the genuine users).
+    material_judged: bool = False
 
 
 class OpticsReason(ReasonCode):
@@ -105,6 +142,28 @@ class OpticsReason(ReasonCode):
         "optics.eyes_mirror",
         "The eyes mirrored the screen's colours with each flash, as real eyes do ({blinks} blink(s) seen).",
     )
+    BLINKED_ONE_MATERIAL = (
+        "optics.blinked_one_material",
+        "The room was too dark to read the eyes' mirror image of the screen, but the eyes blinked ({blinks} "
+        "blink(s) seen): real eyes, not painted ones; and the skin under the eyes answered the colours like the "
+        "cheeks: one material.",
+    )
+    ONE_MATERIAL = (
+        "optics.one_material",
+        "The eyes mirrored the screen's colours with each flash, as real eyes do ({blinks} blink(s) seen), and the "
+        "skin under the eyes answered the colours like the cheeks: one material.",
+    )
+    TWO_MATERIALS = (
+        "optics.two_materials",
+        "The skin under the eyes answered the screen's red and green differently from the cheeks (material index "
+        "{index:+.2f}): two materials, as a mask with eye holes around real eyes shows.",
+    )
+    MATERIAL_UNCLEAR = (
+        "optics.material_unclear",
+        "Whether the skin under the eyes and the cheeks are one material could not be measured clearly (the "
+        "room's light was far brighter or far dimmer than the screen's, or the face moved too much): try again "
+        "facing the screen in ordinary room light.",
+    )
 
 
 @dataclass
@@ -124,6 +183,11 @@ class OpticsEvidence(Evidence):
     colour_index: float = UNSET  # log((red / blue relative response of the face) / (red / blue of the catchlights))
     detail_slopes: list[float] = UNSET  # d log(detail contrast) / d log(level), per channel (R, G, B)
     detail_index: float = UNSET  # red minus blue
+    material_frames: int = UNSET  # frames in the lids-against-cheeks comparison
+    material_lag_ms: float = UNSET  # the display-to-camera lag the cheeks' response fitted best
+    material_response: list[float] = UNSET  # relative response to the screen: lids red, green; cheeks red, green
+    material_index: float = UNSET  # log(lids / cheeks response, red) - the same in green: ~0 for one material
+    material_se: float = UNSET  # its block-jackknife standard error
     features: dict[str, float] = UNSET
 
     def dark_room(self) -> bool:
@@ -173,6 +237,43 @@ def count_blinks(closure: np.ndarray, open_max: float, closed: float) -> int:
             count += 1
             was_open = False
     return count
+
+
+def relative_response(y: np.ndarray, x: np.ndarray, q: np.ndarray) -> tuple[float, float]:
+    """How strongly a patch's red and green answer the screen's red and green, each relative to its own level.
+
+    Read from the patch's chromaticity ``log(red) - log(green)`` per frame, fitted on the screen's colour ``x``
+    (N, 3, 0..1) and the trend ``q``: a change common to every channel (auto-exposure, the head's shading as it
+    sways, a landmark slip mixing the patch with the dark lashes) cancels in it. Returns (red, green) relative
+    responses (d log red / d screen red, d log green / d screen green), NaN when the fit is singular."""
+    ok = (y[:, 0] > 0) & (y[:, 1] > 0)
+    if ok.sum() < q.shape[1] + 8:
+        return math.nan, math.nan
+    chroma = np.log(y[ok, 0]) - np.log(y[ok, 1])
+    design = np.column_stack([q[ok], x[ok]])
+    coef, _, rank, _ = np.linalg.lstsq(design, chroma, rcond=None)
+    if rank < design.shape[1]:
+        return math.nan, math.nan
+    n = q.shape[1]
+    return float(coef[n]), float(-coef[n + 1])
+
+
+def material_index(lids: np.ndarray, cheeks: np.ndarray, x: np.ndarray, q: np.ndarray) -> tuple[float, list[float]]:
+    """log(lids' red relative response / cheeks') minus the same in green; and the four responses (lids red,
+    green, cheeks red, green).
+
+    A patch of albedo ``a`` under room light ``A`` and the screen ``S`` (reaching it by geometry ``g``) answers
+    ``a_c (A_c + k_c g S_c)``; its relative response in channel c is ``k_c g S_c / A_c``. The ratio between two
+    patches of one face cancels the screen's and the room's colour and the camera, red over green cancels how
+    each patch faces the screen (``g``), and the albedo cancels in a relative response: what is left is the two
+    materials' narrow-band red/green gain ``k``, 0 for one material (up to the periocular skin's own few
+    percent). NaN when a response is not positive."""
+    p_r, p_g = relative_response(lids, x, q)
+    k_r, k_g = relative_response(cheeks, x, q)
+    resp = [p_r, p_g, k_r, k_g]
+    if not all(math.isfinite(v) and v > 0 for v in resp):
+        return math.nan, resp
+    return math.log(p_r / k_r) - math.log(p_g / k_g), resp
 
 
 def detail_slope(detail: np.ndarray, level: np.ndarray, q: np.ndarray) -> float:
@@ -225,6 +326,7 @@ class OpticsStage:
             slopes = [detail_slope(detail[face, c], skin[face, c], q) for c in range(3)]
             ev.detail_slopes = slopes
             ev.detail_index = slopes[0] - slopes[2] if all(math.isfinite(s) for s in slopes) else math.nan
+        self._measure_material(ev, d, timeline, open_eyes)
         if ev.frames_eyes_open < o.min_frames:
             return ev, False
         sel = open_eyes
@@ -257,18 +359,86 @@ class OpticsStage:
             ev.colour_index = float(math.log(gamma_c[2] * level_s[2]) - math.log(gamma_c[0] * level_s[0]))
         return ev, True
 
+    def _measure_material(self, ev: OpticsEvidence, d: SessionData, timeline: DisplayTimeline, open_eyes: np.ndarray) -> None:
+        """The skin under the eyes against the cheeks (one material?), into ``ev.material_*``."""
+        o = self.options
+        lids = getattr(d, "lids", None)
+        if lids is None or len(lids) != d.n:
+            return
+        cheeks_idx = [REGIONS.index("cheek_r"), REGIONS.index("cheek_l")]
+        y_p = _lin(_finite_mean(lids, axis=1))
+        y_k = _lin(_finite_mean(d.regions[:, cheeks_idx, :], axis=1))
+        sel = open_eyes & np.isfinite(y_p).all(axis=1) & np.isfinite(y_k).all(axis=1) & (y_p > 0).all(axis=1) & (y_k > 0).all(axis=1)
+        ev.material_frames = int(sel.sum())
+        if ev.material_frames < o.material_min_frames:
+            return
+        t = d.t_ns[sel]
+        y_p, y_k = y_p[sel], y_k[sel]
+        q = _basis(t)
+        dt = float(np.median(np.diff(t)))
+        sampled = timeline.sampled(int(t.min()) - int(0.5e9), int(t.max()), int(max(dt, 1e6)))
+        # The display-to-camera lag: where the cheeks' colour follows the screen's best.
+        best, best_sse = math.nan, math.inf
+        for lag in np.arange(o.material_lag_ms[0], o.material_lag_ms[1] + 1e-9, o.material_lag_step_ms):
+            design = np.column_stack([q, sampled.at(t - int(lag * 1e6)) / 255.0])
+            coef, *_ = np.linalg.lstsq(design, y_k, rcond=None)
+            sse = float(((y_k - design @ coef) ** 2).sum())
+            if sse < best_sse:
+                best, best_sse = float(lag), sse
+        if not math.isfinite(best):
+            return
+        ev.material_lag_ms = best
+        x = sampled.at(t - int(best * 1e6)) / 255.0
+        index, resp = material_index(y_p, y_k, x, q)
+        ev.material_response = [float(v) for v in resp]
+        ev.material_index = index
+        if not math.isfinite(index):
+            return
+        # Block jackknife over contiguous stretches of the session (neighbouring frames are not independent).
+        k = max(3, int(o.material_blocks))
+        edges = np.linspace(0, len(t), k + 1).astype(int)
+        loo = []
+        for j in range(k):
+            keep = np.ones(len(t), bool)
+            keep[edges[j] : edges[j + 1]] = False
+            loo.append(material_index(y_p[keep], y_k[keep], x[keep], q[keep])[0])
+        arr = np.asarray(loo)
+        if np.isfinite(arr).all():
+            ev.material_se = float(math.sqrt((k - 1) / k * ((arr - arr.mean()) ** 2).sum()))
+
+    def material_verdict(self, ev: OpticsEvidence) -> str:
+        """``one`` (one material), ``two`` (a clear contradiction) or ``unclear`` (never a pass)."""
+        o = self.options
+        index, se, resp = ev.material_index, ev.material_se, ev.material_response
+
+        def ok(v: object) -> bool:
+            return isinstance(v, (int, float)) and math.isfinite(float(v))
+
+        if not (ok(index) and ok(se) and isinstance(resp, list) and all(ok(v) for v in resp)):
+            return "unclear"
+        if min(resp[2:]) < o.material_min_response or se > o.material_se_max:
+            return "unclear"
+        if abs(index) - se > o.material_natural:
+            return "two"
+        return "one" if abs(index) + se <= o.material_pass_max else "unclear"
+
     def features(self, ev: OpticsEvidence) -> dict[str, float]:
         def num(v: object) -> float:
             return float(v) if isinstance(v, (int, float)) and math.isfinite(float(v)) else math.nan
 
         return {"catch_log": num(ev.catch_log), "colour_index": num(ev.colour_index),
-                "detail_index": num(ev.detail_index), "blinks": num(ev.blinks)}
+                "detail_index": num(ev.detail_index), "blinks": num(ev.blinks),
+                "material_index": num(ev.material_index), "material_se": num(ev.material_se)}
 
     def evaluate(self, session: SessionInput) -> CheckResult:
         """Judge the eyes' mirror and the face's material."""
         o = self.options
         ev, judged = self.measure(session)
         ev.features = self.features(ev)
+        material = self.material_verdict(ev) if o.material_judged else "not judged"
+        if material == "two":
+            # Real eyes (or none) in a face of two materials: a mask with eye holes. Decided whatever the eyes show.
+            return result(self.name, Verdict.FAIL, 0.05, OpticsReason.TWO_MATERIALS, ev, index=float(ev.material_index))
         if not judged:
             return result(self.name, Verdict.ABSTAIN, None, OpticsReason.EYES_NOT_SEEN, ev)
         catch = ev.features["catch_log"]
@@ -282,7 +452,13 @@ class OpticsStage:
             if not blinked:
                 return result(self.name, Verdict.ABSTAIN, None, OpticsReason.DARK_ROOM, ev)
             by_blink = True
-        code = OpticsReason.BLINKED if by_blink else OpticsReason.EYES_MIRROR
+        if material == "unclear":
+            # Real eyes alone do not show a face: they may look out of a mask. An unclear comparison never passes.
+            return result(self.name, Verdict.ABSTAIN, None, OpticsReason.MATERIAL_UNCLEAR, ev)
+        if material == "one":
+            code = OpticsReason.BLINKED_ONE_MATERIAL if by_blink else OpticsReason.ONE_MATERIAL
+        else:
+            code = OpticsReason.BLINKED if by_blink else OpticsReason.EYES_MIRROR
         return result(self.name, Verdict.PASS, 0.9 if by_blink else 0.95, code, ev, blinks=int(ev.blinks or 0))
 
 
