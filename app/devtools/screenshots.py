@@ -812,7 +812,7 @@ def shoot_movement(s: Shooter) -> None:
         ok = False
         if s.page(w, "cues", timeout_s=60) and wait_until(lambda: w.canvas.renderer.turn_cue is not None, 15):
             settle(0.3)
-            s.grab(w, "28m-movement-cue", "Movement-only check: a head-turn cue (instruction and arrow beside the oval)",
+            s.grab(w, "28m-movement-cue", "Movement-only check: a head-movement cue, turn or nod (instruction and arrows beside the oval)",
                    f"sim:live?seed={seed}, first cue")
             if s.page(w, "result", "error", "timeout", timeout_s=90) and w.page_name == "result":
                 s.grab(w, "29m-result-movement", "Result of a movement-only check: the check used and its reduced assurance",
