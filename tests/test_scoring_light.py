@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -57,15 +59,21 @@ def test_fit_recovers_a_known_mixing() -> None:
     assert np.allclose(fit.beta[0], m, atol=1.0)
 
 
-@pytest.mark.parametrize("delay_ms", [-25.0, 0.0, 12.0, 40.0])
-def test_response_delay_recovers_a_known_shift_of_one_region(delay_ms: float) -> None:
-    """A region that follows the wiping colours ``delay_ms`` after the fitted lag (a lower part of a face)."""
+def _seven_colour_timeline() -> tuple[Challenge, DisplayTimeline, np.ndarray, Any]:
+    """Challenge seed 5 shown one colour every 700 ms from t = 1 s: the challenge, its timeline, 30 fps frame times and the
+    displayed colours sampled around them."""
     ch = Challenge.new(640, 480, seed=5)
     ch.shown_ns = [10**9 + i * 700_000_000 for i in range(len(ch.colours))]
     tl = DisplayTimeline.from_challenge(ch)
     assert tl is not None
     t = np.arange(10**9, tl.end_ns, 33_333_333, dtype=np.int64)
-    sampled = tl.sampled(int(t.min()) - 10**9, int(t.max()) + 10**9, 33_333_333)
+    return ch, tl, t, tl.sampled(int(t.min()) - 10**9, int(t.max()) + 10**9, 33_333_333)
+
+
+@pytest.mark.parametrize("delay_ms", [-25.0, 0.0, 12.0, 40.0])
+def test_response_delay_recovers_a_known_shift_of_one_region(delay_ms: float) -> None:
+    """A region that follows the wiping colours ``delay_ms`` after the fitted lag (a lower part of a face)."""
+    ch, tl, t, sampled = _seven_colour_timeline()
     lag = 70.0
     m = np.array([[0.30, 0.04, 0.01], [0.03, 0.28, 0.05], [0.01, 0.05, 0.25]]) * 100
     rng = np.random.default_rng(1)
@@ -363,12 +371,7 @@ def test_step_delays_recover_each_colours_own_shift() -> None:
     of a face a wipe reaches late does): one joint fit returns every colour's shift, with a standard error."""
     from app.core.scoring.stages.light import step_delays
 
-    ch = Challenge.new(640, 480, seed=5)
-    ch.shown_ns = [10**9 + i * 700_000_000 for i in range(len(ch.colours))]
-    tl = DisplayTimeline.from_challenge(ch)
-    assert tl is not None
-    t = np.arange(10**9, tl.end_ns, 33_333_333, dtype=np.int64)
-    sampled = tl.sampled(int(t.min()) - 10**9, int(t.max()) + 10**9, 33_333_333)
+    ch, tl, t, sampled = _seven_colour_timeline()
     lag = 70.0
     shifts = np.array([0.0, 30.0, -20.0, 45.0, 10.0, -35.0, 25.0, 0.0])  # per step (black first: no wipe)
     m = np.array([[0.30, 0.04, 0.01], [0.03, 0.28, 0.05], [0.01, 0.05, 0.25]]) * 100

@@ -226,23 +226,24 @@ def mask_albedo(face: FaceModel, skin: np.ndarray, p: dict[str, Any], *, eye_hol
 def eye_hole_map(face: FaceModel) -> np.ndarray:
     """(H, W) 0..1: a mask's almond-shaped hole per eye (0.72 x 0.4 eye distances), its cut edge softened by
     a fraction of a millimetre. The wearer's own eyes, lids and the skin around them show through it."""
-    right, left = eye_centres(face.landmarks)
-    iod = float(np.hypot(*(left - right)))
-    holes = np.zeros(face.face_mask.shape, np.float32)
-    for eye in (right, left):
-        cv2.ellipse(holes, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * iod), int(0.2 * iod)), 0, 0, 360, 1.0, -1)
-    return cv2.GaussianBlur(holes, (0, 0), max(0.7, 0.01 * iod))
+    return _eye_almonds(face, blur=0.01, min_blur_px=0.7)
 
 
 def periocular_map(face: FaceModel) -> np.ndarray:
     """(H, W) 0..1: the thin skin of the lids and under the eyes (the same almond around each eye as a mask's
     hole), fading into the cheek's and brow's skin over a few millimetres: no edge on a living face."""
+    return _eye_almonds(face, blur=0.06, min_blur_px=1.0)
+
+
+def _eye_almonds(face: FaceModel, *, blur: float, min_blur_px: float) -> np.ndarray:
+    """(H, W) 0..1: an almond of 0.72 x 0.4 eye distances around each eye, its edge blurred by ``blur`` eye
+    distances (at least ``min_blur_px``): a mask's cut edge is sharp, a face's thin skin fades out."""
     right, left = eye_centres(face.landmarks)
     iod = float(np.hypot(*(left - right)))
-    ring = np.zeros(face.face_mask.shape, np.float32)
+    out = np.zeros(face.face_mask.shape, np.float32)
     for eye in (right, left):
-        cv2.ellipse(ring, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * iod), int(0.2 * iod)), 0, 0, 360, 1.0, -1)
-    return cv2.GaussianBlur(ring, (0, 0), max(1.0, 0.06 * iod))
+        cv2.ellipse(out, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * iod), int(0.2 * iod)), 0, 0, 360, 1.0, -1)
+    return cv2.GaussianBlur(out, (0, 0), max(min_blur_px, blur * iod))
 
 
 # -- the replayed genuine session ------------------------------------------------------
