@@ -234,3 +234,43 @@ def test_digital_zoom_scales_nose_and_eyes_alike() -> None:
     assert _rigid_fit_residual(far, near) < 1e-3  # one scale for everything: a planar fit explains the nose
     live_far, live_near = _far_and_near("live", {})
     assert _rigid_fit_residual(live_far, live_near) > 0.02  # a real approach moves the nose off the plane
+
+
+def _painted(colour: tuple[int, int, int], t_ms: float, *, blink: float = 0.0, lag_ms: float = 60.0) -> np.ndarray:
+    """Linear RGB the mirror forger adds to a grey frame (eyes 150 px apart at 40 cm) at ``t_ms``, per pixel."""
+    from app.core.simulate.forgers import MirrorPainter, ShadedTint
+    from app.core.simulate.render import PinholeCamera
+
+    p = {**resolve_params("injection-forged-mirror", {"seed": "2"}), "forge_delay_ms": lag_ms, "forge_rise_ms": 60,
+         "forge_strength": 0.8, "forge_catch_gain": 1.0}
+    tint = ShadedTint(p)
+    painter = MirrorPainter(p, tint, PinholeCamera(640, 480, 62.0))
+    screen = ScreenState()
+    screen.show(colour, T0, wipe_ns=0, gain=1.0)
+    points = np.zeros((478, 2), np.float32)
+    points[468], points[473] = (245.0, 230.0), (395.0, 230.0)
+    grey = np.full((480, 640, 3), 90, np.uint8)
+    out = painter.paint(grey, screen.events(), T0 + int(t_ms * 1e6), points, 0.4, blink, face_level=0.1)
+    lin = lambda im: (im[..., ::-1].astype(np.float64) / 255.0) ** 2.2  # noqa: E731
+    return lin(out) - lin(grey)
+
+
+def test_mirror_forger_paints_each_cornea_in_the_screens_colour_at_its_lag() -> None:
+    red = _painted((255, 0, 0), 300)
+    added = red.sum(axis=2)
+    ys, xs = np.nonzero(added > 1e-3)
+    assert len(xs) > 0
+    # Two small images of the screen, one in each eye, a few pixels across, just below each iris centre (the
+    # screen lies below the camera).
+    for cx in (245.0, 395.0):
+        near = np.abs(xs - cx) < 10
+        assert near.any()
+        assert np.ptp(xs[near]) <= 8 and np.ptp(ys[near]) <= 8
+        assert 229 <= ys[near].mean() <= 236
+    total = red.reshape(-1, 3).sum(axis=0)
+    assert total[0] > 20 * max(total[1], total[2])  # the screen's red, not the skin's colour
+    # Its brightness follows the forger's lag and rise, and the footage's blinks hide it.
+    assert _painted((255, 0, 0), 30).sum() < 0.05 * red.sum()
+    assert _painted((255, 0, 0), 300, blink=0.9).sum() == 0
+    blue = _painted((0, 0, 255), 300).reshape(-1, 3).sum(axis=0)
+    assert blue[2] > 20 * max(blue[0], blue[1])

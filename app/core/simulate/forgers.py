@@ -16,10 +16,15 @@ reads what the app's screen shows, and tints the face accordingly before the fra
   blind forger knows each colour, its level and when it starts, but not the spatial pattern: ``down``/``up``/
   ``left``/``right`` assumes every wipe runs that way, ``guess`` guesses each step's direction anew (right
   one time in four), ``uniform`` paints each colour over the whole face at once with the wipe's timing.
+- :class:`MirrorPainter` (``injection-forged-mirror``): the shaded forger following the wipe that also paints
+  the corneas' catchlights: in each open eye, the screen's mirror image as the 3D model's cornea (a sphere of
+  the real radius in front of the iris) would show it, in the colours the screen shows at the forger's lag and
+  rise, ``forge_catch_gain`` times as bright relative to the face's forged response as a real cornea's is
+  (about 0.5: a cornea returns ~2.5 % of the screen's radiance, a face diffuses about 5 % of it).
 
-Both add camera-like noise (``forge_noise`` grey levels, spatially correlated like demosaicing). What they
-do not reproduce: the camera's rolling shutter, the glossy reflection of the screen and the catchlights in
-the eyes.
+All add camera-like noise (``forge_noise`` grey levels, spatially correlated like demosaicing). What they
+do not reproduce: the camera's rolling shutter and the glossy reflection of the screen; only the mirror
+forger paints the catchlights in the eyes.
 """
 
 from __future__ import annotations
@@ -231,6 +236,107 @@ class ShadedTint:
         full = cv2.resize(grid, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1]
         mask = face_mask(points, crop, 0.0)
         return 1.0 + np.float32(strength) * mask[..., None] * full
+
+
+#: The cornea's outer radius the mirror forger models (metres; the same anatomy as the simulator's eyes).
+FORGER_CORNEA_M = 0.0078
+#: A real cornea's catchlight radiance over the face's diffuse response to the same screen, for the forger's
+#: brightness scale: reflectance ~0.025 x pi / (skin albedo ~0.5 x the screen's cos-weighted solid angle ~0.3).
+PHYSICAL_CATCH_RATIO = 0.52
+#: Sub-samples per screen patch edge for the painted mirror image.
+MIRROR_SUBSAMPLES = 3
+#: MediaPipe's iris centres (the subject's right eye, then the left).
+FORGER_IRIS = (468, 473)
+
+
+class MirrorPainter:
+    """The mirror forger's catchlights: the screen's image in each cornea of the footage's head, painted in the
+    colours the screen shows (at the forger's lag and rise), on top of the shaded tint.
+
+    An upper bound of what a forger reading the screen achieves: it knows each iris centre and the head's
+    distance exactly (the footage's own), models the cornea as the real sphere and hides the catchlight while
+    the footage blinks. The image is placed where the cornea's normal halves the angles to the camera and to
+    each screen patch, shrunk by the mirror (``R / 2 / distance``), and splatted area-conserving.
+    """
+
+    def __init__(self, p: dict[str, Any], tint: ShadedTint, camera: Any) -> None:
+        self.p = p
+        self.tint = tint
+        self.camera = camera
+        g = (np.arange(MIRROR_SUBSAMPLES) + 0.5) / MIRROR_SUBSAMPLES - 0.5
+        w = float(p["screen_w_m"])
+        dw, dh = w / PATCH_COLS, w / float(p["screen_aspect"]) / PATCH_ROWS
+        ox, oy = np.meshgrid(g * dw, g * dh)
+        offsets = np.stack([ox.ravel(), oy.ravel(), np.zeros(ox.size)], axis=1)
+        self.sub = (tint.centres[:, None, :] + offsets[None]).reshape(-1, 3)
+        self.sub_patch = np.repeat(np.arange(len(tint.centres)), ox.size)
+        self.sub_area = np.repeat(tint.areas, ox.size) / ox.size
+
+    def paint(self, image: np.ndarray, events: list[ScreenEvent], t_ns: int, points: np.ndarray, distance_m: float,
+              blink: float, face_level: float) -> np.ndarray:
+        """``image`` (BGR uint8, the footage frame already tinted) with both corneas' painted catchlights.
+
+        ``face_level`` is the face's mean linear level in the footage (the forger measures it): the catchlight's
+        brightness is ``forge_catch_gain`` x ``PHYSICAL_CATCH_RATIO`` x the face's forged response to the same
+        light (``forge_strength`` x ``face_level`` under white).
+        """
+        gain_k = float(self.p["forge_catch_gain"])
+        strength = float(self.p["forge_strength"])
+        if gain_k <= 0 or strength <= 0 or blink > 0.5 or points.shape[0] <= max(FORGER_IRIS):
+            return image
+        colours = self.tint.patch_colours(events, t_ns)  # (K, 3) linear RGB per screen patch
+        if colours.max() < 1e-4:
+            return image
+        cam = self.camera
+        h, w = image.shape[:2]
+        acc = np.zeros((h, w, 3), np.float32)
+        # Linear level a fully covered pixel gets under a white patch: the face's forged response times the ratio.
+        level = gain_k * PHYSICAL_CATCH_RATIO * strength * face_level
+        for idx in FORGER_IRIS:
+            u, v = float(points[idx, 0]), float(points[idx, 1])
+            apex = np.array([(u - cam.cx) * distance_m / cam.f, (v - cam.cy) * distance_m / cam.f, distance_m])
+            centre = apex + FORGER_CORNEA_M * apex / np.linalg.norm(apex)  # the eye looks at the camera
+            to_cam = -centre / np.linalg.norm(centre)
+            to_scr = self.sub - centre
+            dist = np.linalg.norm(to_scr, axis=1)
+            normal = to_cam[None] + to_scr / dist[:, None]
+            normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+            point = centre[None] + FORGER_CORNEA_M * normal
+            uv = cam.project(point)
+            # The mirror image's area in pixels, over the same patch's area seen straight on at the face's
+            # distance: each sub-sample carries that much of its patch's colour.
+            shrink = (FORGER_CORNEA_M / 2.0 / dist) ** 2
+            px_area = self.sub_area * shrink * (cam.f / point[:, 2]) ** 2
+            energy = (level * px_area)[:, None] * colours[self.sub_patch]
+            _splat_rgb(acc, uv - 0.5, energy.astype(np.float32))
+        if not acc.any():
+            return image
+        lin = np.power(image[..., ::-1].astype(np.float32) / 255.0, np.float32(FORGER_GAMMA)) + acc
+        out = np.power(np.clip(lin, 0.0, 1.0), np.float32(1.0 / FORGER_GAMMA)) * 255.0
+        return np.clip(out[..., ::-1] + 0.5, 0, 255).astype(np.uint8)
+
+
+def _splat_rgb(out: np.ndarray, uv: np.ndarray, energy: np.ndarray) -> None:
+    """Bilinear, area-conserving splat of point energies (N, 3) into ``out`` (H, W, 3)."""
+    h, w = out.shape[:2]
+    x0 = np.floor(uv[:, 0]).astype(int)
+    y0 = np.floor(uv[:, 1]).astype(int)
+    fx = (uv[:, 0] - x0).astype(np.float32)[:, None]
+    fy = (uv[:, 1] - y0).astype(np.float32)[:, None]
+    for dx, dy, wt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        xs, ys = x0 + dx, y0 + dy
+        ok = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+        np.add.at(out, (ys[ok], xs[ok]), energy[ok] * wt[ok])
+
+
+def face_level(image: np.ndarray, points: np.ndarray, crop: Crop) -> float:
+    """The face's mean linear level (0..1, over channels) inside the landmarks' hull: what the forger measures."""
+    x0, y0, x1, y1 = crop
+    mask = face_mask(points, crop, 0.0) > 0.5
+    if not mask.any():
+        return 0.0
+    lin = np.power(image[y0:y1, x0:x1].astype(np.float32) / 255.0, np.float32(FORGER_GAMMA))
+    return float(lin[mask].mean())
 
 
 class HeadGeometry:

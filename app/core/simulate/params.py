@@ -19,7 +19,8 @@ from app.core.simulate.motion import BEHAVIOURS
 
 #: The attackers that know how Livegate works (issue 15): injected footage of a real head with forged light
 #: inside the camera's timing window, shaded by the face's 3D shape, or the approach faked by digital zoom.
-FORGER_SPECIES = ("injection-forged-inwindow", "injection-forged-shaded", "injection-forged-blind", "injection-zoom")
+FORGER_SPECIES = ("injection-forged-inwindow", "injection-forged-shaded", "injection-forged-blind", "injection-zoom",
+                  "injection-forged-mirror")
 SPECIES = ("live", "live-hard", "print", "curved-print", "screen-replay", "injection", "injection-forged-light", "mask",
            *FORGER_SPECIES)
 #: Species whose frames contain a face-like object in front of the camera.
@@ -74,6 +75,9 @@ ATTACK_RANGES: dict[str, dict[str, Range]] = {
     "injection-forged-inwindow": {**_TINT, "forge_falloff": Range(0.2, 0.7, 3), **_STREAM},
     "injection-forged-shaded": {**_TINT, "forge_wipe": Range(choices=("follow",)), **_STREAM},
     "injection-forged-blind": {**_TINT, "forge_wipe": Range(choices=BLIND_WIPES), **_STREAM},
+    # The shaded forger that also paints the corneas' catchlights (x the physical brightness; ~1 is a real eye's).
+    "injection-forged-mirror": {**_TINT, "forge_wipe": Range(choices=("follow",)), **_STREAM,
+                                "forge_catch_gain": Range(0.3, 3.0, 2)},
     "injection-zoom": {
         "zoom_source_ratio": Range(0.5, 1.0, 3),
         "footage_sway": Range(0.0, 1.0, 2),  # how much the filmed head moves (x its natural sway; 0: still)

@@ -533,7 +533,7 @@ class InjectionSimulation(Simulation):
 
     def _build_forger(self) -> Scene:
         """Footage of the victim without flashes (``injection-zoom``: a head that never approaches)."""
-        from app.core.simulate.forgers import InWindowTint, ShadedTint
+        from app.core.simulate.forgers import InWindowTint, MirrorPainter, ShadedTint
         from app.core.simulate.species import GenuineRecording
 
         p = self.params
@@ -548,8 +548,11 @@ class InjectionSimulation(Simulation):
                        "sway_deg": str(natural["sway_deg"] * sway), "sway_mm": str(natural["sway_mm"] * sway)}
         self.recording = GenuineRecording(int(p["replay_seed"]), p.get("face"), self.t0_ns, light_challenge=False,
                                           overrides={**(footage or {}), **replay_overrides(p)}, simulation=Simulation)
-        shaded = self.species in ("injection-forged-shaded", "injection-forged-blind")
+        shaded = self.species in ("injection-forged-shaded", "injection-forged-blind", "injection-forged-mirror")
         self._tint: Any = ShadedTint(p) if shaded else InWindowTint(p)
+        self._mirror: MirrorPainter | None = None
+        if self.species == "injection-forged-mirror":
+            self._mirror = MirrorPainter(p, self._tint, self.recording.sim.camera)
         self._last_k = -1
         self._footage: tuple[np.ndarray, list[FaceTruth], Any] | None = None
         self._anchor: tuple[float, float, float] | None = None
@@ -582,6 +585,7 @@ class InjectionSimulation(Simulation):
         return np.float32([[z, 0, oo.cx - z * cx], [0, z, oo.cy - z * cy]])
 
     def _render_forged(self, index: int, t_ns: int) -> tuple[np.ndarray, FrameTruth]:
+        from app.core.simulate import forgers
         from app.core.simulate.forgers import HeadGeometry, ShadedTint, add_noise, apply_gain, face_crop
 
         p = self.params
@@ -605,8 +609,12 @@ class InjectionSimulation(Simulation):
                 gain = self._tint.gain(events, t_ns, geometry, main.points, crop, shape)
             else:
                 gain = self._tint.gain(events, t_ns, main.points, crop)
+            if self._mirror is not None:
+                level = forgers.face_level(image, main.points, crop)
             if gain is not None:
                 image = apply_gain(image, gain, crop)
+            if self._mirror is not None:
+                image = self._mirror.paint(image, events, t_ns, main.points, main.distance_m, main.blink, level)
         mat = self._zoom(t_ns, faces) if self.species == "injection-zoom" else self._transform()
         if mat is not None:
             image = cv2.warpAffine(image, mat, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
