@@ -1236,6 +1236,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La luz recorrió el rostro en otro orden que el del barrido de la pantalla de esta sesión ({agree} de {usable} colores en el orden de esta sesión): la respuesta de color parece pintada sobre el rostro.</translation>
     </message>
     <message>
+        <source>The face&apos;s colour change fitted best {lag:.0f} ms after the screen&apos;s, beyond the {edge:.0f} ms a camera can take, though not clearly enough to call it forged: no decision. Try again; if this repeats on this kiosk, its camera may be slower than the lag window set for it.</source>
+        <translation>El cambio de color del rostro se ajustó mejor {lag:.0f} ms después del de la pantalla, más allá de los {edge:.0f} ms que puede tardar una cámara, aunque no con la claridad suficiente para considerarlo falsificado: sin decisión. Vuelva a intentarlo; si se repite en este quiosco, puede que su cámara sea más lenta que la ventana de retardo configurada para ella.</translation>
+    </message>
+    <message>
         <source>The order in which the screen&apos;s light crossed the face was too faint to confirm (clearly seen in {agree} of {steps} colours, the colours together leaning the right way): try again facing the screen, in less bright light.</source>
         <translation>El orden en que la luz de la pantalla recorrió el rostro fue demasiado débil para confirmarlo (se vio con claridad en {agree} de {steps} colores, que en conjunto apuntaban en la dirección correcta): vuelva a intentarlo mirando a la pantalla, con una luz menos intensa.</translation>
     </message>

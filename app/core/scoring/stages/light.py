@@ -630,6 +630,12 @@ class LightReason(ReasonCode):
         "The face changed colour {lag:.0f} ms after the screen did, later than a real camera can be: the colour "
         "response looks forged.",
     )
+    LAG_EDGE = (
+        "light.lag_edge",
+        "The face's colour change fitted best {lag:.0f} ms after the screen's, beyond the {edge:.0f} ms a camera "
+        "can take, though not clearly enough to call it forged: no decision. Try again; if this repeats on this "
+        "kiosk, its camera may be slower than the lag window set for it.",
+    )
     OTHER_SEQUENCE = (
         "light.other_sequence",
         "The face did not change colour with this session's light sequence (a replayed or injected video shows "
@@ -1229,6 +1235,13 @@ class LightStage:
             steps = len(ev.sweep_steps) if isinstance(ev.sweep_steps, list) else 0
             agree = int(ev.sweep_agree) if ev.sweep_agree is not UNSET else 0
             return result(self.name, Verdict.ABSTAIN, None, LightReason.SWEEP_WEAK, ev, agree=agree, steps=steps), a.plots
+        if score >= 0.5 and number(ev.best_lag_ms) > o.lag_window_ms[1]:
+            # The response fits best later than any camera can deliver it, by too little R^2 for the "late" rule
+            # to call it forged. On time it is not: a forger that reads the screen sits exactly here (the red
+            # team's accepted mirror forgers, docs/accuracy.md), and no simulated genuine session does (fitted
+            # lags of 113 ms at most in 293). No decision, never a pass.
+            return result(self.name, Verdict.ABSTAIN, None, LightReason.LAG_EDGE, ev, lag=ev.best_lag_ms,
+                          edge=o.lag_window_ms[1]), a.plots
         if score >= 0.5:
             return result(self.name, Verdict.PASS, score, LightReason.FACE, ev), a.plots
         return result(self.name, Verdict.FAIL, score, LightReason.FLAT_OR_GLOSSY, ev), a.plots
