@@ -76,8 +76,9 @@ ATTACK_RANGES: dict[str, dict[str, Range]] = {
     "injection-forged-shaded": {**_TINT, "forge_wipe": Range(choices=("follow",)), **_STREAM},
     "injection-forged-blind": {**_TINT, "forge_wipe": Range(choices=BLIND_WIPES), **_STREAM},
     # The shaded forger that also paints the corneas' catchlights (x the physical brightness; ~1 is a real eye's).
-    "injection-forged-mirror": {**_TINT, "forge_wipe": Range(choices=("follow",)), **_STREAM,
-                                "forge_catch_gain": Range(0.3, 3.0, 2)},
+    # It knows the timing rules too: its tint may rise as fast as a camera's frame (a step), not only like a lamp.
+    "injection-forged-mirror": {**_TINT, "forge_rise_ms": Range(0, 140, 0), "forge_wipe": Range(choices=("follow",)),
+                                **_STREAM, "forge_catch_gain": Range(0.3, 3.0, 2)},
     "injection-zoom": {
         "zoom_source_ratio": Range(0.5, 1.0, 3),
         "footage_sway": Range(0.0, 1.0, 2),  # how much the filmed head moves (x its natural sway; 0: still)
