@@ -64,7 +64,6 @@ def draw_catchlights(out: np.ndarray, renderer: LayerRenderer, ctx: RenderContex
     sub_area = np.repeat(areas, ox.size) / ox.size
     forward = pose.R @ np.array([0.0, 0.0, -1.0])
     drawn = 0
-    h, w = out.shape[:2]
     for apex_local in apexes_local:
         apex = pose.R @ apex_local + pose.T
         centre = apex - rc * forward
@@ -91,13 +90,15 @@ def draw_catchlights(out: np.ndarray, renderer: LayerRenderer, ctx: RenderContex
         slab = ctx.frame_light.slab_of_rows(uv[:, 1], cam.height)
         colour = ctx.frame_light.bands[slab, sub_band[visible]]  # (n, 3) luminance of the patch
         energy = (reflectance * px_area)[:, None] * colour  # radiance x pixel area
-        _splat(out, uv - 0.5, energy.astype(np.float32), w, h)
+        splat(out, uv - 0.5, energy.astype(np.float32))
         drawn += 1
     return drawn
 
 
-def _splat(out: np.ndarray, uv: np.ndarray, energy: np.ndarray, w: int, h: int) -> None:
-    """Bilinear, area-conserving splat of point energies (radiance x pixel area) into ``out``."""
+def splat(out: np.ndarray, uv: np.ndarray, energy: np.ndarray) -> None:
+    """Bilinear, area-conserving splat of point energies (N, 3) (radiance x pixel area) into ``out`` (H, W, 3) at
+    pixel positions ``uv`` (N, 2)."""
+    h, w = out.shape[:2]
     x0 = np.floor(uv[:, 0]).astype(int)
     y0 = np.floor(uv[:, 1]).astype(int)
     fx = (uv[:, 0] - x0).astype(np.float32)[:, None]

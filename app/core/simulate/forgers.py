@@ -38,6 +38,7 @@ import numpy as np
 
 from app.core.challenge import WIPES
 from app.core.screen import ScreenEvent
+from app.core.simulate.eyes import splat
 from app.core.simulate.render import GRID, ScreenLight, displayed
 
 #: Display transfer the forger assumes when it turns code values into light.
@@ -308,25 +309,12 @@ class MirrorPainter:
             shrink = (FORGER_CORNEA_M / 2.0 / dist) ** 2
             px_area = self.sub_area * shrink * (cam.f / point[:, 2]) ** 2
             energy = (level * px_area)[:, None] * colours[self.sub_patch]
-            _splat_rgb(acc, uv - 0.5, energy.astype(np.float32))
+            splat(acc, uv - 0.5, energy.astype(np.float32))
         if not acc.any():
             return image
         lin = np.power(image[..., ::-1].astype(np.float32) / 255.0, np.float32(FORGER_GAMMA)) + acc
         out = np.power(np.clip(lin, 0.0, 1.0), np.float32(1.0 / FORGER_GAMMA)) * 255.0
         return np.clip(out[..., ::-1] + 0.5, 0, 255).astype(np.uint8)
-
-
-def _splat_rgb(out: np.ndarray, uv: np.ndarray, energy: np.ndarray) -> None:
-    """Bilinear, area-conserving splat of point energies (N, 3) into ``out`` (H, W, 3)."""
-    h, w = out.shape[:2]
-    x0 = np.floor(uv[:, 0]).astype(int)
-    y0 = np.floor(uv[:, 1]).astype(int)
-    fx = (uv[:, 0] - x0).astype(np.float32)[:, None]
-    fy = (uv[:, 1] - y0).astype(np.float32)[:, None]
-    for dx, dy, wt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
-        xs, ys = x0 + dx, y0 + dy
-        ok = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
-        np.add.at(out, (ys[ok], xs[ok]), energy[ok] * wt[ok])
 
 
 def face_level(image: np.ndarray, points: np.ndarray, crop: Crop) -> float:
