@@ -45,6 +45,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
         fallback = qt_camera_names
     cams = list_cameras(fallback)
+    if args.pin is not None or args.unpin:
+        return _pin_camera(args.pin, cams)
     if args.json:
         print(json.dumps([c.to_dict() for c in cams], indent=2))
         return EXIT_OK
@@ -54,6 +56,28 @@ def cmd_devices(args: argparse.Namespace) -> int:
     for cam in cams:
         flag = f"  VIRTUAL: {cam.virtual_reason}" if cam.virtual else ""
         print(f"camera:{cam.index}  {cam.name}  [{cam.driver or '?'} {cam.bus_info or ''}]{flag}")
+    return EXIT_OK
+
+
+def _pin_camera(selector: str | None, cams: list) -> int:
+    """``devices --pin SELECTOR`` / ``--unpin``: let checks run with this one camera only (settings ``pinned_camera``)."""
+    from app.core.capture.devices import find_camera
+    from app.core.errors import ConfigError
+    from app.core.settings import load_settings, replace, save_settings
+
+    settings = load_settings()
+    if selector is None:
+        save_settings(replace(settings, pinned_camera=""))
+        print("No camera is pinned: checks may use any real camera.")
+        return EXIT_OK
+    device = find_camera(selector.removeprefix("camera:"), cams)
+    if device is None:
+        raise ConfigError(f"no camera matches {selector!r}; `livegate devices` lists them")
+    if device.virtual:
+        raise ConfigError(f"{device.name!r} looks like a virtual camera ({device.virtual_reason}); only a real camera can be pinned")
+    save_settings(replace(settings, pinned_camera=device.fingerprint, camera=device.spec))
+    how = "its driver, bus and name" if device.bus_info else "its name only (this system reports no bus), which software can copy"
+    print(f"Pinned camera:{device.index} {device.name!r}: checks will run with this camera only, recognised by {how}.")
     return EXIT_OK
 
 
@@ -197,8 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_gui)
 
-    p = sub.add_parser("devices", help="list cameras with their virtual-camera verdict")
+    p = sub.add_parser("devices", help="list cameras with their virtual-camera verdict; pin the kiosk's camera")
     p.add_argument("--json", action="store_true")
+    pin = p.add_mutually_exclusive_group()
+    pin.add_argument("--pin", metavar="CAMERA", help="run checks with this camera only (index, camera:N or name)")
+    pin.add_argument("--unpin", action="store_true", help="let checks use any real camera again")
     p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser("models", help="list, fetch or verify the models")

@@ -65,6 +65,9 @@ class Settings:
     kiosk_pin_hash: str = ""
     #: Accept cameras that look virtual (for QA only).
     allow_virtual_cameras: bool = False
+    #: The one camera checks may run with (``driver|bus|name``, :attr:`CameraDevice.fingerprint`; ``livegate devices
+    #: --pin``); empty = any real camera. Any other camera, and any non-camera source, is refused.
+    pinned_camera: str = ""
     #: UI language code (``en``, ``es``); empty = system language.
     language: str = ""
     #: High-contrast colours (also on when the system asks for high contrast).
@@ -105,6 +108,8 @@ class Settings:
             "retention_days": 0 <= self.retention_days <= 3650,
             "text_size": 100 <= self.text_size <= 200,
             "api_port": 1 <= self.api_port <= 65535,
+            "pinned_camera": self.pinned_camera == "" or (len(self.pinned_camera) <= 512 and self.pinned_camera.count("|") == 2
+                                                          and not any(c in self.pinned_camera for c in "\r\n\0")),
         }
         for name, ok in checks.items():
             if not ok:

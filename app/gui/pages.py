@@ -936,7 +936,7 @@ def _message_layout(
 
 
 #: Problems another try on the same camera and installation cannot fix: "Back to start" is the main action.
-RETRY_CANNOT_HELP = frozenset({Problem.MODEL_MISSING, Problem.CAMERA_VIRTUAL, Problem.CAMERA_LOW_RESOLUTION})
+RETRY_CANNOT_HELP = frozenset({Problem.MODEL_MISSING, Problem.CAMERA_VIRTUAL, Problem.CAMERA_NOT_PINNED, Problem.CAMERA_LOW_RESOLUTION})
 
 
 class ProblemPage(QWidget):
@@ -1052,7 +1052,12 @@ class ProblemPage(QWidget):
             self.staff_note.setText(
                 self.tr("For staff: a virtual camera can feed a prepared video instead of the person. Check this device and its camera.")
             )
-        self.staff_note.setVisible(info.problem is Problem.CAMERA_VIRTUAL)
+        elif info.problem is Problem.CAMERA_NOT_PINNED:
+            self.staff_note.setText(
+                self.tr("For staff: this kiosk is pinned to one camera, and another source was about to be used. Reconnect the "
+                        "kiosk's own camera; if it was replaced, pin the new one (livegate devices --pin).")
+            )
+        self.staff_note.setVisible(info.problem in (Problem.CAMERA_VIRTUAL, Problem.CAMERA_NOT_PINNED))
         # Every time-out offers the staff view (whether or not something is suspected, so the button tells
         # the customer nothing).
         self.staff_button.setVisible(phase is Phase.TIMEOUT)

@@ -65,6 +65,11 @@ def problem_text(info: ProblemInfo) -> ProblemText:
             QCoreApplication.translate("Problems", "Virtual camera refused"),
             QCoreApplication.translate("Problems", "The chosen camera looks like a virtual camera. Only real cameras are accepted. Choose another camera."),
         )
+    if p is Problem.CAMERA_NOT_PINNED:
+        return ProblemText(
+            QCoreApplication.translate("Problems", "This camera is not allowed here"),
+            QCoreApplication.translate("Problems", "This kiosk works only with the camera it was set up with. Please ask a member of staff."),
+        )
     if p is Problem.CAMERA_LOW_RESOLUTION:
         return ProblemText(
             QCoreApplication.translate("Problems", "The camera picture is too small"),

@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QScreen, QShortcut, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
-from app.core.capture.devices import CameraDevice, list_cameras
+from app.core.capture.devices import CameraDevice, list_cameras, pin_refusal
 from app.core.capture.spec import parse_spec
 from app.core.challenge import MOVEMENT_ONLY, Challenge
 from app.core.errors import ConfigError
@@ -286,6 +286,9 @@ class MainWindow(QMainWindow):
         refusals = {}
         if not self.settings.allow_virtual_cameras:
             refusals = {d.spec: d.virtual_reason or "virtual" for d in devices if d.virtual}
+        if self.settings.pinned_camera:
+            refusals.update({d.spec: pin_refusal(self.settings.pinned_camera, d) for d in devices
+                             if d.fingerprint != self.settings.pinned_camera})
         self.start_page.set_cameras(devices, extra_spec=extra, selected=selected, refusals=refusals)
 
     @staticmethod

@@ -938,6 +938,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>Para el personal: una cámara virtual puede enviar un vídeo preparado en lugar de la persona. Revise este dispositivo y su cámara.</translation>
     </message>
     <message>
+        <source>For staff: this kiosk is pinned to one camera, and another source was about to be used. Reconnect the kiosk&apos;s own camera; if it was replaced, pin the new one (livegate devices --pin).</source>
+        <translation>Para el personal: este quiosco está vinculado a una sola cámara y se iba a usar otra fuente. Vuelva a conectar la cámara propia del quiosco; si se sustituyó, vincule la nueva (livegate devices --pin).</translation>
+    </message>
+    <message>
         <source>No decision</source>
         <translation>Sin decisión</translation>
     </message>
@@ -975,6 +979,14 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     <message>
         <source>Virtual camera refused</source>
         <translation>Cámara virtual rechazada</translation>
+    </message>
+    <message>
+        <source>This camera is not allowed here</source>
+        <translation>Esta cámara no está permitida aquí</translation>
+    </message>
+    <message>
+        <source>This kiosk works only with the camera it was set up with. Please ask a member of staff.</source>
+        <translation>Este quiosco solo funciona con la cámara con la que se configuró. Pida ayuda a un miembro del personal.</translation>
     </message>
     <message>
         <source>The chosen camera looks like a virtual camera. Only real cameras are accepted. Choose another camera.</source>

@@ -68,6 +68,29 @@ class CameraDevice:
         """Source spec string selecting this device."""
         return f"camera:{self.index}"
 
+    @property
+    def fingerprint(self) -> str:
+        """What identifies this physical camera for pinning (``driver|bus|name``).
+
+        On Linux the driver and bus come from V4L2 (a loopback device cannot present a USB camera's bus without a
+        kernel module of its own); elsewhere only the name is known, which software can copy.
+        """
+        return "|".join(part.replace("|", "/") for part in (self.driver, self.bus_info, self.name))
+
+
+def pin_refusal(pinned: str, device: CameraDevice | None) -> str:
+    """Why ``device`` may not run checks on a kiosk pinned to the camera ``pinned`` (a :attr:`CameraDevice.fingerprint`),
+    or ``""`` when it may (or nothing is pinned)."""
+    if not pinned:
+        return ""
+    name = pinned.rsplit("|", 1)[-1] or "?"
+    if device is None:
+        return f"this kiosk is pinned to the camera {name!r}, which is not among the connected cameras"
+    if device.fingerprint != pinned:
+        return (f"{device.name!r} ({device.driver or '?'} {device.bus_info or '?'}) is not the camera this kiosk is pinned "
+                f"to ({name!r}, {pinned.split('|')[0] or '?'} {pinned.split('|')[1] if pinned.count('|') >= 2 else '?'})")
+    return ""
+
 
 def virtual_verdict(name: str, driver: str = "", bus_info: str = "", *, linux_bus_known: bool = False) -> tuple[bool, str]:
     """Decide whether a device looks virtual, and say why.

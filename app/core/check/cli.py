@@ -47,7 +47,7 @@ SOURCE_KINDS = ("sim", "recording", "file")
 #: Longest a whole check may take (the flow's own deadlines end it much sooner; this guards the loop itself).
 HARD_LIMIT_S = 180.0
 #: Problems that mean the check itself failed (exit 1) rather than that it could not be made (exit 3).
-FAILED_PROBLEMS = (Problem.FACE_FIT_TIMEOUT, Problem.CAMERA_VIRTUAL)
+FAILED_PROBLEMS = (Problem.FACE_FIT_TIMEOUT, Problem.CAMERA_VIRTUAL, Problem.CAMERA_NOT_PINNED)
 
 
 class _Run(CheckListener):

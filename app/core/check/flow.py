@@ -79,6 +79,7 @@ class Problem(enum.StrEnum):
     CAMERA_NOT_FOUND = "camera_not_found"
     CAMERA_BUSY = "camera_busy"
     CAMERA_VIRTUAL = "camera_virtual"
+    CAMERA_NOT_PINNED = "camera_not_pinned"
     CAMERA_LOW_RESOLUTION = "camera_low_resolution"
     CAMERA_LOW_FPS = "camera_low_fps"
     CAMERA_STALLED = "camera_stalled"

@@ -32,7 +32,7 @@ from typing import Any
 
 from app.core import paths
 from app.core.capture.base import FrameSource, monotonic_ns
-from app.core.capture.devices import CameraDevice, find_camera
+from app.core.capture.devices import CameraDevice, find_camera, pin_refusal
 from app.core.capture.frame import Frame, SourceInfo
 from app.core.capture.spec import open_source, parse_spec
 from app.core.challenge import Challenge
@@ -313,11 +313,12 @@ class LiveCheck:
             self.store.service.update_settings(settings)
 
     def resolve_spec(self, spec: str | None = None) -> str:
-        """The source to open: explicit > ``--source`` > remembered camera > first real camera > ``""``."""
+        """The source to open: explicit > ``--source`` > remembered camera > the pinned camera > first real camera > ``""``."""
         for candidate in (spec, self.source_spec, self.settings.camera):
             if candidate:
                 return candidate
-        real = [d for d in self.devices if not d.virtual]
+        pinned = [d for d in self.devices if self.settings.pinned_camera and d.fingerprint == self.settings.pinned_camera]
+        real = pinned or [d for d in self.devices if not d.virtual]
         return real[0].spec if real else ""
 
     def virtual_refusal(self, spec: str) -> str:
@@ -334,6 +335,23 @@ class LiveCheck:
         if device is not None and device.virtual:
             return device.virtual_reason or "the device looks like a virtual camera"
         return ""
+
+    def pin_refusal(self, spec: str) -> str:
+        """Why ``spec`` may not run checks on a kiosk pinned to one camera (``settings.pinned_camera``), or ``""``.
+
+        Only that camera may: another camera, a camera no longer connected and any other source (a file, a
+        recording, a simulator) are refused, since each could feed a prepared video.
+        """
+        pinned = self.settings.pinned_camera
+        if not pinned:
+            return ""
+        try:
+            parsed = parse_spec(spec)
+        except ConfigError:
+            parsed = None
+        if parsed is None or parsed.kind != "camera":
+            return f"this kiosk runs checks only with its pinned camera, not with the source {spec!r}"
+        return pin_refusal(pinned, find_camera(parsed.target, self.devices))
 
     def start_check(
         self, *, spec: str | None = None, challenge_type: str | None = None, customer_ref: str = "", operator_ref: str = ""
@@ -466,6 +484,10 @@ class LiveCheck:
         refusal = self.virtual_refusal(resolved)
         if refusal:
             self.flow.camera_failed(Problem.CAMERA_VIRTUAL, refusal, monotonic_ns())
+            return session
+        refusal = self.pin_refusal(resolved)
+        if refusal:
+            self.flow.camera_failed(Problem.CAMERA_NOT_PINNED, refusal, monotonic_ns())
             return session
         self._pending_spec = resolved
         if self.retiring:
