@@ -588,6 +588,13 @@ def shoot_problems(s: Shooter) -> None:
     if s.page(w, "error"):
         s.grab(w, "38-error-virtual-camera", "Error: a virtual camera is refused", "an enumerated virtual camera")
     s.close(w)
+    pinned = CameraDevice(0, "HD Pro Webcam C920", "/dev/video0", "uvcvideo", "usb-0000:00:14.0-2")
+    other = CameraDevice(1, "Integrated Camera", "/dev/video2", "uvcvideo", "usb-0000:00:14.0-5")
+    w = s.window("", devices=[other], settings=Settings(pinned_camera=pinned.fingerprint))
+    w.start_check(spec="camera:1", challenge_type=MOVEMENT_ONLY)
+    if s.page(w, "error"):
+        s.grab(w, "38p-error-camera-not-pinned", "Error: a kiosk pinned to its own camera refuses another one", "livegate devices --pin; another camera connected")
+    s.close(w)
 
 
 def shoot_kiosk(s: Shooter) -> None:
