@@ -33,6 +33,7 @@ from app.core.simulate.species import (
     GenuineRecording,
     TabletSubject,
     eye_hole_map,
+    mask_overlay,
     make_print_subject,
     mask_albedo,
     periocular_map,
@@ -258,14 +259,20 @@ class Simulation:
                 holes = optics and bool(int(p.get("mask_eye_holes", 0)))
                 # Through the holes the wearer's own periocular skin answers the screen, not the mask.
                 inner = periocular_material(p) if holes else None
+                painted = mask_albedo(self.face, skin_texture(self.face, p), p)
+                hole_scale = float(p.get("mask_hole_scale", 1.0))
+                # The mask is rigid: a blink moves the wearer's lids inside the holes, never the mask's surface
+                # or its cut edge around them.
                 head = HeadSubject(
                     self.face, self.camera, motion_params(p, blinks=holes), self.oval, ipd_m=ipd,
                     material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"],
                                       **material_optics(p, "mask") if optics else {}),
-                    texture=mask_albedo(self.face, skin_texture(self.face, p), p, eye_holes=holes, wearer=skin),
+                    texture=skin if holes else painted,
+                    overlay=mask_overlay(self.face, painted, hole_scale) if holes else None,
+                    blink_reach=float(p.get("blink_skin_reach", 1.5)),
                     blinks=holes, autostart=autostart,
                     kind="mask", cornea=float(p["cornea_reflectance"]) if holes else 0.0,
-                    inner_material=inner, inner_map=eye_hole_map(self.face) if inner is not None else None,
+                    inner_material=inner, inner_map=eye_hole_map(self.face, hole_scale) if inner is not None else None,
                 )
             else:
                 inner = periocular_material(p) if optics else None
@@ -274,6 +281,7 @@ class Simulation:
                     material=Material(specular=p["skin_specular"], roughness=0.18,
                                       **material_optics(p, "skin") if optics else {}),
                     texture=skin, autostart=autostart, cornea=float(p["cornea_reflectance"]) if optics else 0.0,
+                    blink_reach=float(p.get("blink_skin_reach", 1.5)) if optics else 1.5,
                     inner_material=inner, inner_map=periocular_map(self.face) if inner is not None else None,
                 )
             scene.subjects.append(head)
