@@ -83,7 +83,7 @@ def test_when_judged_a_rigid_surround_fails_a_moving_one_is_named_and_no_blink_l
     stage = OpticsStage(JUDGED)
     res = stage.evaluate(_session(moves=False))
     assert res.verdict == Verdict.FAIL and res.code is OpticsReason.RIGID_RIM and res.score == pytest.approx(0.05)
-    assert res.reason == OpticsReason.RIGID_RIM.sentence(shift=res.evidence.rim_shift, events=res.evidence.rim_events)
+    assert res.reason == OpticsReason.RIGID_RIM.sentence(events=res.evidence.rim_events)
     ok = stage.evaluate(_session(moves=True))
     assert ok.verdict == Verdict.PASS and ok.code is OpticsReason.EYES_MIRROR_SKIN_MOVED
     none = stage.evaluate(_session(moves=False, blinks=False))
@@ -110,3 +110,23 @@ def test_blink_peaks_finds_the_weak_peaks_a_mask_leaves_and_ignores_a_bump() -> 
     closure[14:17] = [0.12, 0.22, 0.14]  # a blink behind a mask's rim: scored far below the counter's 0.3
     closure[44:46] = [0.11, 0.12]  # a bump, not a blink
     assert blink_peaks(t, closure, o) == [15]
+
+
+def test_a_step_in_the_motion_above_the_eyes_is_a_rim_and_without_a_blink_the_rim_can_be_required() -> None:
+    """A rim cut high above the eye: the skin inside the hole moves as a face's would, above the rim nothing;
+    the band above still moves a little, but the fall from one band to the next gives the edge away."""
+    inp = _session(moves=True)
+    follow = _face_follows()
+    rng = np.random.default_rng(5)
+    d = inp.data
+    for i in range(d.n):
+        level = d.blink[i] if d.blink[i] > 0.2 else 0.0
+        for eye in range(2):
+            shift = np.where(H < 0.25, follow * level, 0.0)
+            d.brows[i, eye] = _strip(shift, slip=float(rng.normal(0, 0.004))) + rng.normal(0, 1.0, BROW_ROWS)
+    res = OpticsStage(JUDGED).evaluate(inp)
+    assert res.evidence.rim_step > OpticsOptions().rim_max_step and res.code is OpticsReason.RIGID_RIM
+    face = OpticsStage(JUDGED).evaluate(_session(moves=True)).evidence
+    assert face.rim_step < OpticsOptions().rim_max_step  # the face's own fall-off is gradual
+    needs = OpticsStage(replace(JUDGED, rim_needs_blink=True)).evaluate(_session(moves=True, blinks=False))
+    assert needs.verdict == Verdict.ABSTAIN and needs.code is OpticsReason.NO_BLINK_MEASURED

@@ -43,6 +43,14 @@ the skin's absolute response is measured and reported but judges nothing (see be
   4 of the 30 genuine users it let reach a decision, left 30 of 60 without one and still passed half the
   masks with eye holes, so the comparison is measured and reported, and judges only where
   ``material_judged`` is set.
+* **The rigid rim** (a mask with eye holes). A mask is a rigid shell: when its wearer blinks, the lids and
+  the skin inside each hole move, the mask's surface and its cut edge around the hole do not. On a face the
+  lid's fold and the thin skin above it up to the brow are pulled down with the lid. Read from a strip above
+  each eye (:func:`app.core.scoring.features.brow_profiles`): at each blink's deepest frame, how far a band
+  0.24-0.34 eye distances above the eye's centre moved down against the open frames around it, less how
+  far the brow moved (:func:`rim_shifts`). A face whose skin moves only close above the lid and a mask whose
+  holes reach as far look alike here, so on simulated seeds the cue separates only masks cut close around
+  the eyes; it is measured and reported, and judges only where ``rim_judged`` is set (docs/accuracy.md).
 * **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
   seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
   read, a blink is what shows the eyes are real (otherwise the stage abstains there).
@@ -59,7 +67,7 @@ written in docs/accuracy.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -137,9 +145,20 @@ class OpticsOptions:
     #: 63000-63009 (`live`, `live-hard`: 0.008 to 0.049; masks with eye holes 0.000 to 0.015), set below every
     #: genuine face there (docs/accuracy.md, "the rigid rim").
     rim_min_shift: float = 0.006
+    #: The displacement field above the eyes, band by band (centres in eye distances above the eye's centre,
+    #: each +- ``rim_step_half``): skin is one continuous sheet, so at a blink its displacement falls off
+    #: smoothly with height; at a rigid rim it falls from the lids' motion to nothing from one band to the
+    #: next. ``rim_max_step``: the largest fall between neighbouring bands (eye distances) that is still
+    #: skin's (fitted on seeds 63000-63009: faces 0.014-0.026, masks with eye holes 0.022-0.108).
+    rim_step_centres: tuple[float, ...] = (0.18, 0.22, 0.26, 0.30, 0.34)
+    rim_step_half: float = 0.025
+    rim_max_step: float = 0.035
     #: Whether the rigid-rim cue judges (fails a rigid surround) or is measured and reported only (off: on
     #: unseen seeds it caught too few masks for the genuine faces it would reject; docs/accuracy.md).
     rim_judged: bool = False
+    #: Where the rim judges: real eyes without a blink measured near the oval abstain (the rim could not be
+    #: checked) instead of passing on the eyes alone.
+    rim_needs_blink: bool = False
 
 
 class OpticsReason(ReasonCode):
@@ -185,8 +204,9 @@ class OpticsReason(ReasonCode):
     )
     RIGID_RIM = (
         "optics.rigid_rim",
-        "When the eyes blinked, the skin above them did not move with the lids (shift {shift:.3f} eye distances "
-        "over {events} blink(s)): a rigid surface around real eyes, as a mask with eye holes shows.",
+        "When the eyes blinked, the skin above them did not move with the lids as skin does: it stayed still, or "
+        "its motion stopped short at an edge around the eyes ({events} blink(s) measured): a rigid surface around "
+        "real eyes, as a mask with eye holes shows.",
     )
     EYES_MIRROR_SKIN_MOVED = (
         "optics.eyes_mirror_skin_moved",
@@ -197,6 +217,11 @@ class OpticsReason(ReasonCode):
         "optics.blinked_skin_moved",
         "The room was too dark to read the eyes' mirror image of the screen, but the eyes blinked and the skin "
         "above them moved with the lids ({events} blink(s) measured): real eyes in a face, not painted ones.",
+    )
+    NO_BLINK_MEASURED = (
+        "optics.no_blink_measured",
+        "The eyes did not blink clearly while the face was close to the screen, so whether the skin around them "
+        "moves like a face's could not be checked: blink normally and try again.",
     )
     MATERIAL_UNCLEAR = (
         "optics.material_unclear",
@@ -232,6 +257,8 @@ class OpticsEvidence(Evidence):
     rim_shifts: list[float] = UNSET  # per pair: the band's downward shift at the blink less the brow's (eye distances)
     rim_noise: list[float] = UNSET  # per pair: the same between open frames (its spread)
     rim_shift: float = UNSET  # median of ``rim_shifts``: ~0 for a rigid surround, > 0 where skin followed the lids
+    rim_profile: list[float] = UNSET  # the same median per band of ``rim_step_centres`` (eye distances)
+    rim_step: float = UNSET  # the largest fall of ``rim_profile`` from one band to the next above it
     features: dict[str, float] = UNSET
 
     def dark_room(self) -> bool:
@@ -548,15 +575,30 @@ class OpticsStage:
         ev.rim_events = len(shifts)
         ev.rim_shifts = [round(v, 4) for v in shifts]
         ev.rim_noise = [round(v, 4) for v in noise]
-        if shifts:
-            ev.rim_shift = float(np.median(shifts))
+        if not shifts:
+            return
+        ev.rim_shift = float(np.median(shifts))
+        o = self.options
+        profile = []
+        for c in o.rim_step_centres:
+            band = replace(o, rim_band=(c - o.rim_step_half, c + o.rim_step_half))
+            sh, _ = rim_shifts(d.t_ns, d.blink, brows, band, BROW_STEP)
+            profile.append(float(np.median(sh)) if sh else math.nan)
+        ev.rim_profile = [round(v, 4) for v in profile]
+        falls = [a - b for a, b in zip(profile[:-1], profile[1:]) if math.isfinite(a) and math.isfinite(b)]
+        if falls:
+            ev.rim_step = float(max(falls))
 
     def rim_verdict(self, ev: OpticsEvidence) -> str:
         """``rigid`` (blinks seen, the skin above the eyes did not follow), ``moved`` or ``none`` (no blink)."""
-        shift = ev.rim_shift
+        shift, step = ev.rim_shift, ev.rim_step
         if not isinstance(shift, float) or not math.isfinite(shift):
             return "none"
-        return "rigid" if shift < self.options.rim_min_shift else "moved"
+        if shift < self.options.rim_min_shift:
+            return "rigid"
+        if isinstance(step, float) and math.isfinite(step) and step > self.options.rim_max_step:
+            return "rigid"
+        return "moved"
 
     def material_verdict(self, ev: OpticsEvidence) -> str:
         """``one`` (one material), ``two`` (a clear contradiction) or ``unclear`` (never a pass)."""
@@ -581,7 +623,7 @@ class OpticsStage:
         return {"catch_log": num(ev.catch_log), "colour_index": num(ev.colour_index),
                 "detail_index": num(ev.detail_index), "blinks": num(ev.blinks),
                 "material_index": num(ev.material_index), "material_se": num(ev.material_se),
-                "rim_shift": num(ev.rim_shift)}
+                "rim_shift": num(ev.rim_shift), "rim_step": num(ev.rim_step)}
 
     def evaluate(self, session: SessionInput) -> CheckResult:
         """Judge the eyes' mirror and the face's material."""
@@ -595,8 +637,7 @@ class OpticsStage:
         rim = self.rim_verdict(ev) if o.rim_judged else "not judged"
         if rim == "rigid":
             # Real lids blinked, but the skin around them did not follow: a rigid shell with eye holes.
-            return result(self.name, Verdict.FAIL, 0.05, OpticsReason.RIGID_RIM, ev, shift=float(ev.rim_shift),
-                          events=int(ev.rim_events))
+            return result(self.name, Verdict.FAIL, 0.05, OpticsReason.RIGID_RIM, ev, events=int(ev.rim_events))
         if not judged:
             return result(self.name, Verdict.ABSTAIN, None, OpticsReason.EYES_NOT_SEEN, ev)
         catch = ev.features["catch_log"]
@@ -610,6 +651,9 @@ class OpticsStage:
             if not blinked:
                 return result(self.name, Verdict.ABSTAIN, None, OpticsReason.DARK_ROOM, ev)
             by_blink = True
+        if rim == "none" and o.rim_needs_blink:
+            # Real eyes alone do not show a face (they may look out of a mask): without a blink, no decision.
+            return result(self.name, Verdict.ABSTAIN, None, OpticsReason.NO_BLINK_MEASURED, ev)
         if material == "unclear":
             # Real eyes alone do not show a face: they may look out of a mask. An unclear comparison never passes.
             return result(self.name, Verdict.ABSTAIN, None, OpticsReason.MATERIAL_UNCLEAR, ev)
