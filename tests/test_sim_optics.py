@@ -162,3 +162,18 @@ def test_a_blink_moves_a_faces_skin_above_the_eye_but_never_a_masks_rigid_surfac
     for seed in range(20):
         p = sample_params("mask", seed)
         assert 0.85 <= p["mask_hole_scale"] <= 1.25 and 1.2 <= p["blink_skin_reach"] <= 2.0
+
+
+def test_glasses_are_rigid_a_blink_moves_the_lids_behind_the_lenses_not_the_rims() -> None:
+    from app.core.simulate.simulation import Simulation, skin_texture
+
+    seed = next(s for s in range(40) if sample_params("live-hard", s)["glasses"])
+    p = resolve_params("live-hard", {"seed": str(seed)})
+    sim = Simulation("live-hard", p)
+    head = sim.scene.subjects[0]
+    assert np.array_equal(head.layer.albedo, skin_texture(sim.face, p, living_eyes=True))  # drawn as before
+    before = head.layer.albedo.copy()
+    head._apply_blink(1.0)
+    weight, _ = head._overlay
+    delta = np.abs(head.layer.albedo - before).max(axis=2)
+    assert float(delta[weight == 0].max()) == 0.0 and int((delta > 1e-4).sum()) > 500
