@@ -49,8 +49,11 @@ the skin's absolute response is measured and reported but judges nothing (see be
   each eye (:func:`app.core.scoring.features.brow_profiles`): at each blink's deepest frame, how far a band
   0.24-0.34 eye distances above the eye's centre moved down against the open frames around it, less how
   far the brow moved (:func:`rim_shifts`). A face whose skin moves only close above the lid and a mask whose
-  holes reach as far look alike here, so on simulated seeds the cue separates only masks cut close around
-  the eyes; it is measured and reported, and judges only where ``rim_judged`` is set (docs/accuracy.md).
+  holes reach as far look alike in that band; where the holes end inside the moving skin, the motion stops
+  from one band to the next at the rim (``rim_step``), while skin's falls off gradually. Glasses are a rigid
+  rim around the eyes too: on simulated glasses wearers the cue reads "rigid", and letting glasses excuse it
+  would let a mask pass under a pair of glasses. So it is measured and reported, and judges only where
+  ``rim_judged`` is set (docs/accuracy.md).
 * **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
   seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
   read, a blink is what shows the eyes are real (otherwise the stage abstains there).
@@ -153,8 +156,8 @@ class OpticsOptions:
     rim_step_centres: tuple[float, ...] = (0.18, 0.22, 0.26, 0.30, 0.34)
     rim_step_half: float = 0.025
     rim_max_step: float = 0.035
-    #: Whether the rigid-rim cue judges (fails a rigid surround) or is measured and reported only (off: on
-    #: unseen seeds it caught too few masks for the genuine faces it would reject; docs/accuracy.md).
+    #: Whether the rigid-rim cue judges (fails a rigid surround) or is measured and reported only (off: the
+    #: frame of a genuine user's glasses is a rigid rim too; docs/accuracy.md, "the rigid rim").
     rim_judged: bool = False
     #: Where the rim judges: real eyes without a blink measured near the oval abstain (the rim could not be
     #: checked) instead of passing on the eyes alone.
