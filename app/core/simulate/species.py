@@ -253,7 +253,8 @@ def _eye_almonds(face: FaceModel, *, blur: float, min_blur_px: float, scale: flo
     iod = float(np.hypot(*(left - right)))
     out = np.zeros(face.face_mask.shape, np.float32)
     for eye in (right, left):
-        cv2.ellipse(out, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * scale * iod), int(0.2 * scale * iod)), 0, 0, 360, 1.0, -1)
+        axes = (int(0.36 * scale * iod), int(0.2 * scale * iod))
+        cv2.ellipse(out, (int(round(eye[0])), int(round(eye[1]))), axes, 0, 0, 360, 1.0, -1)
     return cv2.GaussianBlur(out, (0, 0), max(min_blur_px, blur * iod))
 
 
