@@ -130,3 +130,10 @@ def test_a_step_in_the_motion_above_the_eyes_is_a_rim_and_without_a_blink_the_ri
     assert face.rim_step < OpticsOptions().rim_max_step  # the face's own fall-off is gradual
     needs = OpticsStage(replace(JUDGED, rim_needs_blink=True)).evaluate(_session(moves=True, blinks=False))
     assert needs.verdict == Verdict.ABSTAIN and needs.code is OpticsReason.NO_BLINK_MEASURED
+
+
+def test_with_both_the_material_and_the_rim_judged_a_pass_names_one_of_them_with_its_own_numbers() -> None:
+    both = replace(JUDGED, material_judged=True, material_se_max=10.0, material_pass_max=10.0)
+    res = OpticsStage(both).evaluate(_session(moves=True))
+    assert res.verdict == Verdict.PASS and res.code is OpticsReason.ONE_MATERIAL
+    assert res.reason == OpticsReason.ONE_MATERIAL.sentence(blinks=res.evidence.blinks)

@@ -667,7 +667,7 @@ class OpticsStage:
         else:
             code = OpticsReason.BLINKED if by_blink else OpticsReason.EYES_MIRROR
         score = 0.9 if by_blink else 0.95
-        if rim == "moved":
+        if code in (OpticsReason.EYES_MIRROR_SKIN_MOVED, OpticsReason.BLINKED_SKIN_MOVED):
             return result(self.name, Verdict.PASS, score, code, ev, events=int(ev.rim_events))
         return result(self.name, Verdict.PASS, score, code, ev, blinks=int(ev.blinks or 0))
 
