@@ -132,3 +132,48 @@ def test_periocular_skin_comes_from_its_documented_ranges() -> None:
             peri = periocular_material(p)
             assert peri is not None and peri.screen_gain[0] == pytest.approx(p["skin_k_r"] * p["peri_k_r_rel"])
     assert periocular_material(sample_params("print", 1)) is None
+
+
+def _blink_change(species: str, extra: dict[str, str]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Which texels a full blink changes (H, W bool), the mask's hole map (zeros for a face) and the largest
+    change where the holes' weight is below 2 %."""
+    from app.core.simulate.simulation import Simulation
+    from app.core.simulate.species import eye_hole_map
+
+    p = resolve_params(species, {"seed": "3", **extra})
+    sim = Simulation(species, p)
+    head = sim.scene.subjects[0]
+    before = head.layer.albedo.copy()
+    head._apply_blink(1.0)
+    delta = np.abs(head.layer.albedo - before).max(axis=2)
+    holes = eye_hole_map(sim.face, float(p.get("mask_hole_scale", 1.0)))
+    head._apply_blink(0.0)
+    assert np.array_equal(head.layer.albedo, before)  # opening the eyes restores the texture exactly
+    return delta > 1e-4, holes, float(delta[holes < 0.02].max())
+
+
+def test_a_blink_moves_a_faces_skin_above_the_eye_but_never_a_masks_rigid_surface() -> None:
+    face, almond, _ = _blink_change("live", {"blink_skin_reach": "2.0"})
+    _, _, mask_outside = _blink_change("mask", {"mask_eye_holes": "1", "blink_skin_reach": "2.0", "mask_hole_scale": "1.0"})
+    assert (face & (almond < 0.02)).sum() > 500  # a face: the skin above the almond follows the lids
+    assert mask_outside < 0.02  # a mask: outside its holes (the surface, the cut edge) nothing moves
+    short, _, _ = _blink_change("live", {"blink_skin_reach": "1.2"})
+    assert short.sum() < face.sum()  # the reach is the person's
+    for seed in range(20):
+        p = sample_params("mask", seed)
+        assert 0.85 <= p["mask_hole_scale"] <= 1.25 and 1.2 <= p["blink_skin_reach"] <= 2.0
+
+
+def test_glasses_are_rigid_a_blink_moves_the_lids_behind_the_lenses_not_the_rims() -> None:
+    from app.core.simulate.simulation import Simulation, skin_texture
+
+    seed = next(s for s in range(40) if sample_params("live-hard", s)["glasses"])
+    p = resolve_params("live-hard", {"seed": str(seed)})
+    sim = Simulation("live-hard", p)
+    head = sim.scene.subjects[0]
+    assert np.array_equal(head.layer.albedo, skin_texture(sim.face, p, living_eyes=True))  # drawn as before
+    before = head.layer.albedo.copy()
+    head._apply_blink(1.0)
+    weight, _ = head._overlay
+    delta = np.abs(head.layer.albedo - before).max(axis=2)
+    assert float(delta[weight == 0].max()) == 0.0 and int((delta > 1e-4).sum()) > 500

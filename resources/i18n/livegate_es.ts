@@ -1416,6 +1416,22 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La piel bajo los ojos respondió al rojo y al verde de la pantalla de forma distinta que las mejillas (índice de material {index:+.2f}): dos materiales, como muestra una máscara con agujeros alrededor de unos ojos reales.</translation>
     </message>
     <message>
+        <source>When the eyes blinked, the skin above them did not move with the lids as skin does: it stayed still, or its motion stopped short at an edge around the eyes ({events} blink(s) measured): a rigid surface around real eyes, as a mask with eye holes shows.</source>
+        <translation>Cuando los ojos parpadearon, la piel de encima no se movió con los párpados como lo hace la piel: se quedó quieta, o su movimiento se detuvo en seco en un borde alrededor de los ojos ({events} parpadeo(s) medidos): una superficie rígida alrededor de unos ojos reales, como muestra una máscara con agujeros para los ojos.</translation>
+    </message>
+    <message>
+        <source>The eyes mirrored the screen&apos;s colours with each flash, as real eyes do, and when they blinked the skin above them moved with the lids ({events} blink(s) measured): a face, not a rigid surface around the eyes.</source>
+        <translation>Los ojos reflejaron los colores de la pantalla con cada destello, como hacen los ojos reales, y al parpadear la piel de encima se movió con los párpados ({events} parpadeo(s) medidos): una cara, no una superficie rígida alrededor de los ojos.</translation>
+    </message>
+    <message>
+        <source>The room was too dark to read the eyes&apos; mirror image of the screen, but the eyes blinked and the skin above them moved with the lids ({events} blink(s) measured): real eyes in a face, not painted ones.</source>
+        <translation>La sala estaba demasiado oscura para leer el reflejo de la pantalla en los ojos, pero los ojos parpadearon y la piel de encima se movió con los párpados ({events} parpadeo(s) medidos): ojos reales en una cara, no pintados.</translation>
+    </message>
+    <message>
+        <source>The eyes did not blink clearly while the face was close to the screen, so whether the skin around them moves like a face&apos;s could not be checked: blink normally and try again.</source>
+        <translation>Los ojos no parpadearon con claridad mientras la cara estaba cerca de la pantalla, así que no se pudo comprobar si la piel de alrededor se mueve como la de una cara: parpadee con normalidad y vuelva a intentarlo.</translation>
+    </message>
+    <message>
         <source>Whether the skin under the eyes and the cheeks are one material could not be measured clearly (the room&apos;s light was far brighter or far dimmer than the screen&apos;s, or the face moved too much): try again facing the screen in ordinary room light.</source>
         <translation>No se pudo medir con claridad si la piel bajo los ojos y las mejillas son un solo material (la luz de la sala era mucho más intensa o mucho más débil que la de la pantalla, o la cara se movió demasiado): vuelva a intentarlo mirando a la pantalla con la luz normal de la sala.</translation>
     </message>

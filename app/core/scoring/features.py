@@ -28,7 +28,7 @@ from app.core.capture.frame import Frame
 from app.core.landmarks import FaceLandmarks, LandmarkResult
 
 #: Bumped whenever a per-frame feature changes meaning (cached evaluation inputs are then recomputed).
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 
 #: Region names, in the order of :attr:`FrameFeatures.regions`.
 REGIONS: tuple[str, ...] = (
@@ -127,6 +127,9 @@ class FrameFeatures:
         without a face.
     lids:
         (2, 3) RGB of the skin under each eye (:func:`lid_patches`), NaN without a face.
+    brows:
+        (2, :data:`BROW_ROWS`) grey level along a strip from each eye's centre up past the brow
+        (:func:`brow_profiles`), NaN without a face.
     """
 
     index: int
@@ -152,6 +155,7 @@ class FrameFeatures:
     eyes: np.ndarray = field(default_factory=lambda: np.full((len(EYE_PATCHES), 3), np.nan, np.float32))
     detail: np.ndarray = field(default_factory=lambda: np.full(3, np.nan, np.float32))
     lids: np.ndarray = field(default_factory=lambda: np.full((2, 3), np.nan, np.float32))
+    brows: np.ndarray = field(default_factory=lambda: np.full((2, BROW_ROWS), np.nan, np.float32))
 
 
 _NAN4 = (math.nan, math.nan, math.nan, math.nan)
@@ -328,6 +332,45 @@ def lid_patches(image: np.ndarray, face: FaceLandmarks | None) -> np.ndarray:
     for i, centre in enumerate(facemesh.eye_centres(face.points)):
         x, y = float(centre[0]), float(centre[1])
         out[i] = _rect_mean(image, x - LID_HALF_W * d, y + LID_DOWN[0] * d, x + LID_HALF_W * d, y + LID_DOWN[1] * d)
+    return out
+
+
+#: The strip above each eye (:func:`brow_profiles`): rows every ``BROW_STEP`` eye distances from the eye's centre
+#: up, averaged over +- ``BROW_HALF_W`` eye distances across.
+BROW_ROWS = 45
+BROW_STEP = 0.0125
+BROW_HALF_W = 0.12
+_BROW_COLS = 9
+
+
+def brow_profiles(grey: np.ndarray, face: FaceLandmarks | None) -> np.ndarray:
+    """(2, :data:`BROW_ROWS`) grey level along a strip from each eye's centre (the mean of its corners; subject's
+    right, then left) straight up past the brow (0 to 0.55 eye distances, across the eyes' line), averaged over
+    +- :data:`BROW_HALF_W` eye distances across; NaN without a face.
+
+    Row ``i`` lies ``i * BROW_STEP`` eye distances above the eye's centre. A blink pulls the lid's fold and the
+    skin above it down on a face; on a mask with eye holes the mask's surface and its cut edge around the eye
+    stay where they are (the optics stage compares the strip at a blink with the open eyes around it)."""
+    out = np.full((2, BROW_ROWS), np.nan, np.float32)
+    if face is None:
+        return out
+    right, left = facemesh.eye_centres(face.points)
+    axis = np.asarray(left, np.float64) - np.asarray(right, np.float64)
+    d = float(np.hypot(*axis))
+    if d < 8.0:
+        return out
+    u = axis / d
+    up = np.array([u[1], -u[0]])  # perpendicular to the eyes' line, towards the brow (image y grows down)
+    h = np.arange(BROW_ROWS, dtype=np.float64) * BROW_STEP * d
+    a = np.linspace(-BROW_HALF_W, BROW_HALF_W, _BROW_COLS) * d
+    for i, c in enumerate((right, left)):
+        xs = c[0] + h[:, None] * up[0] + a[None, :] * u[0]
+        ys = c[1] + h[:, None] * up[1] + a[None, :] * u[1]
+        hgt, wid = grey.shape[:2]
+        if xs.min() < 0 or ys.min() < 0 or xs.max() > wid - 1 or ys.max() > hgt - 1:
+            continue
+        vals = cv2.remap(grey, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR)
+        out[i] = vals.astype(np.float32).mean(axis=1)
     return out
 
 
@@ -567,6 +610,7 @@ class FeatureExtractor:
             eyes=eye_patches(image, face),
             detail=detail_contrast(image, face),
             lids=lid_patches(image, face),
+            brows=brow_profiles(grey, face),
         )
 
 
@@ -601,6 +645,7 @@ class SessionData:
     eyes: np.ndarray = field(default_factory=lambda: np.zeros((0, len(EYE_PATCHES), 3), np.float32))  # (N, 4, 3)
     detail: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))  # (N, 3)
     lids: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 3), np.float32))  # (N, 2, 3)
+    brows: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, BROW_ROWS), np.float32))  # (N, 2, BROW_ROWS)
 
     @property
     def n(self) -> int:
@@ -658,4 +703,5 @@ class SessionData:
             eyes=stack("eyes", (len(EYE_PATCHES), 3)),
             detail=stack("detail", (3,)),
             lids=stack("lids", (2, 3)),
+            brows=stack("brows", (2, BROW_ROWS)),
         )

@@ -60,6 +60,10 @@ class EyeRegion:
     #: Per column of the box (x0..x1): upper and lower lid rows (texels, float).
     upper: np.ndarray
     lower: np.ndarray
+    #: Top row of the eye opening (texels) and the opening's height: skin up to some openings' heights above it
+    #: follows a blink (``HeadSubject``'s ``blink_reach``; the box above reaches 1.5).
+    lid_top: int = 0
+    open_h: int = 0
 
 
 @dataclass
@@ -408,7 +412,8 @@ def build_face(rgb: np.ndarray, *, source: str = "", stage: object | None = None
         ey0 -= int(1.5 * eh)
         ey1 += 2
         cols = np.arange(ex0, ex1 + 1, dtype=np.float64)
-        eyes.append(EyeRegion(ex0, ey0, ex1 + 1, ey1, _lid_curve(lm, upper, cols), _lid_curve(lm, lower, cols)))
+        eyes.append(EyeRegion(ex0, ey0, ex1 + 1, ey1, _lid_curve(lm, upper, cols), _lid_curve(lm, lower, cols),
+                              ey0 + int(1.5 * eh), eh))
     # Face-skin mask (inside the contour), used for skin-only effects.
     face_mask = np.zeros((ch, cw), np.uint8)
     hull = cv2.convexHull(lm.astype(np.float32)).astype(np.int32)

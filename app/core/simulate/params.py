@@ -160,6 +160,13 @@ PERIOCULAR_RANGES: dict[str, tuple[float, float]] = {
     "peri_k_r_rel": (0.96, 1.03), "peri_k_g_rel": (0.97, 1.03), "peri_k_b_rel": (0.97, 1.04),
     "peri_scatter_rel": (0.5, 0.9),
 }
+#: How far above the upper lid's margin the skin follows a blink, in eye-opening heights (``blink_skin_reach``):
+#: the lid's fold and the thin preseptal skin up to the brow are pulled down as the lid closes, less the further
+#: up (docs/simulator.md, "Blinks"); the brow itself stays. Drawn for people and a mask's wearer.
+BLINK_SKIN_REACH = (1.2, 2.0)
+#: A mask's eye hole relative to the 0.72 x 0.4 eye-distance almond (``mask_hole_scale``): cut close around the
+#: eye opening to a large cut-out.
+MASK_HOLE_SCALE = (0.85, 1.25)
 #: The cornea's reflectance at normal incidence (Fresnel, n ~1.376: 2.5 %; tear film and angle vary it).
 CORNEA_REFLECTANCE = (0.02, 0.03)
 
@@ -385,6 +392,10 @@ def optics_params(species: str, seed: int, material: str | None = None) -> dict[
     # Drawn last, so every draw above keeps its value for the seed.
     for key, (lo, hi) in PERIOCULAR_RANGES.items():
         out[key] = _u(rng, lo, hi, 3)
+    # Drawn after those for the same reason (issue 16, the rigid rim around a mask's eye holes).
+    out["blink_skin_reach"] = _u(rng, *BLINK_SKIN_REACH, nd=2)
+    if species == "mask":
+        out["mask_hole_scale"] = _u(rng, *MASK_HOLE_SCALE, nd=2)
     return out
 
 

@@ -131,20 +131,28 @@ class HeadSubject:
     inner_material, inner_map:
         The skin around the eyes, where it shows (a face's periocular skin, or the wearer's own skin in a
         mask's eye holes), and its weight per texel; ``None``: one material.
+    overlay:
+        A rigid layer over the face (a mask with eye holes): (H, W) the weight of ``texture`` (the wearer's own
+        albedo, inside the holes) and (H, W, 3) the layer's own albedo, added; a blink moves ``texture`` only.
+    blink_reach:
+        How far above the upper lid's margin the skin follows a blink, in eye-opening heights.
     """
 
     def __init__(self, face: FaceModel, camera: PinholeCamera, motion_params: MotionParams, oval: Oval, *, ipd_m: float = IPD_M,
                  material: Material | None = None, texture: np.ndarray | None = None, blinks: bool = True,
                  autostart: bool = True, kind: str = "face", cornea: float = 0.0,
-                 inner_material: Material | None = None, inner_map: np.ndarray | None = None) -> None:
+                 inner_material: Material | None = None, inner_map: np.ndarray | None = None,
+                 overlay: tuple[np.ndarray, np.ndarray] | None = None, blink_reach: float = 1.5) -> None:
         k = ipd_m / IPD_M
         self.face = face
         self.kind = kind
         self.cornea = float(cornea)
         self._scale = k
         self._base_albedo = texture if texture is not None else face.albedo
+        self._overlay = overlay
+        self.blink_reach = float(blink_reach)
         self.layer = SurfaceLayer(
-            albedo=self._base_albedo.copy(),
+            albedo=self._compose(self._base_albedo, 0, self._base_albedo.shape[0], 0, self._base_albedo.shape[1]),
             alpha=face.alpha,
             height=face.height * np.float32(k),
             normals=face.normals,
@@ -174,6 +182,14 @@ class HeadSubject:
     def depth(self, t: float) -> float:
         return float(self.pose(t).T[2])
 
+    def _compose(self, own: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+        """The albedo of rows y0..y1, columns x0..x1 from the (possibly blinked) ``own`` part: with a rigid
+        overlay, its weight times ``own`` plus its own albedo; without one, ``own`` (a copy)."""
+        if self._overlay is None:
+            return own.copy()
+        weight, rigid = self._overlay
+        return (weight[y0:y1, x0:x1, None] * own + rigid[y0:y1, x0:x1]).astype(np.float32)
+
     def _apply_blink(self, level: float) -> None:
         level = round(level * 20) / 20
         if level == self._blink_level:
@@ -181,16 +197,18 @@ class HeadSubject:
         self._blink_level = level
         tex = self.layer.albedo
         for eye in self.face.eyes:
-            region = self._base_albedo[eye.y0 : eye.y1, eye.x0 : eye.x1]
+            # The skin from ``blink_reach`` opening heights above the lid down follows the blink (1.5: the box).
+            y0 = eye.y0 if not eye.open_h else max(0, eye.lid_top - int(self.blink_reach * eye.open_h))
+            region = self._base_albedo[y0 : eye.y1, eye.x0 : eye.x1]
             if level <= 0:
-                tex[eye.y0 : eye.y1, eye.x0 : eye.x1] = region
+                tex[y0 : eye.y1, eye.x0 : eye.x1] = self._compose(region, y0, eye.y1, eye.x0, eye.x1)
                 continue
             bh, bw = region.shape[:2]
-            ys = np.arange(eye.y0, eye.y1, dtype=np.float32)[:, None]
+            ys = np.arange(y0, eye.y1, dtype=np.float32)[:, None]
             upper = eye.upper[:bw].astype(np.float32)[None, :]
             lower = eye.lower[:bw].astype(np.float32)[None, :]
             edge = upper + level * np.maximum(lower - upper, 0)
-            top = np.float32(eye.y0)
+            top = np.float32(y0)
             # Skin above the lid slides down over the eye: rows [top, edge] sample [top, upper].
             src = np.where(ys <= edge, top + (ys - top) * (upper - top) / np.maximum(edge - top, 1e-3), ys)
             map_y = (src - top).astype(np.float32)
@@ -200,7 +218,7 @@ class HeadSubject:
             open_cols = (lower - upper) > 0.5
             lash = np.exp(-0.5 * ((ys - edge) / 1.3) ** 2) * open_cols * min(1.0, level * 1.5)
             lid *= (1.0 - 0.35 * lash)[..., None]
-            tex[eye.y0 : eye.y1, eye.x0 : eye.x1] = lid
+            tex[y0 : eye.y1, eye.x0 : eye.x1] = self._compose(lid, y0, eye.y1, eye.x0, eye.x1)
 
     def draw(self, t: float, renderer: LayerRenderer, ctx: RenderContext, out: np.ndarray) -> list[FaceTruth]:
         blink = self.motion.blink(t) if self.blinks else 0.0

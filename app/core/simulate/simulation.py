@@ -33,6 +33,7 @@ from app.core.simulate.species import (
     GenuineRecording,
     TabletSubject,
     eye_hole_map,
+    mask_overlay,
     make_print_subject,
     mask_albedo,
     periocular_map,
@@ -116,7 +117,7 @@ def sensor_params(p: dict[str, Any]) -> SensorParams:
     )
 
 
-def skin_texture(face: FaceModel, p: dict[str, Any], *, living_eyes: bool = False) -> np.ndarray:
+def skin_texture(face: FaceModel, p: dict[str, Any], *, living_eyes: bool = False, glasses: bool = True) -> np.ndarray:
     """Albedo (linear RGB) with this person's skin tone (global gain and hue shift) and optional glasses.
 
     ``living_eyes``: the photo's own catchlights (its studio lamp mirrored in the corneas) are taken out of the
@@ -126,7 +127,7 @@ def skin_texture(face: FaceModel, p: dict[str, Any], *, living_eyes: bool = Fals
     base = remove_photo_catchlights(face) if living_eyes else face.albedo
     albedo = np.clip(base * np.float32(p["skin_gain"]), 0.0, 0.95)
     albedo = hue_rotate(albedo, p["skin_hue_deg"])
-    if p.get("glasses"):
+    if p.get("glasses") and glasses:
         albedo = albedo.copy()
         draw_glasses(albedo, face)
     return np.ascontiguousarray(albedo, dtype=np.float32)
@@ -164,6 +165,17 @@ def remove_photo_catchlights(face: FaceModel) -> np.ndarray:
 
 def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
     """Dark rims around the eyes, a bridge and temples; slightly tinted lenses."""
+    weight, rigid = glasses_overlay(albedo.shape[:2], face)
+    albedo *= weight[..., None]
+    albedo += rigid
+
+
+def glasses_overlay(shape: tuple[int, ...], face: FaceModel) -> tuple[np.ndarray, np.ndarray]:
+    """Glasses as a rigid layer over the face (``HeadSubject``'s ``overlay``): (H, W) the weight of the skin
+    behind (0.9 through the tinted lenses, 0 under the rims) and (H, W, 3) the rims' own albedo. The frame sits
+    on the nose and ears: a blink moves the lids behind the lenses, never the rims."""
+    albedo = np.ones((*shape[:2], 3), np.float32)
+    rigid = np.zeros((*shape[:2], 3), np.float32)
     lm = face.landmarks
     right, left = eye_centres(lm)
     # np.hypot, not facemesh.inter_ocular's norm: they differ in the last bit, and rendered suites must stay
@@ -183,7 +195,9 @@ def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
     cv2.line(rims, (int(l[0] - axes[0]), int(l[1])), (int(l[0] - 1.25 * iod), int(l[1] + 0.05 * iod)), 255, thick)
     cv2.line(rims, (int(r[0] + axes[0]), int(r[1])), (int(r[0] + 1.25 * iod), int(r[1] + 0.05 * iod)), 255, thick)
     albedo[lens > 0] *= np.float32(0.9)
-    albedo[rims > 0] = np.float32(0.03)
+    albedo[rims > 0] = np.float32(0.0)
+    rigid[rims > 0] = np.float32(0.03)
+    return albedo[..., 0].copy(), rigid
 
 
 def material_optics(p: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -252,20 +266,28 @@ class Simulation:
         ipd = p["ipd_mm"] / 1000.0
         if species in ("live", "live-hard", "mask"):
             optics = bool(int(p.get("optics", 0)))
-            skin = skin_texture(self.face, p, living_eyes=optics)
+            # With optics, glasses are a rigid layer (their rims do not follow a blink); without, painted as before.
+            rigid_glasses = optics and bool(p.get("glasses")) and species != "mask"
+            skin = skin_texture(self.face, p, living_eyes=optics, glasses=not rigid_glasses)
             if species == "mask":
                 # A mask with eye holes shows the wearer's own eyes: they blink and mirror the screen.
                 holes = optics and bool(int(p.get("mask_eye_holes", 0)))
                 # Through the holes the wearer's own periocular skin answers the screen, not the mask.
                 inner = periocular_material(p) if holes else None
+                painted = mask_albedo(self.face, skin_texture(self.face, p), p)
+                hole_scale = float(p.get("mask_hole_scale", 1.0))
+                # The mask is rigid: a blink moves the wearer's lids inside the holes, never the mask's surface
+                # or its cut edge around them.
                 head = HeadSubject(
                     self.face, self.camera, motion_params(p, blinks=holes), self.oval, ipd_m=ipd,
                     material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"],
                                       **material_optics(p, "mask") if optics else {}),
-                    texture=mask_albedo(self.face, skin_texture(self.face, p), p, eye_holes=holes, wearer=skin),
+                    texture=skin if holes else painted,
+                    overlay=mask_overlay(self.face, painted, hole_scale) if holes else None,
+                    blink_reach=float(p.get("blink_skin_reach", 1.5)),
                     blinks=holes, autostart=autostart,
                     kind="mask", cornea=float(p["cornea_reflectance"]) if holes else 0.0,
-                    inner_material=inner, inner_map=eye_hole_map(self.face) if inner is not None else None,
+                    inner_material=inner, inner_map=eye_hole_map(self.face, hole_scale) if inner is not None else None,
                 )
             else:
                 inner = periocular_material(p) if optics else None
@@ -274,6 +296,8 @@ class Simulation:
                     material=Material(specular=p["skin_specular"], roughness=0.18,
                                       **material_optics(p, "skin") if optics else {}),
                     texture=skin, autostart=autostart, cornea=float(p["cornea_reflectance"]) if optics else 0.0,
+                    overlay=glasses_overlay(skin.shape, self.face) if rigid_glasses else None,
+                    blink_reach=float(p.get("blink_skin_reach", 1.5)) if optics else 1.5,
                     inner_material=inner, inner_map=periocular_map(self.face) if inner is not None else None,
                 )
             scene.subjects.append(head)

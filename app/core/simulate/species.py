@@ -216,17 +216,28 @@ def mask_albedo(face: FaceModel, skin: np.ndarray, p: dict[str, Any], *, eye_hol
     out = inside * np.clip(painted, 0, 0.95) + (1 - inside) * skin
     out = out * (1 - seam)[..., None]
     if eye_holes:
-        holes = eye_hole_map(face)
-        rim = np.clip(1.0 - 3.0 * np.abs(holes - 0.5), 0, 1) * 0.55  # the cut edge, in the mask's shadow
         own = skin if wearer is None else wearer
-        out = (holes[..., None] * own + (1 - holes[..., None]) * out) * (1 - rim)[..., None]
+        weight, rigid = mask_overlay(face, out, float(p.get("mask_hole_scale", 1.0)))
+        out = weight[..., None] * own + rigid
     return out.astype(np.float32)
 
 
-def eye_hole_map(face: FaceModel) -> np.ndarray:
-    """(H, W) 0..1: a mask's almond-shaped hole per eye (0.72 x 0.4 eye distances), its cut edge softened by
-    a fraction of a millimetre. The wearer's own eyes, lids and the skin around them show through it."""
-    return _eye_almonds(face, blur=0.01, min_blur_px=0.7)
+def mask_overlay(face: FaceModel, mask: np.ndarray, hole_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A mask with eye holes as a rigid layer over its wearer: (H, W) the weight of the wearer's own albedo
+    (inside the holes, darkened by the cut edge's shadow) and (H, W, 3) the mask's own part (outside them, the
+    cut edge in shadow too). ``weight * wearer + rigid`` is the albedo; a blink moves only the wearer's part."""
+    holes = eye_hole_map(face, hole_scale)
+    rim = np.clip(1.0 - 3.0 * np.abs(holes - 0.5), 0, 1) * 0.55  # the cut edge, in the mask's shadow
+    weight = (holes * (1 - rim)).astype(np.float32)
+    rigid = (mask * ((1 - holes) * (1 - rim))[..., None]).astype(np.float32)
+    return weight, rigid
+
+
+def eye_hole_map(face: FaceModel, scale: float = 1.0) -> np.ndarray:
+    """(H, W) 0..1: a mask's almond-shaped hole per eye (0.72 x 0.4 eye distances times ``scale``), its cut
+    edge softened by a fraction of a millimetre. The wearer's own eyes, lids and the skin around them show
+    through it."""
+    return _eye_almonds(face, blur=0.01, min_blur_px=0.7, scale=scale)
 
 
 def periocular_map(face: FaceModel) -> np.ndarray:
@@ -235,14 +246,15 @@ def periocular_map(face: FaceModel) -> np.ndarray:
     return _eye_almonds(face, blur=0.06, min_blur_px=1.0)
 
 
-def _eye_almonds(face: FaceModel, *, blur: float, min_blur_px: float) -> np.ndarray:
+def _eye_almonds(face: FaceModel, *, blur: float, min_blur_px: float, scale: float = 1.0) -> np.ndarray:
     """(H, W) 0..1: an almond of 0.72 x 0.4 eye distances around each eye, its edge blurred by ``blur`` eye
     distances (at least ``min_blur_px``): a mask's cut edge is sharp, a face's thin skin fades out."""
     right, left = eye_centres(face.landmarks)
     iod = float(np.hypot(*(left - right)))
     out = np.zeros(face.face_mask.shape, np.float32)
     for eye in (right, left):
-        cv2.ellipse(out, (int(round(eye[0])), int(round(eye[1]))), (int(0.36 * iod), int(0.2 * iod)), 0, 0, 360, 1.0, -1)
+        axes = (int(0.36 * scale * iod), int(0.2 * scale * iod))
+        cv2.ellipse(out, (int(round(eye[0])), int(round(eye[1]))), axes, 0, 0, 360, 1.0, -1)
     return cv2.GaussianBlur(out, (0, 0), max(min_blur_px, blur * iod))
 
 

@@ -43,6 +43,17 @@ the skin's absolute response is measured and reported but judges nothing (see be
   4 of the 30 genuine users it let reach a decision, left 30 of 60 without one and still passed half the
   masks with eye holes, so the comparison is measured and reported, and judges only where
   ``material_judged`` is set.
+* **The rigid rim** (a mask with eye holes). A mask is a rigid shell: when its wearer blinks, the lids and
+  the skin inside each hole move, the mask's surface and its cut edge around the hole do not. On a face the
+  lid's fold and the thin skin above it up to the brow are pulled down with the lid. Read from a strip above
+  each eye (:func:`app.core.scoring.features.brow_profiles`): at each blink's deepest frame, how far a band
+  0.24-0.34 eye distances above the eye's centre moved down against the open frames around it, less how
+  far the brow moved (:func:`rim_shifts`). A face whose skin moves only close above the lid and a mask whose
+  holes reach as far look alike in that band; where the holes end inside the moving skin, the motion stops
+  from one band to the next at the rim (``rim_step``), while skin's falls off gradually. Glasses are a rigid
+  rim around the eyes too: on simulated glasses wearers the cue reads "rigid", and letting glasses excuse it
+  would let a mask pass under a pair of glasses. So it is measured and reported, and judges only where
+  ``rim_judged`` is set (docs/accuracy.md).
 * **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
   seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
   read, a blink is what shows the eyes are real (otherwise the stage abstains there).
@@ -59,7 +70,7 @@ written in docs/accuracy.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -67,7 +78,7 @@ from app.core.enums import Verdict
 from app.core.scoring.contract import CheckResult
 from app.core.scoring.display import DisplayTimeline
 from app.core.scoring.evidence import UNSET, Evidence
-from app.core.scoring.features import CENTRE_REGIONS, EYE_PATCHES, REGIONS, SessionData
+from app.core.scoring.features import BROW_STEP, CENTRE_REGIONS, EYE_PATCHES, REGIONS, SessionData
 from app.core.scoring.reasons import ReasonCode
 from app.core.scoring.registry import STAGES, StageSpec
 from app.core.scoring.stages.base import SessionInput, result
@@ -115,6 +126,42 @@ class OpticsOptions:
     #: and reported only, the eyes decide as before (docs/accuracy.md, "one material around the eyes", says
     #: why it is off: on unseen seeds it rejected or left undecided more than half of the genuine users).
     material_judged: bool = False
+    #: The rigid rim (a mask with eye holes): the strip above each eye (``FrameFeatures.brows``) at a blink's
+    #: deepest frame against the open eyes within ``rim_ref_s`` before and after it. Bands in eye distances
+    #: above the eye's centre: ``rim_band``, where a blink pulls a face's skin down and most masks' eye holes
+    #: have ended (their rigid surface and cut edge); ``rim_brow``, the brow, which stays in both (the
+    #: reference that cancels the strip's own slip with the landmarks).
+    rim_band: tuple[float, float] = (0.24, 0.34)
+    rim_brow: tuple[float, float] = (0.40, 0.55)
+    rim_ref_s: float = 0.4
+    rim_min_refs: int = 3
+    #: A blink for the rim: a peak of the eye-closure score at least ``rim_min_closure`` and ``rim_min_rise``
+    #: above its median within ``rim_ref_s`` (MediaPipe scores a blink behind a mask's rigid surround lower,
+    #: 0.1-0.45 on simulated masks against 0.3-0.5 on faces, so the blink counter's 0.3 would miss most).
+    rim_min_closure: float = 0.15
+    rim_min_rise: float = 0.1
+    #: Frames whose eye distance is at least this fraction of the session's (90th percentile): near the oval,
+    #: not while the face still approaches (its strip changes with the approach, not with the lids).
+    rim_min_size: float = 0.9
+    #: The band's downward shift (eye distances; median over blinks and eyes) below which the surround counts
+    #: as rigid: with a blink seen, the skin above the eyes did not follow the lids. Fitted on seeds
+    #: 63000-63009 (`live`, `live-hard`: 0.008 to 0.049; masks with eye holes 0.000 to 0.015), set below every
+    #: genuine face there (docs/accuracy.md, "the rigid rim").
+    rim_min_shift: float = 0.006
+    #: The displacement field above the eyes, band by band (centres in eye distances above the eye's centre,
+    #: each +- ``rim_step_half``): skin is one continuous sheet, so at a blink its displacement falls off
+    #: smoothly with height; at a rigid rim it falls from the lids' motion to nothing from one band to the
+    #: next. ``rim_max_step``: the largest fall between neighbouring bands (eye distances) that is still
+    #: skin's (fitted on seeds 63000-63009: faces 0.014-0.026, masks with eye holes 0.022-0.108).
+    rim_step_centres: tuple[float, ...] = (0.18, 0.22, 0.26, 0.30, 0.34)
+    rim_step_half: float = 0.025
+    rim_max_step: float = 0.035
+    #: Whether the rigid-rim cue judges (fails a rigid surround) or is measured and reported only (off: the
+    #: frame of a genuine user's glasses is a rigid rim too; docs/accuracy.md, "the rigid rim").
+    rim_judged: bool = False
+    #: Where the rim judges: real eyes without a blink measured near the oval abstain (the rim could not be
+    #: checked) instead of passing on the eyes alone.
+    rim_needs_blink: bool = False
 
 
 class OpticsReason(ReasonCode):
@@ -158,6 +205,27 @@ class OpticsReason(ReasonCode):
         "The skin under the eyes answered the screen's red and green differently from the cheeks (material index "
         "{index:+.2f}): two materials, as a mask with eye holes around real eyes shows.",
     )
+    RIGID_RIM = (
+        "optics.rigid_rim",
+        "When the eyes blinked, the skin above them did not move with the lids as skin does: it stayed still, or "
+        "its motion stopped short at an edge around the eyes ({events} blink(s) measured): a rigid surface around "
+        "real eyes, as a mask with eye holes shows.",
+    )
+    EYES_MIRROR_SKIN_MOVED = (
+        "optics.eyes_mirror_skin_moved",
+        "The eyes mirrored the screen's colours with each flash, as real eyes do, and when they blinked the skin "
+        "above them moved with the lids ({events} blink(s) measured): a face, not a rigid surface around the eyes.",
+    )
+    BLINKED_SKIN_MOVED = (
+        "optics.blinked_skin_moved",
+        "The room was too dark to read the eyes' mirror image of the screen, but the eyes blinked and the skin "
+        "above them moved with the lids ({events} blink(s) measured): real eyes in a face, not painted ones.",
+    )
+    NO_BLINK_MEASURED = (
+        "optics.no_blink_measured",
+        "The eyes did not blink clearly while the face was close to the screen, so whether the skin around them "
+        "moves like a face's could not be checked: blink normally and try again.",
+    )
     MATERIAL_UNCLEAR = (
         "optics.material_unclear",
         "Whether the skin under the eyes and the cheeks are one material could not be measured clearly (the "
@@ -188,6 +256,12 @@ class OpticsEvidence(Evidence):
     material_response: list[float] = UNSET  # relative response to the screen: lids red, green; cheeks red, green
     material_index: float = UNSET  # log(lids / cheeks response, red) - the same in green: ~0 for one material
     material_se: float = UNSET  # its block-jackknife standard error
+    rim_events: int = UNSET  # blink-and-eye pairs in the rigid-rim comparison
+    rim_shifts: list[float] = UNSET  # per pair: the band's downward shift at the blink less the brow's (eye distances)
+    rim_noise: list[float] = UNSET  # per pair: the same between open frames (its spread)
+    rim_shift: float = UNSET  # median of ``rim_shifts``: ~0 for a rigid surround, > 0 where skin followed the lids
+    rim_profile: list[float] = UNSET  # the same median per band of ``rim_step_centres`` (eye distances)
+    rim_step: float = UNSET  # the largest fall of ``rim_profile`` from one band to the next above it
     features: dict[str, float] = UNSET
 
     def dark_room(self) -> bool:
@@ -276,6 +350,89 @@ def material_index(lids: np.ndarray, cheeks: np.ndarray, x: np.ndarray, q: np.nd
     return math.log(p_r / k_r) - math.log(p_g / k_g), resp
 
 
+def band_shift(profile: np.ndarray, ref: np.ndarray, band: np.ndarray, brow: np.ndarray) -> float:
+    """How far (rows, positive towards the eye) the strip's content in ``band`` moved from ``ref`` to ``profile``,
+    less how far the brow's moved (a slip of the whole strip with the landmarks cancels).
+
+    A shift ``s`` of a profile ``p`` changes it by about ``s * dp/drow``; fitted by least squares on both bands
+    with a level and a gain common to them (the screen's flashes brighten the strip as a whole). NaN when the
+    profile has no structure to follow."""
+    rows = band | brow
+    ok = rows & np.isfinite(profile) & np.isfinite(ref)
+    if ok.sum() < 8 or not np.isfinite(ref).all():
+        return math.nan
+    idx = np.arange(len(ref), dtype=np.float64)
+    shift = np.zeros(2)
+    # A few Gauss-Newton steps (a shift of a row or more is past the linear range of fine skin detail).
+    for _ in range(6):
+        at = idx + shift[0] * band + shift[1] * brow
+        moved = np.interp(at, idx, ref)
+        g = np.gradient(moved)
+        design = np.column_stack([np.ones(int(ok.sum())), moved[ok], (g * band)[ok], (g * brow)[ok]])
+        coef, _, rank, _ = np.linalg.lstsq(design, (profile - moved)[ok], rcond=None)
+        if rank < design.shape[1]:
+            return math.nan
+        step = np.clip(coef[2:] / (1.0 + coef[1]), -2.0, 2.0)
+        shift = np.clip(shift + step, -8.0, 8.0)
+        if np.abs(step).max() < 0.01:
+            break
+    return float(shift[0] - shift[1])
+
+
+def blink_peaks(t_ns: np.ndarray, closure: np.ndarray, o: "OpticsOptions") -> list[int]:
+    """Frames where the eye-closure score peaks at least ``rim_min_closure`` and ``rim_min_rise`` above its
+    median within ``rim_ref_s`` (one frame per blink: the highest of a run above that median)."""
+    c = np.where(np.isfinite(closure), closure, -1.0)
+    win = int(o.rim_ref_s * 1e9)
+    peaks: list[int] = []
+    for i in range(1, len(c) - 1):
+        if c[i] < o.rim_min_closure or c[i] < c[i - 1] or c[i] < c[i + 1] or (c[i] == c[i - 1] and peaks and peaks[-1] == i - 1):
+            continue
+        near = (t_ns >= t_ns[i] - win) & (t_ns <= t_ns[i] + win) & np.isfinite(closure)
+        if c[i] - float(np.median(closure[near])) < o.rim_min_rise:
+            continue
+        if peaks and t_ns[i] - t_ns[peaks[-1]] < win // 2:
+            if c[i] > c[peaks[-1]]:
+                peaks[-1] = i
+            continue
+        peaks.append(i)
+    return peaks
+
+
+def rim_shifts(t_ns: np.ndarray, closure: np.ndarray, brows: np.ndarray, o: "OpticsOptions",
+               step: float) -> tuple[list[float], list[float]]:
+    """Per blink (:func:`blink_peaks`) and eye: the band's shift at the blink's deepest frame against the median
+    of the open frames within ``o.rim_ref_s`` around it, in eye distances; and the spread (RMS) of the same
+    measure between those open frames and their median (what the comparison reads with no blink). Frames whose
+    strip is NaN (no face, or left out by the caller) take no part."""
+    n_rows = brows.shape[-1]
+    h = np.arange(n_rows) * step
+    band = (h >= o.rim_band[0]) & (h <= o.rim_band[1])
+    brow = (h >= o.rim_brow[0]) & (h <= o.rim_brow[1])
+    shifts: list[float] = []
+    noise: list[float] = []
+    win = int(o.rim_ref_s * 1e9)
+    for peak in blink_peaks(t_ns, closure, o):
+        near = (t_ns >= t_ns[peak] - win) & (t_ns <= t_ns[peak] + win) & np.isfinite(closure)
+        # Open: within a quarter of the blink's rise above the local median, and not the blink's own frames.
+        base = float(np.median(closure[near]))
+        opened = near & (closure < base + 0.25 * (closure[peak] - base)) & (np.abs(t_ns - t_ns[peak]) > int(0.1e9))
+        for eye in range(brows.shape[1]):
+            refs = brows[opened, eye]
+            refs = refs[np.isfinite(refs).all(axis=1)]
+            if len(refs) < o.rim_min_refs or not np.isfinite(brows[peak, eye]).all():
+                continue
+            ref = np.median(refs, axis=0)
+            s = band_shift(brows[peak, eye], ref, band, brow)
+            ctrl = [band_shift(r, ref, band, brow) for r in refs]
+            ctrl = [c for c in ctrl if math.isfinite(c)]
+            if not math.isfinite(s) or len(ctrl) < o.rim_min_refs:
+                continue
+            shifts.append(s * step)
+            noise.append(float(np.sqrt(np.mean(np.square(ctrl)))) * step)
+    return shifts, noise
+
+
 def detail_slope(detail: np.ndarray, level: np.ndarray, q: np.ndarray) -> float:
     """d log(detail contrast) / d log(level) with the trend removed (0: contrast unchanged as the light grows)."""
     ok = np.isfinite(detail) & np.isfinite(level) & (detail > 0) & (level > 0)
@@ -327,6 +484,7 @@ class OpticsStage:
             ev.detail_slopes = slopes
             ev.detail_index = slopes[0] - slopes[2] if all(math.isfinite(s) for s in slopes) else math.nan
         self._measure_material(ev, d, timeline, open_eyes)
+        self._measure_rim(ev, d)
         if ev.frames_eyes_open < o.min_frames:
             return ev, False
         sel = open_eyes
@@ -406,6 +564,45 @@ class OpticsStage:
         if np.isfinite(arr).all():
             ev.material_se = float(math.sqrt((k - 1) / k * ((arr - arr.mean()) ** 2).sum()))
 
+    def _measure_rim(self, ev: OpticsEvidence, d: SessionData) -> None:
+        """Did the skin above the eyes follow the blinks? Into ``ev.rim_*`` (every frame with a face counts)."""
+        brows = getattr(d, "brows", None)
+        if brows is None or len(brows) != d.n or d.n == 0:
+            return
+        iod = np.asarray(d.iod, np.float64)
+        if not np.isfinite(iod).any():
+            return
+        near_oval = np.isfinite(iod) & (iod >= self.options.rim_min_size * np.nanpercentile(iod, 90))
+        brows = np.where(near_oval[:, None, None], brows, np.nan)
+        shifts, noise = rim_shifts(d.t_ns, d.blink, brows, self.options, BROW_STEP)
+        ev.rim_events = len(shifts)
+        ev.rim_shifts = [round(v, 4) for v in shifts]
+        ev.rim_noise = [round(v, 4) for v in noise]
+        if not shifts:
+            return
+        ev.rim_shift = float(np.median(shifts))
+        o = self.options
+        profile = []
+        for c in o.rim_step_centres:
+            band = replace(o, rim_band=(c - o.rim_step_half, c + o.rim_step_half))
+            sh, _ = rim_shifts(d.t_ns, d.blink, brows, band, BROW_STEP)
+            profile.append(float(np.median(sh)) if sh else math.nan)
+        ev.rim_profile = [round(v, 4) for v in profile]
+        falls = [a - b for a, b in zip(profile[:-1], profile[1:]) if math.isfinite(a) and math.isfinite(b)]
+        if falls:
+            ev.rim_step = float(max(falls))
+
+    def rim_verdict(self, ev: OpticsEvidence) -> str:
+        """``rigid`` (blinks seen, the skin above the eyes did not follow), ``moved`` or ``none`` (no blink)."""
+        shift, step = ev.rim_shift, ev.rim_step
+        if not isinstance(shift, float) or not math.isfinite(shift):
+            return "none"
+        if shift < self.options.rim_min_shift:
+            return "rigid"
+        if isinstance(step, float) and math.isfinite(step) and step > self.options.rim_max_step:
+            return "rigid"
+        return "moved"
+
     def material_verdict(self, ev: OpticsEvidence) -> str:
         """``one`` (one material), ``two`` (a clear contradiction) or ``unclear`` (never a pass)."""
         o = self.options
@@ -428,7 +625,8 @@ class OpticsStage:
 
         return {"catch_log": num(ev.catch_log), "colour_index": num(ev.colour_index),
                 "detail_index": num(ev.detail_index), "blinks": num(ev.blinks),
-                "material_index": num(ev.material_index), "material_se": num(ev.material_se)}
+                "material_index": num(ev.material_index), "material_se": num(ev.material_se),
+                "rim_shift": num(ev.rim_shift), "rim_step": num(ev.rim_step)}
 
     def evaluate(self, session: SessionInput) -> CheckResult:
         """Judge the eyes' mirror and the face's material."""
@@ -439,6 +637,10 @@ class OpticsStage:
         if material == "two":
             # Real eyes (or none) in a face of two materials: a mask with eye holes. Decided whatever the eyes show.
             return result(self.name, Verdict.FAIL, 0.05, OpticsReason.TWO_MATERIALS, ev, index=float(ev.material_index))
+        rim = self.rim_verdict(ev) if o.rim_judged else "not judged"
+        if rim == "rigid":
+            # Real lids blinked, but the skin around them did not follow: a rigid shell with eye holes.
+            return result(self.name, Verdict.FAIL, 0.05, OpticsReason.RIGID_RIM, ev, events=int(ev.rim_events))
         if not judged:
             return result(self.name, Verdict.ABSTAIN, None, OpticsReason.EYES_NOT_SEEN, ev)
         catch = ev.features["catch_log"]
@@ -452,14 +654,22 @@ class OpticsStage:
             if not blinked:
                 return result(self.name, Verdict.ABSTAIN, None, OpticsReason.DARK_ROOM, ev)
             by_blink = True
+        if rim == "none" and o.rim_needs_blink:
+            # Real eyes alone do not show a face (they may look out of a mask): without a blink, no decision.
+            return result(self.name, Verdict.ABSTAIN, None, OpticsReason.NO_BLINK_MEASURED, ev)
         if material == "unclear":
             # Real eyes alone do not show a face: they may look out of a mask. An unclear comparison never passes.
             return result(self.name, Verdict.ABSTAIN, None, OpticsReason.MATERIAL_UNCLEAR, ev)
         if material == "one":
             code = OpticsReason.BLINKED_ONE_MATERIAL if by_blink else OpticsReason.ONE_MATERIAL
+        elif rim == "moved":
+            code = OpticsReason.BLINKED_SKIN_MOVED if by_blink else OpticsReason.EYES_MIRROR_SKIN_MOVED
         else:
             code = OpticsReason.BLINKED if by_blink else OpticsReason.EYES_MIRROR
-        return result(self.name, Verdict.PASS, 0.9 if by_blink else 0.95, code, ev, blinks=int(ev.blinks or 0))
+        score = 0.9 if by_blink else 0.95
+        if code in (OpticsReason.EYES_MIRROR_SKIN_MOVED, OpticsReason.BLINKED_SKIN_MOVED):
+            return result(self.name, Verdict.PASS, score, code, ev, events=int(ev.rim_events))
+        return result(self.name, Verdict.PASS, score, code, ev, blinks=int(ev.blinks or 0))
 
 
 STAGE = STAGES.register(StageSpec("optics", OpticsStage, OpticsOptions, OpticsEvidence, order=22, needs_colours=True))

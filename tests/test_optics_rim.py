@@ -1,0 +1,139 @@
+"""The rigid rim around a mask's eye holes (issue 16): does the skin above the eyes follow a blink?"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from app.core.enums import Verdict
+from app.core.scoring.features import BROW_ROWS, BROW_STEP
+from app.core.scoring.stages.optics import OpticsOptions, OpticsReason, OpticsStage, band_shift, rim_shifts
+from app.devtools.synthetic_sessions import SynthSpec, make_session_input
+
+H = np.arange(BROW_ROWS) * BROW_STEP  # eye distances above the eye's centre
+JUDGED = replace(OpticsOptions(), rim_judged=True)
+
+
+def _strip(shift: np.ndarray | float = 0.0, slip: float = 0.0, gain: float = 1.0) -> np.ndarray:
+    """A strip above an eye: the lid's fold, skin texture and the brow; ``shift`` (eye distances, per row or
+    one value) moves the content towards the eye, ``slip`` moves all of it (landmark slip), ``gain`` brightens."""
+    h = H + shift + slip
+    fold = -30.0 * np.exp(-0.5 * ((h - 0.2) / 0.03) ** 2)
+    texture = 8.0 * np.sin(h * 70.0) + 5.0 * np.sin(h * 123.0 + 1.0)
+    brow = -40.0 / (1.0 + np.exp(-(h - 0.42) / 0.015))
+    return (gain * (150.0 + fold + texture + brow)).astype(np.float32)
+
+
+def _face_follows(r: float = 2.0) -> np.ndarray:
+    """How far a face's skin moves down at a full blink: tapering from the lid to ``r`` x 0.15 eye distances."""
+    return np.clip(0.07 + r * 0.15 - H, 0.0, None) / (r + 1.0)
+
+
+def test_band_shift_reads_the_bands_motion_and_cancels_a_slip_of_the_whole_strip() -> None:
+    o = OpticsOptions()
+    band = (H >= o.rim_band[0]) & (H <= o.rim_band[1])
+    brow = (H >= o.rim_brow[0]) & (H <= o.rim_brow[1])
+    ref = _strip()
+    moved = np.where(band | (H < o.rim_band[0]), 0.02, 0.0)  # the band moved 0.02 eye distances, the brow not
+    assert band_shift(_strip(moved), ref, band, brow) * BROW_STEP == pytest.approx(0.02, abs=0.004)
+    # The whole strip slipping with the landmarks, brighter in a flash: no motion of the band against the brow.
+    assert abs(band_shift(_strip(0.0, slip=0.01, gain=1.2), ref, band, brow) * BROW_STEP) < 0.003
+    flat = np.full(BROW_ROWS, 120.0, np.float32)
+    assert np.isnan(band_shift(flat, flat, band, brow))  # nothing to follow
+
+
+def _session(moves: bool, blinks: bool = True, seed: int = 3):
+    """A synthetic live session whose strips above the eyes are replaced: blinks every ~2 s, with the skin
+    following them (a face) or not (a rigid surround), and landmark noise on every frame."""
+    inp = make_session_input(SynthSpec(kind="live", seed=seed))
+    d = inp.data
+    rng = np.random.default_rng(seed)
+    t = (d.t_ns - d.t_ns[0]) / 1e9
+    closure = np.full(d.n, 0.05)
+    if blinks:
+        for t0 in np.arange(1.0, t.max() - 0.5, 2.1):
+            closure = np.maximum(closure, np.clip(1.0 - np.abs(t - t0) / 0.09, 0.0, 1.0))
+    d.blink = closure
+    follow = _face_follows()
+    brows = np.empty((d.n, 2, BROW_ROWS), np.float32)
+    for i in range(d.n):
+        level = closure[i] if closure[i] > 0.2 else 0.0
+        for eye in range(2):
+            shift = follow * level if moves else np.where(H < 0.17, follow * level, 0.0)
+            brows[i, eye] = _strip(shift, slip=float(rng.normal(0, 0.004))) + rng.normal(0, 1.0, BROW_ROWS)
+    d.brows = brows
+    return inp
+
+
+def test_a_face_moves_above_the_eyes_at_a_blink_and_a_rigid_surround_does_not() -> None:
+    stage = OpticsStage(OpticsOptions())
+    face = stage.evaluate(_session(moves=True)).evidence
+    mask = stage.evaluate(_session(moves=False)).evidence
+    assert face.rim_events >= 4 and mask.rim_events == face.rim_events
+    assert face.rim_shift > 2 * OpticsOptions().rim_min_shift
+    assert abs(mask.rim_shift) < OpticsOptions().rim_min_shift
+    assert len(face.rim_noise) == face.rim_events and max(face.rim_noise) < 0.01
+    # Measured and reported only by default: the rigid surround is not judged.
+    assert stage.evaluate(_session(moves=False)).code is not OpticsReason.RIGID_RIM
+
+
+def test_when_judged_a_rigid_surround_fails_a_moving_one_is_named_and_no_blink_leaves_the_eyes_to_decide() -> None:
+    stage = OpticsStage(JUDGED)
+    res = stage.evaluate(_session(moves=False))
+    assert res.verdict == Verdict.FAIL and res.code is OpticsReason.RIGID_RIM and res.score == pytest.approx(0.05)
+    assert res.reason == OpticsReason.RIGID_RIM.sentence(events=res.evidence.rim_events)
+    ok = stage.evaluate(_session(moves=True))
+    assert ok.verdict == Verdict.PASS and ok.code is OpticsReason.EYES_MIRROR_SKIN_MOVED
+    none = stage.evaluate(_session(moves=False, blinks=False))
+    assert none.evidence.rim_events == 0 and none.code is OpticsReason.EYES_MIRROR
+
+
+def test_rim_shifts_needs_open_frames_around_a_blink() -> None:
+    o = OpticsOptions()
+    t = np.arange(12) * 33_000_000
+    closure = np.array([0.5, 0.9, 0.6] + [0.05] * 9)  # a blink at the start, open frames only after it
+    brows = np.stack([np.stack([_strip(), _strip()])] * 12)
+    shifts, noise = rim_shifts(t, closure, brows, o, BROW_STEP)
+    assert len(shifts) == 2 and len(noise) == 2  # 9 open frames within 0.5 s after it
+    shifts, _ = rim_shifts(t, closure, brows, replace(o, rim_ref_s=0.05), BROW_STEP)
+    assert shifts == []  # none close enough
+
+
+def test_blink_peaks_finds_the_weak_peaks_a_mask_leaves_and_ignores_a_bump() -> None:
+    from app.core.scoring.stages.optics import blink_peaks
+
+    o = OpticsOptions()
+    t = np.arange(60) * 33_000_000
+    closure = np.full(60, 0.05)
+    closure[14:17] = [0.12, 0.22, 0.14]  # a blink behind a mask's rim: scored far below the counter's 0.3
+    closure[44:46] = [0.11, 0.12]  # a bump, not a blink
+    assert blink_peaks(t, closure, o) == [15]
+
+
+def test_a_step_in_the_motion_above_the_eyes_is_a_rim_and_without_a_blink_the_rim_can_be_required() -> None:
+    """A rim cut high above the eye: the skin inside the hole moves as a face's would, above the rim nothing;
+    the band above still moves a little, but the fall from one band to the next gives the edge away."""
+    inp = _session(moves=True)
+    follow = _face_follows()
+    rng = np.random.default_rng(5)
+    d = inp.data
+    for i in range(d.n):
+        level = d.blink[i] if d.blink[i] > 0.2 else 0.0
+        for eye in range(2):
+            shift = np.where(H < 0.25, follow * level, 0.0)
+            d.brows[i, eye] = _strip(shift, slip=float(rng.normal(0, 0.004))) + rng.normal(0, 1.0, BROW_ROWS)
+    res = OpticsStage(JUDGED).evaluate(inp)
+    assert res.evidence.rim_step > OpticsOptions().rim_max_step and res.code is OpticsReason.RIGID_RIM
+    face = OpticsStage(JUDGED).evaluate(_session(moves=True)).evidence
+    assert face.rim_step < OpticsOptions().rim_max_step  # the face's own fall-off is gradual
+    needs = OpticsStage(replace(JUDGED, rim_needs_blink=True)).evaluate(_session(moves=True, blinks=False))
+    assert needs.verdict == Verdict.ABSTAIN and needs.code is OpticsReason.NO_BLINK_MEASURED
+
+
+def test_with_both_the_material_and_the_rim_judged_a_pass_names_one_of_them_with_its_own_numbers() -> None:
+    both = replace(JUDGED, material_judged=True, material_se_max=10.0, material_pass_max=10.0)
+    res = OpticsStage(both).evaluate(_session(moves=True))
+    assert res.verdict == Verdict.PASS and res.code is OpticsReason.ONE_MATERIAL
+    assert res.reason == OpticsReason.ONE_MATERIAL.sentence(blinks=res.evidence.blinks)
