@@ -37,7 +37,12 @@ flat axis when the turns are too shallow, or a cue showed no parallax either way
 while the face visibly moved (``min_sine``); abstain when a cue showed neither
 parallax nor movement (too little to tell), when the cues were never shown or the
 face was missing around them (never a pass); other cues not followed (the wrong
-way, out of time) are hard failures. A head that turns further than the landmark
+way, too early) are hard failures, while a cue answered the right way but late is
+no decision (``movement.late``: a slow reaction is no evidence of an attack). Head
+movements no cue asked for (:func:`unprompted_movements`: while waiting, before a
+cue could have been seen, or along an axis no cue asked for) are the footprint of
+a recording of another check moving on its own cues: two or more fail hard
+(``movement.unprompted``), one is no decision. A head that turns further than the landmark
 model follows loses its face part of the way: its cue still counts when the
 movement was seen, in at least ``min_turn_frames`` frames, before the face was lost.
 """
