@@ -209,7 +209,8 @@ def fit_unprompted(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str
 
     def signals(item: dict[str, Any]) -> tuple[SessionInput, dict[str, np.ndarray]] | None:
         inp = stage_input(item)
-        if {axis_of(m.direction) for m in inp.challenge.moves} != {"h", "v"} or len(inp.challenge.cue_ns) < len(inp.challenge.moves):
+        ch = inp.challenge
+        if {axis_of(m.direction) for m in ch.moves} != {"h", "v"} or len(ch.cue_ns) < len(ch.moves):
             return None
         noses: dict[str, np.ndarray] = {}
         stage.responses(inp, noses)

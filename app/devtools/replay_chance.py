@@ -75,11 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     n = sequences(args.cues)
     print(f"{args.cues} cues: {n} direction sequences (1 in {n}); answer window {args.window[0]:.0f}-{args.window[1]:.0f} ms")
     for aligned in (True, False):
-        p_time = timing_chance(args.cues, args.trials, tuple(args.window), aligned)
+        mode = "aligned" if aligned else "blind"
+        p_time = timing_chance(args.cues, args.trials, (args.window[0], args.window[1]), aligned)
         p = p_time / n
+        if p <= 0:
+            print(f"  {mode}: no timing match in {args.trials} trials")
+            continue
         over = 1.0 - (1.0 - p) ** args.attempts
-        print(f"  {'aligned' if aligned else 'blind'}: timing {p_time:.3f}, per attempt {p:.5f} (1 in {1 / p:.0f}) "
-              f"over {args.attempts} attempts {over:.4f}" if p > 0 else f"  {'aligned' if aligned else 'blind'}: no match in {args.trials}")
+        print(f"  {mode}: timing {p_time:.3f}, per attempt {p:.5f} (1 in {1 / p:.0f}), over {args.attempts} attempts {over:.4f}")
     return 0
 
 

@@ -58,7 +58,8 @@ def phrases() -> list[str]:
     from app.core.scoring.stages.movement import AXIS_NAMES, DIRECTIONS, MOVEMENT_WORDS
     from app.core.scoring.stages.quality import LIGHT_ADVICE, QualityIssue
 
-    return [str(i.value) for i in QualityIssue] + list(LIGHT_ADVICE.values()) + list(DIRECTIONS) + list(AXIS_NAMES.values()) + list(MOVEMENT_WORDS.values())
+    return ([str(i.value) for i in QualityIssue] + list(LIGHT_ADVICE.values()) + list(DIRECTIONS) + list(AXIS_NAMES.values())
+            + list(MOVEMENT_WORDS.values()))
 
 
 def _tr(text: str) -> str:
