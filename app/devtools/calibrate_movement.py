@@ -25,10 +25,11 @@ it caches each session's per-frame features and stage evidence) and writes
   abstained: no decision) do not place it.
 
 * ``stage.unprompted_turn`` / ``stage.unprompted_nod`` (how far the nose may move
-  along each axis while no cue asks for it): 1.25 times the smallest level at which
-  no genuine training session shows such a movement, and never below the cue
-  threshold itself (``min_turn`` / ``min_nod``: a movement smaller than an answer
-  is no evidence of anything).
+  along each axis while no cue asks for it): the largest of 1.25 times the smallest
+  level at which no genuine training session shows such a movement, half the
+  median genuine answer to a cue of that axis (a movement half as large as people
+  make when asked is deliberate, and a median is stable where the largest of a
+  few sessions is not), and the cue threshold itself (``min_turn`` / ``min_nod``).
 
 ``--fit unprompted`` fits only the last two and keeps the rest; its seeds are
 written to ``obtained.unprompted`` beside the earlier fit's.
@@ -225,14 +226,22 @@ def fit_unprompted(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str
     g = [x for x in (signals(i) for i in genuine) if x is not None]
     a = [x for x in (signals(i) for i in attacks) if x is not None]
     measured: dict[str, Any] = {"sessions": {"genuine": len(g), "attacks": len(a)}}
+    answers: dict[str, list[float]] = {"h": [], "v": []}
+    for item in genuine:
+        for r in stage.responses(stage_input(item))[0]:
+            if math.isfinite(r.peak):
+                answers[r.axis].append(r.peak)
     for axis, name, floor in (("h", "unprompted_turn", o.min_turn), ("v", "unprompted_nod", o.min_nod)):
         # The smallest level (5 % steps from half the cue threshold) at which no genuine session moves unasked.
         level_g = 0.5 * floor
         while level_g < 2.0 and any(count(x, axis, level_g) for x in g):
             level_g *= 1.05
-        level = round(float(max(floor, 1.25 * level_g)), 4)
+        # Half the median genuine answer to a cue of this axis: a movement that large is deliberate, and the
+        # median is stable on a small training set where the largest unprompted movement is not.
+        half_answer = 0.5 * float(np.median(answers[axis])) if answers[axis] else 0.0
+        level = round(float(max(floor, 1.25 * level_g, half_answer)), 4)
         setattr(o, name, level)
-        measured[name] = {"genuine_max": round(level_g, 4), "level": level,
+        measured[name] = {"genuine_max": round(level_g, 4), "half_median_answer": round(half_answer, 4), "level": level,
                           "attacks_beyond_level": sum(count(x, axis, level) > 0 for x in a)}
     stage = MovementStage(o)
     counts: dict[str, list[int]] = {}
@@ -351,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = MovementConfig.load()
     if args.fit == "unprompted":
         found = fit_unprompted(items, cfg)
+        cfg.version = f"{date.today().isoformat()}.3.unprompted.sim-calibrated"
         cfg.obtained = {**(cfg.obtained or {}), "unprompted": {
             "command": "python -m app.devtools.calibrate_movement --fit unprompted " + " ".join(str(p) for p in args.train),
             "date": date.today().isoformat(), "training_seeds": seeds_by_species(items), **found}}

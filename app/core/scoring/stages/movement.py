@@ -216,8 +216,8 @@ class MovementOptions:
     #: before a cue could have been seen (``latency_ms[0]``), after the cue's time is over (``after_hold_ms``)
     #: other than the return's overshoot, or a turn while a nod was asked. Set above the largest such movement
     #: of a genuine person waiting for a cue (sway, fidgets, settling), fitted on training seeds.
-    unprompted_turn: float = 0.06
-    unprompted_nod: float = 0.06
+    unprompted_turn: float = 0.18
+    unprompted_nod: float = 0.053
     #: How many such movements fail the check hard: a person may look away once (no decision: the answers cannot
     #: be told from a replay's, try again), footage moving on another check's cues makes one per cue it does not
     #: share with this one.
