@@ -310,3 +310,95 @@ def test_a_curved_print_is_bent_around_the_axis_drawn_for_it() -> None:
     from app.core.simulate.params import cue_params
 
     assert {cue_params("curved-print", s)["cue_bend_axis"] for s in range(20)} == {"h", "v"}
+
+
+# -- movements no cue asked for, and late answers ------------------------------------------------------------------
+
+
+def swaying_track(challenge: Challenge, log: list[tuple[int, str | None]], *, sway_deg: float = 0.0,
+                  reaction_ms: float = 350.0) -> SessionInput:
+    """A head at 0.45 m turning and nodding on the cue changes in ``log`` (this session's, or a recording's), with a
+    slow sway of its own: two incommensurate sinusoids per angle (not the simulator's sway model), ``sway_deg``
+    peak to peak at most."""
+    pts3 = get_face(None).landmarks3d.copy()
+    cam = PinholeCamera(640, 480, 65.0)
+    follower = CueFollower(lambda: log, 0, amplitude_deg=25.0, reaction_ms=reaction_ms, reaction_jitter_ms=50.0, turn_s=0.45,
+                           seed=3, pitch_amplitude_deg=12.0)
+    t_ns = np.arange(T0 - 3000 * MS, T0 + 14000 * MS, 33 * MS, dtype=np.int64)
+
+    def sway(t: float, f1: float, f2: float, phase: float) -> float:
+        return np.radians(sway_deg) / 4 * (np.sin(2 * np.pi * f1 * t + phase) + np.sin(2 * np.pi * f2 * t + 2 * phase))
+
+    frames = []
+    for t in t_ns / 1e9:
+        yaw, pitch = follower.turn(t)
+        rot = rotation(yaw + sway(t, 0.23, 0.61, 0.4), pitch + sway(t, 0.17, 0.47, 1.9), 0.0)
+        frames.append(cam.project(pts3 @ rot.T + [0.0, 0.0, 0.45]))
+    return SessionInput(session_data(np.stack(frames), t_ns), challenge, SourceInfo(kind="camera", name="test"))
+
+
+def long_pause_challenge(directions: tuple[str, ...] = ("left", "up", "right")) -> Challenge:
+    ch = Challenge.new(640, 480, challenge_type=MOVEMENT_ONLY, seed=7)
+    ch.moves = [MoveStep(d, 2400, 1500) for d in directions]
+    return ch
+
+
+def with_extra_moves(log: list[tuple[int, str | None]], extra: list[tuple[int, str]]) -> list[tuple[int, str | None]]:
+    """``log`` with extra movements of 900 ms starting at the given times (ns): a recording's own cues."""
+    out = list(log)
+    for t, d in extra:
+        out += [(t, d), (t + 900 * MS, None)]
+    return sorted(out, key=lambda e: e[0])
+
+
+def test_a_genuine_head_that_sways_while_waiting_passes() -> None:
+    # A head that sways up to 6 degrees (peak to peak) while waiting and answering: small movements are no evidence.
+    ch = long_pause_challenge()
+    check = MovementStage().evaluate(swaying_track(ch, cue_log(ch, T0), sway_deg=6.0))
+    assert check.verdict == PASS and check.code == "movement.followed", check.reason
+    assert check.evidence.unprompted == []
+
+
+def test_a_replay_moving_on_its_own_cues_fails_even_when_it_matches_this_checks_cues() -> None:
+    # The recording follows every cue of this check (by chance), but also makes the movements of its own check's
+    # other cues: two head movements while this check showed none.
+    ch = long_pause_challenge()
+    log = cue_log(ch, T0)
+    shown = list(ch.cue_ns)
+    extra = [(shown[1] - 1000 * MS, "down"), (shown[2] - 1900 * MS, "left")]
+    check = MovementStage().evaluate(swaying_track(ch, with_extra_moves(log, extra)))
+    assert check.verdict == FAIL and check.hard_fail and check.code == "movement.unprompted", check.reason
+    assert check.evidence.followed == 3 and len(check.evidence.unprompted) == 2
+    assert [u["side"] for u in check.evidence.unprompted] == ["down", "left"]
+    # One such movement (a person may look away once): no decision, never a pass.
+    ch = long_pause_challenge()
+    log = cue_log(ch, T0)
+    check = MovementStage().evaluate(swaying_track(ch, with_extra_moves(log, [(ch.cue_ns[1] - 1000 * MS, "down")])))
+    assert check.verdict == ABSTAIN and check.code == "movement.unprompted_once" and check.score is None
+    assert "nodded down" in check.reason
+
+
+def test_a_movement_before_the_cue_could_be_seen_is_unprompted() -> None:
+    ch = long_pause_challenge()
+    log = cue_log(ch, T0)
+    # Both nods and turns of the recording begin 600 ms before this check's cues: turned before they were shown.
+    early = [(t - 900 * MS, d) if d is not None else (t, d) for t, d in log]
+    check = MovementStage().evaluate(swaying_track(ch, early))
+    assert check.verdict == FAIL and check.hard_fail
+    assert check.code in ("movement.unprompted", "movement.out_of_time"), check.reason
+    assert len(check.evidence.unprompted) >= 2
+
+
+def test_a_late_answer_the_right_way_is_no_decision_and_a_wrong_way_fails() -> None:
+    ch = long_pause_challenge()
+    ch.moves[0] = MoveStep(ch.moves[0].direction, 2400, 2300)  # a long cue: the slow answer is seen within it
+    log = cue_log(ch, T0)
+    # The person answers the first cue 1.3 s late (half the turn about 1.8 s after the cue), the others on time.
+    late = [(t + 1300 * MS, d) if t == ch.cue_ns[0] else (t, d) for t, d in log]
+    check = MovementStage().evaluate(swaying_track(ch, late))
+    assert check.verdict == ABSTAIN and check.code == "movement.late" and check.score is None, check.reason
+    assert check.evidence.cues[0]["latency_ms"] > 1500 and check.params["cue"] == 1
+    # The same slow answer the wrong way is a failure, as before.
+    wrong = [(t + 1300 * MS, "right") if t == ch.cue_ns[0] else (t, d) for t, d in log]
+    check = MovementStage().evaluate(swaying_track(ch, wrong))
+    assert check.verdict == FAIL and check.hard_fail and check.code == "movement.not_followed"

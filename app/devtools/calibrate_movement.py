@@ -24,6 +24,16 @@ it caches each session's per-frame features and stage evidence) and writes
   that cannot pass at any threshold (a hard failure, or a required check that
   abstained: no decision) do not place it.
 
+* ``stage.unprompted_turn`` / ``stage.unprompted_nod`` (how far the nose may move
+  along each axis while no cue asks for it): the largest of 1.25 times the smallest
+  level at which no genuine training session shows such a movement, half the
+  median genuine answer to a cue of that axis (a movement half as large as people
+  make when asked is deliberate, and a median is stable where the largest of a
+  few sessions is not), and the cue threshold itself (``min_turn`` / ``min_nod``).
+
+``--fit unprompted`` fits only the last two and keeps the rest; its seeds are
+written to ``obtained.unprompted`` beside the earlier fit's.
+
 The seeds used are written to ``obtained`` so an evaluation can prove it used
 others. Labels are read only here, after scoring, to split genuine from attacks.
 
@@ -36,6 +46,7 @@ rates per species with exact 95 % intervals.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import pickle
 import sys
@@ -55,7 +66,7 @@ from app.core.scoring.fusion import combine, raw_confidence
 from app.core.scoring.movement_config import MovementConfig
 from app.core.scoring.stages.base import SessionInput
 from app.core.scoring.stages.geometry import GeometryStage
-from app.core.scoring.stages.movement import MovementEvidence, MovementStage
+from app.core.scoring.stages.movement import MovementEvidence, MovementStage, axis_of, unprompted_movements
 from app.core.scoring.stages.quality import QualityStage
 from app.devtools.calibrate import _as_check
 
@@ -186,6 +197,64 @@ def fit(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
     }
 
 
+def fit_unprompted(items: list[dict[str, Any]], cfg: MovementConfig) -> dict[str, Any]:
+    """Fit ``unprompted_turn`` and ``unprompted_nod`` in place (see the module docstring); returns what was
+    measured: per axis the smallest level at which no genuine training session shows an unprompted movement
+    (``genuine_max``), and how many attacks show one beyond the fitted level."""
+    genuine = [i for i in items if i["record"]["species"] in GENUINE]
+    attacks = [i for i in items if i["record"]["species"] not in GENUINE and i["record"]["species"] != "mask"]
+    if len(genuine) < 5:
+        raise SystemExit(f"calibrate_movement: need at least 5 genuine movement-only sessions in the cache, found {len(genuine)}")
+    o = cfg.stage
+    stage = MovementStage(o)
+
+    def signals(item: dict[str, Any]) -> tuple[SessionInput, dict[str, np.ndarray]] | None:
+        inp = stage_input(item)
+        ch = inp.challenge
+        if {axis_of(m.direction) for m in ch.moves} != {"h", "v"} or len(ch.cue_ns) < len(ch.moves):
+            return None
+        noses: dict[str, np.ndarray] = {}
+        stage.responses(inp, noses)
+        return inp, noses
+
+    def count(sig: tuple[SessionInput, dict[str, np.ndarray]], axis: str, level: float) -> int:
+        inp, noses = sig
+        options = dataclasses.replace(o, unprompted_turn=level, unprompted_nod=level)
+        return len(unprompted_movements(inp.data.t_ns, {axis: noses[axis]} if axis in noses else {}, inp.challenge.moves,
+                                        inp.challenge.cue_ns, options))
+
+    g = [x for x in (signals(i) for i in genuine) if x is not None]
+    a = [x for x in (signals(i) for i in attacks) if x is not None]
+    measured: dict[str, Any] = {"sessions": {"genuine": len(g), "attacks": len(a)}}
+    answers: dict[str, list[float]] = {"h": [], "v": []}
+    for item in genuine:
+        for r in stage.responses(stage_input(item))[0]:
+            if math.isfinite(r.peak):
+                answers[r.axis].append(r.peak)
+    for axis, name, floor in (("h", "unprompted_turn", o.min_turn), ("v", "unprompted_nod", o.min_nod)):
+        # The smallest level (5 % steps from half the cue threshold) at which no genuine session moves unasked.
+        level_g = 0.5 * floor
+        while level_g < 2.0 and any(count(x, axis, level_g) for x in g):
+            level_g *= 1.05
+        # Half the median genuine answer to a cue of this axis: a movement that large is deliberate, and the
+        # median is stable on a small training set where the largest unprompted movement is not.
+        half_answer = 0.5 * float(np.median(answers[axis])) if answers[axis] else 0.0
+        level = round(float(max(floor, 1.25 * level_g, half_answer)), 4)
+        setattr(o, name, level)
+        measured[name] = {"genuine_max": round(level_g, 4), "half_median_answer": round(half_answer, 4), "level": level,
+                          "attacks_beyond_level": sum(count(x, axis, level) > 0 for x in a)}
+    stage = MovementStage(o)
+    counts: dict[str, list[int]] = {}
+    for item in genuine + attacks:
+        ev = stage.evaluate(stage_input(item)).evidence
+        n = len(ev.unprompted) if isinstance(ev, MovementEvidence) and isinstance(ev.unprompted, list) else 0
+        counts.setdefault(item["record"]["species"], []).append(n)
+    # Per species: sessions with no unprompted movement, with one (no decision), with two or more (hard failure).
+    measured["unprompted_count_by_species"] = {sp: [sum(n == 0 for n in ns), sum(n == 1 for n in ns), sum(n >= 2 for n in ns)]
+                                               for sp, ns in sorted(counts.items())}
+    return measured
+
+
 def seeds_by_species(items: list[dict[str, Any]]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for i in items:
@@ -210,14 +279,17 @@ def exact_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 def training_overlap(items: list[dict[str, Any]], cfg: MovementConfig) -> list[str]:
-    """Sessions whose species and seed lie in a range the configuration was fitted on."""
-    ranges = (cfg.obtained or {}).get("training_seeds") or {}
+    """Sessions whose species and seed lie in a range the configuration was fitted on (any of its fits)."""
+    obtained = cfg.obtained or {}
+    fits = [obtained.get("training_seeds") or {}, (obtained.get("unprompted") or {}).get("training_seeds") or {}]
     out = []
     for i in items:
         sp, seed = i["record"]["species"], (i["record"].get("labels") or {}).get("seed")
-        lo_hi = ranges.get(sp)
-        if isinstance(seed, int) and lo_hi and lo_hi[0] <= seed <= lo_hi[1]:
-            out.append(Path(i["path"]).name)
+        for ranges in fits:
+            lo_hi = ranges.get(sp)
+            if isinstance(seed, int) and lo_hi and lo_hi[0] <= seed <= lo_hi[1]:
+                out.append(Path(i["path"]).name)
+                break
     return out
 
 
@@ -266,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.devtools.calibrate_movement", description=__doc__.split("\n")[0])
     parser.add_argument("train", nargs="+", type=Path, help="training recordings (folders); run `livegate eval` on them first")
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
+    parser.add_argument("--fit", choices=("all", "unprompted"), default="all",
+                        help="all: every number (default); unprompted: only the unprompted-movement levels")
     parser.add_argument("--evaluate", action="store_true",
                         help="instead of fitting: re-derive the decisions of the given (evaluation) recordings with the "
                              "current configuration and print per-species rates with 95 %% intervals")
@@ -284,6 +358,16 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(rows))
         return 0
     cfg = MovementConfig.load()
+    if args.fit == "unprompted":
+        found = fit_unprompted(items, cfg)
+        cfg.version = f"{date.today().isoformat()}.3.unprompted.sim-calibrated"
+        cfg.obtained = {**(cfg.obtained or {}), "unprompted": {
+            "command": "python -m app.devtools.calibrate_movement --fit unprompted " + " ".join(str(p) for p in args.train),
+            "date": date.today().isoformat(), "training_seeds": seeds_by_species(items), **found}}
+        print(f"unprompted_turn {cfg.stage.unprompted_turn}, unprompted_nod {cfg.stage.unprompted_nod}; {found}")
+        if not args.dry_run:
+            print(f"wrote {cfg.save()}")
+        return 0
     measured = fit(items, cfg)
     cfg.version = f"{date.today().isoformat()}.sim-calibrated"
     cfg.obtained = {

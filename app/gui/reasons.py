@@ -53,12 +53,13 @@ def templates() -> dict[str, str]:
 
 
 def phrases() -> list[str]:
-    """The phrases sentences quote as text (quality issues, capture tips, the side of a head-movement cue and its axis), each
-    translated on its own."""
-    from app.core.scoring.stages.movement import AXIS_NAMES, DIRECTIONS
+    """The phrases sentences quote as text (quality issues, capture tips, the side of a head-movement cue, its axis and
+    a movement no cue asked for), each translated on its own."""
+    from app.core.scoring.stages.movement import AXIS_NAMES, DIRECTIONS, MOVEMENT_WORDS
     from app.core.scoring.stages.quality import LIGHT_ADVICE, QualityIssue
 
-    return [str(i.value) for i in QualityIssue] + list(LIGHT_ADVICE.values()) + list(DIRECTIONS) + list(AXIS_NAMES.values())
+    return ([str(i.value) for i in QualityIssue] + list(LIGHT_ADVICE.values()) + list(DIRECTIONS) + list(AXIS_NAMES.values())
+            + list(MOVEMENT_WORDS.values()))
 
 
 def _tr(text: str) -> str:

@@ -1144,6 +1144,18 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La cara giró {latency:.0f} ms después de la indicación {cue}, fuera de un tiempo de reacción humano ({low:.0f}-{high:.0f} ms).</translation>
     </message>
     <message>
+        <source>The face turned the cued way ({direction}) on cue {cue}, but {latency:.0f} ms after it, later than a check accepts ({high:.0f} ms), so the movement could not be judged. Please move as soon as the cue appears.</source>
+        <translation>La cara giró hacia el lado indicado ({direction}) en la indicación {cue}, pero {latency:.0f} ms después de ella, más tarde de lo que acepta una comprobación ({high:.0f} ms), así que no se pudo juzgar el movimiento. Muévase en cuanto aparezca la indicación.</translation>
+    </message>
+    <message>
+        <source>The head moved {count} times while no cue asked for that movement (the first {movement} {when:.0f} ms after the first cue): a recording of another check moving on its own cues rather than answers to this one.</source>
+        <translation>La cabeza se movió {count} veces sin que ninguna indicación pidiera ese movimiento (el primero: {movement}, {when:.0f} ms después de la primera indicación): una grabación de otra comprobación que se mueve según sus propias indicaciones, no respuestas a esta.</translation>
+    </message>
+    <message>
+        <source>The head {movement} while no cue asked for it ({when:.0f} ms after the first cue), so its answers could not be told from a recording&apos;s. Please face the screen between the cues and move only when asked.</source>
+        <translation>La cabeza hizo un movimiento ({movement}) sin que ninguna indicación lo pidiera ({when:.0f} ms después de la primera indicación), así que sus respuestas no se pudieron distinguir de las de una grabación. Mire a la pantalla entre las indicaciones y muévase solo cuando se le pida.</translation>
+    </message>
+    <message>
         <source>left</source>
         <translation>izquierda</translation>
     </message>
@@ -1158,6 +1170,22 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     <message>
         <source>down</source>
         <translation>abajo</translation>
+    </message>
+    <message>
+        <source>turned left</source>
+        <translation>giro a la izquierda</translation>
+    </message>
+    <message>
+        <source>turned right</source>
+        <translation>giro a la derecha</translation>
+    </message>
+    <message>
+        <source>nodded up</source>
+        <translation>cabeceo hacia arriba</translation>
+    </message>
+    <message>
+        <source>nodded down</source>
+        <translation>cabeceo hacia abajo</translation>
     </message>
     <message>
         <source>turning</source>

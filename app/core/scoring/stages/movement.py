@@ -37,7 +37,12 @@ flat axis when the turns are too shallow, or a cue showed no parallax either way
 while the face visibly moved (``min_sine``); abstain when a cue showed neither
 parallax nor movement (too little to tell), when the cues were never shown or the
 face was missing around them (never a pass); other cues not followed (the wrong
-way, out of time) are hard failures. A head that turns further than the landmark
+way, too early) are hard failures, while a cue answered the right way but late is
+no decision (``movement.late``: a slow reaction is no evidence of an attack). Head
+movements no cue asked for (:func:`unprompted_movements`: while waiting, before a
+cue could have been seen, or along an axis no cue asked for) are the footprint of
+a recording of another check moving on its own cues: two or more fail hard
+(``movement.unprompted``), one is no decision. A head that turns further than the landmark
 model follows loses its face part of the way: its cue still counts when the
 movement was seen, in at least ``min_turn_frames`` frames, before the face was lost.
 """
@@ -127,6 +132,21 @@ class MovementReason(ReasonCode):
         "movement.out_of_time",
         "The face turned {latency:.0f} ms after cue {cue}, outside a human reaction time ({low:.0f}-{high:.0f} ms).",
     )
+    LATE = (
+        "movement.late",
+        "The face turned the cued way ({direction}) on cue {cue}, but {latency:.0f} ms after it, later than a check "
+        "accepts ({high:.0f} ms), so the movement could not be judged. Please move as soon as the cue appears.",
+    )
+    UNPROMPTED = (
+        "movement.unprompted",
+        "The head moved {count} times while no cue asked for that movement (the first {movement} {when:.0f} ms after "
+        "the first cue): a recording of another check moving on its own cues rather than answers to this one.",
+    )
+    UNPROMPTED_ONCE = (
+        "movement.unprompted_once",
+        "The head {movement} while no cue asked for it ({when:.0f} ms after the first cue), so its answers could not "
+        "be told from a recording's. Please face the screen between the cues and move only when asked.",
+    )
 
 
 @dataclass
@@ -146,6 +166,10 @@ class MovementEvidence(Evidence):
     min_nod: float = UNSET
     min_turn: float = UNSET
     latency_window_ms: list[float] = UNSET
+    #: Head movements no cue asked for (``axis``, ``side``, ``onset_ms`` after the first cue, ``peak``,
+    #: ``strength``: peak over the level), and the levels along the turn and nod axes (eye distances).
+    unprompted: list[dict[str, Any]] = UNSET
+    unprompted_levels: list[float] = UNSET
     features: dict[str, float] = UNSET
 
 
@@ -186,6 +210,18 @@ class MovementOptions:
     #: counts as a visible movement: a cue without parallax whose face moved that much is a surface flat along
     #: the cue's axis (a hard failure); with less movement it cannot be told (abstain, never a pass).
     min_sine: float = 0.15
+    #: Unprompted movement (a recording of another check moves on *its* cues): the nose parallax along the turn
+    #: axis (``unprompted_turn``) and the nod axis (``unprompted_nod``), in eye distances, beyond which a head
+    #: movement counts when no cue asked for it: a movement that starts (crosses the level) while no cue is up,
+    #: before a cue could have been seen (``latency_ms[0]``), after the cue's time is over (``after_hold_ms``)
+    #: other than the return's overshoot, or a turn while a nod was asked. Set above the largest such movement
+    #: of a genuine person waiting for a cue (sway, fidgets, settling), fitted on training seeds.
+    unprompted_turn: float = 0.18
+    unprompted_nod: float = 0.053
+    #: How many such movements fail the check hard: a person may look away once (no decision: the answers cannot
+    #: be told from a replay's, try again), footage moving on another check's cues makes one per cue it does not
+    #: share with this one.
+    unprompted_fail: int = 2
     #: Logistic score of the evidence: log-odds = bias + sum(coef * feature).
     coef: dict[str, float] = field(default_factory=lambda: {"min_peak": 20.0, "min_cheek": 2.0})
     bias: float = -2.0
@@ -365,6 +401,103 @@ class CueResponse:
         return dict(clean(self.__dict__))
 
 
+@dataclass
+class Unprompted:
+    """A head movement no cue asked for: the nose parallax along ``axis`` crossed the level toward ``side``."""
+
+    axis: str
+    #: The side as a cue would name it ("left", "right", "up", "down").
+    side: str
+    #: When it crossed the level, ms after the first cue (negative: before it).
+    onset_ms: float
+    #: Its largest parallax (eye distances), and that over the axis's level.
+    peak: float
+    strength: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(clean(self.__dict__))
+
+
+_SIDE_NAMES = {("h", 1.0): "left", ("h", -1.0): "right", ("v", 1.0): "up", ("v", -1.0): "down"}
+#: How the reasons name an unprompted movement (translated phrase by phrase by the GUI, like the directions).
+MOVEMENT_WORDS = {"left": "turned left", "right": "turned right", "up": "nodded up", "down": "nodded down"}
+
+
+def unprompted_movements(t_ns: np.ndarray, noses: dict[str, np.ndarray], moves: list[Any], cue_ns: list[int],
+                         options: MovementOptions) -> list[Unprompted]:
+    """Head movements along either axis that no cue of this session asked for (see ``MovementOptions``).
+
+    A movement is a run of frames whose nose parallax toward one side stays beyond half the axis's level after
+    crossing the full level (the hysteresis keeps a held turn whose reading wavers from counting twice); frames
+    without a face neither start nor end one. It is *asked for* when it starts (crosses the level):
+
+    * toward either side of the cue's own axis while a cue is up, from a human reaction time after it appeared
+      (``latency_ms[0]``) until ``after_hold_ms`` after it was taken down (a movement the wrong way is the cue
+      rules' business); during a turn cue also along the nod axis, which a turning head drags with it;
+    * toward the side opposite a cue, or along the nod axis after a turn cue, from a reaction time after the cue
+      was taken down until ``latency_ms[1]`` after that: the way back to face the screen, and its overshoot.
+
+    Anything else, from the start of the pause before the first cue (the face had settled in the oval) to the
+    end of the recording, is a movement no cue asked for: a move while waiting, before a cue could have been
+    seen, toward the cued side again after the cue's time, or a turn while a nod was asked.
+    """
+    o = options
+    out: list[Unprompted] = []
+    if not cue_ns or not moves:
+        return out
+    first = int(cue_ns[0])
+    rel = (np.asarray(t_ns, np.int64) - first) / 1e6
+    start = -float(moves[0].pause_ms)
+    cues = [((int(c) - first) / 1e6, float(m.hold_ms), axis_of(m.direction), SIDE_SIGN.get(m.direction, 0.0))
+            for m, c in zip(moves, cue_ns)]
+    levels = {"h": o.unprompted_turn, "v": o.unprompted_nod}
+
+    def asked(axis: str, sign: float, at: float, falling: bool) -> bool:
+        for shown, hold, cue_axis, cue_sign in cues:
+            if shown + o.latency_ms[0] <= at <= shown + hold + o.after_hold_ms and (axis == cue_axis or
+                                                                                      (cue_axis == "h" and axis == "v")):
+                return True
+            # The way back: past the neutral (overshoot), dragging the nod axis after a turn, or the cued side
+            # read again only on the way back (at its largest when it crosses the level: the landmark model had
+            # lost the nose's offset on the strongly turned face, not a new movement).
+            back = (axis == cue_axis and (sign == -cue_sign or falling)) or (cue_axis == "h" and axis == "v")
+            if back and shown + hold + o.latency_ms[0] <= at <= shown + hold + o.latency_ms[1]:
+                return True
+        return False
+
+    for axis, signal in noses.items():
+        level = levels.get(axis, math.nan)
+        if not (math.isfinite(level) and level > 0):
+            continue
+        idx = np.flatnonzero(np.isfinite(signal) & (rel >= start))
+        for sign in (1.0, -1.0):
+            x = sign * signal[idx]
+            k = 0
+            while k < len(idx):
+                if x[k] < level:
+                    k += 1
+                    continue
+                j = k
+                while j + 1 < len(idx) and x[j + 1] >= 0.5 * level:
+                    j += 1
+                onset = float(rel[idx[k]])
+                # Face missing just before: the movement began somewhere in the gap (a head turned beyond what
+                # the landmark model follows comes back into view already turned); asked if asked at any time
+                # in it.
+                since = float(rel[idx[k - 1]]) if k > 0 else start
+                if since < onset - 100.0:
+                    moments = [*np.arange(since, onset, 33.0), onset]
+                else:
+                    moments = [onset]
+                peak = float(x[k:j + 1].max())
+                falling = bool(x[k] >= 0.8 * peak)
+                if not any(asked(axis, sign, at, falling) for at in moments):
+                    out.append(Unprompted(axis, _SIDE_NAMES[(axis, sign)], onset, peak, peak / level))
+                k = j + 1
+    out.sort(key=lambda u: u.onset_ms)
+    return out
+
+
 class MovementStage:
     """The movement-challenge stage (see the module docstring)."""
 
@@ -377,9 +510,10 @@ class MovementStage:
     def create(cls, options: MovementOptions | None = None) -> "MovementStage":
         return cls(options)
 
-    def responses(self, inp: SessionInput) -> tuple[list[CueResponse], np.ndarray, np.ndarray]:
+    def responses(self, inp: SessionInput, noses_out: dict[str, np.ndarray] | None = None,
+                  ) -> tuple[list[CueResponse], np.ndarray, np.ndarray]:
         """Each cue's response, and the per-frame signals (for plots: the horizontal nose parallax, the cheek
-        signal)."""
+        signal). ``noses_out``, when given, receives the smoothed nose parallax per axis ("h", "v")."""
         o = self.options
         ch = inp.challenge
         data = inp.data
@@ -404,6 +538,8 @@ class MovementStage:
             if "v" in axes:
                 noses["v"] = axis_parallax(pts, reference, "v")
             noses = {k: running_median(v, o.smooth_frames) for k, v in noses.items()}
+            if noses_out is not None:
+                noses_out.update(noses)
             cheek0 = float(np.nanmedian(cheek[with_face])) if np.isfinite(cheek[with_face]).any() else math.nan
         else:
             cheek0 = math.nan
@@ -460,7 +596,8 @@ class MovementStage:
         if len(ch.cue_ns) < len(ch.moves):
             return result(NAME, Verdict.ABSTAIN, None, MovementReason.CUES_NOT_SHOWN,
                           MovementEvidence(directions=directions, shown=len(ch.cue_ns)))
-        responses, _, _ = self.responses(inp)
+        noses: dict[str, np.ndarray] = {}
+        responses, _, _ = self.responses(inp, noses)
         peaks = np.array([r.peak for r in responses], np.float64)
         cheeks = np.array([r.cheek_peak for r in responses], np.float64)
         lat = np.array([r.latency_ms for r in responses], np.float64)
@@ -477,8 +614,10 @@ class MovementStage:
             # The score's weakest cue is read in each axis's own threshold: a nod is smaller than a turn.
             min_peak = float(np.nanmin([r.peak * (o.min_turn / o.min_nod if r.axis == "v" else 1.0) for r in responses]))\
                 if np.isfinite(peaks).any() else math.nan
+        # Movements no cue asked for (checks with turns and nods; recordings of turns only are judged as before).
+        unasked = unprompted_movements(inp.data.t_ns, noses, ch.moves, ch.cue_ns, o) if both else []
         features = {"min_peak": min_peak, "min_cheek": min_cheek, "depth": depth, "followed": float(followed),
-                    "cues": float(len(responses)), "depth_turn": axis_depth["h"]}
+                    "cues": float(len(responses)), "depth_turn": axis_depth["h"], "unprompted": float(len(unasked))}
         evidence = MovementEvidence(
             cues=[r.to_dict() for r in responses],
             directions=directions,
@@ -493,14 +632,22 @@ class MovementStage:
             min_nod=o.min_nod,
             min_turn=o.min_turn,
             latency_window_ms=list(o.latency_ms),
+            unprompted=[u.to_dict() for u in unasked] if both else UNSET,
+            unprompted_levels=[o.unprompted_turn, o.unprompted_nod] if both else UNSET,
             features=features,
         )
+        score = logistic_score(features, o.coef, o.bias, missing=0.0)
+        if len(unasked) >= o.unprompted_fail:
+            # Footage moving on another check's cues: it makes a movement for each cue it does not share with this
+            # one, whatever it happened to match.
+            u = unasked[0]
+            return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.UNPROMPTED, evidence, hard_fail=True,
+                          count=len(unasked), movement=MOVEMENT_WORDS[u.side], when=u.onset_ms)
         # Too little face around a cue to judge it, unless its turn was seen before the landmarks were lost.
         unseen = [i for i, r in enumerate(responses)
                   if r.face_fraction < o.min_face_fraction and not (r.followed and r.turn_frames >= o.min_turn_frames)]
         if unseen:
             return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=unseen[0] + 1)
-        score = logistic_score(features, o.coef, o.bias, missing=0.0)
         if followed == len(responses) and both:
             # Every nod showed the nose's vertical parallax against the brow-chin line (``min_nod``); the turns
             # must show a head's depth for how far the face turned, as in a check of turns only.
@@ -508,6 +655,12 @@ class MovementStage:
             if not (math.isfinite(d) and d >= o.min_depth):
                 return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.FLAT_AXIS, evidence, hard_fail=True,
                               axis=AXIS_NAMES["h"], depth=d, min_depth=o.min_depth)
+            if unasked:
+                # One movement nobody asked for: a person may look away once, but the answers can no longer be
+                # told from a replay's that matched this check by chance. No decision, never a pass.
+                u = unasked[0]
+                return result(NAME, Verdict.ABSTAIN, None, MovementReason.UNPROMPTED_ONCE, evidence,
+                              movement=MOVEMENT_WORDS[u.side], when=u.onset_ms)
             return result(NAME, Verdict.PASS, score, MovementReason.FOLLOWED, evidence)
         shallow = not (math.isfinite(depth) and depth >= o.min_depth)
         if followed == len(responses) and shallow:
@@ -515,10 +668,24 @@ class MovementStage:
                           depth=depth, min_depth=o.min_depth)
         if followed == len(responses):
             return result(NAME, Verdict.PASS, score, MovementReason.FOLLOWED, evidence)
-        first = next(i for i, r in enumerate(responses) if not r.followed)
+        missed = [i for i, r in enumerate(responses) if not r.followed]
+
+        def limit(r: CueResponse) -> float:
+            return o.min_nod if r.axis == "v" else o.min_turn
+
+        # A cue answered the right way and far enough but after the window (a slow reaction, not evidence of an
+        # attack) is no decision, unless another cue was not followed or answered too early.
+        unanswered = [i for i in missed if not (math.isfinite(responses[i].peak) and responses[i].peak >= limit(responses[i]))]
+        early = [i for i in missed if i not in unanswered and not responses[i].latency_ms > o.latency_ms[1]]
+        if not unanswered and not early:
+            first = missed[0]
+            r = responses[first]
+            return result(NAME, Verdict.ABSTAIN, None, MovementReason.LATE, evidence, direction=r.direction,
+                          cue=first + 1, latency=r.latency_ms, high=o.latency_ms[1])
+        first = (unanswered or early)[0]
         r = responses[first]
-        limit_turn = o.min_nod if r.axis == "v" else o.min_turn
-        if both and not (math.isfinite(r.peak) and r.peak >= limit_turn) and not (math.isfinite(r.wrong) and r.wrong >= limit_turn):
+        limit_turn = limit(r)
+        if both and unanswered and not (math.isfinite(r.wrong) and r.wrong >= limit_turn):
             # No parallax either way along the cue's axis. When the face visibly turned or tilted (foreshortened)
             # its surface is flat along that axis, as a print bent around the other one; when it hardly moved,
             # a small movement cannot tell a head from a picture: no decision, never a pass.
@@ -527,7 +694,7 @@ class MovementStage:
                               axis=AXIS_NAMES[r.axis], depth=max(0.0, r.peak) if math.isfinite(r.peak) else 0.0,
                               min_depth=limit_turn)
             return result(NAME, Verdict.ABSTAIN, None, MovementReason.TOO_LITTLE, evidence, axis=AXIS_NAMES[r.axis])
-        if not math.isfinite(r.peak) or r.peak < limit_turn:
+        if unanswered:
             return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.NOT_FOLLOWED, evidence, hard_fail=True,
                           direction=r.direction, cue=first + 1)
         return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.OUT_OF_TIME, evidence, hard_fail=True,
