@@ -75,7 +75,7 @@ def _pin_camera(selector: str | None, cams: list) -> int:
         raise ConfigError(f"no camera matches {selector!r}; `livegate devices` lists them")
     if device.virtual:
         raise ConfigError(f"{device.name!r} looks like a virtual camera ({device.virtual_reason}); only a real camera can be pinned")
-    save_settings(replace(settings, pinned_camera=device.fingerprint, camera=device.spec))
+    save_settings(replace(settings, pinned_camera=device.fingerprint))
     how = "its driver, bus and name" if device.bus_info else "its name only (this system reports no bus), which software can copy"
     print(f"Pinned camera:{device.index} {device.name!r}: checks will run with this camera only, recognised by {how}.")
     return EXIT_OK

@@ -67,10 +67,14 @@ def test_a_pinned_kiosk_refuses_when_its_camera_is_unplugged_and_picks_it_when_p
         assert check.flow.session.problem.problem is Problem.CAMERA_NOT_PINNED
     finally:
         check.shutdown()
-    # With both connected and no camera chosen, the pinned one is the one to open (not the first in the list).
-    both = LiveCheck(settings=Settings(pinned_camera=USB.fingerprint), devices=[OTHER, USB], post=lambda fn: fn())
+    # With both connected, the pinned one is the one to open: not the first in the list, and not the remembered
+    # index, which now names another camera (indices change when cameras are replugged).
+    moved = CameraDevice(3, USB.name, "/dev/video6", USB.driver, USB.bus_info)
+    both = LiveCheck(settings=Settings(pinned_camera=USB.fingerprint, camera="camera:2"), devices=[OTHER, moved],
+                     post=lambda fn: fn())
     try:
-        assert both.resolve_spec() == "camera:0" and both.pin_refusal("camera:0") == ""
+        assert both.resolve_spec() == "camera:3" and both.pin_refusal("camera:3") == ""
+        assert both.resolve_spec("camera:2") == "camera:2" and both.pin_refusal("camera:2")  # an explicit choice is checked
     finally:
         both.shutdown()
 
@@ -85,7 +89,7 @@ def test_devices_pin_and_unpin_from_the_command_line(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("app.core.capture.devices.list_cameras", lambda fallback=None: [USB, COPY, OTHER])
     monkeypatch.setattr("sys.platform", "linux")
     assert main(["devices", "--pin", "HD Pro"]) == 0
-    assert load_settings().pinned_camera == USB.fingerprint and load_settings().camera == "camera:0"
+    assert load_settings().pinned_camera == USB.fingerprint
     assert "driver, bus and name" in capsys.readouterr().out
     # A virtual camera cannot be pinned; an unknown one is named; the pin stays as it was.
     assert main(["devices", "--pin", "camera:1"]) == 2

@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
             devices = []
         self.controller.devices = devices
         extra = self.controller.source_spec if self._is_extra(self.controller.source_spec) else None
-        selected = self.controller.source_spec or self.settings.camera or self.controller.resolve_spec()
+        selected = self.controller.resolve_spec()  # --source, the pinned camera, the remembered one, the first real one
         refusals = {}
         if not self.settings.allow_virtual_cameras:
             refusals = {d.spec: d.virtual_reason or "virtual" for d in devices if d.virtual}

@@ -83,12 +83,12 @@ def pin_refusal(pinned: str, device: CameraDevice | None) -> str:
     or ``""`` when it may (or nothing is pinned)."""
     if not pinned:
         return ""
-    name = pinned.rsplit("|", 1)[-1] or "?"
+    driver, bus, name = ([""] * (2 - pinned.count("|")) + pinned.split("|", 2))[-3:]
     if device is None:
-        return f"this kiosk is pinned to the camera {name!r}, which is not among the connected cameras"
+        return f"this kiosk is pinned to the camera {name or '?'!r}, which is not among the connected cameras"
     if device.fingerprint != pinned:
         return (f"{device.name!r} ({device.driver or '?'} {device.bus_info or '?'}) is not the camera this kiosk is pinned "
-                f"to ({name!r}, {pinned.split('|')[0] or '?'} {pinned.split('|')[1] if pinned.count('|') >= 2 else '?'})")
+                f"to ({name or '?'!r}, {driver or '?'} {bus or '?'})")
     return ""
 
 

@@ -313,12 +313,17 @@ class LiveCheck:
             self.store.service.update_settings(settings)
 
     def resolve_spec(self, spec: str | None = None) -> str:
-        """The source to open: explicit > ``--source`` > remembered camera > the pinned camera > first real camera > ``""``."""
-        for candidate in (spec, self.source_spec, self.settings.camera):
+        """The source to open: explicit > ``--source`` > the pinned camera, wherever it is plugged in > remembered
+        camera > first real camera > ``""`` (camera indices change when cameras are replugged; the pin does not)."""
+        for candidate in (spec, self.source_spec):
             if candidate:
                 return candidate
         pinned = [d for d in self.devices if self.settings.pinned_camera and d.fingerprint == self.settings.pinned_camera]
-        real = pinned or [d for d in self.devices if not d.virtual]
+        if pinned:
+            return pinned[0].spec
+        if self.settings.camera:
+            return self.settings.camera
+        real = [d for d in self.devices if not d.virtual]
         return real[0].spec if real else ""
 
     def virtual_refusal(self, spec: str) -> str:
