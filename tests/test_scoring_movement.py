@@ -264,6 +264,25 @@ def test_a_print_bent_around_one_axis_is_flat(axis: str, cues: tuple[str, ...], 
     assert check.code == "movement.flat_axis" and f"flat when {flat_when}" in check.reason, check.reason
 
 
+def test_a_turn_lost_a_few_frames_in_is_no_decision_not_flat() -> None:
+    """A face lost a few frames into its turn leaves a depth read from the turn's first degrees: no decision
+    (``movement.face_not_in_view``), neither "flat" nor a pass. The same face, its turns in view throughout, is
+    judged on its depth: here a face 0.9 as deep as the model's reads just under the limit and fails as flat."""
+    ch = movement_challenge(("left", "up", "right", "down"))
+    shallow = get_face(None).landmarks3d.copy()
+    shallow[:, 2] *= 0.9
+    seen = MovementStage().evaluate(track_points(ch, shallow, nod_deg=12.0, turn_deg=25.0))
+    assert seen.code == "movement.flat_axis" and all(c["followed"] for c in seen.evidence.cues), seen.reason
+    lost = track_points(ch, shallow, nod_deg=12.0, turn_deg=25.0)
+    rel = (lost.data.t_ns - ch.cue_ns[0]) / 1e6
+    # Lost 900 ms after the first cue (a few frames after the turn passed min_turn) to the end of that cue.
+    lost.data.points[(rel > 900) & (rel < ch.moves[0].hold_ms + 300)] = np.nan
+    check = MovementStage().evaluate(lost)
+    cue = check.evidence.cues[0]
+    assert cue["followed"] and cue["face_fraction"] < 1.0 and cue["turn_frames"] < MovementStage().options.min_depth_frames, cue
+    assert check.verdict == ABSTAIN and check.code == "movement.face_not_in_view" and check.score is None, check.reason
+
+
 def test_a_nod_too_small_to_tell_abstains() -> None:
     # A head that hardly nods shows neither parallax nor foreshortening: no decision, never a pass.
     ch = movement_challenge(("up", "left", "down"))

@@ -193,6 +193,10 @@ class MovementOptions:
     #: landmarks were lost: followed (``min_turn`` at a human latency) in at least this many frames with a face.
     #: A head turned further than the landmark model follows is a strong answer, not a missing one.
     min_turn_frames: int = 3
+    #: Frames with a face a turn needs before a shallow depth read from it counts against the face: a head turn
+    #: takes 0.5-1 s (15-30 frames); a face lost a few frames into its turn leaves a depth read from its first
+    #: degrees, which is no decision (``movement.face_not_in_view``), never "flat", and never a pass.
+    min_depth_frames: int = 10
     #: Running median (frames) over the nose parallax before it is judged: one or two frames where the landmark
     #: model slips on a strongly turned face must not move a cue's latency or peak.
     smooth_frames: int = 5
@@ -498,6 +502,13 @@ def unprompted_movements(t_ns: np.ndarray, noses: dict[str, np.ndarray], moves: 
     return out
 
 
+
+def briefly_seen_turns(responses: list["CueResponse"], min_frames: int) -> list[int]:
+    """Indices of the turn cues whose face was lost during the cue after its turn was seen in fewer than
+    ``min_frames`` frames: too little of the turn to read a head's depth from. A face in view throughout is judged
+    on what it showed, however brief its turn."""
+    return [i for i, r in enumerate(responses) if r.axis == "h" and r.face_fraction < 1.0 and r.turn_frames < min_frames]
+
 class MovementStage:
     """The movement-challenge stage (see the module docstring)."""
 
@@ -653,6 +664,9 @@ class MovementStage:
             # must show a head's depth for how far the face turned, as in a check of turns only.
             d = axis_depth["h"]
             if not (math.isfinite(d) and d >= o.min_depth):
+                brief = briefly_seen_turns(responses, o.min_depth_frames)
+                if brief:
+                    return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=brief[0] + 1)
                 return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.FLAT_AXIS, evidence, hard_fail=True,
                               axis=AXIS_NAMES["h"], depth=d, min_depth=o.min_depth)
             if unasked:
@@ -663,6 +677,9 @@ class MovementStage:
                               movement=MOVEMENT_WORDS[u.side], when=u.onset_ms)
             return result(NAME, Verdict.PASS, score, MovementReason.FOLLOWED, evidence)
         shallow = not (math.isfinite(depth) and depth >= o.min_depth)
+        if followed == len(responses) and shallow and briefly_seen_turns(responses, o.min_depth_frames):
+            brief = briefly_seen_turns(responses, o.min_depth_frames)
+            return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=brief[0] + 1)
         if followed == len(responses) and shallow:
             return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.TOO_SHALLOW, evidence, hard_fail=True,
                           depth=depth, min_depth=o.min_depth)
