@@ -251,7 +251,8 @@ def _painted(colour: tuple[int, int, int], t_ms: float, *, blink: float = 0.0, l
     points = np.zeros((478, 2), np.float32)
     points[468], points[473] = (245.0, 230.0), (395.0, 230.0)
     grey = np.full((480, 640, 3), 90, np.uint8)
-    out = painter.paint(grey, screen.events(), T0 + int(t_ms * 1e6), points, 0.4, blink, face_level=0.1)
+    colours = tint.patch_colours(screen.events(), T0 + int(t_ms * 1e6))
+    out = painter.paint(grey, colours, points, 0.4, blink, face_level=0.1)
     lin = lambda im: (im[..., ::-1].astype(np.float64) / 255.0) ** 2.2  # noqa: E731
     return lin(out) - lin(grey)
 

@@ -222,12 +222,13 @@ class ShadedTint:
         return replace(event, direction=self.wipe)
 
     def gain(self, events: list[ScreenEvent], t_ns: int, geometry: "HeadGeometry", points: np.ndarray,
-             crop: Crop, shape: tuple[int, int]) -> np.ndarray | None:
-        """Per-pixel linear RGB gain over ``crop`` for the output frame at ``t_ns``."""
+             crop: Crop, shape: tuple[int, int], colours: np.ndarray | None = None) -> np.ndarray | None:
+        """Per-pixel linear RGB gain over ``crop`` for the output frame at ``t_ns`` (``colours``: this frame's
+        :meth:`patch_colours`, when the caller already has them)."""
         strength = float(self.p["forge_strength"])
         if strength <= 0 or geometry.ff is None:
             return None
-        colours = self.patch_colours(events, t_ns)
+        colours = self.patch_colours(events, t_ns) if colours is None else colours
         if colours.max() < 1e-4:
             return None
         e = geometry.ff.T @ colours  # (N, 3)
@@ -262,7 +263,6 @@ class MirrorPainter:
 
     def __init__(self, p: dict[str, Any], tint: ShadedTint, camera: Any) -> None:
         self.p = p
-        self.tint = tint
         self.camera = camera
         g = (np.arange(MIRROR_SUBSAMPLES) + 0.5) / MIRROR_SUBSAMPLES - 0.5
         w = float(p["screen_w_m"])
@@ -273,9 +273,10 @@ class MirrorPainter:
         self.sub_patch = np.repeat(np.arange(len(tint.centres)), ox.size)
         self.sub_area = np.repeat(tint.areas, ox.size) / ox.size
 
-    def paint(self, image: np.ndarray, events: list[ScreenEvent], t_ns: int, points: np.ndarray, distance_m: float,
-              blink: float, face_level: float) -> np.ndarray:
-        """``image`` (BGR uint8, the footage frame already tinted) with both corneas' painted catchlights.
+    def paint(self, image: np.ndarray, colours: np.ndarray, points: np.ndarray, distance_m: float, blink: float,
+              face_level: float) -> np.ndarray:
+        """``image`` (BGR uint8, the footage frame already tinted) with both corneas' painted catchlights, each
+        screen patch in ``colours`` (its :meth:`ShadedTint.patch_colours` for this frame).
 
         ``face_level`` is the face's mean linear level in the footage (the forger measures it): the catchlight's
         brightness is ``forge_catch_gain`` x ``PHYSICAL_CATCH_RATIO`` x the face's forged response to the same
@@ -285,7 +286,6 @@ class MirrorPainter:
         strength = float(self.p["forge_strength"])
         if gain_k <= 0 or strength <= 0 or blink > 0.5 or points.shape[0] <= max(FORGER_IRIS):
             return image
-        colours = self.tint.patch_colours(events, t_ns)  # (K, 3) linear RGB per screen patch
         if colours.max() < 1e-4:
             return image
         cam = self.camera

@@ -629,8 +629,9 @@ class InjectionSimulation(Simulation):
             events = self.screen.events()
             shape = (image.shape[0], image.shape[1])
             crop = face_crop(main.points, shape)
+            colours = self._tint.patch_colours(events, t_ns) if self._mirror is not None else None
             if geometry is not None:
-                gain = self._tint.gain(events, t_ns, geometry, main.points, crop, shape)
+                gain = self._tint.gain(events, t_ns, geometry, main.points, crop, shape, colours)
             else:
                 gain = self._tint.gain(events, t_ns, main.points, crop)
             if self._mirror is not None:
@@ -638,7 +639,7 @@ class InjectionSimulation(Simulation):
             if gain is not None:
                 image = apply_gain(image, gain, crop)
             if self._mirror is not None:
-                image = self._mirror.paint(image, events, t_ns, main.points, main.distance_m, main.blink, level)
+                image = self._mirror.paint(image, colours, main.points, main.distance_m, main.blink, level)
         mat = self._zoom(t_ns, faces) if self.species == "injection-zoom" else self._transform()
         if mat is not None:
             image = cv2.warpAffine(image, mat, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -659,12 +659,12 @@ class MovementStage:
                   if r.face_fraction < o.min_face_fraction and not (r.followed and r.turn_frames >= o.min_turn_frames)]
         if unseen:
             return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=unseen[0] + 1)
+        brief = briefly_seen_turns(responses, o.min_depth_frames)
         if followed == len(responses) and both:
             # Every nod showed the nose's vertical parallax against the brow-chin line (``min_nod``); the turns
             # must show a head's depth for how far the face turned, as in a check of turns only.
             d = axis_depth["h"]
             if not (math.isfinite(d) and d >= o.min_depth):
-                brief = briefly_seen_turns(responses, o.min_depth_frames)
                 if brief:
                     return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=brief[0] + 1)
                 return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.FLAT_AXIS, evidence, hard_fail=True,
@@ -677,8 +677,7 @@ class MovementStage:
                               movement=MOVEMENT_WORDS[u.side], when=u.onset_ms)
             return result(NAME, Verdict.PASS, score, MovementReason.FOLLOWED, evidence)
         shallow = not (math.isfinite(depth) and depth >= o.min_depth)
-        if followed == len(responses) and shallow and briefly_seen_turns(responses, o.min_depth_frames):
-            brief = briefly_seen_turns(responses, o.min_depth_frames)
+        if followed == len(responses) and shallow and brief:
             return result(NAME, Verdict.ABSTAIN, None, MovementReason.FACE_NOT_IN_VIEW, evidence, cue=brief[0] + 1)
         if followed == len(responses) and shallow:
             return result(NAME, Verdict.FAIL, min(score, 0.02), MovementReason.TOO_SHALLOW, evidence, hard_fail=True,
