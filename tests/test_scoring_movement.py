@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, Challenge, MoveStep, make_move_sequence
+from app.core.challenge import MOVEMENT_AND_LIGHT, MOVEMENT_ONLY, REPEAT_PAUSE_MS, Challenge, MoveStep, make_move_sequence
 from app.core.check.cues import CuePlayer
 from app.core.capture.frame import SourceInfo
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS
@@ -90,6 +90,15 @@ def test_movement_challenge_has_random_cues_and_round_trips() -> None:
     # Every sequence of three with at least one turn and one nod occurs (4**3 - 2 * 2**3), and no other.
     assert len(sequences) == 48
     assert all(set(q) & {"left", "right"} and set(q) & {"up", "down"} for q in sequences)
+    # A cue repeating the one before comes only after the head has had time to come back (a slow person's
+    # return is a reaction and a movement), other pauses keep their full random range.
+    pauses = {True: [], False: []}
+    for s in range(600):
+        steps = make_move_sequence(random.Random(s))
+        for before, step in zip(steps, steps[1:]):
+            pauses[step.direction == before.direction].append(step.pause_ms)
+    assert pauses[True] and min(pauses[True]) >= REPEAT_PAUSE_MS
+    assert min(pauses[False]) < REPEAT_PAUSE_MS
     bad = ch.to_dict()
     bad["moves"][0]["direction"] = "sideways"
     with pytest.raises(ValueError):

@@ -278,13 +278,15 @@ class MoveStep:
 #: Number of head-movement cues per movement-only check (4**3 - 2 * 2**3 = 48 direction sequences with at least
 #: one turn and one nod, see docs/accuracy.md).
 MOVE_CUES = 3
+#: Shortest pause (ms) before a cue that repeats the previous cue's direction (see :func:`make_move_sequence`).
+REPEAT_PAUSE_MS = 1800
 
 
 def make_move_sequence(rng: random.Random | None = None, length: int = MOVE_CUES) -> list[MoveStep]:
     """Random head-movement cues: each direction drawn from left/right/up/down, at least one turn (left/right) and
     one nod (up/down) per session (drawn again until both are there), in random order, with random pauses and holds.
 
-    The pause before each cue (600-2400 ms, the first 600-3000 ms) and the cue's duration (1300-1700 ms) are
+    The pause before each cue (600-2400 ms, the first 600-3000 ms, one repeating the cue before it 1800-2400 ms) and the cue's duration (1300-1700 ms) are
     random too, so a recorded head turn matches this session only if its directions *and* its timing match by
     chance: the pauses spread each cue over about 2 s, against the 1.15 s in which a turn counts as an answer
     (a replay of an earlier check of the same flow, whose cues came at similar times, must not line up).
@@ -295,10 +297,14 @@ def make_move_sequence(rng: random.Random | None = None, length: int = MOVE_CUES
         # Both axes: a print bent around one axis shows a face's depth along the other only (see HORIZONTAL).
         if length < 2 or (set(directions) & set(HORIZONTAL) and set(directions) & set(VERTICAL)):
             break
-    return [
-        MoveStep(d, rng.randint(600, 3000 if i == 0 else 2400), rng.randint(1300, 1700))
-        for i, d in enumerate(directions)
-    ]
+    steps: list[MoveStep] = []
+    for i, d in enumerate(directions):
+        # A cue repeating the one before waits until even a slow person's head is back: turning back takes a
+        # reaction and a movement (up to about 0.7 + 0.8 s), and a head still turned that way when the cue goes
+        # up would read as an answer before anyone could react (a hard failure for a genuine person).
+        low = REPEAT_PAUSE_MS if i > 0 and d == directions[i - 1] else 600
+        steps.append(MoveStep(d, rng.randint(low, 3000 if i == 0 else 2400), rng.randint(1300, 1700)))
+    return steps
 
 
 @dataclass
