@@ -374,8 +374,14 @@ class LayerRenderer:
     def bbox(self, layer: SurfaceLayer, pose: Pose, margin: int = 2) -> tuple[int, int, int, int] | None:
         """Coarse-grid box (gx0, gy0, gx1, gy1) covering the layer, or None when not visible."""
         pts = layer.corners_local() @ pose.R.T + pose.T
-        if (pts[:, 2] <= 0.02).any():
+        near = pts[:, 2] <= 0.02
+        if near.all():
             return None
+        if near.any():
+            # A wide layer turned far (a head with its shoulders at 35 degrees, close up) has a corner beside or
+            # behind the camera: its projection reaches past the frame on that side, so the whole frame is its box.
+            # (Culling it made the person vanish from the frame for as long as the turn lasted.)
+            return 0, 0, self.grid_w, self.grid_h
         uv = self.camera.project(pts)
         gx0 = int(math.floor(uv[:, 0].min() / GRID)) - margin
         gy0 = int(math.floor(uv[:, 1].min() / GRID)) - margin
