@@ -191,9 +191,9 @@ MODE_TITLES = {"light": "Livegate evaluation: light check", "movement": "Livegat
 MOVEMENT_LIMITS = (
     "A 3D mask worn by a person (or a live accomplice) turns like a head: the movement check cannot see it; "
     "only the texture model may.",
-    "A replay of the victim's own movement-only check passes when its recorded turns happen to match this "
-    "session's three random sides (1 in 8) and to start a human reaction time after each of this session's cues "
-    "(random pauses of 0.6-3 s make that unlikely; measured rates in docs/accuracy.md).",
+    "A replay of the victim's own movement-only check passes when its recorded movements happen to match this "
+    "session's three random cues (1 in 48 direction sequences) and to start a human reaction time after each of "
+    "this session's cues: about 1 in 150 attempts, 3.3 % within the lock-out's five (docs/accuracy.md).",
     "A face made to measure for these cues (an interactive deepfake or a puppet steering a 3D head model, shown "
     "on a screen or injected) is outside what this check can rule out.",
     "No screen light: a well-lit face on a screen turned on cue shows no nose parallax, but a screen playing a "
