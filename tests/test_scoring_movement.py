@@ -14,7 +14,7 @@ from app.core.capture.frame import SourceInfo
 from app.core.scoring.contract import ABSTAIN, FAIL, PASS
 from app.core.scoring.features import SessionData
 from app.core.scoring.stages.base import SessionInput
-from app.core.scoring.stages.movement import MovementStage, nose_parallax, turn_signal
+from app.core.scoring.stages.movement import MovementOptions, MovementStage, nose_parallax, turn_signal, unprompted_movements
 from app.core.screen import ScreenState
 from app.core.simulate.face import get_face
 from app.core.simulate.motion import CueFollower
@@ -430,3 +430,30 @@ def test_a_late_answer_the_right_way_is_no_decision_and_a_wrong_way_fails() -> N
     wrong = [(t + 1300 * MS, "right") if t == ch.cue_ns[0] else (t, d) for t, d in log]
     check = MovementStage().evaluate(swaying_track(ch, wrong))
     assert check.verdict == FAIL and check.hard_fail and check.code == "movement.not_followed"
+
+
+def test_a_turned_face_found_again_after_the_cue_is_the_same_turn_not_a_new_one() -> None:
+    # A slow person's left turn (cue at 0, up for 1400 ms): the landmarks lose the strongly turned face at
+    # 1300 ms (held-out live-hard 61023) and find it again at 2100 ms, still turned, the first readings settling (0.10, 0.25, then 0.40),
+    # before it turns back. The turn began while the cue was up: nothing unprompted.
+    t_ms = np.arange(-1500.0, 4000.0, 33.0)
+    turn = np.clip((t_ms - 300.0) / 400.0, 0.0, 1.0) * 0.4
+    back = np.clip((t_ms - 2300.0) / 400.0, 0.0, 1.0)
+    h = turn * (1.0 - back)
+    lost = (t_ms >= 1300.0) & (t_ms < 2100.0)
+    h[lost] = np.nan
+    # Two frames of a wrong fit while it is lost (the landmark model's guess on a face it barely sees).
+    h[np.flatnonzero(t_ms >= 1500.0)[:2]] = -0.03
+    found = np.flatnonzero(t_ms >= 2100.0)[:2]
+    h[found] = [0.10, 0.25]
+    moves = [MoveStep("left", 1500, 1400), MoveStep("up", 1000, 1400)]
+    cue_ns = [0, 3000 * MS]
+    t_ns = (t_ms * MS).astype(np.int64)
+    opts = MovementOptions()
+    assert unprompted_movements(t_ns, {"h": h}, moves, cue_ns, opts) == []
+    # The same readings with the face in view at the neutral throughout the gap: a second left turn after the
+    # cue's time is over, which no cue asked for.
+    seen = h.copy()
+    seen[lost] = 0.0
+    found_again = unprompted_movements(t_ns, {"h": seen}, moves, cue_ns, opts)
+    assert [u.side for u in found_again] == ["left"] and found_again[0].onset_ms > 2100.0

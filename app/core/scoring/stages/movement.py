@@ -226,6 +226,11 @@ class MovementOptions:
     #: be told from a replay's, try again), footage moving on another check's cues makes one per cue it does not
     #: share with this one.
     unprompted_fail: int = 2
+    #: A face found again after the landmarks were lost takes a few frames to settle (the running median and the
+    #: landmark model's first fits read a turned face as partly turned): a movement crossing the level within
+    #: this many ms of the face's return after a gap (``gap_ms``) began in the gap, and is judged as such.
+    reacquire_ms: float = 150.0
+    gap_ms: float = 100.0
     #: Logistic score of the evidence: log-odds = bias + sum(coef * feature).
     coef: dict[str, float] = field(default_factory=lambda: {"min_peak": 20.0, "min_cheek": 2.0})
     bias: float = -2.0
@@ -487,9 +492,16 @@ def unprompted_movements(t_ns: np.ndarray, noses: dict[str, np.ndarray], moves: 
                 onset = float(rel[idx[k]])
                 # Face missing just before: the movement began somewhere in the gap (a head turned beyond what
                 # the landmark model follows comes back into view already turned); asked if asked at any time
-                # in it.
-                since = float(rel[idx[k - 1]]) if k > 0 else start
-                if since < onset - 100.0:
+                # in it. The frames of the face's return (``reacquire_ms``) belong to the gap: their first
+                # readings are still settling, so they do not show where the movement began.
+                b = k - 1
+                while b > 0 and rel[idx[b]] >= onset - o.reacquire_ms and rel[idx[b]] - rel[idx[b - 1]] <= o.gap_ms:
+                    b -= 1
+                if b > 0 and rel[idx[b]] >= onset - o.reacquire_ms and rel[idx[b]] - rel[idx[b - 1]] > o.gap_ms:
+                    since = float(rel[idx[b - 1]])  # the last frame before the gap
+                else:
+                    since = float(rel[idx[k - 1]]) if k > 0 else start
+                if since < onset - o.gap_ms:
                     moments = [*np.arange(since, onset, 33.0), onset]
                 else:
                     moments = [onset]
