@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from app.core.simulate.render import LayerRenderer, PinholeCamera, Pose, ScreenLight, SurfaceLayer
 
@@ -32,3 +33,40 @@ def test_a_wide_layer_turned_far_close_up_keeps_its_box() -> None:
     assert renderer.bbox(layer, turned) == (0, 0, renderer.grid_w, renderer.grid_h)
     # Wholly behind the camera: nothing to draw.
     assert renderer.bbox(layer, Pose.make(0.0, 0.0, -0.5)) is None
+
+
+def _residual(renderer: LayerRenderer, layer: SurfaceLayer, pose: Pose) -> np.ndarray:
+    """Per ray: how far the point the renderer found lies off the height field (metres), where it hit the layer."""
+    import cv2
+
+    box = renderer.bbox(layer, pose)
+    assert box is not None
+    tx, ty, lam, dx, dy = renderer._intersect(layer, pose, box)  # noqa: SLF001 - the renderer's own geometry
+    local = (np.dstack([lam * dx, lam * dy, lam]) - pose.T) @ pose.R  # camera frame -> layer frame
+    height_at = cv2.remap(layer.height, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    inside = cv2.remap(layer.alpha, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0.5
+    # The layer's height points toward the camera: local z = -height.
+    return np.abs(-local[..., 2] - height_at)[inside & (height_at > 1e-3)]
+
+
+def test_a_steep_relief_turned_far_is_hit_where_the_ray_meets_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.core.simulate.render as render
+
+    cam = PinholeCamera(640, 480, 65.0)
+    renderer = LayerRenderer(cam, ScreenLight())
+    scale = 0.0005
+    n = 240
+    yy, xx = np.mgrid[0:n, 0:n].astype(np.float32)
+    r2 = ((xx - n / 2) ** 2 + (yy - n / 2) ** 2) * scale**2
+    height = (0.035 * np.exp(-r2 / (2 * 0.012**2))).astype(np.float32)  # a nose-like bump, 3.5 cm high
+    normals = np.zeros((n, n, 3), np.float32)
+    normals[..., 2] = -1.0
+    layer = SurfaceLayer(albedo=np.full((n, n, 3), 0.5, np.float32), alpha=np.ones((n, n), np.float32),
+                         height=height, normals=normals, scale=scale, centre=(n / 2, n / 2))
+    turned = Pose.make(0.0, 0.0, 0.35, yaw=np.radians(40.0))
+    marched = _residual(renderer, layer, turned)
+    assert np.median(marched) < 5e-4 and np.percentile(marched, 95) < 1.5e-3
+    # The fixed-point steps alone (as before): far off the surface on the bump's steep side.
+    monkeypatch.setattr(render, "MARCH_BELOW_COS", -1.0)
+    fixed = _residual(renderer, layer, turned)
+    assert np.percentile(fixed, 95) > 3 * np.percentile(marched, 95)

@@ -29,6 +29,11 @@ from app.core.screen import ScreenEvent, ScreenState
 
 #: Coarse-grid factor: geometry and shading are computed on a grid this many render pixels apart.
 GRID = 2
+#: A layer with relief turned further than this from the camera (cosine of the angle between its normal and
+#: the view axis; 15 degrees) is drawn by marching each ray to its first hit instead of the fixed-point steps.
+MARCH_BELOW_COS = math.cos(math.radians(15.0))
+#: Levels of that march, from the layer's highest point down to 0 (about 1.5 mm apart for a head).
+MARCH_STEPS = 64
 
 
 @dataclass(frozen=True)
@@ -417,8 +422,51 @@ class LayerRenderer:
             ty = ((lam * ay - b[1]) * inv_s + layer.centre[1]).astype(np.float32)
             if it < layer.iterations:
                 h = cv2.remap(layer.height, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        if layer.iterations > 0 and float(pose.R[2, 2]) < MARCH_BELOW_COS:
+            # The fixed-point steps settle on a surface seen from the front; on a head turned further they swing
+            # across the steep side of the face and the nose, and the face came out torn (a turn of 30 degrees
+            # or more read as no turn at all). Turned that far, every ray marches from in front of the surface
+            # to its first hit, which also hides what the nose or a cheek occludes. Frames of a face turned less
+            # are drawn exactly as before.
+            h = self._first_hit(layer, ax, ay, az, b)
+            lam = (b[2] - h) / az
+            tx = ((lam * ax - b[0]) * inv_s + layer.centre[0]).astype(np.float32)
+            ty = ((lam * ay - b[1]) * inv_s + layer.centre[1]).astype(np.float32)
         lam = lam.astype(np.float32)
         return tx, ty, lam, dx, dy
+
+    @staticmethod
+    def _first_hit(layer: SurfaceLayer, ax: np.ndarray, ay: np.ndarray, az: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Height (local metres) at which each ray (direction ``ax, ay, az`` in local coordinates, the camera at
+        local ``-b``) first meets the height field: down from the field's highest point in ``MARCH_STEPS``
+        levels, the crossing refined linearly. A ray that meets nothing ends at height 0 (outside the layer)."""
+        top = float(layer.height_max)
+        inv_s = 1.0 / layer.scale
+        out = np.zeros(ax.shape, np.float32)
+        if top <= 0 or ax.size == 0:
+            return out
+        levels = np.linspace(top, 0.0, MARCH_STEPS + 1)
+        prev_gap = np.full(ax.shape, -np.inf, np.float32)
+        done = np.zeros(ax.shape, bool)
+        for k, level in enumerate(levels):
+            lam = (b[2] - level) / az
+            tx = ((lam * ax - b[0]) * inv_s + layer.centre[0]).astype(np.float32)
+            ty = ((lam * ay - b[1]) * inv_s + layer.centre[1]).astype(np.float32)
+            surf = cv2.remap(layer.height, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            gap = surf - np.float32(level)  # >= 0 once the ray is at or below the surface
+            crossed = ~done & (gap >= 0)
+            if crossed.any():
+                if k == 0:
+                    out[crossed] = level
+                else:
+                    g0, g1 = prev_gap[crossed], gap[crossed]
+                    frac = -g0 / np.maximum(g1 - g0, np.float32(1e-9))
+                    out[crossed] = levels[k - 1] + frac * (level - levels[k - 1])
+                done |= crossed
+                if done.all():
+                    break
+            prev_gap = gap
+        return out
 
     # -- shading ---------------------------------------------------------------------
 
