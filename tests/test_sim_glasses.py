@@ -4,13 +4,14 @@ the head's pose, 10-15 mm in front of the corneas; a mask's wearer may put a pai
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from app.core.facemesh import eye_centres
 from app.core.simulate.params import GLASSES_STANDOFF_MM, resolve_params, sample_params
-from app.core.simulate.render import Pose, RenderContext, rotation
+from app.core.simulate.render import LightFrame, Pose, RenderContext, rotation
 from app.core.simulate.simulation import GLASSES_FRAME_ALBEDO, Simulation, glasses_parts
 
 
@@ -54,31 +55,27 @@ def test_the_frame_is_a_layer_of_its_own_in_front_of_the_eyes_and_a_blink_never_
 
 
 def _rim_above_eye(sim: Simulation, pitch_deg: float) -> float:
-    """Height of the rendered frame's top edge above the eyes' centre (eye distances, along the image's up) with
-    the head pitched by ``pitch_deg`` (chin down positive) at 40 cm: the frame layer alone on black."""
+    """Height of the frame's top edge above the right eye's centre (eye distances, along the image's up) with
+    the head pitched by ``pitch_deg`` at 40 cm: the frame alone rendered on black (the 3D front when the frame
+    stands off the face, else the face's texture with only the painted rims covering)."""
     head = sim.scene.subjects[0]
     scene = sim.scene
+    renderer = scene.renderer
     pose = Pose(rotation(0.0, math.radians(pitch_deg), 0.0), np.array([0.0, 0.0, 0.40]))
     out = np.zeros((scene.render_camera.height, scene.render_camera.width, 3), np.float32)
-    frame_light = sim.scene.renderer  # the layer is dark and unlit-independent: any light will do
-    from app.core.simulate.render import LightFrame
-
     ctx = RenderContext(scene.render_camera, scene.light, LightFrame(np.ones((6, 36, 3))), scene.ambient)
-    layer = head.frame if head.frame is not None else head.layer
-    if head.frame is None:
-        # Painted on the skin: render the face's texture with only the rims showing.
+    if head.frame is not None:
+        layer = head.frame
+    else:
         _, front, _ = glasses_parts(sim.face.albedo.shape, sim.face)
-        from dataclasses import replace
-
         layer = replace(head.layer, alpha=(front > 0).astype(np.float32), inner_material=None, inner_map=None)
-    frame_light.render(layer, pose, ctx, out)
-    pts = frame_light.project_landmarks(head.layer, pose) / 2.0  # truth camera is twice the render camera
+    assert renderer.render(layer, pose, ctx, out)
+    pts = renderer.project_landmarks(head.layer, pose) / 2.0  # the truth camera has twice the render camera's pixels
     right, left = eye_centres(pts)
     iod = float(np.hypot(*(left - right)))
     covered = out.max(axis=2) > 0
-    col = int(round(right[0]))
-    rows = np.nonzero(covered[: int(right[1]), col])[0]
-    return (right[1] - rows.min()) / iod
+    rows = np.nonzero(covered[: int(right[1]), int(round(right[0]))])[0]
+    return float((right[1] - rows.min()) / iod)
 
 
 def test_a_frame_standing_off_the_face_slides_against_the_eyes_when_the_head_nods_a_painted_one_does_not() -> None:
