@@ -51,9 +51,13 @@ the skin's absolute response is measured and reported but judges nothing (see be
   far the brow moved (:func:`rim_shifts`). A face whose skin moves only close above the lid and a mask whose
   holes reach as far look alike in that band; where the holes end inside the moving skin, the motion stops
   from one band to the next at the rim (``rim_step``), while skin's falls off gradually. Glasses are a rigid
-  rim around the eyes too: on simulated glasses wearers the cue reads "rigid", and letting glasses excuse it
-  would let a mask pass under a pair of glasses. So it is measured and reported, and judges only where
-  ``rim_judged`` is set (docs/accuracy.md).
+  rim around the eyes too: on simulated glasses wearers the cue often reads "rigid", and letting glasses
+  excuse it would let a mask pass under a pair of glasses. A frame stands 10-15 mm in front of the eyes, so
+  it should slide against the brow as the head nods while a contour on the face keeps its place; that
+  parallax is measured over the open frames (:func:`rim_parallax`, on :func:`nod_proxy`) and reported, but
+  the small nods of the light check do not separate the two on simulated sessions. So the cue is measured
+  and reported, and judges only where ``rim_judged`` is set (docs/accuracy.md, "the rigid rim" and "glasses
+  standing off the face").
 * **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
   seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
   read, a blink is what shows the eyes are real (otherwise the stage abstains there).
@@ -167,8 +171,9 @@ class OpticsOptions:
     #: (none within ``rim_parallax_skip_s`` of a blink), how the band's position against the brow follows the
     #: head's nod as the camera sees it (:func:`nod_proxy`). A contour on the face (a mask's rim, the skin) lies
     #: at about the brow's depth and keeps its place; a glasses frame stands 10-15 mm in front of the eyes and
-    #: slides against the face by that depth times the nod's sine. ``rim_parallax_min_frames``: fewer open
-    #: frames give no reading.
+    #: slides against the face by that depth times the nod's sine. On simulated light checks (nods of 1-5
+    #: degrees) the slope of faces, glasses wearers and masks overlap (docs/accuracy.md, "glasses standing off
+    #: the face"), so it judges nothing. ``rim_parallax_min_frames``: fewer open frames give no reading.
     rim_parallax_skip_s: float = 0.3
     rim_parallax_min_frames: int = 30
 
