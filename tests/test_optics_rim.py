@@ -137,3 +137,38 @@ def test_with_both_the_material_and_the_rim_judged_a_pass_names_one_of_them_with
     res = OpticsStage(both).evaluate(_session(moves=True))
     assert res.verdict == Verdict.PASS and res.code is OpticsReason.ONE_MATERIAL
     assert res.reason == OpticsReason.ONE_MATERIAL.sentence(blinks=res.evidence.blinks)
+
+
+def _nodding_session(slope: float, n: int = 120, noise: float = 0.0) -> tuple[np.ndarray, ...]:
+    """Frames of a head nodding a little (the nod proxy spreading by ~0.02) with no blink; the band 0.24-0.34
+    above each eye slides against the brow by ``slope`` x the proxy (a frame standing off the face), or keeps
+    its place (``slope`` 0: a contour on the face). Landmarks: eyes 100 px apart, the nose tip below them."""
+    rng = np.random.default_rng(4)
+    t = np.arange(n, dtype=np.int64) * 33_000_000
+    nod = 0.3 + 0.02 * np.sin(np.arange(n) / 9.0)
+    points = np.zeros((n, 478, 2), np.float64)
+    points[:, [33, 133]] = [[90.0, 100.0], [110.0, 100.0]]
+    points[:, [362, 263]] = [[190.0, 100.0], [210.0, 100.0]]
+    points[:, 1, 0] = 150.0
+    points[:, 1, 1] = 100.0 + 100.0 * nod
+    rim = (H >= 0.2) & (H <= 0.36)
+    brows = np.stack([np.stack([_strip(np.where(rim, slope * (v - 0.3), 0.0)) + rng.normal(0, noise, BROW_ROWS)] * 2)
+                      for v in nod]).astype(np.float32)
+    return t, np.zeros(n), brows, points, np.full(n, 100.0)
+
+
+def test_rim_parallax_reads_a_band_sliding_with_the_nod_and_nothing_on_a_contour_on_the_face() -> None:
+    from app.core.scoring.stages.optics import nod_proxy, rim_parallax
+
+    o = OpticsOptions()
+    t, closure, brows, points, iod = _nodding_session(0.3)
+    nod = nod_proxy(points)
+    assert nod == pytest.approx(0.3 + 0.02 * np.sin(np.arange(len(t)) / 9.0), abs=1e-9)
+    slope, se, frames, spread = rim_parallax(t, closure, brows, nod, iod, o, BROW_STEP)
+    assert frames == len(t) and spread == pytest.approx(0.014, abs=0.002)
+    assert slope == pytest.approx(0.3, abs=0.05) and se < 0.05
+    t, closure, brows, points, iod = _nodding_session(0.0, noise=0.3)
+    still, se0, _, _ = rim_parallax(t, closure, brows, nod_proxy(points), iod, o, BROW_STEP)
+    assert abs(still) < 3 * se0 + 0.02
+    short = rim_parallax(t[:20], closure[:20], brows[:20], nod_proxy(points[:20]), iod[:20], o, BROW_STEP)
+    assert np.isnan(short[0]) and short[2] == 20

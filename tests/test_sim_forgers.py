@@ -28,7 +28,9 @@ OPTICS_KEYS = {"optics", "skin_k_r", "skin_k_g", "skin_k_b", "skin_scatter_r_mm"
                "cornea_reflectance", "mask_material", "mask_eye_holes", "mask_k_r", "mask_k_g", "mask_k_b",
                "mask_scatter_r_mm", "mask_scatter_g_mm", "mask_scatter_b_mm", "mask_specular", "mask_roughness",
                "peri_k_r_rel", "peri_k_g_rel", "peri_k_b_rel", "peri_scatter_rel",
-               "blink_skin_reach", "mask_hole_scale"}
+               "blink_skin_reach", "mask_hole_scale",
+               # Glasses standing off the face and a mask worn under them: drawn from a stream of their own.
+               "glasses_standoff_mm", "mask_glasses"}
 #: The frames' digests were recomputed with the spatial challenge (issue 15, item 3: every colour wipes in a
 #: random direction at a random level, and the screen light has 6 x 6 patches instead of 6 x 2), which changes
 #: every rendered frame after the first colour by design.

@@ -168,9 +168,12 @@ def test_glasses_are_rigid_a_blink_moves_the_lids_behind_the_lenses_not_the_rims
     from app.core.simulate.simulation import Simulation, skin_texture
 
     seed = next(s for s in range(40) if sample_params("live-hard", s)["glasses"])
-    p = resolve_params("live-hard", {"seed": str(seed)})
+    # Painted on the skin (standoff 0, as before the frame stood off the face; tests/test_sim_glasses.py has the 3D
+    # frame): the face's texture carries the rims, and a blink never changes them.
+    p = resolve_params("live-hard", {"seed": str(seed), "glasses_standoff_mm": "0"})
     sim = Simulation("live-hard", p)
     head = sim.scene.subjects[0]
+    assert head.frame is None
     assert np.array_equal(head.layer.albedo, skin_texture(sim.face, p, living_eyes=True))  # drawn as before
     before = head.layer.albedo.copy()
     head._apply_blink(1.0)

@@ -167,6 +167,15 @@ BLINK_SKIN_REACH = (1.2, 2.0)
 #: A mask's eye hole relative to the 0.72 x 0.4 eye-distance almond (``mask_hole_scale``): cut close around the
 #: eye opening to a large cut-out.
 MASK_HOLE_SCALE = (0.85, 1.25)
+#: How far the front of a pair of glasses (rims, bridge) stands in front of the corneas' apex, in mm
+#: (``glasses_standoff_mm``): spectacle lenses sit ~12 mm in front of the cornea (the vertex distance, 10-15 mm
+#: in practice, set by the nose pads), the rims around them about as far. Drawn for every person and mask from
+#: a stream of its own; it shapes a render only where glasses are worn.
+GLASSES_STANDOFF_MM = (10.0, 15.0)
+#: Share of masks with eye holes worn under a pair of glasses (``mask_glasses``): the attacker who knows that a
+#: genuine user's glasses frame is a rigid contour around the eyes too, and hopes it excuses the mask's rim.
+MASK_GLASSES_SHARE = 0.5
+GLASSES_STREAM = 0x474C4153  # "GLAS": the glasses' placement and the mask wearer's glasses (a stream of its own)
 #: The cornea's reflectance at normal incidence (Fresnel, n ~1.376: 2.5 %; tear film and angle vary it).
 CORNEA_REFLECTANCE = (0.02, 0.03)
 
@@ -361,7 +370,21 @@ def sample_params(species: str, seed: int) -> dict[str, Any]:
             p[name] = rng_range.sample(rng)
     p.update(cue_params(species, seed))
     p.update(optics_params(species, seed))
+    p.update(glasses_params(species, seed))
     return p
+
+
+def glasses_params(species: str, seed: int) -> dict[str, Any]:
+    """Where a pair of glasses stands (``glasses_standoff_mm``) and, for a mask, whether its wearer puts a pair
+    on over it (``mask_glasses``, masks with eye holes only); drawn from their own stream so every other value of
+    a seed stays what it was."""
+    if species not in ("live", "live-hard", "mask"):
+        return {}
+    rng = np.random.default_rng([*species_seed(species, seed), GLASSES_STREAM])
+    out: dict[str, Any] = {"glasses_standoff_mm": _u(rng, *GLASSES_STANDOFF_MM, nd=1)}
+    if species == "mask":
+        out["mask_glasses"] = int(rng.random() < MASK_GLASSES_SHARE)
+    return out
 
 
 def optics_params(species: str, seed: int, material: str | None = None) -> dict[str, Any]:

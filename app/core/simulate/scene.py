@@ -136,13 +136,17 @@ class HeadSubject:
         albedo, inside the holes) and (H, W, 3) the layer's own albedo, added; a blink moves ``texture`` only.
     blink_reach:
         How far above the upper lid's margin the skin follows a blink, in eye-opening heights.
+    frame:
+        A rigid 3D layer standing off the face on the head's pose (the front of a pair of glasses), drawn over
+        the face, its catchlights included (the lens is in front of the cornea); ``None``: nothing.
     """
 
     def __init__(self, face: FaceModel, camera: PinholeCamera, motion_params: MotionParams, oval: Oval, *, ipd_m: float = IPD_M,
                  material: Material | None = None, texture: np.ndarray | None = None, blinks: bool = True,
                  autostart: bool = True, kind: str = "face", cornea: float = 0.0,
                  inner_material: Material | None = None, inner_map: np.ndarray | None = None,
-                 overlay: tuple[np.ndarray, np.ndarray] | None = None, blink_reach: float = 1.5) -> None:
+                 overlay: tuple[np.ndarray, np.ndarray] | None = None, blink_reach: float = 1.5,
+                 frame: SurfaceLayer | None = None) -> None:
         k = ipd_m / IPD_M
         self.face = face
         self.kind = kind
@@ -151,6 +155,7 @@ class HeadSubject:
         self._base_albedo = texture if texture is not None else face.albedo
         self._overlay = overlay
         self.blink_reach = float(blink_reach)
+        self.frame = frame
         self.layer = SurfaceLayer(
             albedo=self._compose(self._base_albedo, 0, self._base_albedo.shape[0], 0, self._base_albedo.shape[1]),
             alpha=face.alpha,
@@ -230,6 +235,8 @@ class HeadSubject:
         if self.cornea > 0 and self.layer.landmarks3d is not None and len(self.layer.landmarks3d) > max(IRIS_CENTRES):
             draw_catchlights(out, renderer, ctx, pose, self.layer.landmarks3d[list(IRIS_CENTRES)], self.cornea,
                              1.0 - blink, self._scale)
+        if self.frame is not None:
+            renderer.render(self.frame, pose, ctx, out)
         pts = renderer.project_landmarks(self.layer, pose)
         assert pts is not None
         if not _on_frame(pts, renderer.truth_camera):

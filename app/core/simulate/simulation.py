@@ -22,11 +22,11 @@ from app.core.challenge import Oval, face_box, make_oval
 from app.core.facemesh import eye_centres
 from app.core.screen import ScreenState
 from app.core.simulate.eyes import IRIS_CENTRES
-from app.core.simulate.face import FaceModel, get_face
+from app.core.simulate.face import IPD_M, FaceModel, get_face
 from app.core.simulate.frame_format import FPS, FRAME_NS, HEIGHT, WIDTH  # noqa: F401 - re-exported
 from app.core.simulate.motion import CueFollower, MotionParams
 from app.core.simulate.params import FORGER_SPECIES, INJECTION_SPECIES
-from app.core.simulate.render import Ambient, Material, PinholeCamera, ScreenLight, displayed, sample_light
+from app.core.simulate.render import Ambient, Material, PinholeCamera, ScreenLight, SurfaceLayer, displayed, sample_light
 from app.core.simulate.scene import FaceTruth, HeadSubject, Scene, cct_to_rgb, hue_rotate, make_room
 from app.core.simulate.sensor import Sensor, SensorParams
 from app.core.simulate.species import (
@@ -170,12 +170,16 @@ def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
     albedo += rigid
 
 
-def glasses_overlay(shape: tuple[int, ...], face: FaceModel) -> tuple[np.ndarray, np.ndarray]:
-    """Glasses as a rigid layer over the face (``HeadSubject``'s ``overlay``): (H, W) the weight of the skin
-    behind (0.9 through the tinted lenses, 0 under the rims) and (H, W, 3) the rims' own albedo. The frame sits
-    on the nose and ears: a blink moves the lids behind the lenses, never the rims."""
-    albedo = np.ones((*shape[:2], 3), np.float32)
-    rigid = np.zeros((*shape[:2], 3), np.float32)
+#: The glasses' front (rims, bridge) stands this far in front of the corneas' apex (mm): the vertex distance of
+#: spectacles is ~12 mm from the lens's back to the cornea, the rims a little further (docs/simulator.md,
+#: "Glasses"). Drawn per person (``glasses_standoff_mm``); 0 paints the frame on the skin as before.
+GLASSES_FRAME_ALBEDO = 0.03
+GLASSES_LENS_TINT = 0.9
+
+
+def glasses_parts(shape: tuple[int, ...], face: FaceModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(H, W) uint8 masks in the face's texture space: the lenses, the front of the frame (the rims around the
+    lenses and the bridge) and the temples (from the rims' outer ends back towards the ears)."""
     lm = face.landmarks
     right, left = eye_centres(lm)
     # np.hypot, not facemesh.inter_ocular's norm: they differ in the last bit, and rendered suites must stay
@@ -183,21 +187,67 @@ def glasses_overlay(shape: tuple[int, ...], face: FaceModel) -> tuple[np.ndarray
     iod = float(np.hypot(*(left - right)))
     centres = [right, left]
     axes = (int(0.42 * iod), int(0.3 * iod))
-    lens = np.zeros(albedo.shape[:2], np.uint8)
-    rims = np.zeros(albedo.shape[:2], np.uint8)
+    lens = np.zeros(shape[:2], np.uint8)
+    front = np.zeros(shape[:2], np.uint8)
+    temples = np.zeros(shape[:2], np.uint8)
     thick = max(2, int(0.05 * iod))
     for c in centres:
         cc = (int(c[0]), int(c[1] + 0.04 * iod))
         cv2.ellipse(lens, cc, axes, 0, 0, 360, 255, -1)
-        cv2.ellipse(rims, cc, axes, 0, 0, 360, 255, thick)
+        cv2.ellipse(front, cc, axes, 0, 0, 360, 255, thick)
     l, r = centres
-    cv2.line(rims, (int(l[0] + axes[0]), int(l[1])), (int(r[0] - axes[0]), int(r[1])), 255, thick)
-    cv2.line(rims, (int(l[0] - axes[0]), int(l[1])), (int(l[0] - 1.25 * iod), int(l[1] + 0.05 * iod)), 255, thick)
-    cv2.line(rims, (int(r[0] + axes[0]), int(r[1])), (int(r[0] + 1.25 * iod), int(r[1] + 0.05 * iod)), 255, thick)
-    albedo[lens > 0] *= np.float32(0.9)
+    cv2.line(front, (int(l[0] + axes[0]), int(l[1])), (int(r[0] - axes[0]), int(r[1])), 255, thick)
+    cv2.line(temples, (int(l[0] - axes[0]), int(l[1])), (int(l[0] - 1.25 * iod), int(l[1] + 0.05 * iod)), 255, thick)
+    cv2.line(temples, (int(r[0] + axes[0]), int(r[1])), (int(r[0] + 1.25 * iod), int(r[1] + 0.05 * iod)), 255, thick)
+    return lens, front, temples
+
+
+def glasses_overlay(shape: tuple[int, ...], face: FaceModel) -> tuple[np.ndarray, np.ndarray]:
+    """Glasses painted as a rigid layer on the face's surface (``HeadSubject``'s ``overlay``; used when
+    ``glasses_standoff_mm`` is 0 and for renders without optics): (H, W) the weight of the skin behind (0.9
+    through the tinted lenses, 0 under the rims) and (H, W, 3) the rims' own albedo. A blink moves the lids
+    behind the lenses, never the rims."""
+    albedo = np.ones((*shape[:2], 3), np.float32)
+    rigid = np.zeros((*shape[:2], 3), np.float32)
+    lens, front, temples = glasses_parts(shape, face)
+    rims = np.maximum(front, temples)
+    albedo[lens > 0] *= np.float32(GLASSES_LENS_TINT)
     albedo[rims > 0] = np.float32(0.0)
-    rigid[rims > 0] = np.float32(0.03)
+    rigid[rims > 0] = np.float32(GLASSES_FRAME_ALBEDO)
     return albedo[..., 0].copy(), rigid
+
+
+def temples_overlay(shape: tuple[int, ...], face: FaceModel) -> tuple[np.ndarray, np.ndarray]:
+    """The glasses' temples alone as a rigid layer on the skin (they run along the side of the head a few
+    millimetres off it, to the ears): (H, W) the weight of what is behind, (H, W, 3) their albedo."""
+    _, _, temples = glasses_parts(shape, face)
+    weight = np.where(temples > 0, np.float32(0.0), np.float32(1.0)).astype(np.float32)
+    rigid = np.zeros((*shape[:2], 3), np.float32)
+    rigid[temples > 0] = np.float32(GLASSES_FRAME_ALBEDO)
+    return weight, rigid
+
+
+def glasses_frame(face: FaceModel, ipd_scale: float, standoff_m: float) -> SurfaceLayer:
+    """The glasses' front as a 3D object of its own: a flat layer in the face's texture grid (same texels, so
+    it lines up with the eyes when the head faces the camera), standing ``standoff_m`` in front of the
+    corneas' apex, on the head's pose. The rims and bridge are opaque and dark; the lenses cover 10 % (a
+    slight tint over whatever is behind them: the eyes and the skin around them, seen through the lens
+    from the camera's point of view). Being off the face, its image scales and slides against the skin
+    behind it as the head approaches, turns or nods (parallax), and a blink never moves it."""
+    shape = face.albedo.shape[:2]
+    lens, front, _ = glasses_parts(shape, face)
+    alpha = np.where(lens > 0, np.float32(1.0 - GLASSES_LENS_TINT), np.float32(0.0)).astype(np.float32)
+    alpha[front > 0] = 1.0
+    albedo = np.zeros((*shape, 3), np.float32)
+    albedo[front > 0] = np.float32(GLASSES_FRAME_ALBEDO)
+    iris = face.landmarks3d[list(IRIS_CENTRES), 2] if len(face.landmarks3d) > max(IRIS_CENTRES) else face.landmarks3d[:, 2]
+    # Head coordinates: z away from the camera, the surface at -height; the corneas' apex is the eyes' nearest point.
+    plane = float(-np.min(iris)) * ipd_scale + float(standoff_m)
+    height = np.full(shape, np.float32(plane), np.float32)
+    normals = np.zeros((*shape, 3), np.float32)
+    normals[..., 2] = -1.0
+    return SurfaceLayer(albedo=albedo, alpha=alpha, height=height, normals=normals, scale=face.scale * ipd_scale,
+                        centre=face.centre, material=Material(roughness=0.2), iterations=1, name="glasses")
 
 
 def material_optics(p: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -269,6 +319,10 @@ class Simulation:
             # With optics, glasses are a rigid layer (their rims do not follow a blink); without, painted as before.
             rigid_glasses = optics and bool(p.get("glasses")) and species != "mask"
             skin = skin_texture(self.face, p, living_eyes=optics, glasses=not rigid_glasses)
+            # Glasses standing off the face (``glasses_standoff_mm`` > 0): their front is a 3D layer of its own in
+            # front of the eyes, the temples stay on the skin. 0 (or a render from before the key): painted on it.
+            standoff_mm = float(p.get("glasses_standoff_mm", 0.0))
+            frame = None
             if species == "mask":
                 # A mask with eye holes shows the wearer's own eyes: they blink and mirror the screen.
                 holes = optics and bool(int(p.get("mask_eye_holes", 0)))
@@ -276,6 +330,16 @@ class Simulation:
                 inner = periocular_material(p) if holes else None
                 painted = mask_albedo(self.face, skin_texture(self.face, p), p)
                 hole_scale = float(p.get("mask_hole_scale", 1.0))
+                overlay = mask_overlay(self.face, painted, hole_scale) if holes else None
+                if holes and int(p.get("mask_glasses", 0)):
+                    # An attacker who knows glasses excuse a rigid rim wears a pair over the mask: the front off
+                    # the face (or painted on the mask at standoff 0), the temples on the mask's surface.
+                    g_weight, g_rigid = (temples_overlay if standoff_mm > 0 else glasses_overlay)(skin.shape, self.face)
+                    assert overlay is not None
+                    overlay = ((overlay[0] * g_weight).astype(np.float32),
+                               (overlay[1] * g_weight[..., None] + g_rigid).astype(np.float32))
+                    if standoff_mm > 0:
+                        frame = glasses_frame(self.face, ipd / IPD_M, standoff_mm / 1000.0)
                 # The mask is rigid: a blink moves the wearer's lids inside the holes, never the mask's surface
                 # or its cut edge around them.
                 head = HeadSubject(
@@ -283,7 +347,7 @@ class Simulation:
                     material=Material(specular=p["mask_specular"], roughness=p["mask_roughness"],
                                       **material_optics(p, "mask") if optics else {}),
                     texture=skin if holes else painted,
-                    overlay=mask_overlay(self.face, painted, hole_scale) if holes else None,
+                    overlay=overlay, frame=frame,
                     blink_reach=float(p.get("blink_skin_reach", 1.5)),
                     blinks=holes, autostart=autostart,
                     kind="mask", cornea=float(p["cornea_reflectance"]) if holes else 0.0,
@@ -291,12 +355,17 @@ class Simulation:
                 )
             else:
                 inner = periocular_material(p) if optics else None
+                overlay = None
+                if rigid_glasses:
+                    overlay = (temples_overlay if standoff_mm > 0 else glasses_overlay)(skin.shape, self.face)
+                    if standoff_mm > 0:
+                        frame = glasses_frame(self.face, ipd / IPD_M, standoff_mm / 1000.0)
                 head = HeadSubject(
                     self.face, self.camera, motion_params(p), self.oval, ipd_m=ipd,
                     material=Material(specular=p["skin_specular"], roughness=0.18,
                                       **material_optics(p, "skin") if optics else {}),
                     texture=skin, autostart=autostart, cornea=float(p["cornea_reflectance"]) if optics else 0.0,
-                    overlay=glasses_overlay(skin.shape, self.face) if rigid_glasses else None,
+                    overlay=overlay, frame=frame,
                     blink_reach=float(p.get("blink_skin_reach", 1.5)) if optics else 1.5,
                     inner_material=inner, inner_map=periocular_map(self.face) if inner is not None else None,
                 )

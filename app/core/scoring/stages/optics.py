@@ -51,9 +51,13 @@ the skin's absolute response is measured and reported but judges nothing (see be
   far the brow moved (:func:`rim_shifts`). A face whose skin moves only close above the lid and a mask whose
   holes reach as far look alike in that band; where the holes end inside the moving skin, the motion stops
   from one band to the next at the rim (``rim_step``), while skin's falls off gradually. Glasses are a rigid
-  rim around the eyes too: on simulated glasses wearers the cue reads "rigid", and letting glasses excuse it
-  would let a mask pass under a pair of glasses. So it is measured and reported, and judges only where
-  ``rim_judged`` is set (docs/accuracy.md).
+  rim around the eyes too: on simulated glasses wearers the cue often reads "rigid", and letting glasses
+  excuse it would let a mask pass under a pair of glasses. A frame stands 10-15 mm in front of the eyes, so
+  it should slide against the brow as the head nods while a contour on the face keeps its place; that
+  parallax is measured over the open frames (:func:`rim_parallax`, on :func:`nod_proxy`) and reported, but
+  the small nods of the light check do not separate the two on simulated sessions. So the cue is measured
+  and reported, and judges only where ``rim_judged`` is set (docs/accuracy.md, "the rigid rim" and "glasses
+  standing off the face").
 * **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
   seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
   read, a blink is what shows the eyes are real (otherwise the stage abstains there).
@@ -74,6 +78,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.core import facemesh
 from app.core.enums import Verdict
 from app.core.scoring.contract import CheckResult
 from app.core.scoring.display import DisplayTimeline
@@ -162,6 +167,15 @@ class OpticsOptions:
     #: Where the rim judges: real eyes without a blink measured near the oval abstain (the rim could not be
     #: checked) instead of passing on the eyes alone.
     rim_needs_blink: bool = False
+    #: Parallax of the rim (measured and reported, judges nothing): between the open frames of the whole session
+    #: (none within ``rim_parallax_skip_s`` of a blink), how the band's position against the brow follows the
+    #: head's nod as the camera sees it (:func:`nod_proxy`). A contour on the face (a mask's rim, the skin) lies
+    #: at about the brow's depth and keeps its place; a glasses frame stands 10-15 mm in front of the eyes and
+    #: slides against the face by that depth times the nod's sine. On simulated light checks (nods of 1-5
+    #: degrees) the slope of faces, glasses wearers and masks overlap (docs/accuracy.md, "glasses standing off
+    #: the face"), so it judges nothing. ``rim_parallax_min_frames``: fewer open frames give no reading.
+    rim_parallax_skip_s: float = 0.3
+    rim_parallax_min_frames: int = 30
 
 
 class OpticsReason(ReasonCode):
@@ -262,6 +276,10 @@ class OpticsEvidence(Evidence):
     rim_shift: float = UNSET  # median of ``rim_shifts``: ~0 for a rigid surround, > 0 where skin followed the lids
     rim_profile: list[float] = UNSET  # the same median per band of ``rim_step_centres`` (eye distances)
     rim_step: float = UNSET  # the largest fall of ``rim_profile`` from one band to the next above it
+    rim_parallax: float = UNSET  # d(band's shift against the brow) / d(nod proxy), open frames: ~0 on the face
+    rim_parallax_se: float = UNSET  # its standard error
+    rim_parallax_frames: int = UNSET  # open frames in the fit
+    rim_nod_spread: float = UNSET  # standard deviation of the nod proxy over those frames (how much the head nodded)
     features: dict[str, float] = UNSET
 
     def dark_room(self) -> bool:
@@ -433,6 +451,73 @@ def rim_shifts(t_ns: np.ndarray, closure: np.ndarray, brows: np.ndarray, o: "Opt
     return shifts, noise
 
 
+def nod_proxy(points: np.ndarray) -> np.ndarray:
+    """(N,) how far the nose tip lies below the eyes' line, in eye distances, along the face's up axis (NaN
+    without landmarks). The tip stands ~2-3 cm in front of the eyes, so this changes by ~0.35 per radian of
+    nod relative to the camera's line of sight: what a point standing off the face slides with."""
+    pts = np.asarray(points, np.float64)
+    out = np.full(len(pts), np.nan)
+    if pts.ndim != 3 or pts.shape[1] <= max(facemesh.NOSE_TIP, *facemesh.EYE_CORNERS):
+        return out
+    right, left = facemesh.eye_centres(pts)
+    axis = left - right
+    d = np.hypot(axis[:, 0], axis[:, 1])
+    ok = np.isfinite(d) & (d > 1e-6)
+    u = axis / np.where(ok, d, 1.0)[:, None]
+    up = np.column_stack([u[:, 1], -u[:, 0]])  # towards the brow (image y grows down)
+    rel = pts[:, facemesh.NOSE_TIP] - 0.5 * (right + left)
+    out[ok] = -(rel[ok] * up[ok]).sum(axis=1) / d[ok]
+    return out
+
+
+def rim_parallax(t_ns: np.ndarray, closure: np.ndarray, brows: np.ndarray, nod: np.ndarray, iod: np.ndarray,
+                 o: "OpticsOptions", step: float) -> tuple[float, float, int, float]:
+    """Slope of the band's shift against the brow (eye distances, :func:`band_shift` of each open frame's strip
+    against the median strip of the frames near the oval) on the nod proxy, with the level and the reciprocal
+    eye distance (the approach's perspective) as nuisance terms; its standard error, the frames used and the
+    nod proxy's spread. NaN slope with fewer than ``o.rim_parallax_min_frames`` frames."""
+    n_rows = brows.shape[-1]
+    h = np.arange(n_rows) * step
+    band = (h >= o.rim_band[0]) & (h <= o.rim_band[1])
+    brow = (h >= o.rim_brow[0]) & (h <= o.rim_brow[1])
+    skip = np.zeros(len(t_ns), bool)
+    for peak in blink_peaks(t_ns, closure, o):
+        skip |= np.abs(t_ns - t_ns[peak]) < int(o.rim_parallax_skip_s * 1e9)
+    ok = ~skip & np.isfinite(nod) & np.isfinite(iod) & (iod > 0)
+    if ok.sum() < o.rim_parallax_min_frames:
+        return math.nan, math.nan, int(ok.sum()), math.nan
+    near = ok & (iod >= o.rim_min_size * np.nanpercentile(iod[ok], 90))
+    shifts = np.full((len(t_ns), brows.shape[1]), np.nan)
+    for eye in range(brows.shape[1]):
+        strips = brows[:, eye]
+        good = ok & np.isfinite(strips).all(axis=1)
+        refs = strips[good & near]
+        if len(refs) < o.rim_min_refs:
+            continue
+        ref = np.median(refs, axis=0)
+        for i in np.nonzero(good)[0]:
+            shifts[i, eye] = band_shift(strips[i], ref, band, brow) * step
+    have = np.isfinite(shifts).any(axis=1)
+    y = np.array([np.nanmean(r) if np.isfinite(r).any() else math.nan for r in shifts])
+    use = ok & have & np.isfinite(y)
+    m = int(use.sum())
+    if m < o.rim_parallax_min_frames:
+        return math.nan, math.nan, m, math.nan
+    x = nod[use]
+    inv = 1.0 / iod[use]
+    cols = [np.ones(m), x]
+    if np.std(inv) > 0.01 * np.mean(inv):
+        cols.append(inv)  # the approach: the perspective of anything off the face changes with the distance
+    design = np.column_stack(cols)
+    k = design.shape[1]
+    coef, _, rank, _ = np.linalg.lstsq(design, y[use], rcond=None)
+    if rank < k:
+        return math.nan, math.nan, m, float(np.std(x))
+    resid = y[use] - design @ coef
+    cov = np.linalg.pinv(design.T @ design) * float(resid @ resid) / max(m - k, 1)
+    return float(coef[1]), float(math.sqrt(max(cov[1, 1], 0.0))), m, float(np.std(x))
+
+
 def detail_slope(detail: np.ndarray, level: np.ndarray, q: np.ndarray) -> float:
     """d log(detail contrast) / d log(level) with the trend removed (0: contrast unchanged as the light grows)."""
     ok = np.isfinite(detail) & np.isfinite(level) & (detail > 0) & (level > 0)
@@ -588,6 +673,11 @@ class OpticsStage:
             sh, _ = rim_shifts(d.t_ns, d.blink, brows, band, BROW_STEP)
             profile.append(float(np.median(sh)) if sh else math.nan)
         ev.rim_profile = [round(v, 4) for v in profile]
+        slope, se, frames, spread = rim_parallax(d.t_ns, d.blink, np.asarray(getattr(d, "brows")), nod_proxy(d.points),
+                                                 iod, o, BROW_STEP)
+        ev.rim_parallax_frames = frames
+        if math.isfinite(slope):
+            ev.rim_parallax, ev.rim_parallax_se, ev.rim_nod_spread = slope, se, spread
         falls = [a - b for a, b in zip(profile[:-1], profile[1:]) if math.isfinite(a) and math.isfinite(b)]
         if falls:
             ev.rim_step = float(max(falls))
@@ -626,7 +716,7 @@ class OpticsStage:
         return {"catch_log": num(ev.catch_log), "colour_index": num(ev.colour_index),
                 "detail_index": num(ev.detail_index), "blinks": num(ev.blinks),
                 "material_index": num(ev.material_index), "material_se": num(ev.material_se),
-                "rim_shift": num(ev.rim_shift), "rim_step": num(ev.rim_step)}
+                "rim_shift": num(ev.rim_shift), "rim_step": num(ev.rim_step), "rim_parallax": num(ev.rim_parallax)}
 
     def evaluate(self, session: SessionInput) -> CheckResult:
         """Judge the eyes' mirror and the face's material."""
