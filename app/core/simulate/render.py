@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -415,43 +416,45 @@ class LayerRenderer:
         b = Rt @ pose.T
         az = np.where(np.abs(az) < 1e-6, 1e-6, az)
         inv_s = 1.0 / layer.scale
-        h = np.zeros_like(dx)
-        for it in range(layer.iterations + 1):
+
+        def texels(h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """Where each ray is at height ``h`` (local metres): its ray length and texel coordinates."""
             lam = (b[2] - h) / az
             tx = ((lam * ax - b[0]) * inv_s + layer.centre[0]).astype(np.float32)
             ty = ((lam * ay - b[1]) * inv_s + layer.centre[1]).astype(np.float32)
-            if it < layer.iterations:
-                h = cv2.remap(layer.height, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            return lam, tx, ty
+
         if layer.iterations > 0 and float(pose.R[2, 2]) < MARCH_BELOW_COS:
-            # The fixed-point steps settle on a surface seen from the front; on a head turned further they swing
-            # across the steep side of the face and the nose, and the face came out torn (a turn of 30 degrees
-            # or more read as no turn at all). Turned that far, every ray marches from in front of the surface
-            # to its first hit, which also hides what the nose or a cheek occludes. Frames of a face turned less
-            # are drawn exactly as before.
-            h = self._first_hit(layer, ax, ay, az, b)
-            lam = (b[2] - h) / az
-            tx = ((lam * ax - b[0]) * inv_s + layer.centre[0]).astype(np.float32)
-            ty = ((lam * ay - b[1]) * inv_s + layer.centre[1]).astype(np.float32)
+            # The fixed-point steps below settle on a surface seen from the front; on a head turned further they
+            # swing across the steep side of the face and the nose, and the face came out torn (a turn of 30
+            # degrees or more read as no turn at all). Turned that far, every ray marches from in front of the
+            # surface to its first hit, which also hides what the nose or a cheek occludes. Frames of a face
+            # turned less are drawn exactly as before.
+            lam, tx, ty = texels(self._first_hit(layer, texels, ax.shape))
+        else:
+            h = np.zeros_like(dx)
+            for it in range(layer.iterations + 1):
+                lam, tx, ty = texels(h)
+                if it < layer.iterations:
+                    h = cv2.remap(layer.height, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         lam = lam.astype(np.float32)
         return tx, ty, lam, dx, dy
 
     @staticmethod
-    def _first_hit(layer: SurfaceLayer, ax: np.ndarray, ay: np.ndarray, az: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Height (local metres) at which each ray (direction ``ax, ay, az`` in local coordinates, the camera at
-        local ``-b``) first meets the height field: down from the field's highest point in ``MARCH_STEPS``
-        levels, the crossing refined linearly. A ray that meets nothing ends at height 0 (outside the layer)."""
+    def _first_hit(layer: SurfaceLayer, texels: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+                   shape: tuple[int, ...]) -> np.ndarray:
+        """Height (local metres) at which each ray first meets the height field (``texels(h)``: where the rays are
+        at height ``h``): down from the field's highest point in ``MARCH_STEPS`` levels, the crossing refined
+        linearly. A ray that meets nothing ends at height 0 (outside the layer)."""
         top = float(layer.height_max)
-        inv_s = 1.0 / layer.scale
-        out = np.zeros(ax.shape, np.float32)
-        if top <= 0 or ax.size == 0:
+        out = np.zeros(shape, np.float32)
+        if top <= 0 or out.size == 0:
             return out
         levels = np.linspace(top, 0.0, MARCH_STEPS + 1)
-        prev_gap = np.full(ax.shape, -np.inf, np.float32)
-        done = np.zeros(ax.shape, bool)
+        prev_gap = np.full(shape, -np.inf, np.float32)
+        done = np.zeros(shape, bool)
         for k, level in enumerate(levels):
-            lam = (b[2] - level) / az
-            tx = ((lam * ax - b[0]) * inv_s + layer.centre[0]).astype(np.float32)
-            ty = ((lam * ay - b[1]) * inv_s + layer.centre[1]).astype(np.float32)
+            _, tx, ty = texels(level)
             surf = cv2.remap(layer.height, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
             gap = surf - np.float32(level)  # >= 0 once the ray is at or below the surface
             crossed = ~done & (gap >= 0)

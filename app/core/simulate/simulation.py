@@ -170,9 +170,9 @@ def draw_glasses(albedo: np.ndarray, face: FaceModel) -> None:
     albedo += rigid
 
 
-#: The glasses' front (rims, bridge) stands this far in front of the corneas' apex (mm): the vertex distance of
-#: spectacles is ~12 mm from the lens's back to the cornea, the rims a little further (docs/simulator.md,
-#: "Glasses"). Drawn per person (``glasses_standoff_mm``); 0 paints the frame on the skin as before.
+#: Albedo of the glasses' rims, bridge and temples (dark plastic or metal), and the share of light the lenses let
+#: through (a slight tint). Where the front stands (``glasses_standoff_mm``, in front of the corneas' apex) is
+#: drawn per person (``GLASSES_STANDOFF_MM`` in params.py; docs/simulator.md, "Glasses").
 GLASSES_FRAME_ALBEDO = 0.03
 GLASSES_LENS_TINT = 0.9
 
