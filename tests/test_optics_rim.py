@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 
 from app.core.enums import Verdict
+from app.core.scoring.config import ScoringConfig
 from app.core.scoring.features import BROW_ROWS, BROW_STEP
 from app.core.scoring.stages.optics import OpticsOptions, OpticsReason, OpticsStage, band_shift, rim_shifts
 from app.devtools.synthetic_sessions import SynthSpec, make_session_input
 
 H = np.arange(BROW_ROWS) * BROW_STEP  # eye distances above the eye's centre
 JUDGED = replace(OpticsOptions(), rim_judged=True)
+FAILS = replace(JUDGED, rim_rigid_fails=True)
 
 
 def _strip(shift: np.ndarray | float = 0.0, slip: float = 0.0, gain: float = 1.0) -> np.ndarray:
@@ -79,8 +81,8 @@ def test_a_face_moves_above_the_eyes_at_a_blink_and_a_rigid_surround_does_not() 
     assert stage.evaluate(_session(moves=False)).code is not OpticsReason.RIGID_RIM
 
 
-def test_when_judged_a_rigid_surround_fails_a_moving_one_is_named_and_no_blink_leaves_the_eyes_to_decide() -> None:
-    stage = OpticsStage(JUDGED)
+def test_when_judged_to_fail_a_rigid_surround_fails_a_moving_one_is_named_and_no_blink_leaves_the_eyes_to_decide() -> None:
+    stage = OpticsStage(FAILS)
     res = stage.evaluate(_session(moves=False))
     assert res.verdict == Verdict.FAIL and res.code is OpticsReason.RIGID_RIM and res.score == pytest.approx(0.05)
     assert res.reason == OpticsReason.RIGID_RIM.sentence(events=res.evidence.rim_events)
@@ -124,12 +126,39 @@ def test_a_step_in_the_motion_above_the_eyes_is_a_rim_and_without_a_blink_the_ri
         for eye in range(2):
             shift = np.where(H < 0.25, follow * level, 0.0)
             d.brows[i, eye] = _strip(shift, slip=float(rng.normal(0, 0.004))) + rng.normal(0, 1.0, BROW_ROWS)
-    res = OpticsStage(JUDGED).evaluate(inp)
+    res = OpticsStage(FAILS).evaluate(inp)
     assert res.evidence.rim_step > OpticsOptions().rim_max_step and res.code is OpticsReason.RIGID_RIM
     face = OpticsStage(JUDGED).evaluate(_session(moves=True)).evidence
     assert face.rim_step < OpticsOptions().rim_max_step  # the face's own fall-off is gradual
     needs = OpticsStage(replace(JUDGED, rim_needs_blink=True)).evaluate(_session(moves=True, blinks=False))
     assert needs.verdict == Verdict.ABSTAIN and needs.code is OpticsReason.NO_BLINK_MEASURED
+
+
+def test_judged_as_shipped_a_rigid_surround_is_no_decision_naming_glasses_or_a_mask_and_never_a_pass() -> None:
+    """A glasses frame and a mask's rim both stay still when the lids blink: the shipped rule cannot say which,
+    so it neither passes (the mask) nor rejects (the glasses wearer)."""
+    shipped = ScoringConfig.load().optics
+    assert shipped.rim_judged and shipped.rim_needs_blink and not shipped.rim_rigid_fails
+    stage = OpticsStage(shipped)
+    rigid = stage.evaluate(_session(moves=False))
+    assert rigid.verdict == Verdict.ABSTAIN and rigid.code is OpticsReason.RIGID_SURROUND and rigid.score is None
+    assert "glasses" in rigid.reason and str(rigid.evidence.rim_events) in rigid.reason
+    moved = stage.evaluate(_session(moves=True))
+    assert moved.verdict == Verdict.PASS and moved.code is OpticsReason.EYES_MIRROR_SKIN_MOVED
+    # An attacker who knows the rule and does not blink: nothing to read, so no decision either.
+    still = stage.evaluate(_session(moves=False, blinks=False))
+    assert still.verdict == Verdict.ABSTAIN and still.code is OpticsReason.NO_BLINK_MEASURED
+
+
+def test_a_failure_of_the_eyes_still_fails_when_the_surround_is_also_rigid() -> None:
+    """The rigid surround's abstention must not soften a harder finding: eyes that do not mirror the screen fail."""
+    inp = _session(moves=False)
+    base = OpticsStage(JUDGED)
+    ev, judged = base.measure(inp)
+    assert judged and base.rim_verdict(ev) == "rigid" and ev.screen_lit is False  # a room with light of its own
+    strict = replace(JUDGED, catch_min=float(ev.catch_log) + 1.0)  # these eyes' catchlight is now too weak
+    res = OpticsStage(strict).evaluate(inp)
+    assert res.verdict == Verdict.FAIL and res.code is OpticsReason.NO_CATCHLIGHT
 
 
 def test_with_both_the_material_and_the_rim_judged_a_pass_names_one_of_them_with_its_own_numbers() -> None:

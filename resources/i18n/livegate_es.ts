@@ -184,6 +184,7 @@
     </message>
     <message>
         <source>Look at the camera</source>
+        <extracomment>A head-turn cue of the movement-only check is on screen: guidance must not overwrite its instruction.</extracomment>
         <translation>Mire a la cámara</translation>
     </message>
     <message>
@@ -1324,6 +1325,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>El vídeo mostraba indicios de una grabación reproducida ante una cámara (ritmo, falta de ruido o compresión).</translation>
     </message>
     <message>
+        <source>When the eyes blinked, the skin above them did not move with the lids ({events} blink(s) measured): something rigid is around the eyes, a glasses frame or a mask with eye holes, and the two cannot be told apart: take off glasses and try again.</source>
+        <translation>Al parpadear, la piel sobre los ojos no se movió con los párpados ({events} parpadeo(s) medido(s)): hay algo rígido alrededor de los ojos, una montura de gafas o una máscara con agujeros para los ojos, y no se pueden distinguir: quítese las gafas e inténtelo de nuevo.</translation>
+    </message>
+    <message>
         <source>No frames were captured.</source>
         <translation>No se captó ninguna imagen.</translation>
     </message>
@@ -1408,7 +1413,7 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La comprobación {name} debe superarse por sí sola cuando se muestran los colores, y no se superó; ninguna otra comprobación puede compensarlo.</translation>
     </message>
     <message>
-        <source>Most of the face's colour change ({share:.0%}) came later than a real camera can deliver it (after {edge:.0f} ms): the colour response looks forged.</source>
+        <source>Most of the face&apos;s colour change ({share:.0%}) came later than a real camera can deliver it (after {edge:.0f} ms): the colour response looks forged.</source>
         <translation>La mayor parte del cambio de color de la cara ({share:.0%}) llegó más tarde de lo que una cámara real puede entregarlo (después de {edge:.0f} ms): la respuesta de color parece falsificada.</translation>
     </message>
     <message>
@@ -1738,14 +1743,6 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>El modo quiosco necesita un PIN del operador</translation>
     </message>
     <message>
-        <source>Show the confidence number to operators</source>
-        <translation>Mostrar la confianza a los operadores</translation>
-    </message>
-    <message>
-        <source>Show the confidence number</source>
-        <translation>Mostrar la confianza</translation>
-    </message>
-    <message>
         <source>Kiosk: &amp;return to start after:</source>
         <translation>Quiosco: &amp;volver al inicio tras:</translation>
     </message>
@@ -1953,6 +1950,14 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>Aviso de fotosensibilidad</translation>
     </message>
     <message>
+        <source>Before the check: take off glasses and a hat.</source>
+        <translation>Antes de la comprobación: quítese las gafas y el sombrero.</translation>
+    </message>
+    <message>
+        <source>Before the check</source>
+        <translation>Antes de la comprobación</translation>
+    </message>
+    <message>
         <source>&amp;Start check</source>
         <translation>&amp;Empezar la comprobación</translation>
     </message>
@@ -2045,8 +2050,8 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>Colóquese de cara a la luz; evite una ventana luminosa detrás de usted.</translation>
     </message>
     <message>
-        <source>Take off sunglasses, a hat or a mask.</source>
-        <translation>Quítese las gafas de sol, el sombrero o la mascarilla.</translation>
+        <source>Take off glasses (of any kind), a hat or a mask.</source>
+        <translation>Quítese las gafas (de cualquier tipo), el sombrero o la mascarilla.</translation>
     </message>
     <message>
         <source>Keep the camera at eye level and hold still when asked.</source>

@@ -161,9 +161,13 @@ class OpticsOptions:
     rim_step_centres: tuple[float, ...] = (0.18, 0.22, 0.26, 0.30, 0.34)
     rim_step_half: float = 0.025
     rim_max_step: float = 0.035
-    #: Whether the rigid-rim cue judges (fails a rigid surround) or is measured and reported only (off: the
-    #: frame of a genuine user's glasses is a rigid rim too; docs/accuracy.md, "the rigid rim").
+    #: Whether the rigid-rim cue judges or is measured and reported only (docs/accuracy.md, "the rigid rim").
     rim_judged: bool = False
+    #: Where the rim judges, what a rigid surround means. A genuine user's glasses frame is a rigid contour
+    #: around the eyes too, and the two cannot be told apart on today's evidence (docs/accuracy.md, "glasses
+    #: standing off the face"), so a rigid reading is no decision (``optics.rigid_surround``: take off glasses
+    #: and try again), never a pass and never a rejection; set, it fails as a mask's rim (``optics.rigid_rim``).
+    rim_rigid_fails: bool = False
     #: Where the rim judges: real eyes without a blink measured near the oval abstain (the rim could not be
     #: checked) instead of passing on the eyes alone.
     rim_needs_blink: bool = False
@@ -224,6 +228,12 @@ class OpticsReason(ReasonCode):
         "When the eyes blinked, the skin above them did not move with the lids as skin does: it stayed still, or "
         "its motion stopped short at an edge around the eyes ({events} blink(s) measured): a rigid surface around "
         "real eyes, as a mask with eye holes shows.",
+    )
+    RIGID_SURROUND = (
+        "optics.rigid_surround",
+        "When the eyes blinked, the skin above them did not move with the lids ({events} blink(s) measured): "
+        "something rigid is around the eyes, a glasses frame or a mask with eye holes, and the two cannot be told "
+        "apart: take off glasses and try again.",
     )
     EYES_MIRROR_SKIN_MOVED = (
         "optics.eyes_mirror_skin_moved",
@@ -728,7 +738,7 @@ class OpticsStage:
             # Real eyes (or none) in a face of two materials: a mask with eye holes. Decided whatever the eyes show.
             return result(self.name, Verdict.FAIL, 0.05, OpticsReason.TWO_MATERIALS, ev, index=float(ev.material_index))
         rim = self.rim_verdict(ev) if o.rim_judged else "not judged"
-        if rim == "rigid":
+        if rim == "rigid" and o.rim_rigid_fails:
             # Real lids blinked, but the skin around them did not follow: a rigid shell with eye holes.
             return result(self.name, Verdict.FAIL, 0.05, OpticsReason.RIGID_RIM, ev, events=int(ev.rim_events))
         if not judged:
@@ -744,6 +754,10 @@ class OpticsStage:
             if not blinked:
                 return result(self.name, Verdict.ABSTAIN, None, OpticsReason.DARK_ROOM, ev)
             by_blink = True
+        if rim == "rigid":
+            # Real lids behind something rigid that did not follow them: a mask's rim or a glasses frame. Which
+            # one is not known, so no decision (a mask never passes this way, a glasses wearer is not rejected).
+            return result(self.name, Verdict.ABSTAIN, None, OpticsReason.RIGID_SURROUND, ev, events=int(ev.rim_events))
         if rim == "none" and o.rim_needs_blink:
             # Real eyes alone do not show a face (they may look out of a mask): without a blink, no decision.
             return result(self.name, Verdict.ABSTAIN, None, OpticsReason.NO_BLINK_MEASURED, ev)
