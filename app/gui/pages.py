@@ -191,12 +191,6 @@ class StartPage(QWidget):
         warn_row.addWidget(self.warning_icon, 0, Qt.AlignmentFlag.AlignTop)
         warn_row.addWidget(self.warning, 1)
         form.addLayout(warn_row)
-        # The light check cannot tell a glasses frame from a mask's rim around the eyes (a rigid contour the
-        # lids blink behind): with glasses on, it may end without a decision. Said before, not after a failed try.
-        self.prepare = QLabel(self.tr("Before the check: take off glasses and a hat."), body)
-        self.prepare.setWordWrap(True)
-        self.prepare.setAccessibleName(self.tr("Before the check"))
-        form.addWidget(self.prepare)
         form.addSpacing(12)
 
         self.start = _button(body, self.tr("&Start check"), self.tr("Start check"), default=True)
@@ -1289,6 +1283,9 @@ class GetReadyPage(QWidget):
                 f"{i}. {s}"
                 for i, s in enumerate(
                     (
+                        # The light check cannot tell a glasses frame from a mask's rim around the eyes (a rigid
+                        # contour the lids blink behind): said before the check, not after a try without a decision.
+                        self.tr("Take off glasses and a hat."),
                         self.tr("Hold the device at eye level, or sit facing the screen, about an arm's length away."),
                         self.tr("When asked, move slowly closer until your face fills the oval."),
                         self.tr("Keep still while the screen shows colours. It takes a few seconds."),

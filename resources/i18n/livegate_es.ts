@@ -73,6 +73,10 @@
         <translation>Cómo hacer la comprobación</translation>
     </message>
     <message>
+        <source>Take off glasses and a hat.</source>
+        <translation>Quítese las gafas y el sombrero.</translation>
+    </message>
+    <message>
         <source>Hold the device at eye level, or sit facing the screen, about an arm&apos;s length away.</source>
         <translation>Sostenga el dispositivo a la altura de los ojos, o siéntese frente a la pantalla, a un brazo de distancia.</translation>
     </message>
@@ -1948,14 +1952,6 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     <message>
         <source>Photosensitivity warning</source>
         <translation>Aviso de fotosensibilidad</translation>
-    </message>
-    <message>
-        <source>Before the check: take off glasses and a hat.</source>
-        <translation>Antes de la comprobación: quítese las gafas y el sombrero.</translation>
-    </message>
-    <message>
-        <source>Before the check</source>
-        <translation>Antes de la comprobación</translation>
     </message>
     <message>
         <source>&amp;Start check</source>

@@ -55,19 +55,22 @@ the skin's absolute response is measured and reported but judges nothing (see be
   excuse it would let a mask pass under a pair of glasses. A frame stands 10-15 mm in front of the eyes, so
   it should slide against the brow as the head nods while a contour on the face keeps its place; that
   parallax is measured over the open frames (:func:`rim_parallax`, on :func:`nod_proxy`) and reported, but
-  the small nods of the light check do not separate the two on simulated sessions. So the cue is measured
-  and reported, and judges only where ``rim_judged`` is set (docs/accuracy.md, "the rigid rim" and "glasses
-  standing off the face").
+  the small nods of the light check do not separate the two on simulated sessions. So, where ``rim_judged``
+  is set (the shipped configuration), a rigid surround is no decision (``optics.rigid_surround``: take off
+  glasses and try again), never a pass and never a rejection; ``rim_rigid_fails`` would fail it instead
+  (docs/accuracy.md, "the rigid rim", "glasses standing off the face", "a rigid surround is no decision").
 * **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
   seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
-  read, a blink is what shows the eyes are real (otherwise the stage abstains there).
+  read, a blink is what shows the eyes are real (otherwise the stage abstains there), and where the rim
+  judges with ``rim_needs_blink`` (shipped), no blink near the oval leaves the rim unread: no decision.
 
 The stage needs the colours (``needs_colours``), so it must pass on its own, like the light stage: where
 the one-material comparison judges (``material_judged``; off by default, reported only, see docs/accuracy.md)
 two materials (clearly, beyond a face's own spread by more than the measurement's error) fail the session
 whatever the eyes show; no catchlight (in a room with light of its own) fails it; eyes never seen open while
-the colours were shown, a dark room without a blink, or real eyes in a face whose material could not be
-compared make the stage abstain, and an abstention never passes. Which of these rest on the simulator only is
+the colours were shown, a dark room without a blink, a rigid surround or no blink to read it by (where the rim
+judges), or real eyes in a face whose material could not be compared make the stage abstain, and an abstention
+never passes. Which of these rest on the simulator only is
 written in docs/accuracy.md.
 """
 
