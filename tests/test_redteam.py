@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.simulate.params import ATTACK_RANGES
+from app.core.simulate.params import ATTACK_RANGES, sample_params
 from app.devtools.redteam import Attempt, Runner, report_text, search, summary
 
 
@@ -80,3 +80,25 @@ def test_bad_redteam_input_exits_2_with_one_line(argv: list[str], capsys: pytest
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("livegate: ") and "\n" not in err
+
+
+def test_the_mask_search_reaches_beyond_the_simulators_own_draws_and_leaves_the_suites_alone() -> None:
+    """A mask's wearer who has read Livegate cuts the eye holes as large as it takes (up to the brows), which the
+    simulator's own masks never do; the red team must try that, while ``livegate simulate`` keeps its draws."""
+    from app.core.simulate.params import MASK_HOLE_SCALE
+
+    def larger_holes_score_higher(attempt: Attempt) -> Attempt:
+        attempt.confidence = 40.0 + 10.0 * float(attempt.params["mask_hole_scale"]) * int(attempt.params["mask_eye_holes"])
+        attempt.status, attempt.decision = "SUCCEEDED", "fail"
+        return attempt
+
+    attempts = search("mask", 40, 3, Runner(1, None, evaluate=larger_holes_score_higher))
+    space = ATTACK_RANGES["mask"]
+    for a in attempts:
+        assert set(a.params) == set(space)
+        assert all(r.contains(a.params[k]) for k, r in space.items()), a.params
+    scales = [a.params["mask_hole_scale"] for a in attempts]
+    assert max(scales) > 1.6 > MASK_HOLE_SCALE[1]  # holes no simulated mask has
+    assert {a.params["mask_eye_holes"] for a in attempts} == {0, 1}
+    drawn = [sample_params("mask", s).get("mask_hole_scale", 1.0) for s in range(40)]
+    assert max(drawn) <= MASK_HOLE_SCALE[1]  # the suites' masks are as before

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from app.core.errors import ConfigError
-from app.core.simulate.params import ATTACK_RANGES, SPECIES, Range, sample_params
+from app.core.simulate.params import ATTACK_RANGES, SEARCH_DRAWN, SPECIES, Range, sample_params
 
 log = logging.getLogger(__name__)
 
@@ -225,8 +225,12 @@ def _rng(species: str, seed: int, *stream: int) -> np.random.Generator:
 
 def _attack_params(species: str, seed: int, fixed: dict[str, str]) -> dict[str, Any]:
     """The attacker's parameters of a fresh session: as the simulator samples them for ``seed``, plus fixed ones."""
-    p = sample_params(species, seed)
-    out = {k: p[k] for k in ATTACK_RANGES.get(species, {}) if k in p}
+    if species in SEARCH_DRAWN:
+        rng = _rng(species, seed, 0x53524348)  # "SRCH"
+        out = {k: r.sample(rng) for k, r in ATTACK_RANGES[species].items()}
+    else:
+        p = sample_params(species, seed)
+        out = {k: p[k] for k in ATTACK_RANGES.get(species, {}) if k in p}
     out.update(fixed)
     return out
 

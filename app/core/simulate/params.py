@@ -175,6 +175,17 @@ GLASSES_STANDOFF_MM = (10.0, 15.0)
 #: Share of masks with eye holes worn under a pair of glasses (``mask_glasses``): the attacker who knows that a
 #: genuine user's glasses frame is a rigid contour around the eyes too, and hopes it excuses the mask's rim.
 MASK_GLASSES_SHARE = 0.5
+#: A mask's wearer who has read Livegate (searched by the red team only; ``sample_params`` keeps the simulator's own
+#: draws for the suites): any material, eye holes or none, holes from close around the eye to a cut-out up to the
+#: brows and across the nose's bridge (``mask_hole_scale`` 2: the rigid rim then lies where skin hardly moves at a
+#: blink), glasses worn over them or not.
+ATTACK_RANGES["mask"] = {
+    "mask_material": Range(choices=MASK_MATERIALS), "mask_eye_holes": Range(choices=(0, 1)),
+    "mask_hole_scale": Range(MASK_HOLE_SCALE[0], 2.0, 2), "mask_glasses": Range(choices=(0, 1)),
+}
+#: Attack species whose searched parameters the red team draws from :data:`ATTACK_RANGES` itself (their simulated
+#: draws are narrower than what an attacker may choose).
+SEARCH_DRAWN = ("mask",)
 GLASSES_STREAM = 0x474C4153  # "GLAS": the glasses' placement and the mask wearer's glasses (a stream of its own)
 #: The cornea's reflectance at normal incidence (Fresnel, n ~1.376: 2.5 %; tear film and angle vary it).
 CORNEA_REFLECTANCE = (0.02, 0.03)
