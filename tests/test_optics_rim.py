@@ -156,7 +156,7 @@ def test_a_failure_of_the_eyes_still_fails_when_the_surround_is_also_rigid() -> 
     base = OpticsStage(JUDGED)
     ev, judged = base.measure(inp)
     assert judged and base.rim_verdict(ev) == "rigid" and ev.screen_lit is False  # a room with light of its own
-    strict = replace(JUDGED, catch_min=float(ev.catch_log) + 1.0)  # these eyes' catchlight is now too weak
+    strict = replace(JUDGED, catch_min=float(ev.catch_log) + 1.0, catch_unclear_share=1.0)  # too weak a catchlight
     res = OpticsStage(strict).evaluate(inp)
     assert res.verdict == Verdict.FAIL and res.code is OpticsReason.NO_CATCHLIGHT
 

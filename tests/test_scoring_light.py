@@ -412,3 +412,23 @@ def test_step_delays_recover_each_colours_own_shift() -> None:
     delays, errors = step_delays(y, x[1], slopes, trend_basis(t))
     assert np.allclose(delays, shifts[1:], atol=8.0), (delays, shifts[1:])
     assert np.all(errors > 0) and np.all(errors < 8.0)
+
+
+def test_a_rule_firing_on_a_response_too_faint_to_judge_is_no_decision_never_a_pass() -> None:
+    """In a bright room the screen changes the face's colour by a percent or so, and the timing, colour-by-colour
+    and sweep rules then read noise: a rule that fires there makes the stage abstain (``light.too_faint``)."""
+    from dataclasses import replace
+
+    from app.core.scoring.stages.light import LightOptions, LightReason
+
+    late = make_session_input(SynthSpec(kind="live", lag_ms=330.0))
+    strong = LightStage.create().evaluate(late)
+    assert strong.verdict == FAIL and strong.hard_fail and strong.evidence.colour_change > LightOptions().faint_change
+    # The same evidence, with the faint limit above this session's colour change: no decision, naming the change.
+    faint = LightStage(replace(LightOptions(), faint_change=1.0)).evaluate(late)
+    assert faint.verdict.value == "abstain" and faint.code is LightReason.TOO_FAINT and faint.score is None
+    assert faint.evidence.faint_rule == "light.late" and not faint.hard_fail
+    assert f"{faint.evidence.colour_change:.1%}" in faint.reason
+    # A face that passes is unaffected: the limit only turns failures into no decision.
+    live = make_session_input(SynthSpec(kind="live", seed=3))
+    assert LightStage(replace(LightOptions(), faint_change=1.0)).evaluate(live).verdict == LightStage.create().evaluate(live).verdict

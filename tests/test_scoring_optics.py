@@ -106,8 +106,34 @@ def test_eyes_never_seen_open_make_it_abstain_and_a_stricter_limit_fails() -> No
     res = OpticsStage(OpticsOptions()).evaluate(inp)
     assert res.verdict == Verdict.ABSTAIN and res.code is OpticsReason.EYES_NOT_SEEN and res.score is None
     _, inp = _judge("live")
-    strict = OpticsStage(replace(OpticsOptions(), catch_min=50.0)).evaluate(inp)
+    strict = OpticsStage(replace(OpticsOptions(), catch_min=50.0, catch_unclear_share=1.0)).evaluate(inp)
     assert strict.verdict == Verdict.FAIL and strict.code is OpticsReason.NO_CATCHLIGHT
+
+
+def test_mostly_screen_lit_a_weak_catchlight_is_no_decision_but_eyes_answering_like_paint_still_fail() -> None:
+    """Where the screen gives most of the face's light a real eye's mirror excess shrinks: short of the limit it
+    is no decision there; a pupil answering like the white beside it (paint) is still a failure."""
+    res, inp = _judge("live")
+    share = res.evidence.screen_share
+    assert 0.5 <= share < OpticsOptions().screen_lit_share  # this hand-made room is mostly lit by the screen
+    unclear = OpticsStage(replace(OpticsOptions(), catch_min=50.0)).evaluate(inp)
+    assert unclear.verdict == Verdict.ABSTAIN and unclear.code is OpticsReason.CATCH_UNCLEAR and unclear.score is None
+    assert f"{share:.0%}" in unclear.reason
+    printed, _ = _judge("print", "flat")
+    assert printed.evidence.screen_share >= 0.5 and printed.evidence.catch_log < OpticsOptions().catch_floor
+    assert printed.verdict == Verdict.FAIL and printed.code is OpticsReason.NO_CATCHLIGHT
+
+
+def test_eyes_whose_whites_do_not_answer_the_colours_cannot_be_read_and_never_fail() -> None:
+    """In a bright room the whites of the eyes may not answer the screen measurably (or the pupil reads darker
+    under more light, which no surface does): the catchlight is unread, no decision, not "no catchlight"."""
+    _, inp = _judge("live")
+    d = inp.data
+    d.eyes[:, 2:, :] = d.eyes[:, 2:, :].mean(axis=0, keepdims=True)  # the whites stay still
+    res = OpticsStage(OpticsOptions()).evaluate(inp)
+    unread = [res.evidence.catch_log, *res.evidence.catch_per_eye]
+    assert all(v is None or math.isnan(v) for v in unread)  # NaN, written as null in the evidence
+    assert res.verdict == Verdict.ABSTAIN and res.code is OpticsReason.CATCH_UNREAD
 
 
 def test_in_a_dark_room_missing_catchlights_are_not_judged_and_only_a_blink_shows_real_eyes() -> None:

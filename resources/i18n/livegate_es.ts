@@ -1285,6 +1285,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>El cambio de color del rostro se ajustó mejor {lag:.0f} ms después del de la pantalla, más allá de los {edge:.0f} ms que puede tardar una cámara, aunque no con la claridad suficiente para considerarlo falsificado: sin decisión. Vuelva a intentarlo; si se repite en este quiosco, puede que su cámara sea más lenta que la ventana de retardo configurada para ella.</translation>
     </message>
     <message>
+        <source>The screen&apos;s light changed the face&apos;s colour very little against the room&apos;s light ({change:.1%} of its level), too little to tell a forged response from a faint real one: no decision. Try again facing the screen, in less bright light.</source>
+        <translation>La luz de la pantalla cambió muy poco el color de la cara frente a la luz de la sala ({change:.1%} de su nivel), demasiado poco para distinguir una respuesta falsificada de una real débil: sin decisión. Inténtelo de nuevo de cara a la pantalla, con una luz menos intensa.</translation>
+    </message>
+    <message>
         <source>The order in which the screen&apos;s light crossed the face was too faint to confirm (clearly seen in {agree} of {steps} colours, the colours together leaning the right way): try again facing the screen, in less bright light.</source>
         <translation>El orden en que la luz de la pantalla recorrió el rostro fue demasiado débil para confirmarlo (se vio con claridad en {agree} de {steps} colores, que en conjunto apuntaban en la dirección correcta): vuelva a intentarlo mirando a la pantalla, con una luz menos intensa.</translation>
     </message>
@@ -1327,6 +1331,14 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     <message>
         <source>The video showed signs of a recording played into a camera (timing, missing noise or compression).</source>
         <translation>El vídeo mostraba indicios de una grabación reproducida ante una cámara (ritmo, falta de ruido o compresión).</translation>
+    </message>
+    <message>
+        <source>The whites of the eyes did not answer the screen&apos;s colours clearly (a very bright room, or the eyes partly covered), so the eyes&apos; mirror image of the screen could not be measured: no decision. Try again facing the screen, in less bright light.</source>
+        <translation>El blanco de los ojos no respondió claramente a los colores de la pantalla (una sala muy luminosa, o los ojos parcialmente cubiertos), así que no se pudo medir el reflejo de la pantalla en los ojos: sin decisión. Inténtelo de nuevo de cara a la pantalla, con una luz menos intensa.</translation>
+    </message>
+    <message>
+        <source>The screen gave most of the face&apos;s light ({share:.0%} at its brightest colours), where the eyes&apos; mirror image of it is hard to tell from the light their surface scatters, and it stayed unclear: no decision. Turn on a room light in front of the person and try again.</source>
+        <translation>La pantalla dio la mayor parte de la luz de la cara ({share:.0%} con sus colores más claros), donde el reflejo de la pantalla en los ojos es difícil de distinguir de la luz que dispersa su superficie, y siguió sin estar claro: sin decisión. Encienda una luz de la sala delante de la persona e inténtelo de nuevo.</translation>
     </message>
     <message>
         <source>When the eyes blinked, the skin above them did not move with the lids ({events} blink(s) measured): something rigid is around the eyes, a glasses frame or a mask with eye holes, and the two cannot be told apart: take off glasses and try again.</source>

@@ -159,6 +159,13 @@ class LightOptions:
         agreeing share of the usable steps is below ``sweep_fail`` (every disagreeing step counts against),
         unless no step disagrees and the steps pooled still lean this session's way (then the evidence is
         faint and the stage abstains, :meth:`LightStage.sweep_verdict`).
+    faint_change:
+        A hard failure is called only on a response strong enough to judge: when the face's slow colour change
+        during the colours (``colour_change``, RMS over its level) stays below this, every rule above that
+        fires makes the stage abstain instead (``light.too_faint``; never a pass). In a bright room the screen
+        gives the face only 1-6 % of its light and its response is this faint, so late, colour-by-colour and
+        sweep-order evidence is mostly noise there; a replay of another check's flashes changes the face's
+        colour far more (docs/accuracy.md, "Too faint to call it forged").
     coef, bias:
         Logistic score over the evidence features (fitted on training seeds).
     """
@@ -191,6 +198,7 @@ class LightOptions:
     sweep_min_usable: int = 4
     sweep_min_agree: int = 4
     sweep_fail: float = 0.6
+    faint_change: float = 0.02
     coef: dict[str, float] = field(
         default_factory=lambda: {"shade": 8.0, "surround": -3.0, "response_spread": 0.8, "wipe_lead_ms": 0.03}
     )
@@ -636,6 +644,12 @@ class LightReason(ReasonCode):
         "can take, though not clearly enough to call it forged: no decision. Try again; if this repeats on this "
         "kiosk, its camera may be slower than the lag window set for it.",
     )
+    TOO_FAINT = (
+        "light.too_faint",
+        "The screen's light changed the face's colour very little against the room's light ({change:.1%} of its "
+        "level), too little to tell a forged response from a faint real one: no decision. Try again facing the "
+        "screen, in less bright light.",
+    )
     OTHER_SEQUENCE = (
         "light.other_sequence",
         "The face did not change colour with this session's light sequence (a replayed or injected video shows "
@@ -708,6 +722,8 @@ class LightEvidence(Evidence):
     p_value: float = UNSET
     null_z: float = UNSET
     snr_db: float = UNSET
+    colour_change: float = UNSET  # RMS slow colour change of the face during the colours, over its level
+    faint_rule: str = UNSET  # the hard-failure rule that fired on a response too faint to judge (light.too_faint)
     mixing: Any = UNSET  # (3 camera, 3 displayed) rows: camera channel, columns: displayed channel
     white_gain: Any = UNSET  # (3,) response to full white relative to the level
     rel_amplitude: float = UNSET
@@ -999,6 +1015,11 @@ class LightStage:
         level = np.nanmean(y_sig, axis=0)
         white_gain = beta.sum(axis=0) / np.maximum(level, 1.0)  # response to full white relative to level
         ev.snr_db = 10 * math.log10(max(snr, 1e-6))
+        # How much the face's colour changed at all (explained or not, white noise excluded): a face the screen's
+        # light hardly reaches against a bright room changes little; a replay of another check's flashes a lot.
+        raw = sf.signals["raw"]
+        slow = max(float(structured_variance(detrend(raw, sf.q)).sum()), 0.0) / raw.shape[1]
+        ev.colour_change = math.sqrt(slow) / max(float(np.nanmean(raw)), 1.0)
         ev.mixing = beta.T  # rows: camera channel, columns: displayed channel
         ev.white_gain = white_gain
         ev.rel_amplitude = float(np.mean(white_gain))
@@ -1229,6 +1250,10 @@ class LightStage:
         hard = self.hard_failure(ev)
         if hard is not None:
             code, params = hard
+            if number(ev.colour_change) < o.faint_change:
+                # A rule fired on a response too faint to judge (a bright room): no decision, never a pass.
+                ev.faint_rule = code.value
+                return result(self.name, Verdict.ABSTAIN, None, LightReason.TOO_FAINT, ev, change=float(ev.colour_change)), a.plots
             return result(self.name, Verdict.FAIL, min(score, 0.05), code, ev, hard_fail=True, **params), a.plots
         if self.sweep_verdict(ev) == "weak":
             # Too weak to tell which way the light crossed the face: no decision, which never counts as a pass.

@@ -109,6 +109,16 @@ class OpticsOptions:
     #: Smallest catchlight response of real eyes: the larger over both eyes of log(the pupil glint's response
     #: over the white of the eye's, each relative to the face's), ~0 for painted or printed eyes.
     catch_min: float = 0.55
+    #: An eye's catchlight is read only where the white of that eye answered the colours at least this much
+    #: (relative to the face's own response; a diffuse white facing the screen as the face does answers ~0.7-1).
+    sclera_min: float = 0.3
+    #: Below ``screen_lit_share`` but from this share on, the screen gave so much of the face's light that a
+    #: mirror's excess over a diffuse eye shrinks towards what a painted eye shows: a catchlight below
+    #: ``catch_min`` there is no decision (``optics.catch_unclear``), not a failure.
+    catch_unclear_share: float = 0.5
+    #: ... unless the eyes answered like paint: a catchlight below this (a pupil brightening within ~16 % of the
+    #: white beside it) still fails there.
+    catch_floor: float = 0.15
     #: Share of the face's light the screen gave at its brightest colours (``screen_share``) from which the room
     #: counts as screen-lit (dark): there the eyes' mirror cannot be told from a diffuse eye.
     screen_lit_share: float = 0.75
@@ -190,6 +200,18 @@ class OpticsReason(ReasonCode):
         "optics.eyes_not_seen",
         "The eyes were not seen open long enough while the colours were shown, so the eyes' reflection could not "
         "be checked.",
+    )
+    CATCH_UNREAD = (
+        "optics.catch_unread",
+        "The whites of the eyes did not answer the screen's colours clearly (a very bright room, or the eyes partly "
+        "covered), so the eyes' mirror image of the screen could not be measured: no decision. Try again facing the "
+        "screen, in less bright light.",
+    )
+    CATCH_UNCLEAR = (
+        "optics.catch_unclear",
+        "The screen gave most of the face's light ({share:.0%} at its brightest colours), where the eyes' mirror "
+        "image of it is hard to tell from the light their surface scatters, and it stayed unclear: no decision. "
+        "Turn on a room light in front of the person and try again.",
     )
     DARK_ROOM = (
         "optics.dark_room",
@@ -598,11 +620,15 @@ class OpticsStage:
         per_patch = [float(np.nansum(ratios[k] * wts)) for k in range(len(EYE_PATCHES))]
         pupils, sclerae = per_patch[:2], per_patch[2:]
         ev.catch_response, ev.sclera_response = pupils, sclerae
-        per_eye = [math.log(max(p, 1e-3)) - math.log(max(s, 1e-3)) for p, s in zip(pupils, sclerae)]
+        # An eye can be read only where the white beside the iris, diffuse and facing the screen as the face does,
+        # answered the colours clearly and the pupil did not darken as the screen brightened (no surface does:
+        # in a bright room, where the screen gives a few percent of the light, both are often noise).
+        readable = [p >= 0.0 and s >= o.sclera_min for p, s in zip(pupils, sclerae)]
+        per_eye = [math.log(max(p, 1e-3)) - math.log(s) if ok else math.nan for p, s, ok in zip(pupils, sclerae, readable)]
         ev.catch_per_eye = per_eye
         # The clearer eye: a glasses rim, a strand of hair or a landmark slip can spoil one eye's patch; a mask's
-        # painted eyes show no mirror in either.
-        ev.catch_log = float(max(per_eye))
+        # painted eyes show no mirror in either. Neither eye readable: NaN (the stage abstains, never fails).
+        ev.catch_log = float(max(v for v, ok in zip(per_eye, readable) if ok)) if any(readable) else math.nan
         # The catchlights' own response per channel (the pupils' response less what a diffuse patch of their
         # level would give, as the whites of the eyes show it), in units of the face's response.
         level_p = lin_eyes[:, :2, :].mean(axis=(0, 1))
@@ -749,8 +775,15 @@ class OpticsStage:
         catch = ev.features["catch_log"]
         blinked = isinstance(ev.blinks, int) and ev.blinks > 0
         by_blink = False
+        if not math.isfinite(catch):
+            # Neither eye could be read (their whites did not answer the colours clearly): no decision.
+            return result(self.name, Verdict.ABSTAIN, None, OpticsReason.CATCH_UNREAD, ev)
         if not catch >= o.catch_min:
             if ev.screen_lit is not True:
+                share = ev.screen_share
+                if isinstance(share, float) and share >= o.catch_unclear_share and catch >= o.catch_floor:
+                    # Mostly screen-lit: a real eye's mirror excess is compressed here; not evidence of a painted eye.
+                    return result(self.name, Verdict.ABSTAIN, None, OpticsReason.CATCH_UNCLEAR, ev, share=share)
                 return result(self.name, Verdict.FAIL, 0.05, OpticsReason.NO_CATCHLIGHT, ev)
             # Lit by the screen alone, a mirror and a diffuse eye brighten by the same fraction: the catchlight is
             # not judged (it never counts as a pass); only moving lids show real eyes here.
