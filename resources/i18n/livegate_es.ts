@@ -2054,8 +2054,8 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>En caso de duda, compruebe la identidad manualmente.</translation>
     </message>
     <message>
-        <source>Face a light; avoid a bright window behind you.</source>
-        <translation>Colóquese de cara a la luz; evite una ventana luminosa detrás de usted.</translation>
+        <source>Face a soft light, out of direct sun; avoid a bright window behind you.</source>
+        <translation>Colóquese de cara a una luz suave, sin sol directo; evite una ventana luminosa detrás de usted.</translation>
     </message>
     <message>
         <source>Take off glasses (of any kind), a hat or a mask.</source>
