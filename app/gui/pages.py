@@ -1283,9 +1283,6 @@ class GetReadyPage(QWidget):
                 f"{i}. {s}"
                 for i, s in enumerate(
                     (
-                        # The light check cannot tell a glasses frame from a mask's rim around the eyes (a rigid
-                        # contour the lids blink behind): said before the check, not after a try without a decision.
-                        self.tr("Take off glasses and a hat."),
                         self.tr("Hold the device at eye level, or sit facing the screen, about an arm's length away."),
                         self.tr("When asked, move slowly closer until your face fills the oval."),
                         self.tr("Keep still while the screen shows colours. It takes a few seconds."),

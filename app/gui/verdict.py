@@ -113,7 +113,7 @@ def capture_tips() -> list[str]:
     """Generic capture tips for the person being checked (TRY AGAIN only; the same for every cause)."""
     return [
         QCoreApplication.translate("Verdict", "Face a soft light, out of direct sun; avoid a bright window behind you."),
-        QCoreApplication.translate("Verdict", "Take off glasses (of any kind), a hat or a mask."),
+        QCoreApplication.translate("Verdict", "Take off sunglasses, a hat or a mask."),
         QCoreApplication.translate("Verdict", "Keep the camera at eye level and hold still when asked."),
     ]
 

@@ -73,10 +73,6 @@
         <translation>Cómo hacer la comprobación</translation>
     </message>
     <message>
-        <source>Take off glasses and a hat.</source>
-        <translation>Quítese las gafas y el sombrero.</translation>
-    </message>
-    <message>
         <source>Hold the device at eye level, or sit facing the screen, about an arm&apos;s length away.</source>
         <translation>Sostenga el dispositivo a la altura de los ojos, o siéntese frente a la pantalla, a un brazo de distancia.</translation>
     </message>
@@ -2058,8 +2054,8 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>Colóquese de cara a una luz suave, sin sol directo; evite una ventana luminosa detrás de usted.</translation>
     </message>
     <message>
-        <source>Take off glasses (of any kind), a hat or a mask.</source>
-        <translation>Quítese las gafas (de cualquier tipo), el sombrero o la mascarilla.</translation>
+        <source>Take off sunglasses, a hat or a mask.</source>
+        <translation>Quítese las gafas de sol, el sombrero o la mascarilla.</translation>
     </message>
     <message>
         <source>Keep the camera at eye level and hold still when asked.</source>

@@ -56,13 +56,15 @@ the skin's absolute response is measured and reported but judges nothing (see be
   it should slide against the brow as the head nods while a contour on the face keeps its place; that
   parallax is measured over the open frames (:func:`rim_parallax`, on :func:`nod_proxy`) and reported, but
   the small nods of the light check do not separate the two on simulated sessions. So, where ``rim_judged``
-  is set (the shipped configuration), a rigid surround is no decision (``optics.rigid_surround``: take off
-  glasses and try again), never a pass and never a rejection; ``rim_rigid_fails`` would fail it instead
-  (docs/accuracy.md, "the rigid rim", "glasses standing off the face", "a rigid surround is no decision").
+  is set, a rigid surround is no decision (``optics.rigid_surround``: take off glasses and try again), never a
+  pass and never a rejection (``rim_rigid_fails`` would fail it instead). It is off in the shipped
+  configuration: whether skin above real eyes follows a blink as far as the simulator draws it is not known,
+  and with a shorter reach most simulated genuine faces read rigid (docs/accuracy.md, "the rigid rim",
+  "glasses standing off the face", "a rigid surround is no decision").
 * **Blinks** during the check are counted (a mask without eye holes never blinks). A person may not blink in
   seven seconds, so a missing blink never fails anyone; but in a dark room, where the catchlight cannot be
   read, a blink is what shows the eyes are real (otherwise the stage abstains there), and where the rim
-  judges with ``rim_needs_blink`` (shipped), no blink near the oval leaves the rim unread: no decision.
+  judges with ``rim_needs_blink``, no blink near the oval leaves the rim unread: no decision.
 
 The stage needs the colours (``needs_colours``), so it must pass on its own, like the light stage: where
 the one-material comparison judges (``material_judged``; off by default, reported only, see docs/accuracy.md)
