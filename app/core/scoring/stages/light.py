@@ -1007,7 +1007,8 @@ class LightStage:
         r2_c = fit.r2_channel[pm.best_w]
         channel_gain = [gain_db(float(r), np.array([float(n)])) for r, n in zip(r2_c, sf.decoy_channel[sf.mode])]
         y_detrended = detrend(y_sig, sf.q)
-        structured = structured_variance(y_detrended) / np.maximum(np.var(y_detrended, axis=0), 1e-12)
+        slow_var = structured_variance(y_detrended)
+        structured = slow_var / np.maximum(np.var(y_detrended, axis=0), 1e-12)
         changing = [g for g, st in zip(channel_gain, structured) if st >= CHANNEL_STRUCTURED]
         beta = fit.beta[pm.best_w]  # (3 display, 3 camera)
         explained = pm.r2_w * fit.sst
@@ -1017,9 +1018,11 @@ class LightStage:
         ev.snr_db = 10 * math.log10(max(snr, 1e-6))
         # How much the face's colour changed at all (explained or not, white noise excluded): a face the screen's
         # light hardly reaches against a bright room changes little; a replay of another check's flashes a lot.
+        # Always on the raw face colour (the ratio mode's signal has no grey-level scale); in raw mode it is the
+        # signal detrended above.
         raw = sf.signals["raw"]
-        slow = max(float(structured_variance(detrend(raw, sf.q)).sum()), 0.0) / raw.shape[1]
-        ev.colour_change = math.sqrt(slow) / max(float(np.nanmean(raw)), 1.0)
+        raw_slow = slow_var if sf.mode == "raw" else structured_variance(detrend(raw, sf.q))
+        ev.colour_change = math.sqrt(max(float(raw_slow.sum()), 0.0) / raw.shape[1]) / max(float(np.nanmean(raw)), 1.0)
         ev.mixing = beta.T  # rows: camera channel, columns: displayed channel
         ev.white_gain = white_gain
         ev.rel_amplitude = float(np.mean(white_gain))

@@ -630,7 +630,7 @@ class OpticsStage:
         ev.catch_per_eye = per_eye
         # The clearer eye: a glasses rim, a strand of hair or a landmark slip can spoil one eye's patch; a mask's
         # painted eyes show no mirror in either. Neither eye readable: NaN (the stage abstains, never fails).
-        ev.catch_log = float(max(v for v, ok in zip(per_eye, readable) if ok)) if any(readable) else math.nan
+        ev.catch_log = max((v for v in per_eye if math.isfinite(v)), default=math.nan)
         # The catchlights' own response per channel (the pupils' response less what a diffuse patch of their
         # level would give, as the whites of the eyes show it), in units of the face's response.
         level_p = lin_eyes[:, :2, :].mean(axis=(0, 1))
