@@ -121,6 +121,40 @@ def test_approach_depths_are_zero_for_a_plane_and_face_shaped_for_a_face() -> No
     assert np.isnan(approach_depths(np.zeros((3, 478, 2)), np.ones(3), (640, 480))["nose_depth_cm"])
 
 
+def test_the_contour_depth_error_allows_for_an_outline_that_wanders_slowly() -> None:
+    """Landmarks on a face's outline wander together over stretches of frames (a dim room, the outline sliding
+    as the head turns), not independently per frame. The block error (jackknife over stretches; taken here
+    as never below the frame-independent one) then covers the true depth at two errors far more often, so an outline that merely
+    wandered is not called "in front of the eyes"; with independent noise it stays well under the 2-5 cm that
+    separate a face's outline from a picture's, so a clean approach keeps its precision (it is larger than the
+    frame-independent error there because the swaying head's rotation is itself fitted imperfectly, an error
+    shared by neighbouring frames)."""
+    from app.core.scoring.stages import geometry
+
+    pts, iod = _approach("face")
+    truth = approach_depths(pts, iod, (640, 480))["contour_depth_cm"]
+    contour = list(geometry.CONTOUR)
+
+    def coverage(jackknife: bool, wander_px: float) -> tuple[int, float]:
+        covered, errors = 0, []
+        for seed in range(40):
+            rng = np.random.default_rng(seed)
+            noisy = pts + rng.normal(0, 0.5, pts.shape)
+            noisy[:, contour] += np.cumsum(rng.normal(0, wander_px, (len(pts), 2)), axis=0)[:, None, :]
+            d = approach_depths(noisy, iod, (640, 480))
+            se = max(d["contour_depth_se_cm"], d["contour_depth_block_se_cm"]) if jackknife else d["contour_depth_se_cm"]
+            errors.append(se)
+            covered += abs(d["contour_depth_cm"] - truth) < 2 * se
+        return covered, float(np.median(errors))
+
+    independent, independent_se = coverage(False, 0.6)
+    blocks, blocks_se = coverage(True, 0.6)
+    assert blocks >= independent + 8 and blocks_se > 1.4 * independent_se, (independent, blocks)
+    # Independent per-frame noise only: the error stays near the frame-independent one.
+    clean, clean_se = coverage(True, 0.0)
+    assert clean_se < 1.0 and clean >= 36, (clean, clean_se)
+
+
 def test_nose_grows_faster_than_the_eye_span_only_on_a_3d_object() -> None:
     assert abs(nose_growth(*_approach("flat"))["nose_growth"]) < 0.005
     face = nose_growth(*_approach("face"))["nose_growth"]
@@ -199,7 +233,10 @@ def test_movement_only_check_measures_the_approach_not_the_head_turns() -> None:
     stage = GeometryStage.create()
     light_view = stage.evaluate(dataclasses.replace(inp, data=dataclasses.replace(d, points=turned)))
     assert light_view.evidence.frames_used == int((d.n_faces == 1).sum())  # the light check measures every frame
-    assert light_view.hard_fail and light_view.code == "geometry.impossible"  # where such a swing reads impossible
+    # Measured with them, the swing drags the outline in front of the eyes, by far more than the frames'
+    # independent errors (the stretch-to-stretch error is what keeps it from reading "impossible").
+    ev = light_view.evidence
+    assert -ev.contour_depth_cm - 2 * ev.contour_depth_se_cm > 0 and ev.contour_depth_block_se_cm > -ev.contour_depth_cm
     measured = stage.evaluate(dataclasses.replace(inp, data=dataclasses.replace(d, points=turned), challenge=moves))
     # The same as a session whose face was gone from the cue on: the turn frames carry no weight at all.
     gone = stage.evaluate(dataclasses.replace(inp, data=dataclasses.replace(d, n_faces=np.where(after, 0, d.n_faces)),

@@ -273,11 +273,19 @@ def test_late_share_splits_the_response_between_now_and_later() -> None:
     q = trend_basis(t)
     mixing = np.array([[30.0, 2.0, 1.0], [3.0, 25.0, 2.0], [1.0, 4.0, 20.0]])
     noise = rng.normal(0, 0.3, (n, 3))
-    share_now, _ = late_share(now @ mixing + noise, now, late, q)
-    share_late, _ = late_share(late @ mixing + noise, now, late, q)
-    share_mix, r2 = late_share((0.5 * now + 0.5 * late) @ mixing + noise, now, late, q)
+    share_now, _, se_now = late_share(now @ mixing + noise, now, late, q)
+    share_late, _, se_late = late_share(late @ mixing + noise, now, late, q)
+    share_mix, r2, se_mix = late_share((0.5 * now + 0.5 * late) @ mixing + noise, now, late, q)
     assert share_now < 0.05 and share_late > 0.95
     assert 0.3 < share_mix < 0.7 and r2 > 0.9
+    # The block-jackknife error: small where every stretch tells the same story...
+    assert max(se_now, se_late, se_mix) < 0.05
+    # ...and several times larger when one stretch carries a colour change of the face's own (a sway into the
+    # key light while the colours change), which decides the share there.
+    own = np.zeros((n, 3))
+    own[40:60] = np.sin(np.linspace(0, np.pi, 20))[:, None] * np.array([24.0, 12.0, 6.0])  # into the light and back
+    share_own, _, se_own = late_share((0.5 * now + 0.5 * late) @ mixing + noise + own, now, late, q)
+    assert se_own > 3 * se_mix, (se_own, se_mix)
 
 
 def test_lateness_has_no_gap_between_on_time_and_too_late() -> None:
@@ -432,3 +440,31 @@ def test_a_rule_firing_on_a_response_too_faint_to_judge_is_no_decision_never_a_p
     # A face that passes is unaffected: the limit only turns failures into no decision.
     live = make_session_input(SynthSpec(kind="live", seed=3))
     assert LightStage(replace(LightOptions(), faint_change=1.0)).evaluate(live).verdict == LightStage.create().evaluate(live).verdict
+
+
+def test_a_late_share_within_its_own_error_is_no_decision_never_a_pass() -> None:
+    """"Mostly late" says "forged" only when the late share lies ``late_share_se_k`` standard errors beyond its
+    limit; above the limit but within the error of the face's own changes, the stage abstains
+    (``light.late_unclear``). A clearly late response still fails."""
+    from dataclasses import replace
+
+    from app.core.scoring.stages.light import LightOptions, LightReason
+
+    # A genuine face swaying in the room's light: its own changes give the late share an error of a few percent.
+    sway = _with_own_brightness_changes(make_session_input(SynthSpec(kind="live", seed=1)), ae_step=0.1,
+                                        sway_px=12.0, sway_gain=0.2)
+    ev = LightStage.create().evaluate(sway).evidence
+    assert ev.late_share_se > 0.01
+    # A limit just under this session's share makes the rule fire: judged within its error, no decision...
+    limit = replace(LightOptions(), late_share_fail=max(ev.late_share - 0.5 * ev.late_share_se, 0.0))
+    unclear = LightStage(limit).evaluate(sway)
+    assert unclear.verdict == ABSTAIN and unclear.code is LightReason.LATE_UNCLEAR, unclear.reason
+    assert not unclear.hard_fail and unclear.score is None
+    assert f"{ev.late_share:.0%}" in unclear.reason
+    # ...and judged on the share alone (no error allowed), the same evidence is "mostly late".
+    alone = LightStage(replace(limit, late_share_se_k=0.0)).evaluate(sway)
+    assert alone.verdict == FAIL and alone.hard_fail and alone.code is LightReason.MOSTLY_LATE
+    # A response clearly after the window is not helped by the allowance: its share's error is small.
+    late = LightStage.create().evaluate(make_session_input(SynthSpec(kind="live", lag_ms=200.0, seed=2)))
+    assert late.verdict == FAIL and late.hard_fail, late.reason
+    assert late.evidence.late_share - 2 * late.evidence.late_share_se > LightOptions().late_share_fail

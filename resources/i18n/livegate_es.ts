@@ -1281,6 +1281,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>El cambio de color del rostro se ajustó mejor {lag:.0f} ms después del de la pantalla, más allá de los {edge:.0f} ms que puede tardar una cámara, aunque no con la claridad suficiente para considerarlo falsificado: sin decisión. Vuelva a intentarlo; si se repite en este quiosco, puede que su cámara sea más lenta que la ventana de retardo configurada para ella.</translation>
     </message>
     <message>
+        <source>Part of the face&apos;s colour change ({share:.0%}) fitted a later time than a camera delivers it, but the face&apos;s own changes during this session (+-{se:.0%}) are too large to call the response forged: no decision. Try again, holding still while the colours show.</source>
+        <translation>Parte del cambio de color del rostro ({share:.0%}) se ajustó a un momento posterior al que una cámara lo entrega, pero los cambios propios del rostro durante esta sesión (+-{se:.0%}) son demasiado grandes para considerar falsificada la respuesta: sin decisión. Vuelva a intentarlo sin moverse mientras se muestran los colores.</translation>
+    </message>
+    <message>
         <source>The screen&apos;s light changed the face&apos;s colour very little against the room&apos;s light ({change:.1%} of its level), too little to tell a forged response from a faint real one: no decision. Try again facing the screen, in less bright light.</source>
         <translation>La luz de la pantalla cambió muy poco el color de la cara frente a la luz de la sala ({change:.1%} de su nivel), demasiado poco para distinguir una respuesta falsificada de una real débil: sin decisión. Inténtelo de nuevo de cara a la pantalla, con una luz menos intensa.</translation>
     </message>

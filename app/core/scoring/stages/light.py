@@ -166,6 +166,12 @@ class LightOptions:
         gives the face only 1-6 % of its light and its response is this faint, so late, colour-by-colour and
         sweep-order evidence is mostly noise there; a replay of another check's flashes changes the face's
         colour far more (docs/accuracy.md, "Too faint to call it forged").
+    late_share_se_k:
+        "Mostly late" is called only when the late share exceeds ``late_share_fail`` by this many of its
+        standard errors (``late_share_se``, a block jackknife); a share above the limit but within that error
+        makes the stage abstain (``light.late_unclear``; never a pass: passing still needs a share below the
+        limit). A genuine face's own colour changes (sways into the key light, blinks) decide shares of
+        0.2-0.3 with errors of 0.1-0.3 in dim rooms; a forger whose response comes clearly late reads near 1.
     coef, bias:
         Logistic score over the evidence features (fitted on training seeds).
     """
@@ -199,6 +205,7 @@ class LightOptions:
     sweep_min_agree: int = 4
     sweep_fail: float = 0.6
     faint_change: float = 0.02
+    late_share_se_k: float = 2.0
     coef: dict[str, float] = field(
         default_factory=lambda: {"shade": 8.0, "surround": -3.0, "response_spread": 0.8, "wipe_lead_ms": 0.03}
     )
@@ -513,9 +520,24 @@ def _peak(lags: np.ndarray, r2: np.ndarray, mask: np.ndarray) -> tuple[int, floa
 LATE_SHIFT_MS = 100.0
 
 
-def late_share(y: np.ndarray, x_now: np.ndarray, x_late: np.ndarray, q: np.ndarray) -> tuple[float, float]:
+def _pratt_split(yr: np.ndarray, x: np.ndarray) -> tuple[float, float, float]:
+    """Explained variance of ``yr`` (n, 3) attributed to the first three and the last three columns of ``x``
+    (n, 6) by Pratt's measure, and the total sum of squares."""
+    gram = x.T @ x
+    gram = gram + (1e-6 * float(np.trace(gram)) + 1e-12) * np.eye(6)
+    cross = x.T @ yr  # (6, 3)
+    beta = np.linalg.solve(gram, cross)
+    contrib = (beta * cross).sum(axis=1)  # per regressor, pooled over camera channels
+    return float(contrib[:3].sum()), float(contrib[3:].sum()), float((yr * yr).sum())
+
+
+#: Consecutive stretches of the colour window left out in turn for the late share's error (:func:`late_share`).
+LATE_JACKKNIFE_BLOCKS = 6
+
+
+def late_share(y: np.ndarray, x_now: np.ndarray, x_late: np.ndarray, q: np.ndarray) -> tuple[float, float, float]:
     """How much of the face's colour response is explained by the sequence ``LATE_SHIFT_MS`` later than the
-    in-window lag rather than at it: ``(share 0..1, joint R^2)``.
+    in-window lag rather than at it: ``(share 0..1, joint R^2, standard error of the share)``.
 
     ``y`` (n, 3) is fitted jointly on the displayed colour at the in-window lag ``x_now`` and at the later lag
     ``x_late`` (both (n, 3), plus trends); the explained variance is split between the two by Pratt's measure
@@ -523,21 +545,31 @@ def late_share(y: np.ndarray, x_now: np.ndarray, x_late: np.ndarray, q: np.ndarr
     explained at its own lag (share ~0); a response ``d`` ms after the window's end shares roughly
     ``d / LATE_SHIFT_MS`` of its variance with the later sequence, growing continuously with the lag, so there
     is no gap between "on time" and "too late" for a forger to hide in.
+
+    The error is a block jackknife over :data:`LATE_JACKKNIFE_BLOCKS` consecutive stretches of frames: a face's
+    own colour changes (a sway into the key light, a blink, an exposure step) fall on a few colours, and a
+    share decided by them moves when their stretch is left out. NaN when the share is, or with too few frames.
     """
     yr = detrend(y, q)
     x = np.concatenate([detrend(x_now, q), detrend(x_late, q)], axis=1)  # (n, 6)
-    gram = x.T @ x
-    gram = gram + (1e-6 * float(np.trace(gram)) + 1e-12) * np.eye(6)
-    cross = x.T @ yr  # (6, 3)
-    beta = np.linalg.solve(gram, cross)
-    contrib = (beta * cross).sum(axis=1)  # per regressor, pooled over camera channels
-    now, late = float(contrib[:3].sum()), float(contrib[3:].sum())
-    sst = float((yr * yr).sum())
+    now, late, sst = _pratt_split(yr, x)
     total = now + late
     joint = total / sst if sst > 0 else 0.0
     if total <= 0:
-        return math.nan, joint
-    return float(np.clip(late / total, 0.0, 1.0)), joint
+        return math.nan, joint, math.nan
+    share = float(np.clip(late / total, 0.0, 1.0))
+    n, blocks = len(yr), LATE_JACKKNIFE_BLOCKS
+    if n < 4 * blocks:
+        return share, joint, math.nan
+    edges = np.linspace(0, n, blocks + 1).round().astype(int)
+    shares = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        keep = np.r_[0:lo, hi:n]
+        a, b, _ = _pratt_split(yr[keep], x[keep])
+        shares.append(float(np.clip(b / (a + b), 0.0, 1.0)) if a + b > 0 else 1.0)
+    v = np.asarray(shares)
+    se = math.sqrt((blocks - 1) / blocks * float(((v - v.mean()) ** 2).sum()))
+    return share, joint, se
 
 
 #: The sweep rule's failure needs evidence against this session's wipes, not merely too little for them: the
@@ -644,6 +676,12 @@ class LightReason(ReasonCode):
         "can take, though not clearly enough to call it forged: no decision. Try again; if this repeats on this "
         "kiosk, its camera may be slower than the lag window set for it.",
     )
+    LATE_UNCLEAR = (
+        "light.late_unclear",
+        "Part of the face's colour change ({share:.0%}) fitted a later time than a camera delivers it, but the "
+        "face's own changes during this session (+-{se:.0%}) are too large to call the response forged: no "
+        "decision. Try again, holding still while the colours show.",
+    )
     TOO_FAINT = (
         "light.too_faint",
         "The screen's light changed the face's colour very little against the room's light ({change:.1%} of its "
@@ -712,6 +750,7 @@ class LightEvidence(Evidence):
     r2: float = UNSET
     r2_best_lag: float = UNSET
     late_share: float = UNSET  # :func:`late_share`: share of the response explained LATE_SHIFT_MS after the in-window lag
+    late_share_se: float = UNSET  # its block-jackknife standard error
     r2_two_lags: float = UNSET
     r2_in_window_same_mode: float = UNSET
     r2_raw: float = UNSET
@@ -997,7 +1036,7 @@ class LightStage:
         """Step 4b: the share of the response that the sequence explains only later than the in-window lag."""
         lag_w = sf.chosen.lag_w
         x = design(sf.sampled, w.t, np.array([lag_w, lag_w + LATE_SHIFT_MS]))
-        ev.late_share, ev.r2_two_lags = late_share(sf.signals[sf.mode], x[0], x[1], sf.q)
+        ev.late_share, ev.r2_two_lags, ev.late_share_se = late_share(sf.signals[sf.mode], x[0], x[1], sf.q)
 
     def _channel_evidence(self, sf: SequenceFit, ev: LightEvidence) -> np.ndarray:
         """Step 5: the response's size and mixing, and whether every camera channel that changes clearly
@@ -1221,6 +1260,13 @@ class LightStage:
             return LightReason.SWEEP_ORDER, {"agree": ev.sweep_agree, "usable": ev.sweep_usable}
         return None
 
+    def clearly_late(self, ev: LightEvidence) -> bool:
+        """The late share lies ``late_share_se_k`` standard errors beyond ``late_share_fail`` (an unknown error
+        counts as none, so a session without one is judged on the share alone)."""
+        o = self.options
+        se = number(ev.late_share_se)
+        return number(ev.late_share) - o.late_share_se_k * (se if math.isfinite(se) else 0.0) >= o.late_share_fail
+
     def sweep_verdict(self, ev: LightEvidence) -> str:
         """``"pass"``: enough usable colours crossed the face in this session's order; ``"fail"``: the colours
         contradict this session's order (pooled lead below :data:`SWEEP_AGAINST_Z` standard errors: all at once
@@ -1257,6 +1303,10 @@ class LightStage:
                 # A rule fired on a response too faint to judge (a bright room): no decision, never a pass.
                 ev.faint_rule = code.value
                 return result(self.name, Verdict.ABSTAIN, None, LightReason.TOO_FAINT, ev, change=float(ev.colour_change)), a.plots
+            if code is LightReason.MOSTLY_LATE and not self.clearly_late(ev):
+                # Over the limit, but within what the face's own changes move the share: no decision, never a pass.
+                return result(self.name, Verdict.ABSTAIN, None, LightReason.LATE_UNCLEAR, ev, share=float(ev.late_share),
+                              se=number(ev.late_share_se)), a.plots
             return result(self.name, Verdict.FAIL, min(score, 0.05), code, ev, hard_fail=True, **params), a.plots
         if self.sweep_verdict(ev) == "weak":
             # Too weak to tell which way the light crossed the face: no decision, which never counts as a pass.
