@@ -100,6 +100,38 @@ def test_painted_eyes_fail_as_no_catchlight() -> None:
     assert res.evidence.catch_log == pytest.approx(0.0, abs=0.1)
 
 
+def test_a_weak_catchlight_measured_unsteadily_is_no_decision_and_painted_eyes_still_fail() -> None:
+    """"No catchlight" needs every readable eye clearly below the limit (``catch_se_k`` block errors): a glint
+    that only one stretch of the colours shows (a bright room's few grey levels, a sway, a landmark slip) reads
+    weak with a large error and is no decision; painted eyes, steady through the session, still fail."""
+    _, inp = _judge("live")
+    d = inp.data
+    real = d.eyes[:, :2, :].copy()
+    skin = d.regions[:, 9, :]
+    d.eyes[:, :2, :] = real.mean() * skin[:, None, :] / skin.mean(axis=0)  # painted: follows the face's fraction
+    seen = np.flatnonzero(np.isfinite(d.eyes[:, 0, 0]))
+    last = int(seen[0] + 0.85 * (seen[-1] - seen[0]))
+    d.eyes[last:, :2, :] = real[last:]  # the real glint shows in the last stretch only
+    judged_here = replace(OpticsOptions(), catch_unclear_share=1.0)  # judged as in a room not mostly screen-lit
+    res = OpticsStage(judged_here).evaluate(inp)
+    ev = res.evidence
+    assert ev.catch_log < OpticsOptions().catch_min
+    assert max(v + 2 * e for v, e in zip(ev.catch_per_eye, ev.catch_se_per_eye)) >= OpticsOptions().catch_min
+    assert res.verdict == Verdict.ABSTAIN and res.code is OpticsReason.CATCH_UNSTEADY and res.score is None
+    assert f"{ev.catch_per_eye[0]:.2f}" in res.reason
+    # Judged on the values alone (no error allowed) the same eyes are "no catchlight".
+    alone = OpticsStage(replace(judged_here, catch_se_k=0.0)).evaluate(inp)
+    assert alone.verdict == Verdict.FAIL and alone.code is OpticsReason.NO_CATCHLIGHT
+    # Painted eyes throughout: steady, clearly below, still a failure with the allowance.
+    _, inp = _judge("live")
+    d = inp.data
+    skin = d.regions[:, 9, :]
+    d.eyes[:, :2, :] = d.eyes[:, :2, :].mean() * skin[:, None, :] / skin.mean(axis=0)
+    painted = OpticsStage(judged_here).evaluate(inp)
+    assert painted.verdict == Verdict.FAIL and painted.code is OpticsReason.NO_CATCHLIGHT
+    assert max(painted.evidence.catch_se_per_eye) < 0.1
+
+
 def test_eyes_never_seen_open_make_it_abstain_and_a_stricter_limit_fails() -> None:
     _, inp = _judge("live")
     inp.data.blink[:] = 0.9

@@ -1337,6 +1337,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>El blanco de los ojos no respondió claramente a los colores de la pantalla (una sala muy luminosa, o los ojos parcialmente cubiertos), así que no se pudo medir el reflejo de la pantalla en los ojos: sin decisión. Inténtelo de nuevo de cara a la pantalla, con una luz menos intensa.</translation>
     </message>
     <message>
+        <source>The eyes&apos; mirror image of the screen looked weak ({catch:.2f}), but it was measured too unsteadily (+-{se:.2f}) to say the eyes have none: no decision. Try again facing the screen and holding still, in softer light.</source>
+        <translation>El reflejo de la pantalla en los ojos se vio débil ({catch:.2f}), pero se midió con demasiada inestabilidad (+-{se:.2f}) para decir que los ojos no lo tienen: sin decisión. Vuelva a intentarlo mirando a la pantalla y sin moverse, con una luz más suave.</translation>
+    </message>
+    <message>
         <source>The screen gave most of the face&apos;s light ({share:.0%} at its brightest colours), where the eyes&apos; mirror image of it is hard to tell from the light their surface scatters, and it stayed unclear: no decision. Turn on a room light in front of the person and try again.</source>
         <translation>La pantalla dio la mayor parte de la luz de la cara ({share:.0%} con sus colores más claros), donde el reflejo de la pantalla en los ojos es difícil de distinguir de la luz que dispersa su superficie, y siguió sin estar claro: sin decisión. Encienda una luz de la sala delante de la persona e inténtelo de nuevo.</translation>
     </message>

@@ -121,6 +121,11 @@ class OpticsOptions:
     #: ... unless the eyes answered like paint: a catchlight below this (a pupil brightening within ~16 % of the
     #: white beside it) still fails there.
     catch_floor: float = 0.15
+    #: "No catchlight" is called only when every readable eye lies this many of its block errors
+    #: (``catch_se_per_eye``, a jackknife over stretches of the colours) below ``catch_min``; an eye within them
+    #: makes the stage abstain (``optics.catch_unsteady``; never a pass: passing still needs ``catch_min``). In a
+    #: bright room a genuine eye's glint is a few grey levels that a sway or a landmark slip can decide.
+    catch_se_k: float = 2.0
     #: Share of the face's light the screen gave at its brightest colours (``screen_share``) from which the room
     #: counts as screen-lit (dark): there the eyes' mirror cannot be told from a diffuse eye.
     screen_lit_share: float = 0.75
@@ -208,6 +213,12 @@ class OpticsReason(ReasonCode):
         "The whites of the eyes did not answer the screen's colours clearly (a very bright room, or the eyes partly "
         "covered), so the eyes' mirror image of the screen could not be measured: no decision. Try again facing the "
         "screen, in less bright light.",
+    )
+    CATCH_UNSTEADY = (
+        "optics.catch_unsteady",
+        "The eyes' mirror image of the screen looked weak ({catch:.2f}), but it was measured too unsteadily "
+        "(+-{se:.2f}) to say the eyes have none: no decision. Try again facing the screen and holding still, "
+        "in softer light.",
     )
     CATCH_UNCLEAR = (
         "optics.catch_unclear",
@@ -298,6 +309,7 @@ class OpticsEvidence(Evidence):
     sclera_response: list[float] = UNSET  # the same on the white of each eye (the diffuse control)
     catch_per_eye: list[float] = UNSET  # log(pupil / sclera response) per eye: ~0 diffuse, > 0 a mirror
     catch_log: float = UNSET  # the larger of the two
+    catch_se_per_eye: list[float] = UNSET  # block-jackknife standard error of ``catch_per_eye``
     catch_rgb: list[float] = UNSET  # the catchlights' response per channel relative to the face's (R, G, B)
     colour_index: float = UNSET  # log((red / blue relative response of the face) / (red / blue of the catchlights))
     detail_slopes: list[float] = UNSET  # d log(detail contrast) / d log(level), per channel (R, G, B)
@@ -352,6 +364,33 @@ def response_ratio(patch: np.ndarray, skin: np.ndarray, q: np.ndarray) -> float:
     coef, *_ = np.linalg.lstsq(x, patch, rcond=None)
     level = float(patch.mean())
     return float(coef[-1] * skin.mean() / level) if level > 1e-6 else math.nan
+
+
+#: Consecutive stretches of the open-eye frames left out in turn for the catchlight's error (:func:`catch_block_se`).
+CATCH_JACKKNIFE_BLOCKS = 6
+
+
+def catch_block_se(pupil: np.ndarray, sclera: np.ndarray, skin: np.ndarray, q: np.ndarray, wts: np.ndarray,
+                   blocks: int = CATCH_JACKKNIFE_BLOCKS) -> float:
+    """Block-jackknife standard error of one eye's ``log(pupil / sclera response)`` (each (M, 3) linear, with
+    the skin's (M, 3), the trend basis and the channel weights): a glint that a few colours, a sway or one
+    landmark slip decide moves when their stretch is left out. NaN with too few frames or an unreadable
+    stretch."""
+    m = len(skin)
+    if m < 4 * blocks:
+        return math.nan
+    edges = np.linspace(0, m, blocks + 1).round().astype(int)
+    vals = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        keep = np.r_[0:lo, hi:m]
+        qk = q[keep]
+        p = float(np.nansum([response_ratio(pupil[keep, c], skin[keep, c], qk) * wts[c] for c in range(3)]))
+        w = float(np.nansum([response_ratio(sclera[keep, c], skin[keep, c], qk) * wts[c] for c in range(3)]))
+        if not (w > 0):
+            return math.nan
+        vals.append(math.log(max(p, 1e-3)) - math.log(w))
+    v = np.asarray(vals)
+    return float(math.sqrt((blocks - 1) / blocks * float(((v - v.mean()) ** 2).sum())))
 
 
 def count_blinks(closure: np.ndarray, open_max: float, closed: float) -> int:
@@ -628,6 +667,10 @@ class OpticsStage:
         readable = [p >= 0.0 and s >= o.sclera_min for p, s in zip(pupils, sclerae)]
         per_eye = [math.log(max(p, 1e-3)) - math.log(s) if ok else math.nan for p, s, ok in zip(pupils, sclerae, readable)]
         ev.catch_per_eye = per_eye
+        ev.catch_se_per_eye = [
+            catch_block_se(lin_eyes[:, k, :], lin_eyes[:, k + 2, :], s, q, wts) if math.isfinite(v) else math.nan
+            for k, v in enumerate(per_eye)
+        ]
         # The clearer eye: a glasses rim, a strand of hair or a landmark slip can spoil one eye's patch; a mask's
         # painted eyes show no mirror in either. Neither eye readable: NaN (the stage abstains, never fails).
         ev.catch_log = max((v for v in per_eye if math.isfinite(v)), default=math.nan)
@@ -759,6 +802,21 @@ class OpticsStage:
                 "material_index": num(ev.material_index), "material_se": num(ev.material_se),
                 "rim_shift": num(ev.rim_shift), "rim_step": num(ev.rim_step), "rim_parallax": num(ev.rim_parallax)}
 
+    def unsteady_eye(self, ev: OpticsEvidence) -> tuple[float, float] | None:
+        """A readable eye whose catchlight lies within ``catch_se_k`` block errors of ``catch_min`` (its value
+        and error; the first such eye), or None when every readable eye is clearly below it. An unknown error
+        counts as none, so an eye without one is judged on its value alone."""
+        o = self.options
+        values = ev.catch_per_eye if isinstance(ev.catch_per_eye, list) else []
+        errors = ev.catch_se_per_eye if isinstance(ev.catch_se_per_eye, list) else [math.nan] * len(values)
+        for v, e in zip(values, errors):
+            if not math.isfinite(v):
+                continue
+            se = e if math.isfinite(e) else 0.0
+            if v + o.catch_se_k * se >= o.catch_min:
+                return float(v), float(e)
+        return None
+
     def evaluate(self, session: SessionInput) -> CheckResult:
         """Judge the eyes' mirror and the face's material."""
         o = self.options
@@ -786,6 +844,11 @@ class OpticsStage:
                 if isinstance(share, float) and share >= o.catch_unclear_share and catch >= o.catch_floor:
                     # Mostly screen-lit: a real eye's mirror excess is compressed here; not evidence of a painted eye.
                     return result(self.name, Verdict.ABSTAIN, None, OpticsReason.CATCH_UNCLEAR, ev, share=share)
+                unsteady = self.unsteady_eye(ev)
+                if unsteady is not None:
+                    # Weak, but not clearly weaker than a real eye's glint: no decision, never a pass.
+                    return result(self.name, Verdict.ABSTAIN, None, OpticsReason.CATCH_UNSTEADY, ev,
+                                  catch=unsteady[0], se=unsteady[1])
                 return result(self.name, Verdict.FAIL, 0.05, OpticsReason.NO_CATCHLIGHT, ev)
             # Lit by the screen alone, a mirror and a diffuse eye brighten by the same fraction: the catchlight is
             # not judged (it never counts as a pass); only moving lids show real eyes here.
