@@ -468,3 +468,22 @@ def test_a_late_share_within_its_own_error_is_no_decision_never_a_pass() -> None
     late = LightStage.create().evaluate(make_session_input(SynthSpec(kind="live", lag_ms=200.0, seed=2)))
     assert late.verdict == FAIL and late.hard_fail, late.reason
     assert late.evidence.late_share - 2 * late.evidence.late_share_se > LightOptions().late_share_fail
+
+
+def test_another_sequence_contradicted_by_this_sessions_sweep_order_is_no_decision() -> None:
+    """"Another sequence" (the fit no better than never-shown sequences) while the light crossed the face in this
+    session's random order is contradictory evidence: no decision (``light.sequence_unclear``), never a pass. A
+    replay of another check, whose wipes went other ways, still fails."""
+    from dataclasses import replace
+
+    from app.core.scoring.stages.light import LightOptions, LightReason
+
+    # A margin no fit can reach makes the rule fire on a genuine face, whose sweep follows this session.
+    strict = LightStage(replace(LightOptions(), margin_fail=1.0))
+    live = strict.evaluate(make_session_input(SynthSpec(kind="live", seed=3)))
+    assert strict.sweep_verdict(live.evidence) == "pass"
+    assert live.verdict == ABSTAIN and live.code is LightReason.SEQUENCE_UNCLEAR and live.score is None, live.reason
+    assert not live.hard_fail and f"{live.evidence.sweep_agree} of {live.evidence.sweep_usable}" in live.reason
+    replay = strict.evaluate(make_session_input(SynthSpec(kind="replay", seed=3)))
+    assert strict.sweep_verdict(replay.evidence) != "pass"
+    assert replay.verdict == FAIL and replay.hard_fail and replay.code is LightReason.OTHER_SEQUENCE

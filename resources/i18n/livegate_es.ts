@@ -1289,6 +1289,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>La luz de la pantalla cambió muy poco el color de la cara frente a la luz de la sala ({change:.1%} de su nivel), demasiado poco para distinguir una respuesta falsificada de una real débil: sin decisión. Inténtelo de nuevo de cara a la pantalla, con una luz menos intensa.</translation>
     </message>
     <message>
+        <source>The face&apos;s colour followed this session&apos;s colours only about as well as some never-shown sequences did, yet the light crossed the face in this session&apos;s order ({agree} of {usable} colours): the evidence disagrees, so no decision. Try again, holding still while the colours show.</source>
+        <translation>El color del rostro siguió los colores de esta sesión solo tan bien como algunas secuencias nunca mostradas, pero la luz recorrió el rostro en el orden de esta sesión ({agree} de {usable} colores): las pruebas no concuerdan, así que no hay decisión. Vuelva a intentarlo sin moverse mientras se muestran los colores.</translation>
+    </message>
+    <message>
         <source>The order in which the screen&apos;s light crossed the face was too faint to confirm (clearly seen in {agree} of {steps} colours, the colours together leaning the right way): try again facing the screen, in less bright light.</source>
         <translation>El orden en que la luz de la pantalla recorrió el rostro fue demasiado débil para confirmarlo (se vio con claridad en {agree} de {steps} colores, que en conjunto apuntaban en la dirección correcta): vuelva a intentarlo mirando a la pantalla, con una luz menos intensa.</translation>
     </message>

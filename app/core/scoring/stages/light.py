@@ -693,6 +693,12 @@ class LightReason(ReasonCode):
         "The face did not change colour with this session's light sequence (a replayed or injected video shows "
         "another sequence or none).",
     )
+    SEQUENCE_UNCLEAR = (
+        "light.sequence_unclear",
+        "The face's colour followed this session's colours only about as well as some never-shown sequences did, "
+        "yet the light crossed the face in this session's order ({agree} of {usable} colours): the evidence "
+        "disagrees, so no decision. Try again, holding still while the colours show.",
+    )
     FOREIGN_PATTERN = (
         "light.foreign_pattern",
         "Besides this session's colours, the face changed colour in a pattern of its own (as a screen replaying "
@@ -1303,6 +1309,12 @@ class LightStage:
                 # A rule fired on a response too faint to judge (a bright room): no decision, never a pass.
                 ev.faint_rule = code.value
                 return result(self.name, Verdict.ABSTAIN, None, LightReason.TOO_FAINT, ev, change=float(ev.colour_change)), a.plots
+            if code is LightReason.OTHER_SEQUENCE and ev.sweep_applied is not False and self.sweep_verdict(ev) == "pass":
+                # The fit says "another sequence" while the light crossed the face region by region in this
+                # session's random order: the evidence disagrees (a face's own changes let a decoy fit as well).
+                # No decision, never a pass.
+                return result(self.name, Verdict.ABSTAIN, None, LightReason.SEQUENCE_UNCLEAR, ev,
+                              agree=int(ev.sweep_agree), usable=int(ev.sweep_usable)), a.plots
             if code is LightReason.MOSTLY_LATE and not self.clearly_late(ev):
                 # Over the limit, but within what the face's own changes move the share: no decision, never a pass.
                 return result(self.name, Verdict.ABSTAIN, None, LightReason.LATE_UNCLEAR, ev, share=float(ev.late_share),
