@@ -1257,6 +1257,10 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
         <translation>El rostro no cambió de color con la secuencia de luz de esta sesión (un vídeo reproducido o inyectado muestra otra secuencia o ninguna).</translation>
     </message>
     <message>
+        <source>The face&apos;s colour did not follow this session&apos;s colours clearly (as if another check&apos;s colours were shown), yet the light crossed the face in this session&apos;s order ({agree} of {usable} colours): the evidence disagrees, so no decision. Try again, holding still while the colours show.</source>
+        <translation>El color del rostro no siguió con claridad los colores de esta sesión (como si se mostraran los colores de otra comprobación), pero la luz recorrió el rostro en el orden de esta sesión ({agree} de {usable} colores): las pruebas no concuerdan, así que no hay decisión. Vuelva a intentarlo sin moverse mientras se muestran los colores.</translation>
+    </message>
+    <message>
         <source>Besides this session&apos;s colours, the face changed colour in a pattern of its own (as a screen replaying another check does).</source>
         <translation>Además de los colores de esta sesión, el rostro cambió de color con un patrón propio (como ocurre con una pantalla que reproduce otra comprobación).</translation>
     </message>
@@ -1287,10 +1291,6 @@ Seconds of the 3-2-1 countdown before the camera starts. The staff view on a sec
     <message>
         <source>The screen&apos;s light changed the face&apos;s colour very little against the room&apos;s light ({change:.1%} of its level), too little to tell a forged response from a faint real one: no decision. Try again facing the screen, in less bright light.</source>
         <translation>La luz de la pantalla cambió muy poco el color de la cara frente a la luz de la sala ({change:.1%} de su nivel), demasiado poco para distinguir una respuesta falsificada de una real débil: sin decisión. Inténtelo de nuevo de cara a la pantalla, con una luz menos intensa.</translation>
-    </message>
-    <message>
-        <source>The face&apos;s colour followed this session&apos;s colours only about as well as some never-shown sequences did, yet the light crossed the face in this session&apos;s order ({agree} of {usable} colours): the evidence disagrees, so no decision. Try again, holding still while the colours show.</source>
-        <translation>El color del rostro siguió los colores de esta sesión solo tan bien como algunas secuencias nunca mostradas, pero la luz recorrió el rostro en el orden de esta sesión ({agree} de {usable} colores): las pruebas no concuerdan, así que no hay decisión. Vuelva a intentarlo sin moverse mientras se muestran los colores.</translation>
     </message>
     <message>
         <source>The order in which the screen&apos;s light crossed the face was too faint to confirm (clearly seen in {agree} of {steps} colours, the colours together leaning the right way): try again facing the screen, in less bright light.</source>

@@ -695,7 +695,7 @@ class LightReason(ReasonCode):
     )
     SEQUENCE_UNCLEAR = (
         "light.sequence_unclear",
-        "The face's colour followed this session's colours only about as well as some never-shown sequences did, "
+        "The face's colour did not follow this session's colours clearly (as if another check's colours were shown), "
         "yet the light crossed the face in this session's order ({agree} of {usable} colours): the evidence "
         "disagrees, so no decision. Try again, holding still while the colours show.",
     )
@@ -734,6 +734,13 @@ class LightReason(ReasonCode):
         "light.flat_or_glossy",
         "The face followed the colours, but the reflection looked like a flat or glossy surface rather than a face.",
     )
+
+
+#: Hard-failure rules that say the face shows another check's colours (a replay), all or in part. This
+#: session's wipe order across the face (the sweep rule passing) contradicts them: then the stage abstains
+#: (``light.sequence_unclear``). "Its own pattern" is not among them: a replay's glass also mirrors this
+#: session's colours, wipes included.
+REPLAY_RULES = (LightReason.OTHER_SEQUENCE, LightReason.STEP_MISMATCH, LightReason.CHANNEL_MISMATCH)
 
 
 @dataclass
@@ -1309,10 +1316,10 @@ class LightStage:
                 # A rule fired on a response too faint to judge (a bright room): no decision, never a pass.
                 ev.faint_rule = code.value
                 return result(self.name, Verdict.ABSTAIN, None, LightReason.TOO_FAINT, ev, change=float(ev.colour_change)), a.plots
-            if code is LightReason.OTHER_SEQUENCE and ev.sweep_applied is not False and self.sweep_verdict(ev) == "pass":
-                # The fit says "another sequence" while the light crossed the face region by region in this
-                # session's random order: the evidence disagrees (a face's own changes let a decoy fit as well).
-                # No decision, never a pass.
+            if code in REPLAY_RULES and ev.sweep_applied is not False and self.sweep_verdict(ev) == "pass":
+                # The fit says "another check's colours" while the light crossed the face region by region in
+                # this session's random order: the evidence disagrees (a face's own changes let a decoy fit as
+                # well, or hid one channel's response). No decision, never a pass.
                 return result(self.name, Verdict.ABSTAIN, None, LightReason.SEQUENCE_UNCLEAR, ev,
                               agree=int(ev.sweep_agree), usable=int(ev.sweep_usable)), a.plots
             if code is LightReason.MOSTLY_LATE and not self.clearly_late(ev):
