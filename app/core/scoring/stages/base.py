@@ -119,3 +119,30 @@ def nanmean(values: np.ndarray | list[float]) -> float:
     arr = np.asarray(values, np.float64)
     arr = arr[np.isfinite(arr)]
     return float(arr.mean()) if arr.size else math.nan
+
+
+#: Consecutive stretches of a session left out in turn by :func:`block_jackknife_se`.
+JACKKNIFE_BLOCKS = 6
+
+
+def block_jackknife_se(n: int, estimate: Callable[[np.ndarray], float], *, blocks: int = JACKKNIFE_BLOCKS,
+                       min_per_block: int = 2) -> float:
+    """Standard error of a session measurement from stretches of its frames (block jackknife).
+
+    Neighbouring frames are not independent: a sway into the key light, an exposure step, landmarks that wander
+    together in a dim room move whole stretches of frames, so an error that takes frames as independent
+    understates the real one. ``estimate(keep)`` repeats the measurement on the frames of the boolean mask
+    ``keep``; it is called once per stretch with that stretch left out, and the spread of the results gives
+    the error. NaN with fewer than ``min_per_block`` frames per stretch or a non-finite repeat."""
+    if n < blocks * min_per_block:
+        return math.nan
+    edges = np.linspace(0, n, blocks + 1).round().astype(int)
+    values = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        keep = np.ones(n, bool)
+        keep[lo:hi] = False
+        values.append(float(estimate(keep)))
+    v = np.asarray(values)
+    if not np.isfinite(v).all():
+        return math.nan
+    return float(math.sqrt((blocks - 1) / blocks * float(((v - v.mean()) ** 2).sum())))

@@ -39,7 +39,7 @@ from app.core.scoring.evidence import UNSET, Evidence, number
 from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, SessionData
 from app.core.scoring.reasons import ReasonCode
 from app.core.scoring.registry import STAGES, StageSpec
-from app.core.scoring.stages.base import SessionInput, logistic_score, nanmedian, result
+from app.core.scoring.stages.base import SessionInput, block_jackknife_se, logistic_score, nanmedian, result
 from app.core.scoring.stages.light import group_signal
 
 #: Rigid, roughly coplanar landmarks: eye corners, brows, mouth corners.
@@ -71,9 +71,6 @@ NOSE_SEGMENTS = (
     (facemesh.UNDER_NOSE_TIP, facemesh.BETWEEN_EYES),
     (facemesh.NOSE_RIDGE, facemesh.BETWEEN_EYES),
 )
-#: Consecutive stretches of the approach left out in turn for the contour depth's error (:func:`approach_depths`).
-DEPTH_JACKKNIFE_BLOCKS = 6
-
 #: Assumed camera and face sizes for the metric depth estimate (:func:`approach_depths`). A webcam's
 #: horizontal field of view is 55-80 degrees and adult eye-centre distances 56-70 mm, so the centimetre
 #: values carry roughly +-20 % scale uncertainty; their sign and order of magnitude are what count.
@@ -192,7 +189,7 @@ def approach_depths(points: np.ndarray, iod: np.ndarray, frame_size: tuple[int, 
         ``nose_cm``, ``midline_cm``, ``contour_cm`` (positive = toward the camera), ``nose_depth_cm``
         (nose minus midline), ``contour_depth_cm`` (how far the contour lies behind the plane), their
         standard errors ``*_se_cm`` (frames taken as independent), ``contour_depth_block_se_cm`` (the
-        contour's error from stretches of frames, :func:`_jackknife_contour_se`) and ``sight_change`` (RMS change of sight line, radians). NaN when there
+        contour's error from stretches of frames, :func:`_contour_block_se`) and ``sight_change`` (RMS change of sight line, radians). NaN when there
         are too few frames.
     """
     nan = {k: math.nan for k in ("nose_cm", "midline_cm", "contour_cm", "nose_depth_cm", "contour_depth_cm",
@@ -225,7 +222,7 @@ def approach_depths(points: np.ndarray, iod: np.ndarray, frame_size: tuple[int, 
     a, b = len(NOSE), len(NOSE) + len(MIDLINE)
     nose, mid, contour = (float(np.median(depth[sl])) * 100 for sl in (slice(0, a), slice(a, b), slice(b, None)))
     se_n, se_m, se_c = (float(np.median(se[sl])) * 100 for sl in (slice(0, a), slice(a, b), slice(b, None)))
-    block_se_c = _jackknife_contour_se(res[:, b:], dth[:, b:])
+    block_se_c = _contour_block_se(res[:, b:], dth[:, b:])
     return {
         "nose_cm": nose,
         "midline_cm": mid,
@@ -239,28 +236,17 @@ def approach_depths(points: np.ndarray, iod: np.ndarray, frame_size: tuple[int, 
     }
 
 
-def _jackknife_contour_se(res: np.ndarray, dth: np.ndarray, blocks: int = DEPTH_JACKKNIFE_BLOCKS) -> float:
-    """Block-jackknife standard error (cm) of the contour group's depth (median over its probes).
+def _contour_block_se(res: np.ndarray, dth: np.ndarray) -> float:
+    """Block error (cm) of the contour group's depth (median over its probes, :func:`approach_depths`).
 
-    The per-frame residuals of one face are not independent: a head that turns a little while it
-    approaches, or landmarks that slide along the face's outline (an outline is where the surface turns
-    away from the camera, not a fixed point of skin), shift whole stretches of frames together, and the
-    least-squares error, which assumes independent frames, then understates the error several-fold.
-    Leaving out one of ``blocks`` consecutive stretches at a time and watching the estimate move measures
-    the error those stretches actually cause. NaN with fewer than two frames per block."""
-    n = len(res)
-    if n < 2 * blocks:
-        return math.nan
-    edges = np.linspace(0, n, blocks + 1).round().astype(int)
+    An outline is where the surface turns away from the camera, not a fixed point of skin: its landmarks
+    slide as the head turns a little while it approaches, and wander together in a dim room, so whole
+    stretches of frames shift at once (:func:`block_jackknife_se`)."""
     num = (res * dth).sum(axis=2)  # (n, probes)
     den = (dth * dth).sum(axis=2)
-    tot_num, tot_den = num.sum(axis=0), den.sum(axis=0)
-    vals = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        d = (tot_num - num[lo:hi].sum(axis=0)) / np.maximum(tot_den - den[lo:hi].sum(axis=0), 1e-12)
-        vals.append(float(np.median(d)) * 100)
-    v = np.asarray(vals)
-    return float(math.sqrt((blocks - 1) / blocks * float(((v - v.mean()) ** 2).sum())))
+    return block_jackknife_se(
+        len(res), lambda keep: float(np.median(num[keep].sum(axis=0) / np.maximum(den[keep].sum(axis=0), 1e-12))) * 100
+    )
 
 
 def nose_growth(points: np.ndarray, iod: np.ndarray) -> dict[str, float]:

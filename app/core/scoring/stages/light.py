@@ -61,7 +61,7 @@ from app.core.scoring.evidence import UNSET, Evidence, number
 from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, R, RING_REGIONS, SIDE_REGIONS, SessionData
 from app.core.scoring.reasons import ReasonCode
 from app.core.scoring.registry import STAGES, StageSpec
-from app.core.scoring.stages.base import SessionInput, logistic_score, nanmedian, result
+from app.core.scoring.stages.base import SessionInput, block_jackknife_se, logistic_score, nanmedian, result
 
 log = logging.getLogger(__name__)
 
@@ -531,10 +531,6 @@ def _pratt_split(yr: np.ndarray, x: np.ndarray) -> tuple[float, float, float]:
     return float(contrib[:3].sum()), float(contrib[3:].sum()), float((yr * yr).sum())
 
 
-#: Consecutive stretches of the colour window left out in turn for the late share's error (:func:`late_share`).
-LATE_JACKKNIFE_BLOCKS = 6
-
-
 def late_share(y: np.ndarray, x_now: np.ndarray, x_late: np.ndarray, q: np.ndarray) -> tuple[float, float, float]:
     """How much of the face's colour response is explained by the sequence ``LATE_SHIFT_MS`` later than the
     in-window lag rather than at it: ``(share 0..1, joint R^2, standard error of the share)``.
@@ -546,7 +542,7 @@ def late_share(y: np.ndarray, x_now: np.ndarray, x_late: np.ndarray, q: np.ndarr
     ``d / LATE_SHIFT_MS`` of its variance with the later sequence, growing continuously with the lag, so there
     is no gap between "on time" and "too late" for a forger to hide in.
 
-    The error is a block jackknife over :data:`LATE_JACKKNIFE_BLOCKS` consecutive stretches of frames: a face's
+    The error is a block jackknife over consecutive stretches of frames (:func:`block_jackknife_se`): a face's
     own colour changes (a sway into the key light, a blink, an exposure step) fall on a few colours, and a
     share decided by them moves when their stretch is left out. NaN when the share is, or with too few frames.
     """
@@ -558,17 +554,12 @@ def late_share(y: np.ndarray, x_now: np.ndarray, x_late: np.ndarray, q: np.ndarr
     if total <= 0:
         return math.nan, joint, math.nan
     share = float(np.clip(late / total, 0.0, 1.0))
-    n, blocks = len(yr), LATE_JACKKNIFE_BLOCKS
-    if n < 4 * blocks:
-        return share, joint, math.nan
-    edges = np.linspace(0, n, blocks + 1).round().astype(int)
-    shares = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        keep = np.r_[0:lo, hi:n]
+
+    def share_without(keep: np.ndarray) -> float:
         a, b, _ = _pratt_split(yr[keep], x[keep])
-        shares.append(float(np.clip(b / (a + b), 0.0, 1.0)) if a + b > 0 else 1.0)
-    v = np.asarray(shares)
-    se = math.sqrt((blocks - 1) / blocks * float(((v - v.mean()) ** 2).sum()))
+        return float(np.clip(b / (a + b), 0.0, 1.0)) if a + b > 0 else 1.0
+
+    se = block_jackknife_se(len(yr), share_without, min_per_block=4)
     return share, joint, se
 
 

@@ -91,7 +91,7 @@ from app.core.scoring.evidence import UNSET, Evidence
 from app.core.scoring.features import BROW_STEP, CENTRE_REGIONS, EYE_PATCHES, REGIONS, SessionData
 from app.core.scoring.reasons import ReasonCode
 from app.core.scoring.registry import STAGES, StageSpec
-from app.core.scoring.stages.base import SessionInput, result
+from app.core.scoring.stages.base import SessionInput, block_jackknife_se, result
 
 #: Assumed camera transfer for linearising 8-bit values (webcams encode with gamma ~2.0-2.4).
 GAMMA = 2.2
@@ -366,31 +366,19 @@ def response_ratio(patch: np.ndarray, skin: np.ndarray, q: np.ndarray) -> float:
     return float(coef[-1] * skin.mean() / level) if level > 1e-6 else math.nan
 
 
-#: Consecutive stretches of the open-eye frames left out in turn for the catchlight's error (:func:`catch_block_se`).
-CATCH_JACKKNIFE_BLOCKS = 6
+def catch_block_se(pupil: np.ndarray, sclera: np.ndarray, skin: np.ndarray, q: np.ndarray, wts: np.ndarray) -> float:
+    """Block error of one eye's ``log(pupil / sclera response)`` (each (M, 3) linear, with the skin's (M, 3),
+    the trend basis and the channel weights, :func:`block_jackknife_se`): a glint that a few colours, a sway
+    or one landmark slip decide moves when their stretch is left out. NaN with too few frames or a stretch
+    whose white did not answer."""
 
-
-def catch_block_se(pupil: np.ndarray, sclera: np.ndarray, skin: np.ndarray, q: np.ndarray, wts: np.ndarray,
-                   blocks: int = CATCH_JACKKNIFE_BLOCKS) -> float:
-    """Block-jackknife standard error of one eye's ``log(pupil / sclera response)`` (each (M, 3) linear, with
-    the skin's (M, 3), the trend basis and the channel weights): a glint that a few colours, a sway or one
-    landmark slip decide moves when their stretch is left out. NaN with too few frames or an unreadable
-    stretch."""
-    m = len(skin)
-    if m < 4 * blocks:
-        return math.nan
-    edges = np.linspace(0, m, blocks + 1).round().astype(int)
-    vals = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        keep = np.r_[0:lo, hi:m]
+    def catch_without(keep: np.ndarray) -> float:
         qk = q[keep]
         p = float(np.nansum([response_ratio(pupil[keep, c], skin[keep, c], qk) * wts[c] for c in range(3)]))
         w = float(np.nansum([response_ratio(sclera[keep, c], skin[keep, c], qk) * wts[c] for c in range(3)]))
-        if not (w > 0):
-            return math.nan
-        vals.append(math.log(max(p, 1e-3)) - math.log(w))
-    v = np.asarray(vals)
-    return float(math.sqrt((blocks - 1) / blocks * float(((v - v.mean()) ** 2).sum())))
+        return math.log(max(p, 1e-3)) - math.log(w) if w > 0 else math.nan
+
+    return block_jackknife_se(len(skin), catch_without, min_per_block=4)
 
 
 def count_blinks(closure: np.ndarray, open_max: float, closed: float) -> int:
@@ -721,17 +709,11 @@ class OpticsStage:
         ev.material_index = index
         if not math.isfinite(index):
             return
-        # Block jackknife over contiguous stretches of the session (neighbouring frames are not independent).
-        k = max(3, int(o.material_blocks))
-        edges = np.linspace(0, len(t), k + 1).astype(int)
-        loo = []
-        for j in range(k):
-            keep = np.ones(len(t), bool)
-            keep[edges[j] : edges[j + 1]] = False
-            loo.append(material_index(y_p[keep], y_k[keep], x[keep], q[keep])[0])
-        arr = np.asarray(loo)
-        if np.isfinite(arr).all():
-            ev.material_se = float(math.sqrt((k - 1) / k * ((arr - arr.mean()) ** 2).sum()))
+        # Neighbouring frames are not independent: the error comes from stretches of the session.
+        se = block_jackknife_se(len(t), lambda keep: material_index(y_p[keep], y_k[keep], x[keep], q[keep])[0],
+                                blocks=max(3, int(o.material_blocks)), min_per_block=1)
+        if math.isfinite(se):
+            ev.material_se = se
 
     def _measure_rim(self, ev: OpticsEvidence, d: SessionData) -> None:
         """Did the skin above the eyes follow the blinks? Into ``ev.rim_*`` (every frame with a face counts)."""
