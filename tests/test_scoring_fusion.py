@@ -309,3 +309,19 @@ def test_fusion_inputs_are_clipped_to_what_a_face_produces() -> None:
     hi = FEATURE_RANGES["nose_depth_cm"][1]
     assert nose(8.7) == nose(hi) == hi
     assert nose(2.0) == 2.0
+
+
+@pytest.mark.parametrize(("failing", "abstaining"), [("optics", "light"), ("light", "optics"), ("optics", "geometry")])
+def test_a_failing_must_pass_stage_decides_though_another_stage_abstained(
+    challenge: Challenge, failing: str, abstaining: str
+) -> None:
+    """A must-pass stage that failed fails the session whatever an abstaining stage would have said: a decision
+    (status SUCCEEDED), not "no decision", with both stages' reasons. Without the failure the abstention is
+    still no decision."""
+    d = combine(checks(**{failing: (FAIL, 0.05, False), abstaining: (ABSTAIN, None, False)}), 60.0, FusionOptions(), challenge)
+    assert d.decision == "fail" and d.status == "SUCCEEDED" and d.confidence < 60.0
+    assert d.reasons[0] == f"{failing} says so"
+    assert any(failing in r and "must pass on its own" in r for r in d.reasons)
+    assert f"{abstaining} says so" in d.reasons
+    undecided = combine(checks(**{abstaining: (ABSTAIN, None, False)}), 0.0, FusionOptions(), challenge)
+    assert undecided.decision == "fail" and undecided.status == "FAILED"

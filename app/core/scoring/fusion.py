@@ -224,15 +224,27 @@ def combine(
         said.extend(_capture_advice(checks, hard, registry))
         confidence = min(confidence, options.hard_fail_cap)
         return _decision(confidence, Outcome.FAIL, status, said, z)
+    must_pass = must_pass_stages(challenge, registry)
+    failed = [n for n in must_pass if n in by_name and by_name[n].verdict == Verdict.FAIL]
+    if failed:
+        # A must-pass stage failed: the session fails whatever an abstaining stage would have said, so this is
+        # a decision, not "no decision". The abstaining stages are named too, so staff see the whole picture.
+        undecided = [n for n in dict.fromkeys([*missing, *must_pass]) if n in by_name and by_name[n].verdict == Verdict.ABSTAIN]
+        said.extend(_repeat(by_name[n]) for n in failed)
+        said.extend(_say(FusionReason.MUST_PASS, name=n) for n in failed)
+        said.extend(_repeat(by_name[n]) for n in undecided)
+        said.extend(_capture_advice(checks, [by_name[n] for n in failed], registry))
+        confidence = min(confidence, max(0.0, threshold - 1.0))
+        return _decision(confidence, Outcome.FAIL, status, said, z)
     if missing:
         status = STATUS_NO_RESPONSE
         said.extend(_repeat(by_name[n]) if n in by_name else _say(FusionReason.NOT_RUN, name=n) for n in missing)
         said.append(_say(FusionReason.NEVER_PASSES))
         confidence = min(confidence, max(0.0, threshold - 1.0))
         return _decision(confidence, Outcome.FAIL, status, said, z)
-    # Required invariant: the colour challenge's stage passes on its own (its abstention was handled above as
-    # "no decision"; a failure, soft or hard, is a failure whatever the other stages say).
-    unmet = [n for n in must_pass_stages(challenge, registry) if n not in by_name or by_name[n].verdict != Verdict.PASS]
+    # Required invariant: the colour challenge's stages pass on their own (a failure, soft or hard, was decided
+    # above whatever the other stages say; what is left here is an abstention or a stage that did not run).
+    unmet = [n for n in must_pass if n not in by_name or by_name[n].verdict != Verdict.PASS]
     if unmet:
         if any(n not in by_name or by_name[n].verdict == Verdict.ABSTAIN for n in unmet):
             status = STATUS_NO_RESPONSE  # no decision (TRY AGAIN), never a pass
