@@ -265,7 +265,7 @@ def test_movement_check_shows_the_cues_in_their_own_phase(qtbot, build) -> None:
     page = window.guidance_page
     # No colours: the instruction bar stays and the preview shows an arrow beside the oval for each cue.
     assert page.header.isVisible() and page.footer.isVisible() and not window.flash.active
-    qtbot.waitUntil(lambda: window.canvas.renderer.turn_cue in ("left", "right"), timeout=8000)
+    qtbot.waitUntil(lambda: window.canvas.renderer.turn_cue in ("left", "right"), timeout=20000)  # a loaded machine delivers the first cue late
     assert window.canvas.renderer.turn_cue.upper() in page.hint.text()
     wait_page(qtbot, window, "result", timeout=20000)
     session = window.controller.session
