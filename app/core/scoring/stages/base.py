@@ -15,7 +15,7 @@ from app.core.capture.frame import SourceInfo
 from app.core.challenge import Challenge
 from app.core.enums import Verdict
 from app.core.scoring.contract import CheckResult
-from app.core.scoring.evidence import UNSET, Evidence, clean
+from app.core.scoring.evidence import UNSET, Evidence, clean, number
 from app.core.scoring.features import SessionData
 from app.core.scoring.reasons import ReasonCode
 
@@ -119,6 +119,14 @@ def nanmean(values: np.ndarray | list[float]) -> float:
     arr = np.asarray(values, np.float64)
     arr = arr[np.isfinite(arr)]
     return float(arr.mean()) if arr.size else math.nan
+
+
+def moved_by_errors(value: Any, se: Any, k: float) -> float:
+    """``value + k * se``: a measurement moved by ``k`` of its standard errors (negative ``k``: towards smaller
+    values). An unknown error counts as none, so a value without one is judged on itself alone. A rule that
+    calls "attack" asks whether this bound, not the bare value, lies beyond its limit."""
+    e = number(se)
+    return number(value) + k * (e if math.isfinite(e) else 0.0)
 
 
 #: Consecutive stretches of a session left out in turn by :func:`block_jackknife_se`.

@@ -39,7 +39,14 @@ from app.core.scoring.evidence import UNSET, Evidence, number
 from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, SessionData
 from app.core.scoring.reasons import ReasonCode
 from app.core.scoring.registry import STAGES, StageSpec
-from app.core.scoring.stages.base import SessionInput, block_jackknife_se, logistic_score, nanmedian, result
+from app.core.scoring.stages.base import (
+    SessionInput,
+    block_jackknife_se,
+    logistic_score,
+    moved_by_errors,
+    nanmedian,
+    result,
+)
 from app.core.scoring.stages.light import group_signal
 
 #: Rigid, roughly coplanar landmarks: eye corners, brows, mouth corners.
@@ -436,13 +443,11 @@ def impossible_geometry(ev: GeometryEvidence, o: GeometryOptions) -> dict[str, s
     clipped (:data:`FEATURE_RANGES`), so a larger value adds nothing."""
 
     def beyond(value: float, se: Any, limit: float) -> bool:
-        e = number(se)
-        return value - o.impossible_se * (e if math.isfinite(e) else 0.0) > limit
+        return moved_by_errors(value, se, -o.impossible_se) > limit
 
     out: dict[str, str] = {}
     front = -number(ev.contour_depth_cm)
-    block = number(ev.contour_depth_block_se_cm)
-    steady = front - o.impossible_block_se * (block if math.isfinite(block) else 0.0) > o.contour_front_max_cm
+    steady = moved_by_errors(front, ev.contour_depth_block_se_cm, -o.impossible_block_se) > o.contour_front_max_cm
     if beyond(front, ev.contour_depth_se_cm, o.contour_front_max_cm) and steady:
         out["contour_depth_cm"] = f"its outline {front:.1f} cm in front of the eyes, where a face's outline lies behind them"
     growth = number(ev.nose_growth)

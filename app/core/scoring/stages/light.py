@@ -61,7 +61,14 @@ from app.core.scoring.evidence import UNSET, Evidence, number
 from app.core.scoring.features import AROUND_REGIONS, CENTRE_REGIONS, R, RING_REGIONS, SIDE_REGIONS, SessionData
 from app.core.scoring.reasons import ReasonCode
 from app.core.scoring.registry import STAGES, StageSpec
-from app.core.scoring.stages.base import SessionInput, block_jackknife_se, logistic_score, nanmedian, result
+from app.core.scoring.stages.base import (
+    SessionInput,
+    block_jackknife_se,
+    logistic_score,
+    moved_by_errors,
+    nanmedian,
+    result,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1268,8 +1275,7 @@ class LightStage:
         """The late share lies ``late_share_se_k`` standard errors beyond ``late_share_fail`` (an unknown error
         counts as none, so a session without one is judged on the share alone)."""
         o = self.options
-        se = number(ev.late_share_se)
-        return number(ev.late_share) - o.late_share_se_k * (se if math.isfinite(se) else 0.0) >= o.late_share_fail
+        return moved_by_errors(ev.late_share, ev.late_share_se, -o.late_share_se_k) >= o.late_share_fail
 
     def sweep_verdict(self, ev: LightEvidence) -> str:
         """``"pass"``: enough usable colours crossed the face in this session's order; ``"fail"``: the colours

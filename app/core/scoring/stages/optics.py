@@ -91,7 +91,7 @@ from app.core.scoring.evidence import UNSET, Evidence
 from app.core.scoring.features import BROW_STEP, CENTRE_REGIONS, EYE_PATCHES, REGIONS, SessionData
 from app.core.scoring.reasons import ReasonCode
 from app.core.scoring.registry import STAGES, StageSpec
-from app.core.scoring.stages.base import SessionInput, block_jackknife_se, result
+from app.core.scoring.stages.base import SessionInput, block_jackknife_se, moved_by_errors, result
 
 #: Assumed camera transfer for linearising 8-bit values (webcams encode with gamma ~2.0-2.4).
 GAMMA = 2.2
@@ -366,6 +366,12 @@ def response_ratio(patch: np.ndarray, skin: np.ndarray, q: np.ndarray) -> float:
     return float(coef[-1] * skin.mean() / level) if level > 1e-6 else math.nan
 
 
+def mirror_excess(pupil: float, sclera: float) -> float:
+    """An eye's catchlight: log(the pupil glint's response / the white of the eye's), ~0 for a diffuse eye, > 0
+    for a mirror (a pupil answering less than 0.001 of the face's response counts as 0.001)."""
+    return math.log(max(pupil, 1e-3)) - math.log(sclera)
+
+
 def catch_block_se(pupil: np.ndarray, sclera: np.ndarray, skin: np.ndarray, q: np.ndarray, wts: np.ndarray) -> float:
     """Block error of one eye's ``log(pupil / sclera response)`` (each (M, 3) linear, with the skin's (M, 3),
     the trend basis and the channel weights, :func:`block_jackknife_se`): a glint that a few colours, a sway
@@ -376,7 +382,7 @@ def catch_block_se(pupil: np.ndarray, sclera: np.ndarray, skin: np.ndarray, q: n
         qk = q[keep]
         p = float(np.nansum([response_ratio(pupil[keep, c], skin[keep, c], qk) * wts[c] for c in range(3)]))
         w = float(np.nansum([response_ratio(sclera[keep, c], skin[keep, c], qk) * wts[c] for c in range(3)]))
-        return math.log(max(p, 1e-3)) - math.log(w) if w > 0 else math.nan
+        return mirror_excess(p, w) if w > 0 else math.nan
 
     return block_jackknife_se(len(skin), catch_without, min_per_block=4)
 
@@ -653,7 +659,7 @@ class OpticsStage:
         # answered the colours clearly and the pupil did not darken as the screen brightened (no surface does:
         # in a bright room, where the screen gives a few percent of the light, both are often noise).
         readable = [p >= 0.0 and s >= o.sclera_min for p, s in zip(pupils, sclerae)]
-        per_eye = [math.log(max(p, 1e-3)) - math.log(s) if ok else math.nan for p, s, ok in zip(pupils, sclerae, readable)]
+        per_eye = [mirror_excess(p, s) if ok else math.nan for p, s, ok in zip(pupils, sclerae, readable)]
         ev.catch_per_eye = per_eye
         ev.catch_se_per_eye = [
             catch_block_se(lin_eyes[:, k, :], lin_eyes[:, k + 2, :], s, q, wts) if math.isfinite(v) else math.nan
@@ -792,10 +798,7 @@ class OpticsStage:
         values = ev.catch_per_eye if isinstance(ev.catch_per_eye, list) else []
         errors = ev.catch_se_per_eye if isinstance(ev.catch_se_per_eye, list) else [math.nan] * len(values)
         for v, e in zip(values, errors):
-            if not math.isfinite(v):
-                continue
-            se = e if math.isfinite(e) else 0.0
-            if v + o.catch_se_k * se >= o.catch_min:
+            if math.isfinite(v) and moved_by_errors(v, e, o.catch_se_k) >= o.catch_min:
                 return float(v), float(e)
         return None
 
